@@ -1,0 +1,196 @@
+"""Run configuration: TOML files read with `tomllib` into frozen dataclasses.
+
+Precedence is defaults < config file < command-line flags. Unknown keys are
+errors that list the valid ones, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+# What a user's machine downloads on first use when no model is named.
+DEFAULT_MODELS = {
+    "en": "Helsinki-NLP/opus-mt-hy-en",
+    "hy": "Helsinki-NLP/opus-mt-en-hy",
+}
+LANGUAGES = ("hy", "en")
+
+DEFAULT_BOILERPLATE = (
+    "Մատչելիության հղումներ",
+    "Accessibility links",
+    "Skip to main content",
+    "Անցնել հիմնական բովանդակությանը",
+    "Print",
+    "Share",
+)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which model translates, and how it decodes."""
+
+    engine: str = "hf"  # hf | ct2
+    id: str = ""  # hub id or local folder; "" = DEFAULT_MODELS[tgt]
+    revision: str | None = None  # hub revision (branch, tag or commit)
+    device: str = "cpu"  # cpu | cuda | cuda:N
+    beam_size: int = 4
+    max_length: int = 256  # most output tokens for one segment
+    max_input_tokens: int = 0  # 0 = the model's own limit; longer sentences are split
+    batch_tokens: int = 4096  # padded source tokens in one batch
+    batch_size: int = 64  # most sentences in one batch
+    threads: int = 0  # CPU threads; 0 = the library's default
+    allow_pickle: bool = False  # load .bin (pickle) weights when no safetensors exist
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What the batch job does with an articles folder."""
+
+    tgt: str = ""  # hy | en
+    boilerplate: tuple[str, ...] = DEFAULT_BOILERPLATE
+    boilerplate_output: str = "drop"  # drop | keep
+    duplicate_output: str = "drop"  # drop | keep
+    window: int = 2000  # segments buffered for batching across documents
+    progress: str = "auto"  # auto | bar | lines | off
+
+
+@dataclass(frozen=True)
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    source: str = "<defaults>"  # where this config came from, for run.json
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+CHOICES = {
+    ("model", "engine"): ("hf", "ct2"),
+    ("run", "tgt"): ("",) + LANGUAGES,
+    ("run", "boilerplate_output"): ("drop", "keep"),
+    ("run", "duplicate_output"): ("drop", "keep"),
+    ("run", "progress"): ("auto", "bar", "lines", "off"),
+}
+SECTIONS = {"model": ModelConfig, "run": RunConfig}
+
+
+def _coerce(where: str, section: str, key: str, value, default):
+    """Check a TOML value against the dataclass default's type."""
+    expected = type(default)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: [{section}] {key} must be a list of strings")
+        return tuple(value)
+    if default is None:  # optional string
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{where}: [{section}] {key} must be a string")
+        return value
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: [{section}] {key} must be true or false, not {value!r}")
+        return value
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: [{section}] {key} must be a whole number, not {value!r}")
+        if value < 0:
+            raise ConfigError(f"{where}: [{section}] {key} must not be negative")
+        return value
+    if not isinstance(value, expected):
+        raise ConfigError(f"{where}: [{section}] {key} must be a {expected.__name__}, not {value!r}")
+    return value
+
+
+def _check_choice(where: str, section: str, key: str, value) -> None:
+    choices = CHOICES.get((section, key))
+    if choices is not None and value not in choices:
+        shown = ", ".join(repr(c) for c in choices if c)
+        raise ConfigError(f"{where}: [{section}] {key} = {value!r} is not one of {shown}")
+
+
+def from_mapping(data: dict, where: str = "<config>", base: Config | None = None) -> Config:
+    """Build a Config from a parsed TOML table, on top of `base`."""
+    base = base or Config()
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown section(s) {', '.join(map(repr, unknown))}; "
+            f"valid sections: {', '.join(SECTIONS)}"
+        )
+    parts = {}
+    for section, cls in SECTIONS.items():
+        current = getattr(base, section)
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: {section} must be a [{section}] table")
+        valid = {f.name: f for f in fields(cls)}
+        bad = sorted(set(table) - set(valid))
+        if bad:
+            raise ConfigError(
+                f"{where}: unknown key(s) in [{section}]: {', '.join(bad)}; "
+                f"valid keys: {', '.join(valid)}"
+            )
+        changes = {}
+        for key, value in table.items():
+            value = _coerce(where, section, key, value, getattr(cls(), key))
+            _check_choice(where, section, key, value)
+            changes[key] = value
+        parts[section] = replace(current, **changes)
+    return Config(**parts, source=base.source)
+
+
+def load(path: str | Path) -> Config:
+    """Read a TOML config file; errors name the file and what to change."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    config = from_mapping(data, where=str(path))
+    return replace(config, source=str(path))
+
+
+def resolve_config_path(name: str) -> Path:
+    """`--config` takes a path, or the name of a file in the project's `configs/`."""
+    path = Path(name)
+    if path.exists():
+        return path
+    for folder in (Path.cwd() / "configs", Path(__file__).resolve().parent.parent / "configs"):
+        for candidate in (folder / name, folder / f"{name}.toml"):
+            if candidate.exists():
+                return candidate
+    raise ConfigError(f"config {name!r} not found: give a path to a .toml file or a name in configs/")
+
+
+def with_overrides(config: Config, **overrides) -> Config:
+    """Apply command-line flags (`section__key=value`; None means not given)."""
+    data: dict[str, dict] = {}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        section, key = name.split("__", 1)
+        data.setdefault(section, {})[key] = list(value) if isinstance(value, tuple) else value
+    return replace(from_mapping(data, where="command line", base=config), source=config.source)
+
+
+def finalize(config: Config) -> Config:
+    """Fill what depends on other settings (the default model for the direction)."""
+    if not config.run.tgt:
+        raise ConfigError("no target language: pass --tgt en or --tgt hy (or set [run] tgt in the config)")
+    if not config.model.id:
+        config = replace(config, model=replace(config.model, id=DEFAULT_MODELS[config.run.tgt]))
+    if config.model.beam_size < 1:
+        raise ConfigError("[model] beam_size must be at least 1")
+    if config.model.max_length < 1:
+        raise ConfigError("[model] max_length must be at least 1")
+    return config

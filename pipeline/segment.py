@@ -1,0 +1,77 @@
+"""The one data type that flows through the pipeline.
+
+Every stage takes segments and gives them back with more filled in, so a
+segment row in `segments.jsonl` is simply `Segment.to_row()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+TEXT = "text"
+BOILERPLATE = "boilerplate"
+DUPLICATE = "duplicate"
+KINDS = (TEXT, BOILERPLATE, DUPLICATE)
+
+
+@dataclass
+class TermHit:
+    """One glossary concept found in a segment's source, and whether the output honours it."""
+
+    concept: str
+    source: str  # the surface form in the source text
+    target: str  # the preferred target form the glossary asks for
+    honoured: bool | None = None  # None until verified
+    start: int = -1  # character offsets in `Segment.source`
+    end: int = -1
+
+    def to_row(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Segment:
+    """A sentence (or a whole paragraph of boilerplate) of one document.
+
+    `pre` + `source` + `sep` over a paragraph's segments gives the paragraph back
+    exactly; `para_sep` after its last segment gives the document back.
+    """
+
+    doc: str  # path relative to the input folder ("file.jsonl#id" for JSONL articles)
+    para: int  # paragraph number within the document, from 0
+    index: int  # order of the segment within the document, from 0
+    source: str
+    src_lang: str = "und"  # ISO 639-1 code from the script, or "und"
+    kind: str = TEXT
+    pre: str = ""  # leading whitespace / markdown markers kept out of the text
+    sep: str = ""  # whitespace between this segment and the next in the paragraph
+    para_sep: str = ""  # after the last segment of a paragraph: the line break(s) that follow it
+    target: str | None = None  # None until translated or passed through
+    flags: list[str] = field(default_factory=list)
+    terms: list[TermHit] = field(default_factory=list)
+    score: float | None = None  # mean token log-probability from the engine
+    meta: dict = field(default_factory=dict)  # per-format extras (html tag, jsonl fields)
+
+    @property
+    def last_in_para(self) -> bool:
+        return bool(self.meta.get("last_in_para"))
+
+    def flag(self, name: str) -> None:
+        if name not in self.flags:
+            self.flags.append(name)
+
+    def to_row(self) -> dict:
+        row = {
+            "doc": self.doc,
+            "para": self.para,
+            "index": self.index,
+            "src_lang": self.src_lang,
+            "kind": self.kind,
+            "source": self.source,
+            "target": self.target,
+            "flags": list(self.flags),
+            "terms": [t.to_row() for t in self.terms],
+        }
+        if self.score is not None:
+            row["score"] = round(self.score, 4)
+        return row
