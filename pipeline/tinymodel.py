@@ -38,8 +38,8 @@ SEED_TEXT_HY = [
 ]
 
 # The real OPUS-MT size, for benchmarks: 6+6 layers, d_model 512, ffn 2048, 8 heads.
-OPUS_SIZE = dict(d_model=512, layers=6, ffn=2048, heads=8, vocab_size=60000, max_positions=512)
-TINY_SIZE = dict(d_model=32, layers=2, ffn=64, heads=2, vocab_size=600, max_positions=128)
+OPUS_SIZE = dict(d_model=512, layers=6, ffn=2048, heads=8, vocab_size=60000, max_positions=512, pad_vocab=True)
+TINY_SIZE = dict(d_model=32, layers=2, ffn=64, heads=2, vocab_size=600, max_positions=128, pad_vocab=False)
 
 
 def _train_spm(lines: list[str], prefix: Path, vocab_size: int, **ids) -> Path:
@@ -98,7 +98,7 @@ def build_marian(
             for i in range(sp.get_piece_size()):
                 vocab.setdefault(sp.id_to_piece(i), len(vocab))
         # Pad the vocabulary to the requested size (the real OPUS-MT vocabulary is ~60k).
-        while len(vocab) < size["vocab_size"]:
+        while size["pad_vocab"] and len(vocab) < size["vocab_size"]:
             vocab[f"<extra_{len(vocab)}>"] = len(vocab)
         vocab_path = Path(tmp) / "vocab.json"
         vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")

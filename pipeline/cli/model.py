@@ -1,0 +1,48 @@
+"""`targman model ...`: bring models to machines without internet, or make a test model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("model", help="fetch a model for offline use, or build a tiny test model")
+    msub = p.add_subparsers(dest="model_command", metavar="ACTION")
+    f = msub.add_parser(
+        "fetch",
+        help="save a hub model as a folder (run on a connected machine)",
+        description="Download HUB_ID into DIR; copy DIR to the offline machine and pass --model DIR.",
+    )
+    f.add_argument("hub_id", metavar="HUB_ID")
+    f.add_argument("out", metavar="DIR", type=Path)
+    f.add_argument("--revision", help="branch, tag or commit")
+    f.set_defaults(func=fetch)
+    t = msub.add_parser(
+        "tiny",
+        help="build a tiny random-weight model (output is nonsense; for trying the pipeline offline)",
+    )
+    t.add_argument("out", metavar="DIR", type=Path)
+    t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
+    t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
+    t.set_defaults(func=tiny)
+    p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
+
+
+def fetch(args: argparse.Namespace) -> int:
+    from pipeline.models import fetch as fetch_model
+
+    out = fetch_model(args.hub_id, args.out, revision=args.revision)
+    print(f"saved {args.hub_id} to {out}; use it with: targman run ... --model {out}")
+    return 0
+
+
+def tiny(args: argparse.Namespace) -> int:
+    from pipeline import tinymodel
+
+    tinymodel.quiet_transformers()
+    size = tinymodel.OPUS_SIZE if args.opus_size else None
+    out = tinymodel.build(args.kind, args.out, size=size)
+    print(f"built a random-weight {args.kind} model in {out} (its translations are nonsense)")
+    return 0

@@ -1,0 +1,52 @@
+"""Shared fixtures: tiny random-weight models built once per test session.
+
+They are real MarianMT / M2M100 folders (SentencePiece tokenizers trained on
+fixture sentences, `save_pretrained`), loaded by path through the same code a
+user's downloaded model goes through.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach a model hub
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    from pipeline import tinymodel
+
+    tinymodel.quiet_transformers()
+    root = tmp_path_factory.mktemp("models")
+    return {
+        "en-hy": tinymodel.build_marian(root / "marian-en-hy", "en", "hy"),
+        "hy-en": tinymodel.build_marian(root / "marian-hy-en", "hy", "en"),
+        "m2m100": tinymodel.build_m2m100(root / "m2m100"),
+    }
+
+
+@pytest.fixture(scope="session")
+def engines(tiny_models):
+    """Loaded engines, shared by tests that only translate (loading costs seconds)."""
+    from pipeline.config import ModelConfig
+    from pipeline.engines import load_engine
+
+    return {
+        "en-hy": load_engine(ModelConfig(id=str(tiny_models["en-hy"]), max_length=12), "hy"),
+        "hy-en": load_engine(ModelConfig(id=str(tiny_models["hy-en"]), max_length=12), "en"),
+        "m2m100": load_engine(ModelConfig(id=str(tiny_models["m2m100"]), max_length=12), "hy"),
+    }
+
+
+@pytest.fixture()
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not here (a user's clone has none)")
+    return SHARED

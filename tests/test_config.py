@@ -1,0 +1,54 @@
+import pytest
+
+from pipeline import config as cfg
+from pipeline.errors import ConfigError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[model]\nbeam = 4\n", "unknown key(s) in [model]: beam; valid keys: engine, id,"),
+        ("[modle]\n", "unknown section(s) 'modle'; valid sections: model, run"),
+        ("[model]\nbeam_size = 'four'\n", "[model] beam_size must be a whole number"),
+        ("[run]\ntgt = 'fr'\n", "[run] tgt = 'fr' is not one of 'hy', 'en'"),
+        ("[run]\nboilerplate = 'x'\n", "[run] boilerplate must be a list of strings"),
+        ("[model\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_says_what_to_change(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        cfg.load(path)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
+def test_precedence_defaults_file_flags(tmp_path):
+    config = cfg.load(write(tmp_path, "[model]\nbeam_size = 2\nid = 'x/y'\n[run]\ntgt = 'hy'\n"))
+    assert (config.model.beam_size, config.model.id, config.run.tgt, config.model.max_length) == (2, "x/y", "hy", 256)
+    config = cfg.with_overrides(config, model__beam_size=5, run__tgt=None)
+    assert (config.model.beam_size, config.run.tgt) == (5, "hy")
+
+
+def test_default_model_per_direction():
+    assert cfg.finalize(cfg.with_overrides(cfg.Config(), run__tgt="en")).model.id == "Helsinki-NLP/opus-mt-hy-en"
+    assert cfg.finalize(cfg.with_overrides(cfg.Config(), run__tgt="hy")).model.id == "Helsinki-NLP/opus-mt-en-hy"
+    with pytest.raises(ConfigError, match="--tgt"):
+        cfg.finalize(cfg.Config())
+
+
+@pytest.mark.parametrize("name", ["opus-mt-hy-en", "opus-mt-en-hy", "nllb-600m"])
+def test_shipped_configs_load(name):
+    config = cfg.load(cfg.resolve_config_path(name))
+    assert config.model.id
+
+
+def test_nllb_config_notes_licence():
+    text = cfg.resolve_config_path("nllb-600m").read_text(encoding="utf-8")
+    assert "CC-BY-NC" in text

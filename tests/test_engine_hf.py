@@ -1,0 +1,109 @@
+import shutil
+
+import pytest
+
+from pipeline.config import ModelConfig
+from pipeline.engines import load_engine, split_to_fit
+from pipeline.errors import ConfigError, ModelError
+
+SENTENCES = [
+    "The CSTO is ready to send monitors.",
+    "Lavrov met Mirzoyan in Astana on Wednesday.",
+    "Hello.",
+    "Moscow, Baku and Yerevan signed trilateral statements in November 2020.",
+]
+
+
+@pytest.mark.parametrize("name, src, tgt", [("en-hy", "en", "hy"), ("hy-en", "hy", "en"), ("m2m100", "en", "hy"), ("m2m100", "hy", "en")])
+def test_results_in_input_order_and_independent_of_batching(engines, name, src, tgt):
+    engine = engines[name]
+    together = engine.translate(SENTENCES, src=src, tgt=tgt)
+    alone = [engine.translate([s], src=src, tgt=tgt)[0] for s in SENTENCES]
+    assert [t.text for t in together] == [t.text for t in alone]
+    for a, b in zip(together, alone):
+        assert a.score == pytest.approx(b.score, abs=1e-4)
+        assert a.tokens > 0 and a.score < 0
+
+
+def test_same_results_as_generate_one_by_one(engines):
+    """The engine's batching and decoding give what transformers' generate gives alone."""
+    import torch
+
+    engine = engines["en-hy"]
+    tok, model = engine.tokenizer, engine.model
+    ours = engine.translate(SENTENCES, src="en", tgt="hy")
+    for sentence, result in zip(SENTENCES, ours):
+        inputs = tok(sentence, return_tensors="pt")
+        with torch.inference_mode():
+            ids = model.generate(**inputs, num_beams=4, max_new_tokens=engine.max_new_tokens, do_sample=False)
+        assert tok.decode(ids[0], skip_special_tokens=True).strip() == result.text
+
+
+def test_m2m100_target_language_token_forced_and_stripped(engines):
+    engine = engines["m2m100"]
+    result = engine.translate(["Hello world."], src="en", tgt="hy")[0]
+    assert "__hy__" not in result.text and "__en__" not in result.text
+    ids = engine._prepare("en", "hy")
+    assert ids["forced_bos_token_id"] == engine.tokenizer.get_lang_id("hy")
+
+
+def test_direction_support(engines):
+    assert engines["en-hy"].supports("en", "hy") and not engines["en-hy"].supports("hy", "hy")
+    assert not engines["en-hy"].supports("ru", "hy")
+    assert engines["m2m100"].supports("en", "hy") and engines["m2m100"].supports("hy", "en")
+
+
+def test_wrong_direction_model_is_refused(tiny_models):
+    with pytest.raises(ConfigError, match="translates into 'hy'.*--tgt hy"):
+        load_engine(ModelConfig(id=str(tiny_models["en-hy"])), "en")
+
+
+def test_long_sentence_is_split_not_truncated(engines):
+    engine = engines["en-hy"]
+    long = " ".join(["Lavrov met Mirzoyan in Astana, and they talked about the border"] * 20) + "."
+    assert engine.count_tokens(long) > engine.max_input
+    result = engine.translate([long], src="en", tgt="hy")[0]
+    assert result.pieces > 1
+
+
+@pytest.mark.parametrize(
+    "text, limit",
+    [
+        ("a, b, c, d, e, f, g, h", 3),
+        ("one two three four five six seven eight nine ten", 2),
+        ("x" * 1000, 50),  # no spaces at all
+        ("short", 10),
+    ],
+)
+def test_split_to_fit_keeps_every_character(text, limit):
+    pieces = split_to_fit(text, len, limit)
+    assert all(len(p) <= limit for p in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_hub_id_offline_says_how_to_use_a_folder(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelError) as error:
+        load_engine(ModelConfig(id="Helsinki-NLP/opus-mt-hy-en-not-cached"), "en")
+    message = str(error.value)
+    assert "targman model fetch Helsinki-NLP/opus-mt-hy-en-not-cached DIR" in message
+    assert "--model DIR" in message
+
+
+@pytest.mark.parametrize("model_id, message", [("/nonexistent/model", "not a folder here"), ("just-a-name", "OWNER/NAME")])
+def test_missing_local_model(model_id, message):
+    with pytest.raises(ModelError, match=message):
+        load_engine(ModelConfig(id=model_id), "en")
+
+
+def test_pickled_weights_refused_unless_allowed(tiny_models, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "pickled"
+    shutil.copytree(tiny_models["hy-en"], folder)
+    state = load_file(folder / "model.safetensors")
+    (folder / "model.safetensors").unlink()
+    torch.save(state, folder / "pytorch_model.bin")
+    with pytest.raises(ModelError, match="allow_pickle"):
+        load_engine(ModelConfig(id=str(folder)), "en")
