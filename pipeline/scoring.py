@@ -149,14 +149,36 @@ def term_counts(rows: Iterable[dict]) -> dict:
     }
 
 
-def _scored(rows: Iterable[dict]) -> tuple[list[str], list[str]]:
-    hyps, refs = [], []
-    for row in rows:
-        ref = row.get("ref")
-        if isinstance(ref, str):
-            hyps.append(row.get("target") or "")
-            refs.append(ref)
-    return hyps, refs
+def _with_refs(rows: list[dict]) -> list[int]:
+    """Positions of the rows that carry a reference."""
+    return [i for i, row in enumerate(rows) if isinstance(row.get("ref"), str)]
+
+
+def _segment_stats(metric, rows: list[dict], positions: list[int]) -> list:
+    """sacrebleu's sufficient statistics of each scored row, computed once.
+
+    `corpus_score` is exactly "extract statistics, then aggregate" (sacrebleu's own
+    `_extract_corpus_statistics` / `_aggregate_and_compute`); aggregating subsets of the same
+    statistics gives document scores and sentence scores without tokenizing twice. The tests
+    compare the results with `corpus_score` and `sentence_score`.
+    """
+    hyps = [rows[i].get("target") or "" for i in positions]
+    refs = [rows[i]["ref"] for i in positions]
+    return metric._extract_corpus_statistics(hyps, [refs])
+
+
+def segment_chrf(rows: Iterable[dict]) -> list[float | None]:
+    """Sentence-level chrF++ of each row against its `ref`; None for rows without one."""
+    from sacrebleu.metrics import CHRF as Chrf
+
+    rows = list(rows)
+    positions = _with_refs(rows)
+    out: list[float | None] = [None] * len(rows)
+    if positions:
+        metric = Chrf(word_order=2)
+        for i, stats in zip(positions, _segment_stats(metric, rows, positions)):
+            out[i] = metric._aggregate_and_compute([stats]).score
+    return out
 
 
 def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
@@ -169,25 +191,37 @@ def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
     (`{"BLEU": 31.2, "chrF++": 55.0, "TER": 60.3, ...}`) plus `segments`, `scored` and `terms`.
     Documents without any reference have no metric keys.
     """
-    by_doc: dict[str, list[dict]] = {}
-    for row in rows:
-        by_doc.setdefault(row["doc"], []).append(row)
-    all_rows = [row for doc_rows in by_doc.values() for row in doc_rows]
+    rows = list(rows)
+    positions = _with_refs(rows)
+    metrics = _metrics()
+    corpus: dict = {"segments": len(rows), "scored": len(positions)}
+    if tgt == "hy":
+        note = spbleu_unavailable()
+        if note:
+            corpus[SPBLEU] = {"skipped": note}
+        else:
+            from sacrebleu.metrics import BLEU as Bleu
+
+            metrics[SPBLEU] = Bleu(tokenize=SPBLEU_TOKENIZER)
+    stats = {name: _segment_stats(metric, rows, positions) for name, metric in metrics.items()} if positions else {}
+    by_doc: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_doc.setdefault(row["doc"], []).append(i)
+    scored_at = {row_index: k for k, row_index in enumerate(positions)}
     docs = {}
-    for doc, doc_rows in by_doc.items():
-        hyps, refs = _scored(doc_rows)
-        entry: dict = {"segments": len(doc_rows), "scored": len(hyps)}
-        if hyps:
-            for name, value in corpus_scores(hyps, [refs], tgt).items():
-                if "score" in value:
-                    entry[name] = round(value["score"], 4)
-        entry["terms"] = term_counts(doc_rows)
+    for doc, indices in by_doc.items():
+        mine = [scored_at[i] for i in indices if i in scored_at]
+        entry: dict = {"segments": len(indices), "scored": len(mine)}
+        for name, metric in metrics.items():
+            if mine:
+                entry[name] = round(metric._aggregate_and_compute([stats[name][k] for k in mine]).score, 4)
+        entry["terms"] = term_counts(rows[i] for i in indices)
         docs[doc] = entry
-    hyps, refs = _scored(all_rows)
-    corpus: dict = {"segments": len(all_rows), "scored": len(hyps)}
-    if hyps:
-        corpus.update(corpus_scores(hyps, [refs], tgt))
-    corpus["terms"] = term_counts(all_rows)
+    for name, metric in metrics.items():
+        if positions:
+            corpus[name] = _entry(metric, metric._aggregate_and_compute(stats[name]))
+    corpus = {key: corpus[key] for key in (*metrics, SPBLEU, "segments", "scored") if key in corpus}
+    corpus["terms"] = term_counts(rows)
     return {"corpus": corpus, "docs": docs}
 
 

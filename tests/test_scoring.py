@@ -12,7 +12,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from pipeline import cli, scoring
-from pipeline.scoring import ScoreError, corpus_scores, read_lines, score_segments, sentence_chrf
+from pipeline.scoring import ScoreError, corpus_scores, read_lines, score_segments, segment_chrf, sentence_chrf
 
 DATA = Path(__file__).parent / "data" / "scoring"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -223,3 +223,23 @@ def test_score_segments_per_document_and_corpus():
     assert docs["b.txt"]["TER"] == round(TER().corpus_score(hyps[5:], [refs[5:]]).score, 4)
     assert docs["b.txt"]["scored"] == 3 and docs["b.txt"]["segments"] == 4
     assert "BLEU" not in docs["c.txt"] and docs["c.txt"]["terms"]["rate"] is None
+
+
+def test_segment_chrf_equals_sentence_scores():
+    rows, hyps, refs = _rows()
+    expected = [CHRF(word_order=2).sentence_score(h, [r]).score for h, r in zip(hyps, refs)]
+    assert segment_chrf(rows) == expected + [None, None]
+
+
+def test_score_segments_spbleu_with_the_tokenizer_model(fake_flores200):
+    hyps, refs = read_lines(DATA / "hyp.hy.txt"), read_lines(DATA / "ref.hy.txt")
+    rows = [{"doc": "a" if i < 3 else "b", "target": h, "ref": r} for i, (h, r) in enumerate(zip(hyps, refs))]
+    result = score_segments(rows, "hy")
+    assert result["corpus"]["spBLEU"] == corpus_scores(hyps, [refs], "hy")["spBLEU"]
+    assert result["docs"]["b"]["spBLEU"] == round(BLEU(tokenize="flores200").corpus_score(hyps[3:], [refs[3:]]).score, 4)
+    assert result["docs"]["a"]["chrF++"] == round(CHRF(word_order=2).corpus_score(hyps[:3], [refs[:3]]).score, 4)
+
+
+def test_score_segments_spbleu_skipped_offline(no_spm_model):
+    result = score_segments([{"doc": "a", "target": "x", "ref": "x"}], "hy")
+    assert "skipped" in result["corpus"]["spBLEU"] and "spBLEU" not in result["docs"]["a"]
