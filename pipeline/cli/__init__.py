@@ -17,6 +17,8 @@ from pipeline.errors import TargmanError
 COMMAND_MODULES = [
     "pipeline.cli.run",
     "pipeline.cli.model",
+    "pipeline.cli.score",
+    "pipeline.cli.review",
 ]
 
 

@@ -1,0 +1,402 @@
+"""The editor's review: `review.html` (one static page) and `review.tsv`, from a run's files.
+
+`write_review(out_dir)` reads only `out_dir/segments.jsonl` and `out_dir/run.json`, so the
+review can be rebuilt without translating. Nothing in the page loads from the network, and
+every piece of text from a run is HTML-escaped; a Content-Security-Policy that allows only
+the page's own script (by hash) guards against anything that slips through.
+
+Read from `run.json` (all optional): `tgt`, `model` {id, revision}, `files` {doc: {status,
+error}}, `scores` (the shape of `scoring.score_segments`; computed from the rows' `ref`
+fields when absent), and `glossary` {concept: {"note", "type", "forbidden": [target forms
+the desk forbids]}} for notes on hover and for marking forbidden forms in the output.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import re
+from html import escape
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.report_assets import CSS, JS
+from pipeline.scoring import score_segments, segment_chrf
+
+LANGUAGES = {"hy": "Armenian", "en": "English"}
+GREY_KINDS = ("boilerplate", "duplicate")
+METRICS = ("BLEU", "chrF++", "TER", "spBLEU")
+SORT_KEYS = {"bleu": "BLEU", "chrf": "chrF++", "ter": "TER"}
+
+
+def esc(value) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def read_run(out_dir: str | Path) -> tuple[list[dict], dict]:
+    """The rows of `segments.jsonl` and the `run.json` manifest ({} when there is none)."""
+    out_dir = Path(out_dir)
+    seg_path, run_path = out_dir / "segments.jsonl", out_dir / "run.json"
+    if not seg_path.is_file():
+        raise InputError(seg_path, "no segments.jsonl here; is this the output folder of `targman run`?")
+    rows = []
+    with open(seg_path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InputError(seg_path, f"not a JSON object ({error.msg})", line=number) from None
+            if not isinstance(row, dict) or "doc" not in row or "source" not in row:
+                raise InputError(seg_path, 'a segment row needs at least "doc" and "source"', line=number)
+            rows.append(row)
+    run = {}
+    if run_path.is_file():
+        try:
+            run = json.loads(run_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise InputError(run_path, f"not JSON ({error.msg})", line=error.lineno) from None
+    return rows, run
+
+
+# --- text with highlighted terms -------------------------------------------------------
+
+
+def _spans_in_source(source: str, terms: list[dict]) -> list[tuple[int, int, dict]]:
+    spans = []
+    for term in terms:
+        start, end, form = term.get("start", -1), term.get("end", -1), term.get("source") or ""
+        valid = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source)
+        if not valid or (form and source[start:end] != form):  # offsets missing or stale: find the form
+            found = source.find(form) if form else -1
+            if found < 0:
+                continue
+            start, end = found, found + len(form)
+        spans.append((start, end, term))
+    return spans
+
+
+def _find_free(text: str, form: str, taken: list[tuple[int, int, dict]]) -> tuple[int, int] | None:
+    if not form:
+        return None
+    for match in re.finditer(re.escape(form), text, re.IGNORECASE):
+        if all(match.end() <= s or match.start() >= e for s, e, _ in taken):
+            return match.start(), match.end()
+    return None
+
+
+def _spans_in_target(target: str, terms: list[dict], glossary: dict) -> list[tuple[int, int, dict]]:
+    spans: list[tuple[int, int, dict]] = []
+    for term in terms:
+        if term.get("honoured") is False:
+            continue
+        where = _find_free(target, term.get("target") or "", spans)
+        if where:
+            spans.append((*where, term))
+    for term in terms:
+        for form in (glossary.get(term.get("concept"), {}) or {}).get("forbidden") or ():
+            where = _find_free(target, form, spans)
+            if where:
+                spans.append((*where, {**term, "forbidden_form": form}))
+    return spans
+
+
+def _term_class(term: dict) -> str:
+    if "forbidden_form" in term:
+        return "forbidden"
+    return {True: "ok", False: "miss"}.get(term.get("honoured"), "unk")
+
+
+def _term_title(term: dict, glossary: dict) -> str:
+    entry = glossary.get(term.get("concept"), {}) or {}
+    parts = [str(term.get("concept", ""))]
+    if entry.get("type"):
+        parts[0] += f" ({entry['type']})"
+    if "forbidden_form" in term:
+        parts.append(f"forbidden form: {term['forbidden_form']}; use {term.get('target', '')}")
+    else:
+        status = {True: "honoured", False: "MISSED", None: "not verified"}.get(term.get("honoured"), "not verified")
+        parts.append(f"{term.get('source', '')} \u2192 {term.get('target', '')} ({status})")
+    if entry.get("note"):
+        parts.append(str(entry["note"]))
+    return "\n".join(parts)
+
+
+def _marked(text: str, spans: list[tuple[int, int, dict]], glossary: dict) -> str:
+    out, pos = [], 0
+    for start, end, term in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if start < pos:  # overlapping hit: keep the first
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(
+            f'<mark class="term {_term_class(term)}" title="{esc(_term_title(term, glossary))}">'
+            f"{esc(text[start:end])}</mark>"
+        )
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+# --- page pieces ---------------------------------------------------------------------------
+
+
+def _num(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _lang(code: str | None) -> str:
+    return f' lang="{esc(code)}"' if code and code not in ("und", "") else ""
+
+
+def _terms_text(terms: dict | None) -> str:
+    if not terms or terms.get("rate") is None:
+        return ""
+    return f"{terms['rate']:.1f}% ({terms['honoured']}/{terms['honoured'] + terms['missed']})"
+
+
+def _corpus_html(corpus: dict, flagged: int, total: int) -> str:
+    rows = []
+    for name in METRICS:
+        entry = corpus.get(name)
+        if not isinstance(entry, dict):
+            continue
+        if "skipped" in entry:
+            rows.append(f'<tr><th>{esc(name)}</th><td colspan="2" class="note">{esc(entry["skipped"])}</td></tr>')
+        else:
+            rows.append(
+                f"<tr><th>{esc(name)}</th><td>{_num(entry.get('score'))}</td>"
+                f'<td class="sig">{esc(entry.get("signature"))}</td></tr>'
+            )
+    terms = _terms_text(corpus.get("terms")) or "no verified glossary hits"
+    rows.append(f'<tr><th>Terms</th><td colspan="2">{esc(terms)}</td></tr>')
+    rows.append(f'<tr><th>Flagged</th><td colspan="2">{flagged} of {total} segments</td></tr>')
+    if "scored" in corpus:
+        rows.append(f'<tr><th>Scored</th><td colspan="2">{corpus["scored"]} segments with a reference</td></tr>')
+    return '<table class="scores" id="corpus-scores">' + "".join(rows) + "</table>"
+
+
+def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
+    attrs = [f'data-order="{order}"', f'data-flags="{flagged}"']
+    for key, name in SORT_KEYS.items():
+        if doc_scores.get(name) is not None:
+            attrs.append(f'data-{key}="{doc_scores[name]}"')
+    rate = (doc_scores.get("terms") or {}).get("rate")
+    if rate is not None:
+        attrs.append(f'data-terms="{rate}"')
+    return " ".join(attrs)
+
+
+def _status_html(info: dict) -> str:
+    status = info.get("status")
+    if status in ("failed", "skipped"):
+        error = f": {info['error']}" if info.get("error") else ""
+        return f'<span class="status-{status}">{esc(status + error)}</span>'
+    return ""
+
+
+def _row_html(d: int, row: dict, new_para: bool, has_ref: bool, tgt: str | None, glossary: dict, chrf) -> str:
+    kind = row.get("kind") or "text"
+    flags = list(row.get("flags") or [])
+    terms = [t for t in (row.get("terms") or []) if isinstance(t, dict)]
+    classes = ["seg"] + (["para-start"] if new_para else []) + (["grey"] if kind in GREY_KINDS else [])
+    if flags:
+        classes.append("flagged")
+    source = row.get("source") or ""
+    target = row.get("target")
+    src_cell = _marked(source, _spans_in_source(source, terms), glossary)
+    if kind != "text":
+        src_cell = f'<span class="kind">{esc(kind)}</span>' + src_cell
+    if target is None or target == "":
+        tgt_cell = '<span class="dropped">(not in the output)</span>' if target == "" else '<span class="dropped">(not translated)</span>'
+    else:
+        tgt_cell = _marked(target, _spans_in_target(target, terms, glossary), glossary)
+        if tgt and row.get("src_lang") == tgt:
+            tgt_cell = '<span class="kind">kept</span>' + tgt_cell
+    for term in terms:
+        if term.get("honoured") is False:
+            tgt_cell += f'<span class="missing">missing: {esc(term.get("target"))}</span>'
+    cells = [
+        f'<td class="n">{"&para;" + str(row.get("para", "")) + "<br>" if new_para else ""}{esc(row.get("index", ""))}</td>',
+        f'<td class="src"{_lang(row.get("src_lang"))}>{src_cell}</td>',
+        f'<td class="tgt"{_lang(tgt)}>{tgt_cell}</td>',
+    ]
+    if has_ref:
+        ref = row.get("ref")
+        cells.append(f'<td class="ref"{_lang(tgt)}>{esc(ref) if isinstance(ref, str) else ""}</td>')
+    side = "".join(f'<span class="flag">{esc(flag)}</span>' for flag in flags)
+    if chrf is not None:
+        side += f'<span class="chrf">chrF++ {chrf:.1f}</span>'
+    if isinstance(row.get("score"), (int, float)):
+        side += f'<span class="lp" title="mean token log-probability">logprob {row["score"]:.2f}</span>'
+    cells.append(f'<td class="flags">{side}</td>')
+    flag_attr = f' data-flag-names="{esc(" ".join(flags))}"' if flags else ""
+    return f'<tr id="s{d}-{esc(row.get("index", ""))}" class="{" ".join(classes)}"{flag_attr}>{"".join(cells)}</tr>'
+
+
+def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, tgt, glossary, chrfs) -> str:
+    flagged = sum(1 for row in rows if row.get("flags"))
+    has_ref = any(isinstance(row.get("ref"), str) for row in rows)
+    bits = [f"{name} {_num(doc_scores[name])}" for name in ("BLEU", "chrF++", "TER", "spBLEU") if doc_scores.get(name) is not None]
+    terms = _terms_text(doc_scores.get("terms"))
+    if terms:
+        bits.append(f"terms {terms}")
+    bits.append(f"{flagged} flagged of {len(rows)}")
+    head = (
+        f'<div class="doc-head"><h2><a href="#d{d}">{esc(doc)}</a></h2>{_status_html(info)}'
+        f'<span class="meta">{esc(" · ".join(bits))}</span></div>'
+    )
+    if not rows:
+        return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, 0)}>{head}<p class="note">No segments.</p></section>'
+    ref_head = "<th>Reference</th>" if has_ref else ""
+    ref_col = "<col>" if has_ref else ""
+    table = [
+        f'<table class="segs"><colgroup><col class="n"><col><col>{ref_col}<col class="f"></colgroup>',
+        f"<thead><tr><th>#</th><th>Source</th><th>Translation</th>{ref_head}<th>Flags</th></tr></thead><tbody>",
+    ]
+    previous = None
+    for row, chrf in zip(rows, chrfs):
+        para = row.get("para")
+        table.append(_row_html(d, row, para != previous, has_ref, tgt, glossary, chrf))
+        previous = para
+    table.append("</tbody></table>")
+    return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, flagged)}>{head}{"".join(table)}</section>'
+
+
+def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict) -> str:
+    flagged_rows = [row for row in rows if row.get("flags")]
+    first = f'<a href="#s{d}-{esc(flagged_rows[0].get("index"))}">{len(flagged_rows)}</a>' if flagged_rows else "0"
+    cells = [
+        f'<td><a href="#d{d}">{esc(doc)}</a></td>',
+        f"<td>{esc(info.get('status', ''))}</td>",
+        f'<td class="num">{len(rows)}</td>',
+        f'<td class="num">{first}</td>',
+    ] + [f'<td class="num">{_num(doc_scores.get(name))}</td>' for name in ("BLEU", "chrF++", "TER")]
+    cells.append(f'<td class="num">{esc(_terms_text(doc_scores.get("terms")))}</td>')
+    return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows))}>{"".join(cells)}</tr>'
+
+
+def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
+    """The review page for `rows` (segments.jsonl) and `run` (run.json).
+
+    `chrfs`: sentence chrF++ of each row (`scoring.segment_chrf`), computed when not given.
+    """
+    if chrfs is None:
+        chrfs = segment_chrf(rows)
+    tgt = run.get("tgt") or (run.get("config") or {}).get("tgt")
+    glossary = run.get("glossary") or {}
+    files = run.get("files") or {}
+    scores = run.get("scores") or (score_segments(rows, tgt or "en") if rows else {"corpus": {}, "docs": {}})
+    by_doc: dict[str, list[tuple[dict, float | None]]] = {}
+    for row, chrf in zip(rows, chrfs):
+        by_doc.setdefault(str(row["doc"]), []).append((row, chrf))
+    for doc in files:  # failed or skipped files have no segments but belong in the review
+        by_doc.setdefault(str(doc), [])
+    flagged = sum(1 for row in rows if row.get("flags"))
+    model = run.get("model") or {}
+    model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
+    tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
+
+    sections, index = [], []
+    for d, (doc, pairs) in enumerate(by_doc.items()):
+        info = files.get(doc) or {}
+        doc_scores = (scores.get("docs") or {}).get(doc) or {}
+        doc_rows = [row for row, _ in pairs]
+        sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
+        index.append(_index_row(d, doc, doc_rows, info, doc_scores))
+
+    script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:"
+    sort_options = "".join(
+        f'<option value="{value}">{label}</option>'
+        for value, label in (
+            ("order", "input order"), ("chrf", "chrF++, worst first"), ("bleu", "BLEU, worst first"),
+            ("ter", "TER, worst first"), ("terms", "term success, worst first"), ("flags", "most flagged first"),
+        )
+    )
+    legend = (
+        '<span class="legend note">Terms: <mark class="term ok">honoured</mark><mark class="term miss">missed</mark>'
+        '<mark class="term forbidden">forbidden form</mark><mark class="term unk">not verified</mark>'
+        "(hover for the concept and its note) · keys n / p: next / previous flagged</span>"
+    )
+    index_head = (
+        '<thead><tr><th>Document</th><th>Status</th><th class="num">Segments</th><th class="num">Flagged</th>'
+        '<th class="num">BLEU</th><th class="num">chrF++</th><th class="num">TER</th><th class="num">Terms</th></tr></thead>'
+    )
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>Review: {len(by_doc)} documents, {len(rows)} segments</title>",
+            f"<style>{CSS}</style></head><body>",
+            '<header id="top"><h1>Translation review</h1>',
+            f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {len(by_doc)} documents · '
+            f"{len(rows)} segments</p>",
+            _corpus_html(scores.get("corpus") or {}, flagged, len(rows)),
+            f'<details class="docs-index" open><summary>Documents ({len(by_doc)})</summary>',
+            f'<div class="index-scroll"><table class="index" id="docs-index">{index_head}<tbody>{"".join(index)}</tbody></table></div></details>',
+            "</header>",
+            '<div id="controls"><label><input type="checkbox" id="only-flagged"> Only flagged</label>',
+            '<button type="button" id="prev-flag">&#9664; Previous flagged</button>',
+            '<button type="button" id="next-flag">Next flagged &#9654;</button>',
+            f'<label>Sort documents: <select id="sort">{sort_options}</select></label>',
+            f'<span id="status" class="note">Showing {len(rows)} of {len(rows)} segments</span>{legend}</div>',
+            f'<main id="docs">{"".join(sections)}</main>',
+            f"<script>{JS}</script></body></html>\n",
+        ]
+    )
+
+
+# --- the spreadsheet --------------------------------------------------------------------
+
+TSV_COLUMNS = ("doc", "para", "index", "kind", "src_lang", "flags", "chrf", "logprob", "terms", "source", "target", "ref")
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet cell: a leading = + - @ would be read as a formula, so quote it."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _terms_cell(terms) -> str:
+    marks = {True: "ok", False: "MISSED", None: "?"}
+    return "; ".join(
+        f"{t.get('source', '')} -> {t.get('target', '')} [{marks.get(t.get('honoured'), '?')}]"
+        for t in terms or () if isinstance(t, dict)
+    )
+
+
+def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
+    """One row a segment; `chrfs` as in `render_html`."""
+    if chrfs is None:
+        chrfs = segment_chrf(rows)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(TSV_COLUMNS)
+        for row, chrf in zip(rows, chrfs):
+            ref = row.get("ref")
+            chrf = _num(chrf, 2)
+            score = row.get("score")
+            writer.writerow(
+                [
+                    _cell(row.get("doc")), row.get("para", ""), row.get("index", ""), row.get("kind", ""),
+                    row.get("src_lang", ""), ",".join(row.get("flags") or []), chrf,
+                    f"{score:.4f}" if isinstance(score, (int, float)) else "",
+                    _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
+                    _cell(ref),
+                ]
+            )
+
+
+def write_review(out_dir: str | Path) -> Path:
+    """Write `review.html` and `review.tsv` into `out_dir`; return the HTML's path."""
+    out_dir = Path(out_dir)
+    rows, run = read_run(out_dir)
+    html_path = out_dir / "review.html"
+    chrfs = segment_chrf(rows)
+    html_path.write_text(render_html(rows, run, chrfs), encoding="utf-8")
+    write_tsv(rows, out_dir / "review.tsv", chrfs)
+    return html_path

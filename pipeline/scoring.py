@@ -1,0 +1,252 @@
+"""Corpus and sentence scores, computed by sacrebleu's own metric objects.
+
+Every score carries its sacrebleu signature (the long form that `sacrebleu -f json`
+prints), so a number in `run.json` or in the report can be reproduced with
+
+    sacrebleu REF [REF ...] -i HYP -m bleu chrf ter --chrf-word-order 2
+
+For an Armenian target we also report spBLEU: BLEU over sacrebleu's `flores200`
+SentencePiece tokenizer, because 13a BLEU splits only on spaces and punctuation and so
+understates a language with rich inflection. sacrebleu downloads that tokenizer's model on
+first use; this module never downloads anything: when the model file is not already in
+sacrebleu's cache it reports spBLEU as skipped, with a note saying where to put the file.
+
+Lines are compared exactly as given; `read_lines` reads a file the way the `sacrebleu`
+command does (trailing whitespace stripped, "\\n" line ends), so that `targman score` and
+`sacrebleu` agree on the same files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pipeline.errors import InputError, TargmanError
+
+# Names as they appear in the output (keys of `corpus_scores`).
+BLEU, CHRF, TER, SPBLEU = "BLEU", "chrF++", "TER", "spBLEU"
+# The spBLEU tokenizer we use (sacrebleu's name).
+SPBLEU_TOKENIZER = "flores200"
+
+
+class ScoreError(TargmanError):
+    """Hypotheses and references cannot be scored together (counts differ, nothing to score)."""
+
+
+def _metrics():
+    """The metric objects, by output name, in output order."""
+    from sacrebleu.metrics import BLEU as Bleu
+    from sacrebleu.metrics import CHRF as Chrf
+    from sacrebleu.metrics import TER as Ter
+
+    return {BLEU: Bleu(), CHRF: Chrf(word_order=2), TER: Ter()}
+
+
+def spm_model_path(tokenizer: str = SPBLEU_TOKENIZER) -> Path:
+    """Where sacrebleu looks for (and would download) the SentencePiece model of `tokenizer`.
+
+    Mirrors `sacrebleu.tokenizers.tokenizer_spm.TokenizerSPM.__init__`: the cache folder is
+    `$SACREBLEU` (default `~/.sacrebleu`), read by sacrebleu when it is imported.
+    """
+    from sacrebleu.tokenizers import tokenizer_spm
+
+    url = tokenizer_spm.SPM_MODELS[tokenizer]["url"]
+    return Path(tokenizer_spm.SACREBLEU_DIR) / "models" / os.path.basename(url)
+
+
+def spbleu_unavailable(tokenizer: str = SPBLEU_TOKENIZER) -> str | None:
+    """None when spBLEU can be computed offline, else a note saying why not and what to do."""
+    try:
+        import sentencepiece  # noqa: F401
+    except ImportError:
+        return "spBLEU skipped: the sentencepiece package is not installed (pip install sentencepiece)"
+    path = spm_model_path(tokenizer)
+    if not path.is_file():
+        return (
+            f"spBLEU skipped: sacrebleu's {tokenizer} SentencePiece model is not at {path} "
+            "(sacrebleu downloads it on first use and this machine is offline). Copy the file "
+            f"there, or set $SACREBLEU to a folder holding models/{path.name}."
+        )
+    return None
+
+
+def _check(hyps: Sequence[str], refs_list: Sequence[Sequence[str]]) -> None:
+    if not refs_list:
+        raise ScoreError("no reference given: pass at least one reference stream")
+    if not hyps:
+        raise ScoreError("nothing to score: there are no hypothesis lines")
+    for number, refs in enumerate(refs_list, 1):
+        if len(refs) != len(hyps):
+            raise ScoreError(
+                f"reference {number} has {len(refs)} lines but there are {len(hyps)} hypotheses; "
+                "hypotheses and references must be line-aligned"
+            )
+
+
+def _entry(metric, score) -> dict:
+    entry = {
+        "score": score.score,
+        "signature": metric.get_signature().format(short=False),
+    }
+    verbose = getattr(score, "_verbose", "")
+    if verbose:
+        entry["verbose"] = verbose
+    return entry
+
+
+def corpus_scores(hyps: Sequence[str], refs_list: Sequence[Sequence[str]], tgt: str = "en") -> dict:
+    """BLEU, chrF++ and TER (and spBLEU for an Armenian target) of `hyps` against references.
+
+    `refs_list` holds one or more reference streams, each line-aligned with `hyps` (sacrebleu's
+    convention). Returns `{name: {"score", "signature"[, "verbose"]}}`; for spBLEU that cannot
+    be computed offline, `{"spBLEU": {"skipped": note}}`.
+    """
+    hyps = list(hyps)
+    refs_list = [list(refs) for refs in refs_list]
+    _check(hyps, refs_list)
+    out = {}
+    for name, metric in _metrics().items():
+        out[name] = _entry(metric, metric.corpus_score(hyps, refs_list))
+    if tgt == "hy":
+        note = spbleu_unavailable()
+        if note:
+            out[SPBLEU] = {"skipped": note}
+        else:
+            from sacrebleu.metrics import BLEU as Bleu
+
+            metric = Bleu(tokenize=SPBLEU_TOKENIZER)
+            out[SPBLEU] = _entry(metric, metric.corpus_score(hyps, refs_list))
+    return out
+
+
+def sentence_chrf(hyp: str, ref: str | Sequence[str]) -> float:
+    """Sentence-level chrF++ of one hypothesis (0..100), for sorting segments in the review."""
+    from sacrebleu.metrics import CHRF as Chrf
+
+    refs = [ref] if isinstance(ref, str) else list(ref)
+    return Chrf(word_order=2).sentence_score(hyp, refs).score
+
+
+def term_counts(rows: Iterable[dict]) -> dict:
+    """Glossary success over segment rows: hits honoured, missed, unverified, and the rate."""
+    honoured = missed = unknown = 0
+    for row in rows:
+        for term in row.get("terms") or ():
+            value = term.get("honoured")
+            if value is True:
+                honoured += 1
+            elif value is False:
+                missed += 1
+            else:
+                unknown += 1
+    checked = honoured + missed
+    return {
+        "honoured": honoured,
+        "missed": missed,
+        "unverified": unknown,
+        "rate": round(100.0 * honoured / checked, 2) if checked else None,
+    }
+
+
+def _with_refs(rows: list[dict]) -> list[int]:
+    """Positions of the rows that carry a reference."""
+    return [i for i, row in enumerate(rows) if isinstance(row.get("ref"), str)]
+
+
+def _segment_stats(metric, rows: list[dict], positions: list[int]) -> list:
+    """sacrebleu's sufficient statistics of each scored row, computed once.
+
+    `corpus_score` is exactly "extract statistics, then aggregate" (sacrebleu's own
+    `_extract_corpus_statistics` / `_aggregate_and_compute`); aggregating subsets of the same
+    statistics gives document scores and sentence scores without tokenizing twice. The tests
+    compare the results with `corpus_score` and `sentence_score`.
+    """
+    hyps = [rows[i].get("target") or "" for i in positions]
+    refs = [rows[i]["ref"] for i in positions]
+    return metric._extract_corpus_statistics(hyps, [refs])
+
+
+def segment_chrf(rows: Iterable[dict]) -> list[float | None]:
+    """Sentence-level chrF++ of each row against its `ref`; None for rows without one."""
+    from sacrebleu.metrics import CHRF as Chrf
+
+    rows = list(rows)
+    positions = _with_refs(rows)
+    out: list[float | None] = [None] * len(rows)
+    if positions:
+        metric = Chrf(word_order=2)
+        for i, stats in zip(positions, _segment_stats(metric, rows, positions)):
+            out[i] = metric._aggregate_and_compute([stats]).score
+    return out
+
+
+def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
+    """Per-document and corpus scores of `segments.jsonl` rows.
+
+    Rows whose `ref` is a string are scored (a dropped segment's empty target counts against
+    it); the runner decides which segments get a reference. Term success counts every row.
+    Returns `{"corpus": {...}, "docs": {doc: {...}}}` where the corpus entry has
+    `corpus_scores` output (with signatures) and each document has bare numbers
+    (`{"BLEU": 31.2, "chrF++": 55.0, "TER": 60.3, ...}`) plus `segments`, `scored` and `terms`.
+    Documents without any reference have no metric keys.
+    """
+    rows = list(rows)
+    positions = _with_refs(rows)
+    metrics = _metrics()
+    corpus: dict = {"segments": len(rows), "scored": len(positions)}
+    if tgt == "hy":
+        note = spbleu_unavailable()
+        if note:
+            corpus[SPBLEU] = {"skipped": note}
+        else:
+            from sacrebleu.metrics import BLEU as Bleu
+
+            metrics[SPBLEU] = Bleu(tokenize=SPBLEU_TOKENIZER)
+    stats = {name: _segment_stats(metric, rows, positions) for name, metric in metrics.items()} if positions else {}
+    by_doc: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_doc.setdefault(row["doc"], []).append(i)
+    scored_at = {row_index: k for k, row_index in enumerate(positions)}
+    docs = {}
+    for doc, indices in by_doc.items():
+        mine = [scored_at[i] for i in indices if i in scored_at]
+        entry: dict = {"segments": len(indices), "scored": len(mine)}
+        for name, metric in metrics.items():
+            if mine:
+                entry[name] = round(metric._aggregate_and_compute([stats[name][k] for k in mine]).score, 4)
+        entry["terms"] = term_counts(rows[i] for i in indices)
+        docs[doc] = entry
+    for name, metric in metrics.items():
+        if positions:
+            corpus[name] = _entry(metric, metric._aggregate_and_compute(stats[name]))
+    corpus = {key: corpus[key] for key in (*metrics, SPBLEU, "segments", "scored") if key in corpus}
+    corpus["terms"] = term_counts(rows)
+    return {"corpus": corpus, "docs": docs}
+
+
+def read_lines(path: str | os.PathLike) -> list[str]:
+    """The lines of a text file as the `sacrebleu` command reads them (UTF-8, rstrip)."""
+    try:
+        with open(path, encoding="utf-8", newline="\n") as handle:
+            return [line.rstrip() for line in handle]
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def format_text(scores: dict, width: int = 1) -> str:
+    """One line a metric, `NAME|signature = score [details]`, like `sacrebleu -f text`."""
+    lines = []
+    for name, entry in scores.items():
+        if not isinstance(entry, dict) or name in ("terms",):
+            continue
+        if "skipped" in entry:
+            lines.append(f"{name}: {entry['skipped']}")
+        elif "score" in entry:
+            line = f"{name}|{entry['signature']} = {entry['score']:.{width}f}"
+            if entry.get("verbose"):
+                line += f" {entry['verbose']}"
+            lines.append(line)
+    return "\n".join(lines)

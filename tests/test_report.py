@@ -1,0 +1,326 @@
+"""The review report: files, escaping, scores, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import cli, qa
+from pipeline.errors import InputError
+from pipeline.report import read_run, render_html, write_review
+from pipeline.scoring import score_segments
+from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
+
+DATA = Path(__file__).parent / "data"
+NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def small_run(tmp_path):
+    """7 segments in 2 documents plus a failed file; one article carries <script> and <img onerror>."""
+    out = tmp_path / "out"
+    shutil.copytree(DATA / "review", out)
+    return out
+
+
+def parse(html: str):
+    import lxml.html
+
+    return lxml.html.fromstring(html)
+
+
+def dump_dom(page: Path, fragment: str = "") -> tuple:
+    """The page's DOM after its script ran in headless Chromium, parsed, and the seconds it took."""
+    url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120,
+    )
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    return parse(done.stdout), elapsed
+
+
+def visible_rows(dom) -> list:
+    return [
+        row for row in dom.xpath("//tr[contains(@class, 'seg')]")
+        if row.get("hidden") is None and row.xpath("ancestor::section")[0].get("hidden") is None
+    ]
+
+
+# --- files and content, no browser ------------------------------------------------------
+
+
+def test_write_review_writes_html_and_tsv(small_run):
+    path = write_review(small_run)
+    assert path == small_run / "review.html" and path.is_file()
+    with open(small_run / "review.tsv", encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle, delimiter="\t"))
+    assert table[0][:6] == ["doc", "para", "index", "kind", "src_lang", "flags"]
+    assert len(table) == 1 + 7
+    evil = table[6]
+    assert evil[0] == "evil.jsonl#7" and evil[5] == "length-ratio" and evil[9].startswith("Hackers wrote <script>")
+    assert table[3][8] == "Mirzoian -> Միրզոյան [ok]; Lavrov -> Սերգեյ Լավրով [MISSED]"
+
+
+def test_tsv_cells_that_look_like_formulas_are_quoted(small_run):
+    rows, run = read_run(small_run)
+    rows[1]["target"] = '=HYPERLINK("http://x", "click")'
+    with open(small_run / "segments.jsonl", "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    write_review(small_run)
+    with open(small_run / "review.tsv", encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle, delimiter="\t"))
+    assert table[2][10] == "'" + rows[1]["target"]
+
+
+def test_all_text_is_escaped(small_run):
+    html = write_review(small_run).read_text(encoding="utf-8")
+    assert "<script>document" not in html and "<img src=x" not in html and "<b>" not in html
+    assert html.count("<script>") == 1  # the page's own
+    page = parse(html)
+    source = page.xpath("//tr[@id='s1-0']/td[@class='src']")[0].text_content()
+    assert "<script>document.title='PWNED'" in source and '& "laughed"' in source
+    assert page.xpath("//tr[@id='s1-0']/td[@class='ref']")[0].text_content() == "<b>bold</b>"
+    assert "not UTF-8 <b>at byte 3</b>" in page.xpath("//section[@id='d2']")[0].text_content()
+
+
+def test_content_security_policy_allows_only_the_page_script(small_run):
+    import base64
+    import hashlib
+
+    from pipeline.report_assets import JS
+
+    page = parse(write_review(small_run).read_text(encoding="utf-8"))
+    csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    digest = base64.b64encode(hashlib.sha256(JS.encode()).digest()).decode()
+    assert "default-src 'none'" in csp and f"script-src 'sha256-{digest}'" in csp
+    assert page.xpath("//script")[0].text == JS
+
+
+def test_layout_terms_and_languages(small_run):
+    page = parse(write_review(small_run).read_text(encoding="utf-8"))
+    # every segment is a row; paragraphs start rows; boilerplate and duplicates are grey
+    rows = page.xpath("//tr[contains(@class, 'seg')]")
+    assert [row.get("id") for row in rows] == ["s0-0", "s0-1", "s0-2", "s0-3", "s0-4", "s1-0", "s1-1"]
+    assert [("grey" in row.get("class")) for row in rows] == [True, False, False, True, False, False, False]
+    assert [("para-start" in row.get("class")) for row in rows] == [True, True, False, True, True, True, False]
+    row = page.xpath("//tr[@id='s0-1']")[0]
+    src, tgt, ref = (row.xpath(f"td[@class='{c}']")[0] for c in ("src", "tgt", "ref"))
+    assert (src.get("lang"), tgt.get("lang"), ref.get("lang")) == ("en", "hy", "hy")
+    assert [m.text for m in src.xpath("mark[contains(@class, 'ok')]")] == ["CSTO", "Ararat Mirzoyan"]
+    assert [m.text for m in tgt.xpath("mark[contains(@class, 'ok')]")] == ["ՀԱՊԿ", "Արարատ Միրզոյան"]
+    title = src.xpath("mark")[0].get("title")
+    assert "csto (organisation)" in title and "Collective Security Treaty Organization" in title
+    # a missed term: distinct colour in the source, "missing" in the translation
+    missed = page.xpath("//tr[@id='s0-2']")[0]
+    assert [m.text for m in missed.xpath("td[@class='src']/mark[contains(@class, 'miss')]")] == ["Lavrov"]
+    assert missed.xpath("td[@class='tgt']/span[@class='missing']")[0].text == "missing: Սերգեյ Լավրով"
+    # a forbidden form from run.json's glossary
+    assert [m.text for m in missed.xpath("td[@class='tgt']/mark[contains(@class, 'forbidden')]")] == ["Լավրովին"]
+    # a failed file is listed, with its error
+    assert page.xpath("//section[@id='d2']//span[@class='status-failed']")
+    # the reference column is there only when a document has references
+    assert page.xpath("//section[@id='d0']//th[text()='Reference']")
+    rows, run = read_run(small_run)
+    no_refs = parse(render_html([{k: v for k, v in row.items() if k != "ref"} for row in rows], run))
+    assert not no_refs.xpath("//th[text()='Reference']") and not no_refs.xpath("//td[@class='ref']")
+
+
+def test_scores_shown_are_score_segments(small_run):
+    rows, run = read_run(small_run)
+    expected = score_segments(rows, "hy")
+    page = parse(render_html(rows, run))
+    corpus = {tr.xpath("th")[0].text: tr.xpath("td")[0].text_content() for tr in page.xpath("//table[@id='corpus-scores']//tr")}
+    assert corpus["BLEU"] == f"{expected['corpus']['BLEU']['score']:.1f}"
+    assert corpus["chrF++"] == f"{expected['corpus']['chrF++']['score']:.1f}"
+    assert corpus["Terms"] == "75.0% (3/4)"
+    assert corpus["Flagged"] == "2 of 7 segments"
+    d0 = page.xpath("//section[@id='d0']")[0]
+    assert d0.get("data-chrf") == str(expected["docs"]["csto.txt"]["chrF++"])
+    assert page.xpath("//table[@id='corpus-scores']//td[@class='sig']")[0].text.startswith("nrefs:1|case:mixed")
+
+
+def test_scores_from_run_json_are_used_when_present(small_run):
+    rows, run = read_run(small_run)
+    run["scores"] = {"corpus": {"BLEU": {"score": 12.345, "signature": "sig-from-run"}}, "docs": {"csto.txt": {"chrF++": 1.5}}}
+    page = parse(render_html(rows, run))
+    assert page.xpath("//table[@id='corpus-scores']//td[@class='sig']")[0].text == "sig-from-run"
+    assert page.xpath("//section[@id='d0']")[0].get("data-chrf") == "1.5"
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, r"segments\.jsonl: no segments\.jsonl here"),
+        ('{"doc": "a", "source": "x"}\n{"doc": \n', r"segments\.jsonl:2: not a JSON object"),
+        ('{"doc": "a"}\n', r"segments\.jsonl:1: a segment row needs"),
+    ],
+)
+def test_unreadable_runs_name_file_and_line(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "segments.jsonl").write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        write_review(tmp_path)
+
+
+def test_review_command(small_run, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["pipeline.cli.score", "pipeline.cli.review"])
+    assert cli.main(["review", str(small_run)]) == 0
+    assert capsys.readouterr().out.strip() == str(small_run / "review.html")
+    assert cli.main(["review", str(small_run / "nope")]) == 2
+    assert "no segments.jsonl here" in capsys.readouterr().err
+
+
+# --- a realistic run: many documents, qa flags from the real stage ------------------------
+
+
+def sentence_pairs() -> list[tuple[str, str, str]]:
+    """(doc id, English, Armenian) pairs: NTREX when the shared data is there, else the fixtures."""
+    if NTREX.is_dir():
+        read = lambda name: (NTREX / name).read_text(encoding="utf-8").splitlines()  # noqa: E731
+        return list(zip(read("DOCUMENT_IDS.tsv"), read("newstest2019-src.eng.txt"), read("newstest2019-ref.hye.txt")))
+    en = (DATA / "scoring" / "ref.en.txt").read_text(encoding="utf-8").splitlines()[:6]
+    hy = (DATA / "scoring" / "ref.hy.txt").read_text(encoding="utf-8").splitlines()
+    return [(f"doc{i // 16:03d}", en[i % 6], hy[i % 6]) for i in range(2000)]
+
+
+GLOSSARY = {"Trump": "Թրամփ", "Kavanaugh": "Քավանո", "Liverpool": "Լիվերպուլ", "Moscow": "Մոսկվա", "Ararat": "Արարատ"}
+
+
+def build_run(out: Path, segments: int, refs: bool = True) -> Path:
+    """A run folder like `targman run` writes, en -> hy, with a human translation degraded as output."""
+    pairs = sentence_pairs()
+    rows, paras = [], {}
+    for i in range(segments):
+        doc, en, hy = pairs[i % len(pairs)]
+        doc = f"{doc}.txt" if i < len(pairs) else f"{doc}-{i // len(pairs)}.txt"
+        index = paras.setdefault(doc, [0, 0])
+        kind = BOILERPLATE if index[1] == 0 and i % 7 == 0 else DUPLICATE if i % 97 == 5 else "text"
+        target = hy
+        if i % 13 == 3:
+            target = " ".join(hy.split()[: max(1, len(hy.split()) // 3)])  # truncated
+        elif i % 29 == 4:
+            target = en  # untranslated
+        elif i % 31 == 6:
+            target = hy + " " + " ".join(hy.split()[-3:] * 3)  # looping
+        terms = []
+        for name, form in GLOSSARY.items():
+            at = en.find(name)
+            if at >= 0:
+                terms.append(TermHit(name.lower(), name, form, honoured=form[:-1] in target, start=at, end=at + len(name)))
+        segment = Segment(doc, index[0], index[1], en, src_lang="en", kind=kind, target=target if kind == "text" else "",
+                          terms=terms, score=-0.3 - (i % 17) / 12)
+        if i % 5 == 4:
+            index[0] += 1
+        index[1] += 1
+        rows.append(segment)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "segments.jsonl", "w", encoding="utf-8") as handle:
+        for segment, (doc, en, hy) in zip(qa.check(rows, "hy"), (pairs[i % len(pairs)] for i in range(segments))):
+            row = segment.to_row()
+            if refs and segment.kind == "text":
+                row["ref"] = hy
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    docs = {row.doc: {"status": "done"} for row in rows}
+    docs["scanned-letter.pdf"] = {"status": "skipped", "error": "not a text format"}
+    glossary = {name.lower(): {"note": f"Desk spelling of {name}", "type": "name"} for name in GLOSSARY}
+    run = {"config": {}, "model": {"id": "Helsinki-NLP/opus-mt-en-hy", "revision": "test"}, "versions": {},
+           "files": docs, "timings": {}, "tgt": "hy", "glossary": glossary}
+    (out / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def test_realistic_run_renders_quickly(tmp_path):
+    out = build_run(tmp_path / "out", 2000)
+    started = time.perf_counter()
+    html = write_review(out).read_text(encoding="utf-8")
+    assert time.perf_counter() - started < 20
+    page = parse(html)
+    assert len(page.xpath("//tr[contains(@class, 'seg')]")) == 2000
+    flagged = page.xpath("//tr[contains(@class, 'flagged')]")
+    assert 100 < len(flagged) < 1000
+    names = {name for row in flagged for name in row.get("data-flag-names").split()}
+    assert {"length-ratio", "untranslated", "repeated-ngrams", "low-confidence"} <= names
+    assert len(html) < 4_000_000
+
+
+@pytest.mark.slow
+def test_ten_thousand_segments_do_not_explode(tmp_path):
+    # A production run usually has no references: this measures the page, not sacrebleu's TER.
+    out = build_run(tmp_path / "out", 10_000, refs=False)
+    started = time.perf_counter()
+    size = write_review(out).stat().st_size
+    assert time.perf_counter() - started < 30 and size < 20_000_000
+
+
+# --- in the browser -------------------------------------------------------------------------
+
+
+@needs_chromium
+def test_browser_shows_every_row_and_runs_no_injected_script(small_run):
+    dom, _ = dump_dom(write_review(small_run))
+    body = dom.xpath("//body")[0]
+    assert body.get("data-ready") == "yes"  # the page's own script ran
+    assert body.get("data-pwned") is None  # the article's did not (neither <script> nor onerror)
+    assert dom.xpath("//title")[0].text == "Review: 3 documents, 7 segments"
+    assert len(visible_rows(dom)) == 7 and body.get("data-visible-rows") == "7"
+    assert dom.xpath("//tr[@id='s1-0']/td[@class='src']")[0].text_content().startswith("Hackers wrote <script>")
+    assert not dom.xpath("//main//script") and not dom.xpath("//main//img")
+    ok = dom.xpath("//tr[@id='s0-1']/td[@class='tgt']/mark[contains(@class, 'term')]")
+    assert [m.text for m in ok] == ["ՀԱՊԿ", "Արարատ Միրզոյան"] and "ok" in ok[0].get("class")
+
+
+@needs_chromium
+def test_browser_filter_only_flagged(small_run):
+    dom, _ = dump_dom(write_review(small_run), "only-flagged")
+    assert [row.get("id") for row in visible_rows(dom)] == ["s0-2", "s1-0"]
+    assert dom.xpath("//input[@id='only-flagged']")[0].get("checked") is None  # a property, not an attribute
+    assert dom.xpath("//body")[0].get("data-visible-rows") == "2"
+    assert dom.xpath("//span[@id='status']")[0].text == "Showing 2 of 7 segments"
+    assert dom.xpath("//section[@id='d2']")[0].get("hidden") is not None  # a file with nothing flagged
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    "key,order",
+    [("order", ["d0", "d1", "d2"]), ("chrf", ["d1", "d0", "d2"]), ("ter", ["d1", "d0", "d2"]), ("terms", ["d0", "d1", "d2"])],
+)
+def test_browser_sorts_documents_by_score(small_run, key, order):
+    dom, _ = dump_dom(write_review(small_run), f"sort={key}")
+    assert [s.get("id") for s in dom.xpath("//main/section")] == order
+    assert [r.xpath("td/a")[0].get("href") for r in dom.xpath("//table[@id='docs-index']/tbody/tr")] == [f"#{d}" for d in order]
+
+
+@needs_chromium
+def test_browser_realistic_run(tmp_path):
+    out = build_run(tmp_path / "out", 2000)
+    dom, seconds = dump_dom(write_review(out), "only-flagged&sort=chrf")
+    rows = dom.xpath("//tr[contains(@class, 'seg')]")
+    assert len(rows) == 2000
+    flagged = [row for row in rows if "flagged" in row.get("class")]
+    assert len(visible_rows(dom)) == len(flagged) == int(dom.xpath("//body")[0].get("data-visible-rows"))
+    chrf = [float(s.get("data-chrf")) for s in dom.xpath("//main/section[@data-chrf]")]
+    assert chrf == sorted(chrf) and len(chrf) > 1
+    assert seconds < 30
+
+
+@pytest.mark.parametrize(
+    "start,end,expected",
+    [(4, 8, "CSTO"), (-1, -1, "CSTO"), (0, 3, "CSTO"), (5, 99, "CSTO")],  # exact, missing, stale, out of range
+)
+def test_source_term_offsets(start, end, expected):
+    from pipeline.report import _spans_in_source
+
+    term = {"concept": "csto", "source": "CSTO", "target": "ՀԱՊԿ", "honoured": True, "start": start, "end": end}
+    spans = _spans_in_source("The CSTO met.", [term])
+    assert ["The CSTO met."[s:e] for s, e, _ in spans] == [expected]
