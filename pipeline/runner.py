@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline import __version__
+from pipeline import __version__, qa, references
 from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
@@ -70,6 +70,7 @@ def segment_file(file: InputFile, config: Config) -> list[tuple[Article, list[Se
         segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate))
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
+        references.attach(article.ref, segments)
         result.append((article, segments))
     return result
 
@@ -135,6 +136,8 @@ def finish(job: FileJob, tgt: str) -> None:
                 missing = [w for w in latin_words_in(segment.source) if w not in segment.target]
                 if missing:
                     segment.flag(LATIN_MISSING)
+        for _ in qa.check(segments, tgt):
+            pass
 
 
 def windows(jobs: Iterable[FileJob], size: int) -> Iterator[list[FileJob]]:
@@ -280,6 +283,7 @@ class Run:
             if tmp_table.exists():
                 tmp_table.unlink()
         self.timings["total_s"] = time.perf_counter() - started
+        self.scores = score_table(table_path, self.tgt)
         manifest = self.manifest()
         atomic_write_json(self.out_dir / "run.json", manifest)
         return RunResult(self.out_dir, self.files, manifest)
@@ -302,10 +306,25 @@ class Run:
                 "skipped": statuses.count("skipped"),
             },
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "scores": getattr(self, "scores", {}),
             "files": dict(sorted(self.files.items())),
         }
 
 
-def run(input_dir: Path, out_dir: Path, config: Config, **kwargs) -> RunResult:
-    """Translate every article under `input_dir` into `out_dir`."""
-    return Run(input_dir, out_dir, config, **kwargs).execute()
+def score_table(table_path: Path, tgt: str) -> dict:
+    """Corpus and per-document scores (with sacrebleu signatures) and term success of a run."""
+    from pipeline.scoring import score_segments
+
+    with open(table_path, encoding="utf-8") as handle:
+        rows = (json.loads(line) for line in handle if line.strip())
+        return score_segments(references.scoring_units(rows), tgt)
+
+
+def run(input_dir: Path, out_dir: Path, config: Config, *, review: bool = True, **kwargs) -> RunResult:
+    """Translate every article under `input_dir` into `out_dir`, then write the review report."""
+    result = Run(input_dir, out_dir, config, **kwargs).execute()
+    if review:
+        from pipeline.report import write_review
+
+        write_review(out_dir)
+    return result

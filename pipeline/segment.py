@@ -50,6 +50,8 @@ class Segment:
     flags: list[str] = field(default_factory=list)
     terms: list[TermHit] = field(default_factory=list)
     score: float | None = None  # mean token log-probability from the engine
+    ref: str | None = None  # reference translation, when the article has one
+    ref_span: int = 1  # >1: `ref` covers this and the next segments of the paragraph
     meta: dict = field(default_factory=dict)  # per-format extras (html tag, jsonl fields)
 
     @property
@@ -74,4 +76,8 @@ class Segment:
         }
         if self.score is not None:
             row["score"] = round(self.score, 4)
+        if self.ref is not None:
+            row["ref"] = self.ref
+            if self.ref_span > 1:
+                row["ref_span"] = self.ref_span
         return row
