@@ -98,6 +98,14 @@ class Glossary:
         return term.text
 
 
+def infer_dnt(concept: Concept) -> None:
+    """An imported concept spelled the same in every language is do-not-translate."""
+    spelled = [tuple((t.text, t.status, t.kind) for t in terms) for terms in concept.terms.values()]
+    if len(spelled) > 1 and spelled[0] and all(s == spelled[0] for s in spelled):
+        concept.options = concept.options | {"dnt"}
+        concept.copied = frozenset(list(concept.terms)[1:])
+
+
 def terms_from_cell(cell: str, lang: str, kind: str) -> list[Term]:
     """`A|B|!C` -> preferred A, variant B, forbidden C."""
     terms = []
