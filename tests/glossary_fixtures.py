@@ -11,6 +11,7 @@ baku\tplace\tBaku\t\tԲաքու\t\t\t
 bbc\torg\tBBC\t\t\t\tdnt\t
 csto\torg\tCollective Security Treaty Organization\tCSTO\tՀավաքական անվտանգության պայմանագրի կազմակերպություն\tՀԱՊԿ\t\t
 eu\torg\tEuropean Union\tEU\tԵվրոպական միություն|Եվրամիություն\tԵՄ\t\t
+iran\tplace\tIran\t\tԻրան\t\t\t
 europe\tplace\tEurope\t\tԵվրոպա\t\t\t
 iphone\tterm\tiPhone\t\tայֆոն\t\tcase\t
 moscow\tplace\tMoscow\t\tՄոսկվա\t\t\t

@@ -120,7 +120,10 @@ def _lines(source: str):
         data = path.read_bytes()
     except OSError as error:
         raise InputError(path, f"cannot read: {error.strerror}") from None
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line does not start another
+    for number, raw in enumerate(raw_lines, start=1):
         try:
             yield number, raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError:

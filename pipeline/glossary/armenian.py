@@ -36,8 +36,7 @@ _VOWELS = re.compile(r"ու|[աեէըիոօ]", re.IGNORECASE)
 
 def is_acronym(word: str) -> bool:
     """`ՀԱՊԿ`, `ԵՄ`, `NATO`: two or more letters, none lower case."""
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and not any(c.islower() for c in letters)
+    return word.isupper() and sum(c.isalpha() for c in word) >= 2
 
 
 def _plural(word: str) -> str:
@@ -45,34 +44,46 @@ def _plural(word: str) -> str:
     return "եր" if syllables <= 1 else "ներ"
 
 
+_PLURALS = {p: tuple(p + c for c in CASES) for p in ("ներ", "եր")}
+_ACRONYM = tuple("-" + c if c else "" for c in CASES)
+_CLASSES = {
+    (kind, plural): endings
+    for plural, plurals in _PLURALS.items()
+    for kind, endings in {
+        "ություն": ("", "ը", "ն", "ից", "ում") + plurals,
+        "ու": ("", "ն") + _OBLIQUE + plurals,
+        "աո": _VOWEL_CASES + plurals,
+        "եէ": _VOWEL_CASES + _OBLIQUE + plurals,
+        "ի": ("", "ն") + _OBLIQUE + plurals,
+        "": CASES + plurals,
+    }.items()
+}
+_AN_DECLENSION = ("ան", "անը", "անն", "ամբ")
+_V_STEM = _OBLIQUE
+_U_GENITIVE = ("ու",)
+
+
 def paradigm(term: str) -> list[tuple[str, tuple[str, ...]]]:
     """(stem, endings) pairs whose concatenations are the forms of `term` in running text."""
     last = term.rsplit(" ", 1)[-1]
     if is_acronym(last) or not _ARMENIAN_LETTER.search(last):
-        return [(term, tuple("-" + c if c else "" for c in CASES))]
+        return [(term, _ACRONYM)]
     lower = last.lower()
-    pairs: list[tuple[str, tuple[str, ...]]] = []
     if lower.endswith("ներ") or lower.endswith("եր") and _plural(lower[:-2]) == "եր":
-        pairs.append((term, CASES))  # already plural (Միացյալ Նահանգներ)
-        return pairs
+        return [(term, CASES)]  # already plural (Միացյալ Նահանգներ)
     plural = _plural(lower)
-    plurals = tuple(plural + c for c in CASES)
     if lower.endswith("ություն"):
-        pairs.append((term, ("", "ը", "ն", "ից", "ում") + plurals))
-        pairs.append((term[:-3], ("ան", "անը", "անն", "ամբ")))
-    elif lower.endswith("ու"):
-        pairs.append((term, ("", "ն") + _OBLIQUE + plurals))
-        pairs.append((term[:-2] + ("Վ" if last[-2:].isupper() else "վ"), _OBLIQUE))
-    elif lower[-1] in "աո":
-        pairs.append((term, _VOWEL_CASES + plurals))
-    elif lower[-1] in "եէ":
-        pairs.append((term, _VOWEL_CASES + _OBLIQUE + plurals))
-    elif lower[-1] == "ի":
-        pairs.append((term, ("", "ն") + _OBLIQUE + plurals))
-        pairs.append((term[:-1], ("ու",)))
-    else:
-        pairs.append((term, CASES + plurals))
-    return pairs
+        return [(term, _CLASSES["ություն", plural]), (term[:-3], _AN_DECLENSION)]
+    if lower.endswith("ու"):
+        v = "Վ" if last[-2:].isupper() else "վ"
+        return [(term, _CLASSES["ու", plural]), (term[:-2] + v, _V_STEM)]
+    if lower[-1] in "աո":
+        return [(term, _CLASSES["աո", plural])]
+    if lower[-1] in "եէ":
+        return [(term, _CLASSES["եէ", plural])]
+    if lower[-1] == "ի":
+        return [(term, _CLASSES["ի", plural]), (term[:-1], _U_GENITIVE)]
+    return [(term, _CLASSES["", plural])]
 
 
 def inflections(term: str) -> list[str]:

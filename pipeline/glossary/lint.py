@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from pipeline.glossary import normalise, tsv
+from pipeline.glossary.armenian import is_acronym
 from pipeline.glossary.model import OPTIONS, TYPES
 from pipeline.glossary.problems import Problem
 
@@ -80,7 +81,7 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
     term_columns = [c for c in sheet.header if tsv.LANGUAGE_COLUMN.match(c) and c not in tsv.FIXED_COLUMNS]
     problems: list[Problem] = []
     ids: dict[str, int] = {}
-    owners: dict[tuple[str, str], tuple[int, str, str, bool]] = {}
+    owners: dict[tuple[str, str], tuple[int, str, str, bool, bool]] = {}
     for line in sheet.rows:
         def report(message: str, line=line) -> None:
             problems.append(Problem(name, line.number, message))
@@ -90,8 +91,9 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
                    "check for a missing or extra tab")
             continue
         record = sheet.record(line)
-        for column, cell in record.items():
-            _check_cell(column, cell, report, terms=column in term_columns)
+        if _suspicious(line.text):  # one scan of the line; cells only when it finds something
+            for column, cell in record.items():
+                _check_cell(column, cell, report, terms=column in term_columns)
         concept_id, kind = record["id"], record["type"]
         if not concept_id:
             report("empty id; give the concept a short unique id such as ararat-mirzoyan")
@@ -125,13 +127,18 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
                         report(f"option dnt: column {lang + suffix} must be empty or the same as "
                                f"{first + suffix}")
         seen_here: set[tuple[str, str]] = set()
+        case_all, nocase = "case" in options, "nocase" in options
+        first_lang = filled[0] if filled else None
         for column in term_columns:
+            cell = record[column]
+            if not cell:
+                continue
             lang = column.split("_")[0]
-            terms = tsv.split_terms(record[column])
-            for i, raw in enumerate(terms):
+            for i, raw in enumerate(cell.split("|")):
                 text = raw.strip()
                 forbidden = text.startswith("!")
-                text = text[1:].strip() if forbidden else text
+                if forbidden:
+                    text = text[1:].strip()
                 if not text:
                     report(f"empty term in column {column} (two '|' in a row, a '|' at an end, "
                            "or a lone '!')")
@@ -139,32 +146,42 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
                 if i == 0 and forbidden:
                     report(f"the preferred {column} term {text!r} is forbidden ('!'); "
                            "put an allowed term first")
-                if lang != "hy" and _ARMENIAN.search(text):
+                if lang == "hy":
+                    if i == 0 and not forbidden and not dnt and not _ARMENIAN.search(text):
+                        report(f"the preferred {column} term {text!r} has no Armenian letters; "
+                               "write it in Armenian or add option dnt")
+                elif _ARMENIAN.search(text):
                     report(f"Armenian letters in the {column} term {text!r}; are the columns swapped?")
-                if lang == "hy" and i == 0 and not forbidden and not dnt and not _ARMENIAN.search(text):
-                    report(f"the preferred {column} term {text!r} has no Armenian letters; "
-                           "write it in Armenian or add option dnt")
                 folded = normalise.key(text)
                 if (lang, folded) in seen_here:
                     report(f"the {lang} term {text!r} appears twice in this row")
                     continue
                 seen_here.add((lang, folded))
-                if dnt and lang != (filled[0] if filled else lang):
+                if dnt and lang != first_lang:
                     continue  # a copy of the first language, checked there
-                sensitive = "case" in options or (_is_acronym(text) and "nocase" not in options)
-                cased = normalise.cased_key(text)
                 other = owners.get((lang, folded))
-                if other and not (other[3] and sensitive and other[2] != cased):
+                if other is None:
+                    owners[(lang, folded)] = (line.number, concept_id, text, case_all, nocase)
+                elif not _case_distinct(other, text, case_all, nocase):
                     report(f"the {lang} term {text!r} also names concept {other[1]!r} on line "
                            f"{other[0]}; a term may name one concept only")
-                elif not other:
-                    owners[(lang, folded)] = (line.number, concept_id, cased, sensitive)
     return problems
 
 
-def _is_acronym(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and not any(c.islower() for c in letters)
+def _case_distinct(other: tuple, text: str, case_all: bool, nocase: bool) -> bool:
+    """Two terms equal but for case may coexist when both are matched case-sensitively."""
+    def sensitive(term: str, everything: bool, never: bool) -> bool:
+        return everything or (is_acronym(term) and not never)
+
+    return (sensitive(other[2], other[3], other[4]) and sensitive(text, case_all, nocase)
+            and normalise.cased_key(other[2]) != normalise.cased_key(text))
+
+
+_SUSPICIOUS = re.compile(_INVISIBLE.pattern[:-1] + r"]|^ | $| \t|\t | \||\| |  ")
+
+
+def _suspicious(text: str) -> bool:
+    return bool(_SUSPICIOUS.search(text)) or not unicodedata.is_normalized("NFC", text)
 
 
 def _check_cell(column: str, cell: str, report, terms: bool) -> None:
@@ -172,7 +189,7 @@ def _check_cell(column: str, cell: str, report, terms: bool) -> None:
     if bad:
         code = f"U+{ord(bad.group()):04X}"
         report(f"control or invisible character {code} in column {column}; delete it {FMT_HINT}")
-    spaced = terms and (any(t != t.strip() for t in tsv.split_terms(cell)) or "  " in cell)
+    spaced = terms and (" |" in cell or "| " in cell or "  " in cell)
     if cell != cell.strip() or spaced:
         report(f"leading, trailing or doubled whitespace in column {column} ({cell!r}) {FMT_HINT}")
     if not unicodedata.is_normalized("NFC", cell):

@@ -6,6 +6,12 @@ the prefix is known, and at each word end also looks up the stem with an inflect
 ending cut off (`մոսկվայում` -> `մոսկվա` + `յում`). Work per text position is bounded by
 the longest term, not by the size of the glossary; memory holds stems, never the expanded
 inflected forms. Leftmost match wins, and at one start the longest.
+
+Case: acronyms and concepts with option `case` match only as written; names (person,
+org, place) must begin with a capital where the glossary term does (so `fine china`, a
+turkey dinner and Armenian `իրանի` "of the torso" are not China, Turkey and Iran); the
+rest of a name and common terms match in any case (`ARARAT MIRZOYAN SAYS`, `Միացյալ
+նահանգները`). Option `nocase` lifts both restrictions.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import re
 from dataclasses import asdict, dataclass
 
 from pipeline.glossary import armenian, english
-from pipeline.glossary.model import Concept, Glossary, Term
+from pipeline.glossary.model import Concept, Glossary, Term, paused_gc
 from pipeline.glossary.normalise import cased_key, key, normalise
 
 TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+|\S")
 _WORD_LEADING = re.compile(r"^(?:[^\W_]|[\u0300-\u036f])+")
 _ARMENIAN_LETTER = re.compile(r"[\u0531-\u0556\u0561-\u0587]")
 _PREFIX: tuple = ()  # index value for a prefix that no stem ends at
+NAMES = ("person", "org", "place")  # written with a capital: `china`, `իրան` (torso) are not names
 
 
 @dataclass(frozen=True)
@@ -61,30 +68,48 @@ class Matcher:
         self._index: dict[str, list | tuple] = {}
         self._fragments: set[str] = set()
         self._max_tokens = 1
+        with paused_gc():
+            self._build(glossary, lang)
+        self._lengths = sorted({len(f) for f in self._fragments})
+
+    def _build(self, glossary: Glossary, lang: str) -> None:
         interned: dict[tuple, tuple] = {}
         for concept in glossary.concepts.values():
             for term in concept.terms.get(lang, ()):
                 sensitive = concept.case_sensitive(term)
                 for stem, endings in paradigm(term, concept):
-                    endings = interned.setdefault(endings, endings)
+                    if endings not in interned:
+                        interned[endings] = endings
+                        for ending in endings:
+                            leading = _WORD_LEADING.match(ending)
+                            if leading:
+                                self._fragments.add(leading.group())
+                    endings = interned[endings]
                     cased = cased_key(stem) if sensitive else None
-                    self._add(key(stem), (concept.id, term, endings, cased))
-        self._lengths = sorted({len(f) for f in self._fragments})
+                    capital = (not sensitive and concept.type in NAMES and "nocase" not in concept.options
+                               and term.text[:1].isupper())
+                    self._add(key(stem), (concept.id, term, endings, cased, capital))
 
     def _add(self, stem_key: str, entry: tuple) -> None:
-        ends = [m.end() for m in TOKEN.finditer(stem_key)]
-        self._max_tokens = max(self._max_tokens, len(ends))
+        words = stem_key.split(" ")
+        if all(word.isalpha() for word in words):  # the common case, without the regex
+            ends, at = [], -1
+            for word in words:
+                at += len(word) + 1
+                ends.append(at)
+        else:
+            ends = [m.end() for m in TOKEN.finditer(stem_key)]
+        if len(ends) > self._max_tokens:
+            self._max_tokens = len(ends)
+        index = self._index
         for end in ends[:-1]:
-            self._index.setdefault(stem_key[:end], _PREFIX)
-        found = self._index.get(stem_key)
+            if stem_key[:end] not in index:
+                index[stem_key[:end]] = _PREFIX
+        found = index.get(stem_key)
         if found:
             found.append(entry)
         else:
-            self._index[stem_key] = [entry]
-        for ending in entry[2]:
-            leading = _WORD_LEADING.match(ending)
-            if leading:
-                self._fragments.add(leading.group())
+            index[stem_key] = [entry]
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches in `text`, left to right."""
@@ -132,6 +157,8 @@ class Matcher:
                 a, b = norm.span(s, q)
                 if cased_key(norm.original[a:b]) != cased:
                     continue
+            elif entry[4] and norm.original[norm.span(s, s + 1)[0]].islower():
+                continue
             for ending in entry[2]:
                 end = q + len(ending)
                 if best is not None and end <= best[0]:

@@ -30,20 +30,26 @@ _CHAR_MAP = {
     "\u055b": None, "\u055c": None, "\u055e": None,  # ՛ ՜ ՞ sit inside Armenian words
 }
 _TABLE = str.maketrans(_CHAR_MAP)
+_MAPPED = re.compile("[" + "".join(_CHAR_MAP) + "]")
 _SPACES = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 def key(text: str) -> str:
     """Normalised form of a term (or any string) without offsets; cheap enough for 10^6 terms."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_TABLE)
+    text = unicodedata.normalize("NFC", text).casefold()
+    if _MAPPED.search(text):
+        text = text.translate(_TABLE)
     if "\u0582" in text:
         text = text.replace("\u0565\u0582", "\u0565\u057e")  # եւ -> եվ (և folds to եւ)
-    return _SPACES.sub(" ", text)
+    return _SPACES.sub(" ", text) if _ODD_SPACE.search(text) else text
 
 
 def cased_key(text: str) -> str:
     """Like `key()` but keeping letter case, for case-sensitive terms."""
-    text = unicodedata.normalize("NFC", text).translate(_TABLE)
+    text = unicodedata.normalize("NFC", text)
+    if _MAPPED.search(text):
+        text = text.translate(_TABLE)
     for old, new in (("և", "եվ"), ("եւ", "եվ"), ("Եւ", "Եվ"), ("ԵՒ", "ԵՎ")):
         text = text.replace(old, new)
     return _SPACES.sub(" ", text)

@@ -14,7 +14,7 @@ FIXED_COLUMNS = ("id", "type", "options", "note")
 LANGUAGE_COLUMN = re.compile(r"^([a-z]{2,3})(_short)?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One physical line: a comment, a blank, the header or a concept row."""
 
