@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "pipeline.cli.model",
     "pipeline.cli.score",
     "pipeline.cli.review",
+    "pipeline.cli.glossary",
 ]
 
 

@@ -1,0 +1,167 @@
+"""`targman glossary`: lint, fmt, add, match and convert desk glossaries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from pipeline.errors import ConfigError, InputError
+from pipeline.glossary import GlossaryError, Matcher, edit, formats, lint, load
+from pipeline.glossary.model import OPTIONS, TYPES
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("glossary", help="check, format, edit, search and convert glossaries",
+                                   description="Desk glossaries: concept-per-row TSV files (see glossaries/README.md).")
+    sub = parser.add_subparsers(dest="glossary_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("lint", help="report every problem as FILE:LINE: message (exit 1 if any)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("fmt", help="rewrite in canonical order and spacing, so diffs stay small")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not canonical")
+    p.set_defaults(func=cmd_fmt)
+
+    p = sub.add_parser("add", help="add a concept (the file stays canonical and lint-clean)")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--type", required=True, choices=TYPES)
+    p.add_argument("--id", help="concept id (default: made from the English term)")
+    for lang in ("en", "hy"):
+        p.add_argument(f"--{lang}", default="", help=f"{lang} terms: preferred|variant|!forbidden")
+        p.add_argument(f"--{lang}-short", default="", help=f"{lang} short forms (surname, acronym)")
+    p.add_argument("--option", action="append", default=[], choices=sorted(OPTIONS))
+    p.add_argument("--note", default="")
+    p.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="any other column, e.g. --set ru=Сергей Лавров")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("match", help="find glossary terms in text; one JSON object a match")
+    p.add_argument("--glossary", required=True, type=Path, metavar="FILE")
+    p.add_argument("--lang", required=True, help="language of the text (hy, en)")
+    p.add_argument("--to", help="add the target term in this language (default: the other one)")
+    p.add_argument("--stats", action="store_true", help="print matches per concept on stderr")
+    p.add_argument("text", nargs="?", default="-", metavar="TEXT_FILE", help="text file, or - for stdin")
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("convert", help="convert by extension: .tsv (native), .tbx (TBX-Basic), .csv")
+    p.add_argument("src", type=Path, metavar="IN")
+    p.add_argument("dst", type=Path, metavar="OUT")
+    p.add_argument("--shape", choices=formats.SHAPES, default="google", help="CSV shape (default google)")
+    p.add_argument("--src-lang", help="source language of directional CSV shapes (default: first)")
+    p.add_argument("--tgt-lang", help="target language of directional CSV shapes")
+    p.add_argument("--type", choices=TYPES, default="term", help="type for concepts from CSV/TBX that have none")
+    p.set_defaults(func=cmd_convert)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    total = 0
+    for path in args.files:
+        problems = lint.lint_file(path)
+        for problem in problems:
+            print(problem)
+        total += len(problems)
+    print(f"{total} problem{'s' if total != 1 else ''} in {len(args.files)} file(s)", file=sys.stderr)
+    return 1 if total else 0
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(path, f"cannot read: {error.strerror}") from None
+        try:
+            text = edit.fmt_bytes(data, str(path))
+        except GlossaryError as error:
+            print(error, file=sys.stderr)
+            status = 1
+            continue
+        if text.encode() == data:
+            continue
+        if args.check:
+            print(f"{path}: not in canonical form (run `targman glossary fmt {path}`)")
+            status = 1
+        else:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            print(f"reformatted {path}", file=sys.stderr)
+    return status
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    values = {"type": args.type, "en": args.en, "hy": args.hy, "en_short": args.en_short,
+              "hy_short": args.hy_short, "note": args.note, "options": ",".join(args.option)}
+    for item in args.set:
+        column, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r} must look like COLUMN=VALUE")
+        values[column.strip()] = value
+    data = args.file.read_bytes() if args.file.exists() else b""
+    text, concept_id = edit.add_concept(data, str(args.file), values, args.id)
+    args.file.write_text(text, encoding="utf-8", newline="\n")
+    print(f"added {concept_id} to {args.file}", file=sys.stderr)
+    return 0
+
+
+def _lines(source: str):
+    if source == "-":
+        stream = sys.stdin
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+        yield from enumerate((line.rstrip("\r\n") for line in stream), start=1)
+        return
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror}") from None
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line does not start another
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            yield number, raw.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            raise InputError(path, "not UTF-8; save the text as UTF-8", line=number) from None
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    glossary = load(args.glossary)
+    if args.lang not in glossary.languages:
+        raise ConfigError(f"--lang {args.lang}: {args.glossary} has the languages "
+                          f"{', '.join(glossary.languages)}")
+    target = args.to or next((l for l in glossary.languages if l != args.lang), None)
+    matcher = Matcher(glossary, args.lang)
+    counts: Counter = Counter()
+    lines = 0
+    for number, line in _lines(args.text):
+        lines += 1
+        for match in matcher.find(line):
+            row = {"line": number, **match.to_row()}
+            if target:
+                row["target"] = glossary.target_for(match, target)
+            print(json.dumps(row, ensure_ascii=False))
+            counts[match.concept] += 1
+    print(f"{sum(counts.values())} matches of {len(counts)} concepts in {lines} lines", file=sys.stderr)
+    if args.stats:
+        for concept, n in counts.most_common():
+            print(f"{n:6d}  {concept}", file=sys.stderr)
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    text, notes, problems = formats.convert(args.src, args.dst, args.shape, args.src_lang,
+                                            args.tgt_lang, args.type)
+    args.dst.write_text(text, encoding="utf-8", newline="\n")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in problems:
+        print(problem)
+    print(f"wrote {args.dst}" + (f" ({len(problems)} lint problems to fix)" if problems else ""),
+          file=sys.stderr)
+    return 1 if problems else 0
