@@ -59,10 +59,29 @@ class RunConfig:
     progress: str = "auto"  # auto | bar | lines | off
 
 
+TERM_MODES = ("constrain", "check", "off")
+
+
+@dataclass(frozen=True)
+class GlossaryConfig:
+    """How the desk glossary is applied: forced into the output, checked after, or not at all."""
+
+    path: str = ""  # a glossary TSV; "" = no glossary
+    mode: str = "constrain"  # constrain | check | off, for every concept type...
+    person: str = ""  # ...unless set per type ("" = as `mode`)
+    org: str = ""
+    place: str = ""
+    term: str = ""
+
+    def mode_for(self, concept_type: str) -> str:
+        return getattr(self, concept_type, "") or self.mode
+
+
 @dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -75,8 +94,10 @@ CHOICES = {
     ("run", "boilerplate_output"): ("drop", "keep"),
     ("run", "duplicate_output"): ("drop", "keep"),
     ("run", "progress"): ("auto", "bar", "lines", "off"),
+    ("glossary", "mode"): TERM_MODES,
+    **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
 }
-SECTIONS = {"model": ModelConfig, "run": RunConfig}
+SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):

@@ -287,6 +287,7 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
         chrfs = segment_chrf(rows)
     tgt = run.get("tgt") or (run.get("config") or {}).get("tgt")
     glossary = run.get("glossary") or {}
+    glossary = glossary.get("concepts", glossary) if "digest" in glossary else glossary  # a run's manifest
     files = run.get("files") or {}
     scores = run.get("scores") or (score_segments(rows, tgt or "en") if rows else {"corpus": {}, "docs": {}})
     by_doc: dict[str, list[tuple[dict, float | None]]] = {}

@@ -22,6 +22,7 @@ from pipeline import __version__, qa, references
 from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
+from pipeline.glossary.constraints import UNMET_FLAG
 from pipeline.outputs import atomic_write_json, atomic_write_text, output_path, render_file
 from pipeline.progress import Progress
 from pipeline.reader import Article, InputFile, discover, read_file
@@ -101,17 +102,26 @@ def route(segment: Segment, tgt: str, engine: Engine, config: Config) -> bool:
 
 
 def translate_segments(segments: list[Segment], engine: Engine, tgt: str) -> None:
-    """Translate in one engine call per source language; the engine sorts and batches."""
+    """Translate in one engine call per source language; the engine sorts and batches.
+
+    Glossary constraints and bans ride along in `segment.meta` (see glossary.constraints).
+    """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
         by_lang.setdefault(segment.src_lang, []).append(segment)
     for src, group in by_lang.items():
-        results = engine.translate([s.source for s in group], src=src, tgt=tgt)
+        options = {}
+        if any("constraints" in s.meta or "banned" in s.meta for s in group):
+            options["constraints"] = [s.meta.get("constraints", []) for s in group]
+            options["banned"] = [s.meta.get("banned", []) for s in group]
+        results = engine.translate([s.source for s in group], src=src, tgt=tgt, **options)
         for segment, result in zip(group, results):
             segment.target = result.text
             segment.score = result.score
             if result.pieces > 1:
                 segment.flag(SPLIT)
+            if getattr(result, "unmet", False):
+                segment.flag(UNMET_FLAG)
 
 
 def finish(job: FileJob, tgt: str) -> None:
@@ -195,6 +205,12 @@ class Run:
         self.files: dict[str, dict] = {}
         self.timings: dict[str, float] = {"engine_s": 0.0}
         self.counts = {"segments": 0, "translated": 0, "passed_through": 0, "dropped": 0}
+        self.glossary = None
+        self.terms = None
+        if self.config.glossary.path and self.config.glossary.mode != "off":
+            from pipeline.glossary import load
+
+            self.glossary = load(self.config.glossary.path)  # refused here, before any model loads
 
     # -- stages ---------------------------------------------------------------------
     def read_jobs(self, paths: list[tuple[Path, str | None]]) -> Iterator[FileJob]:
@@ -220,6 +236,8 @@ class Run:
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         todo = {id(job): [s for s in job.segments if route(s, self.tgt, self.engine, self.config)] for job in jobs}
+        if self.terms:
+            self.terms.before([s for job in jobs for s in job.segments])
         started = time.perf_counter()
         try:
             translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt)
@@ -231,6 +249,8 @@ class Run:
                 except Exception as error:  # an engine failure on one file must not stop the run
                     job.status, job.error = "failed", f"{job.file.rel}: translation failed: {type(error).__name__}: {error}"
         self.timings["engine_s"] += time.perf_counter() - started
+        if self.terms:
+            self.terms.after([s for job in jobs for s in job.segments])
 
     def write_job(self, job: FileJob, table) -> None:
         rel = job.file.rel
@@ -265,6 +285,12 @@ class Run:
             load_started = time.perf_counter()
             self.engine = load_engine(self.config.model, self.tgt)
             self.timings["load_s"] = time.perf_counter() - load_started
+        if self.glossary is not None:
+            from pipeline.glossary.constraints import RunTerms
+
+            self.terms = RunTerms(self.glossary, self.config.glossary, self.tgt, getattr(self.engine, "constrains", False))
+            if self.terms.mode != self.config.glossary.mode:
+                self.log(f"targman: the {self.engine.name} engine cannot constrain its search; glossary terms are checked after translation instead")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         exclude = self.out_dir if self.out_dir.resolve().is_relative_to(self.input_dir.resolve()) else None
         paths = list(discover(self.input_dir, exclude=exclude))
@@ -307,6 +333,7 @@ class Run:
             },
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "scores": getattr(self, "scores", {}),
+            "glossary": self.terms.info() if self.terms else None,
             "files": dict(sorted(self.files.items())),
         }
 

@@ -28,6 +28,11 @@ def register(sub) -> None:
     p.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
     p.add_argument("--threads", type=int, help="CPU threads for the engine")
     p.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
+    p.add_argument("--glossary", metavar="FILE", help="desk glossary (TSV); checked before any model loads")
+    p.add_argument(
+        "--terms", choices=("constrain", "check", "off"),
+        help="constrain: force glossary terms into the output (default); check: translate freely, then flag; off",
+    )
     p.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     p.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "off"))
@@ -50,6 +55,8 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         run__boilerplate_output="keep" if args.keep_boilerplate else None,
         run__duplicate_output="keep" if args.keep_duplicates else None,
         run__progress=args.progress,
+        glossary__path=args.glossary,
+        glossary__mode=args.terms,
     )
 
 
@@ -65,6 +72,16 @@ def main(args: argparse.Namespace) -> int:
         f"{counts['dropped']} dropped -> {result.out_dir}",
         file=sys.stderr,
     )
+    terms = result.manifest.get("scores", {}).get("corpus", {}).get("terms") or {}
+    if result.manifest.get("glossary") and terms:
+        checked = terms.get("honoured", 0) + terms.get("missed", 0)
+        rate = terms.get("rate")
+        print(
+            f"targman: glossary terms honoured {terms.get('honoured', 0)}/{checked}"
+            + (f" (term success rate {rate:.3f})" if rate is not None else "")
+            + f", mode {result.manifest['glossary']['mode']}",
+            file=sys.stderr,
+        )
     for name in result.failed:
         print(f"targman: FAILED {name}: {result.files[name]['error']}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -1,0 +1,167 @@
+"""The glossary in a run: which hits the engine must honour, in which forms.
+
+A hit's constraint is its preferred target term plus, for an Armenian target,
+the term's inflected forms (`Միրզոյան`, `Միրզոյանը`, `Միրզոյանին`, ...), so the
+decoder may pick the case the sentence needs. A concept found twice must appear
+twice. Forbidden target terms of the concepts in a segment are banned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.config import GlossaryConfig
+from pipeline.glossary import armenian
+from pipeline.glossary.matcher import Matcher
+from pipeline.glossary.model import Glossary
+from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG
+from pipeline.segment import TEXT, Segment
+
+CONSTRAINED_FLAG = "terms-constrained"  # the engine was made to produce the segment's terms
+UNMET_FLAG = "terms-unmet"  # constrained search could not fit every term (hit max length)
+
+
+@dataclass(frozen=True)
+class TermConstraint:
+    """One concept the output must contain `count` times, in any of `forms`."""
+
+    concept: str
+    forms: tuple[str, ...]
+    count: int = 1
+
+
+def surface_forms(term: str, tgt: str) -> tuple[str, ...]:
+    """The forms a target term may take in running text."""
+    if tgt == "hy":
+        return tuple(armenian.inflections(term))
+    return (term, f"{term}'s", f"{term}’s")
+
+
+def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig) -> list[TermConstraint]:
+    """Constraints for the hits whose concept type is in `constrain` mode."""
+    counts: dict[tuple[str, str], int] = {}
+    for hit in segment.terms:
+        concept = glossary.concepts.get(hit.concept)
+        if concept is None or policy.mode_for(concept.type) != "constrain":
+            continue
+        counts[(hit.concept, hit.target)] = counts.get((hit.concept, hit.target), 0) + 1
+    return [TermConstraint(concept, surface_forms(target, tgt), count) for (concept, target), count in counts.items()]
+
+
+def banned_for(segment: Segment, glossary: Glossary, tgt: str) -> list[str]:
+    """Forbidden target terms (with their forms) of the concepts found in the segment."""
+    banned: list[str] = []
+    for concept_id in dict.fromkeys(hit.concept for hit in segment.terms):
+        concept = glossary.concepts.get(concept_id)
+        for term in concept.terms.get(tgt, ()) if concept else ():
+            if term.status == "forbidden":
+                banned.extend(surface_forms(term.text, tgt))
+    return banned
+
+
+def check_passthrough(segment: Segment, matcher: Matcher | None) -> None:
+    """Text already in the target language passes untouched, but its variants are flagged."""
+    if matcher is None or segment.kind != TEXT:
+        return
+    for match in matcher.find(segment.source):
+        if match.status == "variant":
+            segment.flag(VARIANT_FLAG)
+        elif match.status == "forbidden":
+            segment.flag(FORBIDDEN_TARGET_FLAG)
+
+
+class RunTerms:
+    """The glossary's two steps in a run: before translation (find, constrain), after (verify).
+
+    `mode` is what really happens: `constrain` falls back to `check` when the
+    engine cannot constrain its search.
+    """
+
+    def __init__(self, glossary: Glossary, policy: GlossaryConfig, tgt: str, engine_constrains: bool):
+        self.glossary = glossary
+        self.policy = policy
+        self.tgt = tgt
+        self.constrains = engine_constrains
+        self.matchers: dict = {}
+        self.target_matcher = Matcher(glossary, tgt) if tgt in glossary.languages else None
+        self.seen: set[str] = set()
+
+    def _matcher(self, lang: str) -> Matcher | None:
+        if lang not in self.matchers:
+            self.matchers[lang] = Matcher(self.glossary, lang) if lang in self.glossary.languages else None
+        return self.matchers[lang]
+
+    def before(self, segments: list[Segment]) -> None:
+        """Find each segment's concepts; attach constraints and bans for the engine."""
+        from pipeline.glossary.stage import annotate
+
+        for segment in annotate(segments, self.glossary, self.tgt, matchers=_Lazy(self._matcher)):
+            if segment.kind == TEXT and segment.src_lang == self.tgt:
+                check_passthrough(segment, self.target_matcher)
+            hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
+            segment.terms = hits
+            self.seen.update(h.concept for h in hits)
+            if self.constrains and hits:
+                constraints = constraints_for(segment, self.glossary, self.tgt, self.policy)
+                if constraints:
+                    segment.meta["constraints"] = constraints
+                banned = banned_for(segment, self.glossary, self.tgt)
+                if banned:
+                    segment.meta["banned"] = banned
+
+    def after(self, segments: list[Segment]) -> None:
+        """Record, per hit, whether the output honours it; flag forbidden terms."""
+        from pipeline.glossary.stage import verify
+
+        for segment in segments:
+            if segment.kind != TEXT or segment.target is None:
+                continue
+            if segment.terms:
+                verify(segment, self.glossary, self.tgt, self.target_matcher)
+            elif segment.src_lang != self.tgt and self.target_matcher is not None:
+                verify(segment, self.glossary, self.tgt, self.target_matcher)  # forbidden terms only
+            if segment.meta.pop("constraints", None) is not None:
+                segment.flag(CONSTRAINED_FLAG)
+            segment.meta.pop("banned", None)
+
+    def _type(self, concept_id: str) -> str:
+        concept = self.glossary.concepts.get(concept_id)
+        return concept.type if concept else "term"
+
+    @property
+    def mode(self) -> str:
+        if self.policy.mode == "constrain" and not self.constrains:
+            return "check"
+        return self.policy.mode
+
+    def info(self) -> dict:
+        """What run.json records: the file, its digest, the modes, and the concepts seen."""
+        concepts = {}
+        for concept_id in sorted(self.seen):
+            concept = self.glossary.concepts[concept_id]
+            concepts[concept_id] = {
+                "type": concept.type,
+                "note": concept.note,
+                "forbidden": [t.text for t in concept.terms.get(self.tgt, ()) if t.status == "forbidden"],
+            }
+        return {
+            "path": str(self.glossary.path),
+            "digest": self.glossary.digest,
+            "concepts_total": len(self.glossary.concepts),
+            "mode": self.mode,
+            "requested_mode": self.policy.mode,
+            "per_type": {t: self.policy.mode_for(t) for t in ("person", "org", "place", "term")},
+            "concepts": concepts,
+        }
+
+
+class _Lazy(dict):
+    """A dict that builds missing values with a function (annotate's matcher cache)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, key):
+        value = self[key] = self.build(key)
+        return value

@@ -1,0 +1,87 @@
+"""The desk glossary inside a run: refused before the model loads, hits recorded and verified."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.config import Config, with_overrides
+from pipeline.runner import run
+
+REPO = Path(__file__).resolve().parents[1]
+DESK = REPO / "glossaries" / "desk.tsv"
+
+
+def rows(out):
+    return [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture()
+def articles(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Lavrov told Mirzoyan that the CSTO is ready.\n\n"
+        "Լավրովը Աստանայում հանդիպեց Միրզոյանին։\n\n"
+        "Kazakhstan - Lavrov and his counterpart Ararat Mirzoian meet in Astana.\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_glossary_that_fails_lint_is_refused_before_the_model(articles, tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\ttype\ten\thy\tnote\nx\tpeople\tX\tՔ\t\nx\tperson\tY\tՅ\t\n", encoding="utf-8")
+    code = main(["run", str(articles), "-o", str(tmp_path / "out"), "--tgt", "hy",
+                 "--model", str(tmp_path / "no-such-model"), "--glossary", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{bad}:2:" in err and f"{bad}:3:" in err  # every problem, with file and line
+    assert "no-such-model" not in err  # the model was never looked at
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_mode_records_and_verifies_hits(tiny_models, articles, tmp_path):
+    out = tmp_path / "out"
+    config = with_overrides(Config(), model__id=str(tiny_models["en-hy"]), model__max_length=8, run__tgt="hy",
+                            run__progress="off", glossary__path=str(DESK), glossary__mode="check")
+    result = run(articles, out, config)
+    table = rows(out)
+    first = table[0]
+    assert [(t["concept"], t["source"], t["target"]) for t in first["terms"]] == [
+        ("sergei-lavrov", "Lavrov", "Լավրով"), ("ararat-mirzoyan", "Mirzoyan", "Միրզոյան"), ("csto", "CSTO", "ՀԱՊԿ"),
+    ]
+    assert all(t["honoured"] is False for t in first["terms"])  # a random model does not write them
+    assert "term-missed" in first["flags"]
+    # Armenian already in the target language: passes through, no hits to honour
+    assert table[1]["src_lang"] == "hy" and table[1]["target"] == table[1]["source"] and table[1]["terms"] == []
+    # the variant spelling is flagged in the source
+    assert "glossary-variant" in table[2]["flags"]
+    manifest = result.manifest
+    assert manifest["glossary"]["mode"] == "check" and manifest["glossary"]["digest"]
+    assert manifest["glossary"]["concepts"]["csto"]["type"] == "org"
+    terms = manifest["scores"]["corpus"]["terms"]
+    assert terms["missed"] == sum(len(r["terms"]) for r in table) and terms["rate"] == 0.0
+    assert manifest["scores"]["docs"]["a.txt"]["terms"]["missed"] == terms["missed"]
+
+
+def test_passthrough_variant_is_flagged_in_an_english_target(tiny_models, articles, tmp_path):
+    out = tmp_path / "out"
+    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), model__max_length=8, run__tgt="en",
+                            run__progress="off", glossary__path=str(DESK), glossary__mode="check")
+    run(articles, out, config)
+    table = rows(out)
+    mirzoian = next(r for r in table if "Mirzoian" in r["source"])
+    assert mirzoian["target"] == mirzoian["source"] and "glossary-variant" in mirzoian["flags"]
+    armenian = next(r for r in table if r["src_lang"] == "hy")
+    assert {t["concept"] for t in armenian["terms"]} == {"sergei-lavrov", "astana", "ararat-mirzoyan"}
+    assert next(t for t in armenian["terms"] if t["concept"] == "ararat-mirzoyan")["target"] == "Mirzoyan"
+
+
+def test_per_type_off_drops_those_hits(tiny_models, articles, tmp_path):
+    out = tmp_path / "out"
+    config = with_overrides(Config(), model__id=str(tiny_models["en-hy"]), model__max_length=8, run__tgt="hy",
+                            run__progress="off", glossary__path=str(DESK), glossary__mode="check", glossary__person="off")
+    run(articles, out, config)
+    assert [t["concept"] for t in rows(out)[0]["terms"]] == ["csto"]
