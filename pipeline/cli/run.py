@@ -18,25 +18,30 @@ def register(sub) -> None:
     )
     p.add_argument("input", metavar="ARTICLES_DIR", type=Path)
     p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True)
-    p.add_argument("--tgt", choices=cfg.LANGUAGES, help="language to translate into")
-    p.add_argument("--model", help="hub id (downloaded on first use) or a local model folder")
-    p.add_argument("--config", help="a TOML config file, or the name of one in configs/")
-    p.add_argument("--engine", choices=("hf", "ct2"))
-    p.add_argument("--device", help="cpu, cuda or cuda:N")
-    p.add_argument("--beam", type=int, dest="beam_size", help="beam size (default 4)")
-    p.add_argument("--max-length", type=int, help="most output tokens for one sentence")
-    p.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
-    p.add_argument("--threads", type=int, help="CPU threads for the engine")
-    p.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
-    p.add_argument("--glossary", metavar="FILE", help="desk glossary (TSV); checked before any model loads")
-    p.add_argument(
+    add_engine_options(p)
+    p.set_defaults(func=main)
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The model, decoding and glossary options that `run` and `eval` share."""
+    parser.add_argument("--tgt", choices=cfg.LANGUAGES, help="language to translate into")
+    parser.add_argument("--model", help="hub id (downloaded on first use) or a local model folder")
+    parser.add_argument("--config", help="a TOML config file, or the name of one in configs/")
+    parser.add_argument("--engine", choices=("hf", "ct2"))
+    parser.add_argument("--device", help="cpu, cuda or cuda:N")
+    parser.add_argument("--beam", type=int, dest="beam_size", help="beam size (default 4)")
+    parser.add_argument("--max-length", type=int, help="most output tokens for one sentence")
+    parser.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
+    parser.add_argument("--threads", type=int, help="CPU threads for the engine")
+    parser.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
+    parser.add_argument("--glossary", metavar="FILE", help="desk glossary (TSV); checked before any model loads")
+    parser.add_argument(
         "--terms", choices=("constrain", "check", "off"),
         help="constrain: force glossary terms into the output (default); check: translate freely, then flag; off",
     )
-    p.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
-    p.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
-    p.add_argument("--progress", choices=("auto", "bar", "lines", "off"))
-    p.set_defaults(func=main)
+    parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
+    parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
+    parser.add_argument("--progress", choices=("auto", "bar", "lines", "off"))
 
 
 def build_config(args: argparse.Namespace) -> cfg.Config:
