@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import InputError
+from pipeline.segmenter import is_layout
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -205,14 +206,14 @@ def check_lines(path, lines: list[str], limit: int, *, numbered: bool = True, li
 
 
 def text_paragraphs(text: str) -> tuple[str, list[tuple[str, str, dict]]]:
-    """A paragraph a line; the line breaks (and blank lines) after it are its separator."""
+    """A paragraph a line; the line breaks (and blank or marker-only lines) after it are its separator."""
     text = text.replace("\x00", "")
     lines = text.split("\n")
     head_parts: list[str] = []
     paragraphs: list[tuple[str, str, dict]] = []
     for i, line in enumerate(lines):
         newline = "\n" if i < len(lines) - 1 else ""
-        if line.strip():
+        if not is_layout(line):  # blank lines and lone markdown markers are layout
             paragraphs.append((line, newline, {}))
         elif paragraphs:
             body, sep, meta = paragraphs[-1]
