@@ -366,17 +366,17 @@ class Run:
     def _execute(self, started: float) -> RunResult:
         self.state.open(settings_of(self.config), force=self.force)
         todo = self.plan()
-        self.progress = Progress(len(self.order), self.progress_mode)
-        if self.files:
-            self.progress.advance("", len(self.files))  # skipped, and finished by an earlier run
         if self.reused:
             self.log(f"targman: resuming: {self.reused} of {len(self.order)} file(s) already done in {self.out_dir}")
-        if todo or self.engine is not None:
+        if todo or self.engine is not None:  # nothing left to translate: no model to load
             if self.engine is None:
                 load_started = time.perf_counter()
                 self.engine = load_engine(self.config.model, self.tgt)
                 self.timings["load_s"] = time.perf_counter() - load_started
             self.state.check_model(self.engine.info())
+        self.progress = Progress(len(self.order), self.progress_mode)
+        if self.files:
+            self.progress.advance("", len(self.files))  # skipped, and finished by an earlier run
         interrupted = False
         try:
             for window in windows(self.read_jobs(todo), self.config.run.window):

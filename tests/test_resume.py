@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -14,11 +15,11 @@ import pytest
 
 from pipeline import runner
 from pipeline.cli import main
-from pipeline.config import Config, with_overrides
+from pipeline.config import Config, finalize, with_overrides
 from pipeline.errors import InputError
 from pipeline.outputs import atomic_open, output_path
 from pipeline.runner import RunInterrupted, run
-from pipeline.state import RunState, StateError
+from pipeline.state import RunState, StateError, settings_of
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_REPRODUCIBLE = ("timings", "resume")  # run.json keys that differ between runs by nature
@@ -96,8 +97,6 @@ def assert_consistent(out: Path) -> None:
     for part in (out / ".targman" / "parts").glob("*.jsonl"):
         header = json.loads(part.read_text(encoding="utf-8").splitlines()[0])
         target = out / header["rel"]
-        import hashlib
-
         assert hashlib.sha256(target.read_bytes()).hexdigest() == header["output_sha256"], header["rel"]
         assert state.part_path(header["rel"]) == part
 
@@ -227,9 +226,6 @@ def test_a_second_run_on_the_same_output_is_refused(tiny_models, small, tmp_path
     out = tmp_path / "out"
     holder = RunState(out)
     config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
-    from pipeline.state import settings_of
-    from pipeline.config import finalize
-
     holder.open(settings_of(finalize(config)))
     try:
         with pytest.raises(StateError, match=f"another targman run \\(pid {os.getpid()}\\) is writing to {out}"):

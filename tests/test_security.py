@@ -7,8 +7,6 @@ import pickle
 import shutil
 from pathlib import Path
 
-import pytest
-
 from pipeline.config import ModelConfig
 from pipeline.engines import load_engine
 from pipeline.errors import TargmanError
