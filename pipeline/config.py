@@ -57,6 +57,8 @@ class RunConfig:
     duplicate_output: str = "drop"  # drop | keep
     window: int = 2000  # segments buffered for batching across documents
     progress: str = "auto"  # auto | bar | lines | off
+    max_file_mb: int = 32  # a bigger input file fails ("file too large"); 0 = no limit
+    max_line_chars: int = 50_000  # a longer line (paragraph) fails the file; 0 = no limit
 
 
 TERM_MODES = ("constrain", "check", "off")
@@ -214,4 +216,6 @@ def finalize(config: Config) -> Config:
         raise ConfigError("[model] beam_size must be at least 1")
     if config.model.max_length < 1:
         raise ConfigError("[model] max_length must be at least 1")
+    if config.run.window < 1:
+        raise ConfigError("[run] window must be at least 1")
     return config

@@ -10,19 +10,38 @@ import html
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, TextIO
 
 from pipeline.errors import InputError
 from pipeline.reader import Article, InputFile
 from pipeline.segment import Segment
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+TMP_SUFFIX = ".targman-tmp"  # what a killed run can leave behind; the next run removes it
+
+
+@contextmanager
+def atomic_open(path: Path) -> Iterator[TextIO]:
+    """A text file to write that appears at `path` whole, or not at all.
+
+    It is written under a temporary name in the same folder, flushed to disk,
+    and renamed over `path` only when the `with` block ends without an error;
+    an error (or Ctrl-C, or a kill) leaves the old `path` as it was.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs get the usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -34,15 +53,29 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
 def atomic_write_json(path: Path, data) -> None:
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+# The run's own files at the top of the output folder; no translated article may take their place.
+RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html")
+STATE_DIR = ".targman"
+
+
 def output_path(out_dir: Path, rel: str) -> Path:
-    """Where the translation of input `rel` goes; never outside `out_dir`."""
-    target = (out_dir / rel).resolve()
-    if not target.is_relative_to(out_dir.resolve()):
+    """Where the translation of input `rel` goes; never outside `out_dir`, never a run file."""
+    root = out_dir.resolve()
+    target = (root / rel).resolve()
+    if not target.is_relative_to(root) or target == root:
         raise InputError(rel, "output path would leave the output folder")
+    first = target.relative_to(root).parts[0]
+    if target.parent == root and first in RUN_FILES or first == STATE_DIR:
+        raise InputError(rel, f"its translation would overwrite the run's own {first}; rename the file")
     return target
 
 

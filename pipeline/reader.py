@@ -5,18 +5,29 @@ Formats: `.txt` / `.md` (a paragraph a line; blank lines are kept as layout),
 article a line with at least `id` and `text`). Anything else is skipped and
 reported. A file named `NAME.ref.EXT` is the reference translation of `NAME.EXT`
 and is read for scoring, not translated.
+
+Hostile input fails one file with a message naming it (and the line), never
+the run: text must be UTF-8 (a UTF-8 byte-order mark is dropped; UTF-16 and
+UTF-32 are read when they start with a byte-order mark); NUL bytes in the raw
+file mean binary (or UTF-16 without a mark) and fail it; files over
+`max_bytes` and lines over `max_line_chars` fail with the setting to raise.
+Only regular files are read, and symbolic links only when they stay inside
+the input folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import InputError
+from pipeline.segmenter import is_layout
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -44,6 +55,8 @@ class InputFile:
     rel: str  # POSIX path relative to the input folder
     fmt: str  # text | html | jsonl
     articles: list[Article] = field(default_factory=list)
+    digest: str = ""  # sha256 of the bytes read (resume checks that the input is unchanged)
+    ref_digest: str | None = None  # sha256 of the reference sibling, when there is one
 
 
 def is_reference(path: Path) -> bool:
@@ -54,11 +67,20 @@ def reference_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}{REF_MARK}{path.suffix}")
 
 
+def _resolve(path: Path) -> Path | None:
+    """The real path of `path`, or None for a symbolic-link loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, str | None]]:
     """Every file below `root` in a stable order, with why it is skipped (None = read it).
 
     Symbolic links are followed only when they stay inside `root`; `exclude`
-    (an output folder inside the input folder) is never entered.
+    (an output folder inside the input folder) is never entered. Only regular
+    files are read: a named pipe or a device would block or never end.
     """
     root = root.resolve()
     exclude = exclude.resolve() if exclude else None
@@ -67,11 +89,13 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
         kept = []
         for name in sorted(dirnames):
             sub = here / name
-            if name.startswith(".") or (exclude and sub.resolve() == exclude):
+            if name.startswith(".") or (exclude and _resolve(sub) == exclude):
                 continue
             if sub.is_symlink():
-                target = sub.resolve()
-                if not target.is_relative_to(root):
+                target = _resolve(sub)
+                if target is None:
+                    yield sub, "symbolic link loop"
+                elif not target.is_relative_to(root):
                     yield sub, "symbolic link out of the input folder"
                 continue  # links inside root are reached through their real path
             kept.append(name)
@@ -81,13 +105,24 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
             if name.startswith("."):
                 continue
             if path.is_symlink():
-                target = path.resolve()
+                target = _resolve(path)
+                if target is None:
+                    yield path, "symbolic link loop"
+                    continue
                 if not target.is_relative_to(root):
                     yield path, "symbolic link out of the input folder"
                     continue
-                if not target.is_file():
+                if not target.exists():
                     yield path, "broken symbolic link"
                     continue
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                yield path, f"cannot read file ({error.strerror or error})"
+                continue
+            if not stat.S_ISREG(mode):
+                yield path, "not a regular file (a named pipe, device, socket or folder)"
+                continue
             if path.suffix.lower() not in SUPPORTED:
                 yield path, f"unsupported file type {path.suffix or '(none)'!r}"
                 continue
@@ -96,15 +131,42 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
             yield path, None
 
 
+BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+)
+
+
 def decode(path: Path, data: bytes) -> str:
-    """UTF-8 (a byte-order mark is dropped); anything else fails with the byte position."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:8192]:
-        raise InputError(path, "looks like a binary file (NUL bytes); only UTF-8 text is read")
+    """Bytes of a text file into text; InputError (with line) when they are not text.
+
+    UTF-8, with or without a byte-order mark. UTF-16 and UTF-32 only with their
+    byte-order mark (what Windows editors write), which is dropped: outputs are
+    always UTF-8 without one. A raw NUL byte anywhere else means a binary file
+    (or UTF-16 without a mark) and fails the file; no encoding is guessed.
+    """
+    encoding, name = "utf-8", "UTF-8"
+    for mark, codec, label in BOMS:
+        if data.startswith(mark):
+            data, encoding, name = data[len(mark):], codec, label
+            break
+    if encoding == "utf-8":
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise InputError(
+                path,
+                f"NUL byte at byte {nul}: looks like a binary file (or UTF-16 without a byte-order mark); "
+                "only UTF-8 text is read (UTF-16 with a byte-order mark too)",
+                line=data[:nul].count(b"\n") + 1,
+            )
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
+        if encoding != "utf-8":
+            raise InputError(path, f"starts with a {name} byte-order mark but is not valid {name} (at byte {error.start})") from None
         line = data[: error.start].count(b"\n") + 1
         raise InputError(
             path,
@@ -114,15 +176,44 @@ def decode(path: Path, data: bytes) -> str:
         ) from None
 
 
+def check_text(path, text: str, line: int | None = None) -> None:
+    """Text that cannot be written back as UTF-8 (unpaired surrogates from JSON escapes) fails."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(
+            path, f"invalid Unicode: unpaired surrogate U+{ord(text[error.start]):04X} (a broken \\u escape)", line=line
+        ) from None
+
+
+def check_lines(path, lines: list[str], limit: int, *, numbered: bool = True, line: int | None = None) -> None:
+    """A line (paragraph) longer than `limit` characters fails the file, naming the setting.
+
+    `numbered`: the lines are the file's own, so the error names the line number;
+    otherwise it names `line` (the JSONL line of the article), if any.
+    """
+    if not limit:
+        return
+    for number, text in enumerate(lines, start=1):
+        if len(text) > limit:
+            raise InputError(
+                path,
+                f"a line of {len(text):,} characters (more than [run] max_line_chars = {limit}); "
+                "this is not a news paragraph (text without line breaks, or embedded data): "
+                "split it, or raise [run] max_line_chars",
+                line=number if numbered else line,
+            )
+
+
 def text_paragraphs(text: str) -> tuple[str, list[tuple[str, str, dict]]]:
-    """A paragraph a line; the line breaks (and blank lines) after it are its separator."""
+    """A paragraph a line; the line breaks (and blank or marker-only lines) after it are its separator."""
     text = text.replace("\x00", "")
     lines = text.split("\n")
     head_parts: list[str] = []
     paragraphs: list[tuple[str, str, dict]] = []
     for i, line in enumerate(lines):
         newline = "\n" if i < len(lines) - 1 else ""
-        if line.strip():
+        if not is_layout(line):  # blank lines and lone markdown markers are layout
             paragraphs.append((line, newline, {}))
         elif paragraphs:
             body, sep, meta = paragraphs[-1]
@@ -195,27 +286,63 @@ def html_paragraphs(text: str) -> list[tuple[str, str, dict]]:
     return [(body, "\n", {"tag": tag}) for tag, body in parser.blocks]
 
 
-def read_file(root: Path, path: Path) -> InputFile:
-    """Read one input file into articles; raises InputError naming the file (and line)."""
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-    suffix = path.suffix.lower()
+def _read_bytes(rel: str, path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refusing one over `max_bytes` before reading it all."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if max_bytes and size > max_bytes:
+                raise InputError(rel, _too_large(size, max_bytes))
+            data = handle.read(max_bytes + 1) if max_bytes else handle.read()
     except OSError as error:
         raise InputError(rel, f"cannot read file ({error.strerror or error})") from None
+    if max_bytes and len(data) > max_bytes:  # it grew while we read
+        raise InputError(rel, _too_large(len(data), max_bytes))
+    return data
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    mb = 1024 * 1024
+    return (
+        f"file too large ({size / mb:.1f} MB, more than [run] max_file_mb = {max_bytes // mb}): "
+        "split it into smaller files, or raise [run] max_file_mb"
+    )
+
+
+def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int = 0) -> InputFile:
+    """Read one input file into articles; raises InputError naming the file (and line).
+
+    `max_bytes` and `max_line_chars` (0 = no limit) fail a file that is too big
+    to be an article, before it costs memory or hours of translation.
+    """
+    root = root.resolve()
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    real = _resolve(path)
+    if real is None or not real.is_relative_to(root):
+        raise InputError(rel, "symbolic link out of the input folder (or a loop); not read")
+    suffix = path.suffix.lower()
+    data = _read_bytes(rel, path, max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
     text = decode(Path(rel), data)
     ref_path = reference_for(path)
-    ref = None
-    if ref_path.exists():
+    ref = ref_digest = None
+    if ref_path.is_file():
         try:
-            ref = decode(Path(ref_path.name), ref_path.read_bytes())
-        except (OSError, InputError):
+            ref_bytes = _read_bytes(ref_path.name, ref_path, max_bytes)
+            ref_digest = hashlib.sha256(ref_bytes).hexdigest()
+            ref = decode(Path(ref_path.name), ref_bytes)
+        except InputError:
             ref = None
     if suffix in TEXT_SUFFIXES:
+        check_lines(rel, text.split("\n"), max_line_chars)
         head, paragraphs = text_paragraphs(text)
-        return InputFile(path, rel, "text", [Article(rel, paragraphs, head=head, ref=ref)])
+        articles = [Article(rel, paragraphs, head=head, ref=ref)]
+        return InputFile(path, rel, "text", articles, digest=digest, ref_digest=ref_digest)
     if suffix in HTML_SUFFIXES:
-        return InputFile(path, rel, "html", [Article(rel, html_paragraphs(text), ref=ref)])
+        paragraphs = html_paragraphs(text)
+        check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
+        articles = [Article(rel, paragraphs, ref=ref)]
+        return InputFile(path, rel, "html", articles, digest=digest, ref_digest=ref_digest)
     articles = []
     seen: set[str] = set()
     for number, line in enumerate(text.split("\n"), start=1):
@@ -225,13 +352,19 @@ def read_file(root: Path, path: Path) -> InputFile:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise InputError(rel, f"not valid JSON ({error.msg}); each line must be one JSON object", line=number) from None
+        except RecursionError:
+            raise InputError(rel, "JSON nested too deeply; each line must be one flat JSON object", line=number) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
             raise InputError(rel, 'each line must be a JSON object with "id" and "text" (a string)', line=number)
+        if "\\u" in line:  # only escapes can smuggle in unpaired surrogates
+            check_text(rel, json.dumps(record, ensure_ascii=False), line=number)
         article_id = str(record["id"])
         if article_id in seen:
             raise InputError(rel, f"duplicate id {article_id!r}; ids must be unique within a file", line=number)
         seen.add(article_id)
+        if max_line_chars and len(record["text"]) > max_line_chars:
+            check_lines(rel, record["text"].split("\n"), max_line_chars, numbered=False, line=number)
         head, paragraphs = text_paragraphs(record["text"])
         ref_text = record.get("ref") if isinstance(record.get("ref"), str) else None
         articles.append(Article(f"{rel}#{article_id}", paragraphs, head=head, record=record, ref=ref_text))
-    return InputFile(path, rel, "jsonl", articles)
+    return InputFile(path, rel, "jsonl", articles, digest=digest, ref_digest=ref_digest)

@@ -5,11 +5,19 @@
 
 Files stream through in windows of a few thousand segments, so memory stays
 bounded on a folder of any size while the engine still gets batches built
-across documents. A file that fails is reported and the run goes on.
+across documents. A file that fails is reported and the run goes on; in a
+JSONL file, one article that fails leaves the others translated.
+
+Nothing is lost: each finished file is written atomically with a part in
+`OUT_DIR/.targman/` (see `pipeline.state`), so a run that is killed resumes
+where it stopped, and `segments.jsonl`, `errors.jsonl` and `run.json` are
+assembled from the parts at the end, byte-identical (but for `timings` and
+`resume` in run.json) to what an uninterrupted run writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import sys
@@ -23,9 +31,10 @@ from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
 from pipeline.glossary.constraints import UNMET_FLAG
-from pipeline.outputs import atomic_write_json, atomic_write_text, output_path, render_file
+from pipeline.outputs import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
 from pipeline.progress import Progress
-from pipeline.reader import Article, InputFile, discover, read_file
+from pipeline.reader import Article, InputFile, discover, read_file, reference_for
+from pipeline.state import RunState, file_stat, settings_of
 from pipeline.script import latin_words_in
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 from pipeline.segmenter import segment_paragraphs
@@ -45,6 +54,8 @@ class FileJob:
     articles: list[tuple[Article, list[Segment]]] = field(default_factory=list)
     status: str = "pending"
     error: str | None = None
+    failed_docs: dict[str, str] = field(default_factory=dict)  # JSONL articles that failed alone
+    source: dict = field(default_factory=dict)  # the input's stat and hash, for resuming
 
     @property
     def segments(self) -> Iterator[Segment]:
@@ -60,7 +71,20 @@ class RunResult:
 
     @property
     def failed(self) -> list[str]:
-        return [name for name, entry in self.files.items() if entry["status"] == "failed"]
+        """Input files with a failure: failed whole, or (JSONL) with failed articles."""
+        return [name for name, entry in self.files.items() if entry["status"] in ("failed", "partial")]
+
+    @property
+    def interrupted(self) -> bool:
+        return self.manifest["status"] == "interrupted"
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM from the CLI): what was finished is written and the run can resume."""
+
+    def __init__(self, result: RunResult):
+        super().__init__("interrupted")
+        self.result = result
 
 
 def segment_file(file: InputFile, config: Config) -> list[tuple[Article, list[Segment]]]:
@@ -181,7 +205,10 @@ def versions() -> dict:
 
 
 class Run:
-    """One batch job over an input folder; `execute()` does the work."""
+    """One batch job over an input folder; `execute()` does the work.
+
+    `force`: OUT_DIR holds a run made with other settings; discard it instead of refusing.
+    """
 
     def __init__(
         self,
@@ -192,19 +219,34 @@ class Run:
         engine: Engine | None = None,
         progress: str | None = None,
         log: Callable[[str], None] | None = None,
+        force: bool = False,
     ):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
         if not self.input_dir.is_dir():
             raise TargmanError(f"{self.input_dir}: no such folder (give the folder of articles to translate)")
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise TargmanError(f"{self.out_dir}: is a file; the output must be a folder")
+        root, out = self.input_dir.resolve(), self.out_dir.resolve()
+        if out == root or root.is_relative_to(out):
+            raise TargmanError(
+                f"the output folder {self.out_dir} is (or contains) the articles folder {self.input_dir}: "
+                "translations would overwrite articles; choose another output folder"
+            )
         self.config = finalize(config)
         self.tgt = self.config.run.tgt
         self.engine = engine
+        self.force = force
         self.progress_mode = progress or self.config.run.progress
         self.log = log or (lambda message: print(message, file=sys.stderr))
         self.files: dict[str, dict] = {}
+        self.order: list[str] = []  # every input file, in input order
+        self.reused = 0
         self.timings: dict[str, float] = {"engine_s": 0.0}
         self.counts = {"segments": 0, "translated": 0, "passed_through": 0, "dropped": 0}
+        self.state = RunState(self.out_dir)
+        mb = 1024 * 1024
+        self.read_limits = {"max_bytes": self.config.run.max_file_mb * mb, "max_line_chars": self.config.run.max_line_chars}
         self.glossary = None
         self.terms = None
         if self.config.glossary.path and self.config.glossary.mode != "off":
@@ -213,25 +255,42 @@ class Run:
             self.glossary = load(self.config.glossary.path)  # refused here, before any model loads
 
     # -- stages ---------------------------------------------------------------------
-    def read_jobs(self, paths: list[tuple[Path, str | None]]) -> Iterator[FileJob]:
+    def read_jobs(self, todo: list[tuple[Path, str]]) -> Iterator[FileJob]:
+        """Read and segment the files still to do; a file that cannot be read fails alone."""
         root = self.input_dir.resolve()
-        for path, skip in paths:
-            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-            if skip:
-                self.files[rel] = {"status": "skipped", "reason": skip}
-                self.progress.advance(rel)
-                continue
+        for path, rel in todo:
             try:
-                file = read_file(root, path)
+                before = file_stat(path)  # before reading: a later change makes the next run redo it
+                ref = reference_for(path)
+                ref_before = file_stat(ref) if ref.is_file() else None
+                file = read_file(root, path, **self.read_limits)
                 job = FileJob(file, segment_file(file, self.config))
             except InputError as error:
                 self.fail(rel, str(error))
                 continue
+            except OSError as error:
+                self.fail(rel, f"{rel}: cannot read file ({error.strerror or error})")
+                continue
+            except Exception as error:  # a bug on one strange file must not stop the run
+                self.fail(rel, f"{rel}: cannot read or segment: {type(error).__name__}: {error}")
+                continue
+            job.source = {
+                "file": {**before, "sha256": file.digest},
+                "ref": {**ref_before, "sha256": file.ref_digest} if ref_before and file.ref_digest else None,
+            }
             yield job
 
     def fail(self, rel: str, message: str) -> None:
+        """Mark an input file failed: no translation of it, and no stale one from an earlier run."""
         self.files[rel] = {"status": "failed", "error": message}
         self.log(f"targman: failed: {message}")
+        self.state.drop_part(rel)
+        try:
+            stale = output_path(self.out_dir, rel)
+            if stale.is_file():
+                stale.unlink()
+        except (InputError, OSError):
+            pass
         self.progress.advance(rel)
 
     def translate_window(self, jobs: list[FileJob]) -> None:
@@ -247,104 +306,248 @@ class Run:
                 try:
                     translate_segments(todo[id(job)], self.engine, self.tgt)
                 except Exception as error:  # an engine failure on one file must not stop the run
-                    job.status, job.error = "failed", f"{job.file.rel}: translation failed: {type(error).__name__}: {error}"
+                    self._isolate(job, todo[id(job)], error)
         self.timings["engine_s"] += time.perf_counter() - started
         if self.terms:
             self.terms.after([s for job in jobs for s in job.segments])
 
-    def write_job(self, job: FileJob, table) -> None:
+    def _isolate(self, job: FileJob, segments: list[Segment], error: Exception) -> None:
+        """A file the engine fails on: in a JSONL file, retry article by article."""
+        reason = lambda e: f"translation failed: {type(e).__name__}: {e}"  # noqa: E731
+        if len(job.articles) < 2:
+            job.status, job.error = "failed", f"{job.file.rel}: {reason(error)}"
+            return
+        for article, _ in job.articles:
+            mine = [s for s in segments if s.doc == article.doc]
+            try:
+                translate_segments(mine, self.engine, self.tgt)
+            except Exception as article_error:
+                job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
+        if len(job.failed_docs) == len(job.articles):
+            job.status, job.error = "failed", f"{job.file.rel}: {reason(error)} (every article)"
+
+    def write_job(self, job: FileJob) -> None:
+        """Write one file's translation, then its part: the part says the file is finished."""
         rel = job.file.rel
         if job.status == "failed":
-            self.fail(rel, job.error or "failed")
+            self.fail(rel, job.error or f"{rel}: failed")
             return
-        finish(job, self.tgt)
-        text = render_file(job.file, job.articles, self.tgt)
-        atomic_write_text(output_path(self.out_dir, rel), text)
-        segments = list(job.segments)
+        try:
+            finish(job, self.tgt)
+            kept = [(article, segments) for article, segments in job.articles if article.doc not in job.failed_docs]
+            text = render_file(job.file, kept, self.tgt)
+            target = output_path(self.out_dir, rel)
+            rows = [json.dumps(s.to_row(), ensure_ascii=False) + "\n" for _, segments in kept for s in segments]
+            atomic_write_text(target, text)
+        except InputError as error:
+            self.fail(rel, str(error))
+            return
+        except Exception as error:  # disk full, a path too long: this file fails, the run goes on
+            self.fail(rel, f"{rel}: cannot write its translation: {type(error).__name__}: {error}")
+            return
+        segments = [s for _, segments in kept for s in segments]
+        counts = dict.fromkeys(self.counts, 0)
         for segment in segments:
-            table.write(json.dumps(segment.to_row(), ensure_ascii=False) + "\n")
-            self.counts["segments"] += 1
+            counts["segments"] += 1
             if DROPPED in segment.flags:
-                self.counts["dropped"] += 1
+                counts["dropped"] += 1
             elif segment.target == segment.source:
-                self.counts["passed_through"] += 1
+                counts["passed_through"] += 1
             else:
-                self.counts["translated"] += 1
-        self.files[rel] = {
-            "status": "done",
-            "articles": len(job.articles),
+                counts["translated"] += 1
+        entry = {
+            "status": "partial" if job.failed_docs else "done",
+            "articles": len(kept),
             "segments": len(segments),
             "flags": sum(1 for s in segments if s.flags),
         }
+        if job.failed_docs:
+            entry["failed_articles"] = dict(job.failed_docs)
+            for message in job.failed_docs.values():
+                self.log(f"targman: failed: {message}")
+        header = {
+            "rel": rel,
+            "status": entry["status"],
+            "entry": entry,
+            "counts": counts,
+            "input": job.source,
+            "output_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }
+        self.state.save_part(header, rows)
+        self.files[rel] = entry
         self.progress.advance(rel)
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
         started = time.perf_counter()
-        if self.engine is None:
-            load_started = time.perf_counter()
-            self.engine = load_engine(self.config.model, self.tgt)
-            self.timings["load_s"] = time.perf_counter() - load_started
-        if self.glossary is not None:
-            from pipeline.glossary.constraints import RunTerms
-
-            self.terms = RunTerms(self.glossary, self.config.glossary, self.tgt, getattr(self.engine, "constrains", False))
-            if self.terms.mode != self.config.glossary.mode:
-                self.log(f"targman: the {self.engine.name} engine cannot constrain its search; glossary terms are checked after translation instead")
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        exclude = self.out_dir if self.out_dir.resolve().is_relative_to(self.input_dir.resolve()) else None
-        paths = list(discover(self.input_dir, exclude=exclude))
-        self.progress = Progress(len(paths), self.progress_mode)
-        table_path = self.out_dir / "segments.jsonl"
-        tmp_table = table_path.with_name(".segments.jsonl.tmp")
         try:
-            with open(tmp_table, "w", encoding="utf-8") as table:
-                for window in windows(self.read_jobs(paths), self.config.run.window):
-                    self.translate_window(window)
-                    for job in window:
-                        self.write_job(job, table)
-            tmp_table.replace(table_path)
+            return self._execute(started)
+        finally:
+            self.state.close()
+
+    def _execute(self, started: float) -> RunResult:
+        settings = settings_of(self.config)
+        if self.glossary is not None:
+            settings["glossary_sha256"] = self.glossary.digest  # an edited glossary is other settings
+        self.state.open(settings, force=self.force)
+        todo = self.plan()
+        if self.reused:
+            self.log(f"targman: resuming: {self.reused} of {len(self.order)} file(s) already done in {self.out_dir}")
+        if todo or self.engine is not None:  # nothing left to translate: no model to load
+            if self.engine is None:
+                load_started = time.perf_counter()
+                self.engine = load_engine(self.config.model, self.tgt)
+                self.timings["load_s"] = time.perf_counter() - load_started
+            self.state.check_model(self.engine.info())
+            if self.glossary is not None:
+                from pipeline.glossary.constraints import RunTerms
+
+                self.terms = RunTerms(self.glossary, self.config.glossary, self.tgt, getattr(self.engine, "constrains", False))
+                if self.terms.mode != self.config.glossary.mode:
+                    self.log(
+                        f"targman: the {self.engine.name} engine cannot constrain its search; "
+                        "glossary terms are checked after translation instead"
+                    )
+        self.progress = Progress(len(self.order), self.progress_mode)
+        if self.files:
+            self.progress.advance("", len(self.files))  # skipped, and finished by an earlier run
+        interrupted = False
+        try:
+            for window in windows(self.read_jobs(todo), self.config.run.window):
+                self.translate_window(window)
+                for job in window:
+                    self.write_job(job)
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             self.progress.close()
-            if tmp_table.exists():
-                tmp_table.unlink()
+        result = self.assemble(started, interrupted)
+        if interrupted:
+            raise RunInterrupted(result)
+        return result
+
+    def plan(self) -> list[tuple[Path, str]]:
+        """Every input file in order; what is skipped or already finished is recorded, the rest returned."""
+        root, out = self.input_dir.resolve(), self.out_dir.resolve()
+        exclude = self.out_dir if out.is_relative_to(root) else None
+        todo = []
+        for path, skip in discover(self.input_dir, exclude=exclude):
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                # Linux allows any bytes in a name; reports and segment rows are UTF-8 text.
+                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                self.order.append(rel)
+                if skip:
+                    self.files[rel] = {"status": "skipped", "reason": skip}
+                else:
+                    message = f"{rel}: file name is not valid UTF-8 (shown with \ufffd); rename the file"
+                    self.files[rel] = {"status": "failed", "error": message}
+                    self.log(f"targman: failed: {message}")
+                continue
+            self.order.append(rel)
+            if skip:
+                self.files[rel] = {"status": "skipped", "reason": skip}
+                continue
+            try:
+                target = output_path(self.out_dir, rel)
+            except InputError:
+                todo.append((path, rel))  # fails when written, with the reason
+                continue
+            header = self.state.finished(rel, path, reference_for(path), target)
+            if header is not None:
+                self.files[rel] = header["entry"]
+                self.reused += 1
+            else:
+                todo.append((path, rel))
+        return todo
+
+    def assemble(self, started: float, interrupted: bool) -> RunResult:
+        """segments.jsonl, errors.jsonl and run.json from the parts, in input order."""
+        finished = [rel for rel in self.order if self.files.get(rel, {}).get("status") in ("done", "partial")]
+        with atomic_open(self.out_dir / "segments.jsonl") as table:
+            for rel in finished:
+                header = self.state.header(rel) or {}
+                for key, value in header.get("counts", {}).items():
+                    self.counts[key] = self.counts.get(key, 0) + value
+                for row in self.state.rows(rel):
+                    table.write(row)
+        with atomic_open(self.out_dir / "errors.jsonl") as errors:
+            for rel in self.order:
+                entry = self.files.get(rel, {})
+                if entry.get("status") == "failed":
+                    errors.write(json.dumps({"file": rel, "error": entry["error"]}, ensure_ascii=False) + "\n")
+                for doc, message in entry.get("failed_articles", {}).items():
+                    errors.write(json.dumps({"file": rel, "doc": doc, "error": message}, ensure_ascii=False) + "\n")
+        if not interrupted:
+            self.state.prune(set(finished))
         self.timings["total_s"] = time.perf_counter() - started
-        self.scores = score_table(table_path, self.tgt)
-        manifest = self.manifest()
+        self.scores, self.concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt)
+        manifest = self.manifest(interrupted)
         atomic_write_json(self.out_dir / "run.json", manifest)
         return RunResult(self.out_dir, self.files, manifest)
 
-    def manifest(self) -> dict:
+    def glossary_info(self) -> dict | None:
+        if self.glossary is None:
+            return None
+        from pipeline.glossary.constraints import glossary_info
+
+        model = self.engine.info() if self.engine else (self.state.model_info or {})
+        return glossary_info(self.glossary, self.config.glossary, self.tgt, bool(model.get("constrains")), self.concepts_seen)
+
+    def manifest(self, interrupted: bool = False) -> dict:
         statuses = [entry["status"] for entry in self.files.values()]
+        if interrupted:
+            status = "interrupted"
+        elif "failed" in statuses or "partial" in statuses:
+            status = "completed_with_errors"
+        else:
+            status = "completed"
         return {
             "targman": __version__,
             "input": str(self.input_dir.resolve()),
             "tgt": self.tgt,
-            "status": "completed_with_errors" if "failed" in statuses else "completed",
+            "status": status,
             "config": self.config.to_dict(),
-            "model": self.engine.info() if self.engine else {},
+            "model": self.engine.info() if self.engine else (self.state.model_info or {}),
             "versions": versions(),
             "counts": {
                 **self.counts,
-                "files": len(self.files),
+                "files": len(self.order),
                 "done": statuses.count("done"),
+                "partial": statuses.count("partial"),
                 "failed": statuses.count("failed"),
                 "skipped": statuses.count("skipped"),
+                "pending": len(self.order) - len(self.files),
             },
+            # Not reproducible by nature: how long it took, and how much an earlier run had done.
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "resume": {"files_reused": self.reused},
             "scores": getattr(self, "scores", {}),
-            "glossary": self.terms.info() if self.terms else None,
+            "glossary": self.glossary_info(),
             "files": dict(sorted(self.files.items())),
         }
 
 
-def score_table(table_path: Path, tgt: str) -> dict:
-    """Corpus and per-document scores (with sacrebleu signatures) and term success of a run."""
+def score_table(table_path: Path, tgt: str) -> tuple[dict, set[str]]:
+    """Corpus and per-document scores (with sacrebleu signatures) and term success of a run,
+    and the glossary concepts its segments met; read from the assembled segment table, so a
+    resumed run reports what an uninterrupted one does."""
     from pipeline.scoring import score_segments
 
-    with open(table_path, encoding="utf-8") as handle:
-        rows = (json.loads(line) for line in handle if line.strip())
-        return score_segments(references.scoring_units(rows), tgt)
+    concepts: set[str] = set()
+
+    def rows():
+        with open(table_path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    row = json.loads(line)
+                    concepts.update(t["concept"] for t in row.get("terms") or ())
+                    yield row
+
+    return score_segments(references.scoring_units(rows()), tgt), concepts
 
 
 def run(input_dir: Path, out_dir: Path, config: Config, *, review: bool = True, **kwargs) -> RunResult:

@@ -106,6 +106,16 @@ def normalize_for_compare(text: str) -> str:
     return " ".join(text.split())
 
 
+def is_layout(line: str) -> bool:
+    """A line with no text to translate: blank, or only a markdown marker (`>`, `- `, `1. `).
+
+    Readers keep such lines as layout (with the line breaks around them);
+    `segment_paragraphs` makes no segment of them.
+    """
+    body = line[len(MARKDOWN_LEAD.match(line).group(1)):]
+    return not normalize_for_compare(body)
+
+
 def segment_paragraphs(
     doc: str,
     paragraphs: Iterable[tuple[str, str]],
@@ -116,7 +126,8 @@ def segment_paragraphs(
     """Turn (paragraph text, line break after it) pairs into segments.
 
     A paragraph equal to a boilerplate entry is one `boilerplate` segment; a
-    paragraph equal to the paragraph just before it is `duplicate`.
+    paragraph equal to the paragraph just before it is `duplicate`; a paragraph
+    without text (`is_layout`) gives no segment, so callers keep it as layout.
     """
     chrome = {normalize_for_compare(b) for b in boilerplate}
     previous_key = None

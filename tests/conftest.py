@@ -14,6 +14,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach a model hub
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# Tiny models gain nothing from threads, and on a busy machine OpenMP threads that spin
+# waiting for each other made a tiny generate() 30x slower (3 s instead of 0.1 s).
+# Set before torch is imported; subprocesses (the CLI tests) inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

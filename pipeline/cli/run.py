@@ -19,6 +19,12 @@ def register(sub) -> None:
     p.add_argument("input", metavar="ARTICLES_DIR", type=Path)
     p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True)
     add_engine_options(p)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="OUT_DIR holds a run made with other settings: discard it and translate everything again "
+        "(without it, such a run is refused; a run with the same settings is resumed)",
+    )
     p.set_defaults(func=main)
 
 
@@ -65,14 +71,14 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    from pipeline.runner import run
-
-    config = build_config(args)
-    result = run(args.input, args.out, config)
+def summary(result) -> None:
     counts = result.manifest["counts"]
+    partial = f", {counts['partial']} with failed articles" if counts.get("partial") else ""
+    reused = result.manifest.get("resume", {}).get("files_reused", 0)
+    reused = f" ({reused} finished by an earlier run)" if reused else ""
     print(
-        f"targman: {counts['done']} file(s) translated, {counts['failed']} failed, {counts['skipped']} skipped; "
+        f"targman: {counts['done']} file(s) translated{reused}, {counts['failed']} failed{partial}, "
+        f"{counts['skipped']} skipped; "
         f"{counts['translated']} segment(s) translated, {counts['passed_through']} passed through, "
         f"{counts['dropped']} dropped -> {result.out_dir}",
         file=sys.stderr,
@@ -88,5 +94,42 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     for name in result.failed:
-        print(f"targman: FAILED {name}: {result.files[name]['error']}", file=sys.stderr)
+        entry = result.files[name]
+        if entry["status"] == "failed":
+            print(f"targman: FAILED {name}: {entry['error']}", file=sys.stderr)
+        for message in entry.get("failed_articles", {}).values():
+            print(f"targman: FAILED {message}", file=sys.stderr)
+
+
+def _sigterm_as_interrupt(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise KeyboardInterrupt
+
+
+def main(args: argparse.Namespace) -> int:
+    import signal
+
+    from pipeline.runner import RunInterrupted, run
+
+    config = build_config(args)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        # A batch scheduler stops a job with SIGTERM: finish writing like Ctrl-C does.
+        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        result = run(args.input, args.out, config, force=args.force)
+    except RunInterrupted as stop:
+        summary(stop.result)
+        pending = stop.result.manifest["counts"]["pending"]
+        print(
+            f"targman: interrupted; {pending} file(s) not done. Run the same command again to continue "
+            "where it stopped.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    summary(result)
     return 1 if result.failed else 0

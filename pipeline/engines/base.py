@@ -40,6 +40,26 @@ def load_engine(config: ModelConfig, tgt: str) -> Engine:
 
 
 SPLIT_POINTS = ("; ", ", ", " – ", " — ", ": ", " ")
+CHARS_PER_TOKEN_MAX = 16  # no tokenizer packs more characters than this into a token of news text
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Consecutive pieces of at most `size` characters, cut after a space when one is near the end."""
+    pieces = []
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        space = text.rfind(" ", start + size // 2, end)
+        cut = space + 1 if space > 0 else end
+        head = text[start:cut].rstrip()
+        if head:
+            pieces.append(head)
+        start = cut
+        while start < len(text) and text[start] == " ":
+            start += 1
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
 
 
 def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> list[str]:
@@ -47,7 +67,17 @@ def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> list[str
 
     A sentence longer than the model's input limit is split, never silently
     truncated; the pieces are translated separately and joined with a space.
+
+    Text far longer than the limit (a line with no breaks) is first cut into
+    chunks sized from a sample's characters per token, without tokenizing the
+    whole text, so splitting costs O(n) tokenizer work rather than tokenizing
+    the whole text again at every halving.
     """
+    chunk = CHARS_PER_TOKEN_MAX * limit
+    if len(text) > 2 * chunk:
+        sample = text[:chunk]  # how many characters a token takes here, to cut chunks that mostly fit
+        size = max(1, min(chunk, int(0.9 * limit * len(sample) / max(1, count(sample)))))
+        return [piece for part in _chunks(text, size) for piece in split_to_fit(part, count, limit)]
     if count(text) <= limit or len(text) < 2:
         return [text]
     middle = len(text) // 2

@@ -32,6 +32,7 @@ def _import_torch():
 
 class HFEngine:
     name = "hf"
+    constrains = False  # glossary terms forced by the search itself
 
     def __init__(self, config: ModelConfig, tgt: str):
         torch = _import_torch()
@@ -145,6 +146,7 @@ class HFEngine:
             "beam_size": self.config.beam_size,
             "max_length": self.max_new_tokens,
             "max_input_tokens": self.max_input,
+            "constrains": self.constrains,
         }
 
     def count_tokens(self, text: str) -> int:

@@ -84,7 +84,6 @@ class RunTerms:
         self.constrains = engine_constrains
         self.matchers: dict = {}
         self.target_matcher = Matcher(glossary, tgt) if tgt in glossary.languages else None
-        self.seen: set[str] = set()
 
     def _matcher(self, lang: str) -> Matcher | None:
         if lang not in self.matchers:
@@ -100,7 +99,6 @@ class RunTerms:
                 check_passthrough(segment, self.target_matcher)
             hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
             segment.terms = hits
-            self.seen.update(h.concept for h in hits)
             if self.constrains and hits:
                 constraints = constraints_for(segment, self.glossary, self.tgt, self.policy)
                 if constraints:
@@ -130,29 +128,7 @@ class RunTerms:
 
     @property
     def mode(self) -> str:
-        if self.policy.mode == "constrain" and not self.constrains:
-            return "check"
-        return self.policy.mode
-
-    def info(self) -> dict:
-        """What run.json records: the file, its digest, the modes, and the concepts seen."""
-        concepts = {}
-        for concept_id in sorted(self.seen):
-            concept = self.glossary.concepts[concept_id]
-            concepts[concept_id] = {
-                "type": concept.type,
-                "note": concept.note,
-                "forbidden": [t.text for t in concept.terms.get(self.tgt, ()) if t.status == "forbidden"],
-            }
-        return {
-            "path": str(self.glossary.path),
-            "digest": self.glossary.digest,
-            "concepts_total": len(self.glossary.concepts),
-            "mode": self.mode,
-            "requested_mode": self.policy.mode,
-            "per_type": {t: self.policy.mode_for(t) for t in ("person", "org", "place", "term")},
-            "concepts": concepts,
-        }
+        return effective_mode(self.policy, self.constrains)
 
 
 class _Lazy(dict):
@@ -165,3 +141,31 @@ class _Lazy(dict):
     def __missing__(self, key):
         value = self[key] = self.build(key)
         return value
+
+
+def effective_mode(policy: GlossaryConfig, constrains: bool) -> str:
+    """`constrain` becomes `check` on an engine that cannot constrain its search."""
+    return "check" if policy.mode == "constrain" and not constrains else policy.mode
+
+
+def glossary_info(glossary: Glossary, policy: GlossaryConfig, tgt: str, constrains: bool, seen: set[str]) -> dict:
+    """What run.json records: the file, its digest, the modes, and the concepts the run met."""
+    concepts = {}
+    for concept_id in sorted(seen):
+        concept = glossary.concepts.get(concept_id)
+        if concept is None:
+            continue
+        concepts[concept_id] = {
+            "type": concept.type,
+            "note": concept.note,
+            "forbidden": [t.text for t in concept.terms.get(tgt, ()) if t.status == "forbidden"],
+        }
+    return {
+        "path": str(glossary.path),
+        "digest": glossary.digest,
+        "concepts_total": len(glossary.concepts),
+        "mode": effective_mode(policy, constrains),
+        "requested_mode": policy.mode,
+        "per_type": {t: policy.mode_for(t) for t in ("person", "org", "place", "term")},
+        "concepts": concepts,
+    }

@@ -1,0 +1,271 @@
+"""The state folder `OUT_DIR/.targman/` that makes a run resumable.
+
+    settings.json      the fingerprint of the settings the outputs were made with
+    parts/KEY.jsonl    one file per finished input file: a header line (the input's
+                       size, mtime and sha256, its status and counts, the sha256 of
+                       its translated file) and then its rows of segments.jsonl
+    lock               held while a run writes to OUT_DIR
+
+Every file here is written atomically, and a part only after the translated file
+it describes, so a run killed at any moment leaves finished files with their part
+and nothing else; the next run with the same settings redoes only what has no
+valid part. The run's `segments.jsonl`, `errors.jsonl` and `run.json` are built
+from the parts, in input order, so a resumed run writes the same bytes as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.errors import TargmanError
+from pipeline.outputs import STATE_DIR, TMP_SUFFIX, atomic_write_json, atomic_write_text
+
+STATE_VERSION = 1
+
+# Settings that change how fast a run goes or which files it accepts, not what a
+# finished file contains: they may change between an interrupted run and its resumption.
+# (Every other setting, including ones added later, is part of the fingerprint.)
+NOT_FINGERPRINTED = {
+    ("run", "progress"),
+    ("run", "window"),
+    ("run", "max_file_mb"),
+    ("run", "max_line_chars"),
+    ("model", "threads"),
+    ("model", "device"),
+    ("model", "batch_tokens"),
+    ("model", "batch_size"),
+    ("model", "allow_pickle"),
+}
+MODEL_INFO_IGNORED = ("device",)
+
+
+class StateError(TargmanError):
+    """OUT_DIR holds a run this one must not mix with."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_digest(model_id: str, revision: str | None) -> dict:
+    """What identifies the weights: the files of a local folder, or the hub id and revision."""
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return {"files": {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}}
+    return {"hub": model_id, "revision": revision}
+
+
+def settings_of(config: Config) -> dict:
+    """The settings a run's outputs depend on (see NOT_FINGERPRINTED)."""
+    data = config.to_dict()
+    data.pop("source", None)
+    for section, key in NOT_FINGERPRINTED:
+        data.get(section, {}).pop(key, None)
+    settings = {
+        "state_version": STATE_VERSION,
+        "targman": __version__,
+        "config": data,
+        "model_weights": model_digest(config.model.id, config.model.revision),
+    }
+    return json.loads(json.dumps(settings))  # as it reads back from settings.json (tuples are lists)
+
+
+def _differences(old, new, prefix: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in sorted(set(old) | set(new), key=str):
+            found += _differences(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return found
+    if old != new:
+        shorten = lambda v: (repr(v)[:60] + "…") if len(repr(v)) > 60 else repr(v)  # noqa: E731
+        return [f"{prefix}: {shorten(old)} -> {shorten(new)}"]
+    return []
+
+
+def file_stat(path: Path) -> dict:
+    info = path.stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def same_file(path: Path, recorded: dict | None) -> bool:
+    """Is `path` the file recorded (None: that there is no such file)? Hashes only when the stat differs."""
+    if recorded is None:
+        return not path.is_file()
+    try:
+        now = file_stat(path)
+    except OSError:
+        return False
+    if now["size"] != recorded["size"]:
+        return False
+    if now["mtime_ns"] == recorded["mtime_ns"]:
+        return True
+    try:
+        return sha256_file(path) == recorded["sha256"]  # touched, copied: same bytes, same file
+    except OSError:
+        return False
+
+
+class RunState:
+    """The state folder of one OUT_DIR; `open()` takes the lock and checks the settings."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.dir = out_dir / STATE_DIR
+        self.parts = self.dir / "parts"
+        self.settings_path = self.dir / "settings.json"
+        self._lock = None
+        self.settings: dict = {}
+
+    # -- ownership ---------------------------------------------------------------------
+    def open(self, settings: dict, *, force: bool = False) -> int:
+        """Lock OUT_DIR and adopt it; returns how many finished files an earlier run left.
+
+        Raises StateError when another run holds the lock, or when OUT_DIR holds a run
+        made with other settings (unless `force`, which discards it).
+        """
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        self.remove_temporary_files()
+        previous = self._read_settings()
+        existing = list(self.parts.glob("*.jsonl")) if self.parts.is_dir() else []
+        if previous is not None and previous.get("settings") != settings and existing and not force:
+            changes = _differences(previous.get("settings"), settings)
+            shown = "; ".join(changes[:6]) + ("; …" if len(changes) > 6 else "")
+            raise StateError(
+                f"{self.out_dir} holds a run made with other settings ({shown}). "
+                f"Use a new output folder, or pass --force to discard its {len(existing)} finished file(s) "
+                "and translate everything again"
+            )
+        if previous is None or previous.get("settings") != settings or force:
+            if self.parts.is_dir():
+                shutil.rmtree(self.parts)
+            existing = []
+            self.settings = {"settings": settings}
+            atomic_write_json(self.settings_path, self.settings)
+        else:
+            self.settings = previous
+        self.parts.mkdir(exist_ok=True)
+        return len(existing)
+
+    def _read_settings(self) -> dict | None:
+        try:
+            data = json.loads(self.settings_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _take_lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no lock, one run at a time by convention
+            return
+        handle = open(self.dir / "lock", "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise StateError(
+                f"another targman run (pid {holder}) is writing to {self.out_dir}; wait for it, or use another output folder"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock = handle
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def check_model(self, info: dict) -> None:
+        """The loaded model must be the one the finished files were made with."""
+        recorded = self.settings.get("model")
+        if recorded is None or recorded != info:
+            drop = lambda d: {k: v for k, v in d.items() if k not in MODEL_INFO_IGNORED}  # noqa: E731
+            if recorded is not None and drop(recorded) != drop(info) and any(self.parts.glob("*.jsonl")):
+                changes = "; ".join(_differences(drop(recorded), drop(info))[:6])
+                raise StateError(
+                    f"{self.out_dir} holds a run made with another model ({changes}). "
+                    "Use a new output folder, or pass --force to translate everything again"
+                )
+            self.settings["model"] = info
+            atomic_write_json(self.settings_path, self.settings)
+
+    @property
+    def model_info(self) -> dict | None:
+        return self.settings.get("model")
+
+    def remove_temporary_files(self) -> None:
+        """What a killed run left half-written (never visible under a real name) goes."""
+        for dirpath, _, filenames in os.walk(self.out_dir):
+            for name in filenames:
+                if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                    try:
+                        os.unlink(os.path.join(dirpath, name))
+                    except OSError:
+                        pass
+
+    # -- parts -------------------------------------------------------------------------
+    def part_path(self, rel: str) -> Path:
+        return self.parts / (hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".jsonl")
+
+    def save_part(self, header: dict, rows: list[str]) -> None:
+        text = json.dumps(header, ensure_ascii=False) + "\n" + "".join(rows)
+        atomic_write_text(self.part_path(header["rel"]), text)
+
+    def drop_part(self, rel: str) -> None:
+        try:
+            self.part_path(rel).unlink()
+        except FileNotFoundError:
+            pass
+
+    def header(self, rel: str) -> dict | None:
+        try:
+            with open(self.part_path(rel), encoding="utf-8") as handle:
+                header = json.loads(handle.readline())
+        except (OSError, ValueError):
+            return None
+        return header if isinstance(header, dict) and header.get("rel") == rel else None
+
+    def finished(self, rel: str, path: Path, ref: Path, output: Path) -> dict | None:
+        """The part header of `rel` when its file is done and nothing it depends on changed."""
+        header = self.header(rel)
+        if not header or header.get("status") != "done":
+            return None
+        source = header.get("input") or {}
+        if not same_file(path, source.get("file")) or not same_file(ref, source.get("ref")):
+            return None
+        try:
+            if sha256_file(output) != header.get("output_sha256"):
+                return None  # the translation was deleted or edited: make it again
+        except OSError:
+            return None
+        return header
+
+    def rows(self, rel: str) -> Iterator[str]:
+        with open(self.part_path(rel), encoding="utf-8") as handle:
+            handle.readline()
+            yield from handle
+
+    def prune(self, keep: set[str]) -> None:
+        """Parts of files that are no longer inputs go (their translated files stay)."""
+        wanted = {self.part_path(rel).name for rel in keep}
+        for part in self.parts.glob("*.jsonl"):
+            if part.name not in wanted:
+                part.unlink()

@@ -1,0 +1,289 @@
+"""Nothing lost: Ctrl-C and SIGKILL part-way, then resume, give the bytes of an uninterrupted run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import runner
+from pipeline.cli import main
+from pipeline.config import Config, finalize, with_overrides
+from pipeline.errors import InputError
+from pipeline.outputs import atomic_open, output_path
+from pipeline.runner import RunInterrupted, run
+from pipeline.state import RunState, StateError, settings_of
+
+REPO = Path(__file__).resolve().parents[1]
+NOT_REPRODUCIBLE = ("timings", "resume")  # run.json keys that differ between runs by nature
+
+
+class CountingEngine:
+    """Wraps a loaded engine; counts what it is asked, and can send this process a signal on a call."""
+
+    def __init__(self, inner, signal_on_call: int | None = None, signum: int = signal.SIGINT):
+        self.inner = inner
+        self.signum = signum
+        self.name = inner.name
+        self.texts: list[str] = []
+        self.calls = 0
+        self.signal_on_call = signal_on_call
+
+    def supports(self, src, tgt):
+        return self.inner.supports(src, tgt)
+
+    def info(self):
+        return self.inner.info()
+
+    def translate(self, texts, *, src, tgt, **options):
+        self.calls += 1
+        self.texts.extend(texts)
+        if self.calls == self.signal_on_call:
+            os.kill(os.getpid(), self.signum)  # a real Ctrl-C (or SIGTERM), delivered while translating
+        return self.inner.translate(texts, src=src, tgt=tgt, **options)
+
+
+def make_articles(folder: Path, n: int = 40) -> None:
+    for i in range(n):
+        sub = folder / f"part{i % 3}"
+        sub.mkdir(parents=True, exist_ok=True)
+        if i % 10 == 7:
+            (sub / f"feed{i:02}.jsonl").write_text(
+                json.dumps({"id": f"a{i}", "text": f"Լավրովը խոսեց {i}։\n\nEnglish stays {i}."}, ensure_ascii=False) + "\n"
+                + json.dumps({"id": f"b{i}", "text": f"Մոսկվան լռեց {i}։"}, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+        else:
+            (sub / f"article{i:02}.txt").write_text(
+                f"Մատչելիության հղումներ\n\nLavrov met Mirzoyan, day {i}.\n\n"
+                f"Լավրովը հանդիպեց Միրզոյանին {i}։ Նա ասաց, որ {i} անգամ։\nԵրևան, {i}\n",
+                encoding="utf-8",
+            )
+    (folder / "latin1.txt").write_bytes("Café {i}\n".encode("latin-1"))  # fails every time, the same way
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file of an output folder but the state folder, run.json without what differs by nature."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if rel.startswith(".targman") or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if rel == "run.json":
+            manifest = json.loads(data)
+            for key in NOT_REPRODUCIBLE:
+                manifest.pop(key)
+            data = json.dumps(manifest, sort_keys=True).encode()
+        files[rel] = data
+    return files
+
+
+def parts(out: Path) -> int:
+    folder = out / ".targman" / "parts"
+    return len(list(folder.glob("*.jsonl"))) if folder.is_dir() else 0
+
+
+def assert_consistent(out: Path) -> None:
+    """What a reader sees at any moment: every finished part has its complete translated file."""
+    state = RunState(out)
+    for part in (out / ".targman" / "parts").glob("*.jsonl"):
+        header = json.loads(part.read_text(encoding="utf-8").splitlines()[0])
+        target = out / header["rel"]
+        assert hashlib.sha256(target.read_bytes()).hexdigest() == header["output_sha256"], header["rel"]
+        assert state.part_path(header["rel"]) == part
+
+
+def test_sigint_then_sigkill_then_resume_gives_the_uninterrupted_bytes(tiny_models, engines, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "in"
+    make_articles(folder)
+    model = str(tiny_models["hy-en"])
+    settings = tmp_path / "run.toml"
+    settings.write_text(f'[model]\nid = "{model}"\nmax_length = 12\n[run]\ntgt = "en"\nwindow = 1\nprogress = "off"\n')
+    # The reference: one uninterrupted run with the same settings.
+    reference = tmp_path / "reference"
+    config = with_overrides(Config(), model__id=model, model__max_length=12, run__tgt="en", run__progress="off", run__window=1)
+    uninterrupted = CountingEngine(engines["hy-en"])
+    assert run(folder, reference, config, engine=uninterrupted, log=lambda m: None).failed == ["latin1.txt"]
+
+    out = tmp_path / "out"
+    command = ["run", str(folder), "-o", str(out), "--config", str(settings)]
+
+    # 1. Ctrl-C on the 8th engine call: what is done is written, exit 130, resumable.
+    interrupter = CountingEngine(engines["hy-en"], signal_on_call=8)
+    monkeypatch.setattr(runner, "load_engine", lambda *a, **k: interrupter)
+    assert main(command) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Run the same command again to continue" in err
+    manifest = json.loads((out / "run.json").read_text())
+    done_after_sigint = parts(out)
+    assert manifest["status"] == "interrupted" and 5 <= done_after_sigint < 41
+    assert manifest["counts"]["done"] == done_after_sigint and manifest["counts"]["pending"] > 0
+    table = [json.loads(line) for line in (out / "segments.jsonl").read_text().splitlines()]
+    assert {r["doc"].split("#")[0] for r in table} == {rel for rel, e in manifest["files"].items() if e["status"] == "done"}
+    assert_consistent(out)
+
+    # 2. SIGKILL a real `python -m pipeline run` part-way.
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", *command], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while parts(out) < done_after_sigint + 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    stderr = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == -signal.SIGKILL, stderr  # killed, not finished
+    done_after_kill = parts(out)
+    assert done_after_sigint + 5 <= done_after_kill < 41
+    assert "resuming: " in stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"  # the killed run wrote no run.json
+    assert_consistent(out)
+
+    # 3. Resume: only what is missing is translated, and the bytes are the uninterrupted run's.
+    counter = CountingEngine(engines["hy-en"])
+    resumed = run(folder, out, config, engine=counter, log=lambda m: None)
+    assert resumed.manifest["resume"] == {"files_reused": done_after_kill}
+    assert resumed.manifest["status"] == "completed_with_errors" and resumed.failed == ["latin1.txt"]
+    assert snapshot(out) == snapshot(reference)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".targman-tmp")]
+    assert 0 < len(counter.texts) < len(uninterrupted.texts)  # finished files were not translated again
+    assert set(counter.texts) < set(uninterrupted.texts)
+
+
+@pytest.fixture()
+def small(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in {
+        "a.txt": "Լավրովը հանդիպեց Միրզոյանին։\n",
+        "b.txt": "Մոսկվան լռեց։\n",
+        "c.txt": "Բաքուն և Երևանը։\n",
+        "bad.txt": "Caf\xe9\n",
+    }.items():
+        (folder / name).write_bytes(text.encode("latin-1") if name == "bad.txt" else text.encode())
+    return folder
+
+
+def test_rerun_translates_only_what_changed(engines, tiny_models, small, tmp_path):
+    out = tmp_path / "out"
+    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
+
+    def again():
+        engine = CountingEngine(engines["hy-en"])
+        return run(small, out, config, engine=engine, log=lambda m: None), engine
+
+    first, _ = again()
+    before = snapshot(out)
+    result, engine = again()
+    assert engine.calls == 0 and result.manifest["resume"] == {"files_reused": 3}
+    assert snapshot(out) == before
+
+    (small / "a.txt").write_text("Նոր տեքստ։\n", encoding="utf-8")  # changed: redone
+    os.utime(small / "b.txt", ns=(1, 1))  # touched, same bytes: kept
+    (out / "c.txt").unlink()  # its translation deleted: made again
+    (small / "d.txt").write_text("Նոր հոդված։\n", encoding="utf-8")  # new: translated
+    (small / "bad.txt").write_text("Fixed.\n", encoding="utf-8")  # failed before, fixed now
+    result, engine = again()
+    assert sorted(engine.texts) == sorted(["Նոր տեքստ։", "Բաքուն և Երևանը։", "Նոր հոդված։"])
+    assert result.manifest["resume"] == {"files_reused": 1} and not result.failed
+    assert (out / "c.txt").is_file() and (out / "bad.txt").read_text() == "Fixed.\n"
+
+    (small / "d.txt").unlink()  # no longer an input: gone from the table and the state
+    (small / "bad.txt").write_bytes(b"\xff\n")  # broken again: its old translation must not stay
+    result, engine = again()
+    assert engine.calls == 0 and result.failed == ["bad.txt"] and not (out / "bad.txt").exists()
+    docs = [json.loads(line)["doc"] for line in (out / "segments.jsonl").read_text().splitlines()]
+    assert docs == ["a.txt", "b.txt", "c.txt"]
+    assert parts(out) == 3
+
+
+def test_other_settings_refused_then_force(tiny_models, small, tmp_path, capsys):
+    out = tmp_path / "out"
+    base = ["run", str(small), "-o", str(out), "--tgt", "en", "--model", str(tiny_models["hy-en"]),
+            "--max-length", "8", "--progress", "off"]
+    assert main(base) == 1  # bad.txt fails
+    capsys.readouterr()
+    # speed settings are not part of the fingerprint: resumed, nothing redone
+    assert main([*base, "--batch-tokens", "512"]) == 1
+    assert "3 finished by an earlier run" in capsys.readouterr().err
+    assert main([*base, "--beam", "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} holds a run made with other settings (config.model.beam_size: 4 -> 2)" in err
+    assert "pass --force to discard its 3 finished file(s)" in err
+    assert json.loads((out / "run.json").read_text())["config"]["model"]["beam_size"] == 4  # untouched
+    assert main([*base, "--beam", "2", "--force"]) == 1
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["config"]["model"]["beam_size"] == 2 and manifest["resume"] == {"files_reused": 0}
+
+
+def test_a_second_run_on_the_same_output_is_refused(tiny_models, small, tmp_path):
+    out = tmp_path / "out"
+    holder = RunState(out)
+    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
+    holder.open(settings_of(finalize(config)))
+    try:
+        with pytest.raises(StateError, match=f"another targman run \\(pid {os.getpid()}\\) is writing to {out}"):
+            run(small, out, config)
+    finally:
+        holder.close()
+
+
+def test_interrupt_is_a_keyboard_interrupt_for_library_callers(engines, tiny_models, small, tmp_path):
+    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off", run__window=1)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        run(small, tmp_path / "out", config, engine=CountingEngine(engines["hy-en"], signal_on_call=2), log=lambda m: None)
+    assert isinstance(stop.value, RunInterrupted) and stop.value.result.interrupted
+    assert stop.value.result.manifest["counts"]["pending"] >= 1
+
+
+def test_sigterm_from_a_scheduler_stops_like_ctrl_c(engines, tiny_models, small, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    settings = tmp_path / "run.toml"
+    settings.write_text(f'[model]\nid = "{tiny_models["hy-en"]}"\n[run]\ntgt = "en"\nwindow = 1\nprogress = "off"\n')
+    stopper = CountingEngine(engines["hy-en"], signal_on_call=2, signum=signal.SIGTERM)
+    monkeypatch.setattr(runner, "load_engine", lambda *a, **k: stopper)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["run", str(small), "-o", str(out), "--config", str(settings)]) == 130
+    assert signal.getsignal(signal.SIGTERM) == before  # the CLI's handler does not outlive the run
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["counts"]["done"] == 1 == parts(out)
+    assert "Run the same command again" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_atomic_open_leaves_the_old_file_whole(tmp_path, error):
+    target = tmp_path / "segments.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(type(error)):
+        with atomic_open(target) as handle:
+            handle.write("half of the new")
+            raise error
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["segments.jsonl"]
+
+
+@pytest.mark.parametrize(
+    "rel, allowed",
+    [
+        ("a/b.txt", True),
+        ("sub/segments.jsonl", True),
+        ("../x.txt", False),
+        ("a/../../x.txt", False),
+        ("/etc/passwd", False),
+        ("segments.jsonl", False),
+        ("run.json", False),
+        ("errors.jsonl", False),
+        (".targman/parts/x.jsonl", False),
+    ],
+)
+def test_output_paths_stay_inside_and_off_the_run_files(tmp_path, rel, allowed):
+    if allowed:
+        assert output_path(tmp_path, rel).is_relative_to(tmp_path.resolve())
+    else:
+        with pytest.raises(InputError):
+            output_path(tmp_path, rel)
