@@ -278,6 +278,19 @@ def test_banned_sequences_never_appear(tiny, kind, eos_bias, span):
             assert count_occurrences(Constraint((seq,)), h.tokens) == 0, (seq, h.tokens)
 
 
+@pytest.mark.parametrize("kind,eos_bias", [("marian-en-hy", 6.5), ("m2m100", 0.0)])
+def test_banned_equals_generate_bad_words_ids(tiny, kind, eos_bias):
+    tm = tiny(kind, eos_bias)
+    free = tm.search(tm.sources, num_beams=4, max_new_tokens=20)
+    produced = [h.tokens for h in free if len(h.tokens) >= 3]
+    bad = [tuple(produced[0][:1]), tuple(produced[-1][1:3])]
+    expected = _generate(tm, tm.sources, num_beams=4, max_new_tokens=20, bad_words_ids=[list(b) for b in bad])
+    got = tm.search(tm.sources, banned=[bad] * len(tm.sources), num_beams=4, max_new_tokens=20)
+    assert [h.tokens for h in got] == [tokens for tokens, _ in expected]
+    assert [h.score for h in got] == pytest.approx([score for _, score in expected], abs=1e-5)
+    assert [h.tokens for h in got] != [h.tokens for h in free]
+
+
 def test_banned_and_constraints_together(tiny):
     tm = tiny("marian-en-hy", 5.0)
     mirzoyan = _alts(tm, "Միրզոյանը", "Միրզոյանին")
@@ -359,8 +372,9 @@ def test_count_occurrences(constraint, tokens, expected):
 
 @pytest.mark.parametrize("case,message", [
     ("too-few-lists", "constraints has 1 entries for 2 sentences"),
-    ("eos-in-term", "EOS or outside the vocabulary"),
-    ("out-of-vocab", "EOS or outside the vocabulary"),
+    ("eos-in-term", "EOS, padding or outside the vocabulary"),
+    ("pad-in-term", "EOS, padding or outside the vocabulary"),
+    ("out-of-vocab", "EOS, padding or outside the vocabulary"),
     ("empty-alternative", "empty alternative"),
     ("no-alternatives", "at least one alternative"),
     ("count-zero", "count must be >= 1"),
@@ -374,6 +388,8 @@ def test_bad_input_is_rejected(tiny, case, message):
         constraints = [[ok]]
     elif case == "eos-in-term":
         constraints = [[Constraint(((tm.term("ՀԱՊԿ")[0], tm.eos),))], []]
+    elif case == "pad-in-term":
+        constraints = [[Constraint(((tm.model.generation_config.pad_token_id,),))], []]
     elif case == "out-of-vocab":
         constraints = [[Constraint(((10**6,),))], []]
     elif case == "empty-alternative":

@@ -186,10 +186,10 @@ def _merge_constraints(sentence: Sequence[Constraint], settings: _Settings, wher
             alt = tuple(int(t) for t in alt)
             if not alt:
                 raise ValueError(f"{where}: empty alternative in {c!r}")
-            bad = [t for t in alt if not 0 <= t < settings.vocab_size or t in settings.eos]
+            bad = [t for t in alt if not 0 <= t < settings.vocab_size or t in settings.eos or t == settings.pad]
             if bad:
                 raise ValueError(
-                    f"{where}: alternative {alt} holds tokens {bad} that are EOS or outside the "
+                    f"{where}: alternative {alt} holds tokens {bad} that are EOS, padding or outside the "
                     f"vocabulary (size {settings.vocab_size}); tokenize terms with the target tokenizer "
                     "and add_special_tokens=False"
                 )
