@@ -1,0 +1,680 @@
+"""Lexically constrained beam search over a Hugging Face seq2seq model.
+
+transformers 5 dropped its constrained beam search (it now lives in a hub repo
+behind ``trust_remote_code``, which we never enable), so the project owns one.
+
+Algorithm: dynamic beam allocation (Post & Vilar 2018) vectorised as in Hu et
+al. 2019 / fairseq ``LexicallyConstrainedBeamSearch``: each step the candidate
+list is the usual top ``2k`` over all beams, plus each beam's best token, plus
+every token that advances an unmet constraint from that beam. Candidates are
+grouped into "banks" by constraint progress and the beam is filled round-robin
+from the most advanced bank down, so hypotheses that are forced to include a
+term compete only with hypotheses equally far along.
+
+Constraint state is a per-sentence Aho-Corasick automaton over all token
+alternatives (a trie with failure links), so alternatives with shared prefixes,
+terms whose tokens repeat (``[5, 5, 7]`` inside ``5 5 5 7``) and terms needed
+several times are tracked exactly. Occurrences of one constraint are counted
+without overlap.
+
+Everything after the candidate list - which candidates finish, the length
+penalty, the early-stopping rule - mirrors transformers 5's ``_beam_search``
+line by line, so that with no constraints the result is *identical* to
+``model.generate(num_beams=k, do_sample=False, ...)`` (see
+``constrained_beam_search`` for the exact settings). That is what the tests
+pin, and it means "the constrained engine" and "the plain engine" differ only
+in the constraints.
+
+The model runs through its own forward pass with its key/value cache: the
+encoder once, then one decoder token per step with ``cache=`` (transformers
+5.24's name for ``past_key_values``), reordering the self-attention cache by
+beam index each step. Finished sentences are dropped from the batch.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+__all__ = ["Constraint", "Hypothesis", "constrained_beam_search", "count_occurrences"]
+
+# transformers' "practically impossible" score offset; reused so the finished-beam
+# bookkeeping below performs the same float operations as generate().
+_NEG = -1.0e9
+# Finished hypotheses that miss a constraint (only possible at the length limit)
+# rank below every one that meets them, but above empty slots.
+_UNMET_PENALTY = -1.0e6
+_NEG_INF = float("-inf")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One glossary concept that must appear: any ONE of `alternatives` (token-id sequences) satisfies it once.
+    E.g. the Armenian preferred form and its inflected forms (Միրզոյան, Միրզոյանը, Միրզոյանի ...)."""
+
+    alternatives: tuple[tuple[int, ...], ...]
+    count: int = 1  # the concept occurs `count` times in the source -> must be met that many times
+
+
+@dataclass
+class Hypothesis:
+    tokens: list[int]  # generated ids, without decoder start / forced BOS / pad, ending before EOS
+    score: float  # length-normalised log-probability, as transformers' sequences_scores
+    met: bool  # all constraints met
+
+
+def count_occurrences(constraint: Constraint, tokens: Sequence[int]) -> int:
+    """How many times `tokens` meet `constraint`: occurrences of any alternative, without overlap.
+
+    Scanning left to right, an occurrence counts if it starts after the end of the last
+    counted one (so Միրզոյան + ը is one occurrence even when both forms are alternatives).
+    This is the rule the search enforces; the verify stage can call it on final output.
+    """
+    tokens = list(tokens)
+    found, last_end = 0, -1
+    for end in range(len(tokens)):
+        for alt in constraint.alternatives:
+            start = end - len(alt) + 1
+            if start > last_end and start >= 0 and tuple(tokens[start : end + 1]) == tuple(alt):
+                found, last_end = found + 1, end
+                break
+    return found
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class _Settings:
+    start: int
+    eos: tuple[int, ...]
+    pad: int
+    forced_bos: int | None
+    forced_eos: tuple[int, ...]
+    bad_words: tuple[tuple[int, ...], ...]
+    min_length: int
+    min_new_tokens: int
+    early_stopping: bool | str
+    vocab_size: int
+
+
+# generate() options that change the search but that this implementation does not apply.
+_IGNORED_OPTIONS = {
+    "no_repeat_ngram_size": 0,
+    "encoder_no_repeat_ngram_size": 0,
+    "repetition_penalty": 1.0,
+    "encoder_repetition_penalty": 1.0,
+    "suppress_tokens": None,
+    "begin_suppress_tokens": None,
+    "sequence_bias": None,
+    "exponential_decay_length_penalty": None,
+    "forced_decoder_ids": None,
+    "diversity_penalty": 0.0,
+}
+
+
+def _settings(model, forced_bos_token_id, min_new_tokens, early_stopping) -> _Settings:
+    """Special tokens and defaults exactly where generate() takes them: generation_config, then config."""
+    gc, cfg = model.generation_config, model.config
+
+    def pick(name):
+        value = getattr(gc, name, None)
+        return value if value is not None else getattr(cfg, name, None)
+
+    def as_tuple(value) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        return tuple(int(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+
+    eos = as_tuple(pick("eos_token_id"))
+    if not eos:
+        raise ValueError("the model defines no eos_token_id (generation_config or config); set one to decode")
+    start = pick("decoder_start_token_id")
+    if start is None:
+        start = pick("bos_token_id")
+    if start is None:
+        raise ValueError("the model defines no decoder_start_token_id or bos_token_id; set one to decode")
+    pad = pick("pad_token_id")
+    ignored = [
+        name for name, neutral in _IGNORED_OPTIONS.items()
+        if getattr(gc, name, None) not in (None, neutral)
+    ]
+    if ignored:
+        warnings.warn(
+            f"constrained_beam_search ignores these generation_config settings: {', '.join(ignored)}",
+            stacklevel=3,
+        )
+    # generate() drops a banned sequence that is just an EOS token; do the same.
+    bad_words = tuple(
+        tuple(int(t) for t in seq) for seq in (gc.bad_words_ids or ()) if list(seq) not in [[e] for e in eos]
+    )
+    vocab = model.get_output_embeddings().weight.shape[0]
+    return _Settings(
+        start=int(start),
+        eos=eos,
+        pad=int(pad) if pad is not None else eos[0],
+        forced_bos=forced_bos_token_id if forced_bos_token_id is not None else gc.forced_bos_token_id,
+        forced_eos=as_tuple(gc.forced_eos_token_id),
+        bad_words=bad_words,
+        min_length=int(gc.min_length or 0),
+        min_new_tokens=int(min_new_tokens if min_new_tokens is not None else (gc.min_new_tokens or 0)),
+        early_stopping=early_stopping if early_stopping is not None else (gc.early_stopping or False),
+        vocab_size=int(vocab),
+    )
+
+
+# --------------------------------------------------------------------------- automaton
+
+
+def _merge_constraints(sentence: Sequence[Constraint], settings: _Settings, where: str):
+    """Validate, and merge constraints with the same alternatives (two entries = needed twice)."""
+    merged: dict[frozenset, int] = {}
+    for c in sentence:
+        if not isinstance(c, Constraint):
+            raise TypeError(f"{where}: expected Constraint, got {type(c).__name__}")
+        if c.count < 1:
+            raise ValueError(f"{where}: Constraint.count must be >= 1, got {c.count}")
+        if not c.alternatives:
+            raise ValueError(f"{where}: a Constraint needs at least one alternative token sequence")
+        alts = []
+        for alt in c.alternatives:
+            alt = tuple(int(t) for t in alt)
+            if not alt:
+                raise ValueError(f"{where}: empty alternative in {c!r}")
+            bad = [t for t in alt if not 0 <= t < settings.vocab_size or t in settings.eos or t == settings.pad]
+            if bad:
+                raise ValueError(
+                    f"{where}: alternative {alt} holds tokens {bad} that are EOS, padding or outside the "
+                    f"vocabulary (size {settings.vocab_size}); tokenize terms with the target tokenizer "
+                    "and add_special_tokens=False"
+                )
+            alts.append(alt)
+        key = frozenset(alts)
+        merged[key] = merged.get(key, 0) + c.count
+    return [(sorted(alts), count) for alts, count in merged.items()]
+
+
+class _Automaton:
+    """All sentences' constraint automata, flattened into global tensors indexed by node id.
+
+    Per node: goto/failure transitions on the sentence's constraint alphabet
+    (`delta`), trie depth, which constraints' alternatives pass through it
+    (`through`), the shortest alternative of each constraint that ends here,
+    failure links included (`ends`), and the tokens worth forcing from it: its
+    trie children plus the root's children (`force_*`).
+    """
+
+    def __init__(self, constraints: Sequence[Sequence[Constraint]], settings: _Settings, device):
+        per_sentence = [
+            _merge_constraints(sent, settings, f"constraints[{i}]") for i, sent in enumerate(constraints)
+        ]
+        self.any = any(per_sentence)
+        n_cons = max([len(s) for s in per_sentence] + [1])
+        roots, counts, ells, alphabets = [], [], [], []
+        delta_rows, depth, through, ends, f_tok, f_through = [], [], [], [], [], []
+        for sent in per_sentence:
+            offset = len(depth)
+            children: list[dict[int, int]] = [{}]
+            node_depth, node_through = [0], [set()]
+            direct_end: list[dict[int, int]] = [{}]
+            for ci, (alts, _) in enumerate(sent):
+                for alt in alts:
+                    node = 0
+                    for tok in alt:
+                        nxt = children[node].get(tok)
+                        if nxt is None:
+                            nxt = len(children)
+                            children[node][tok] = nxt
+                            children.append({})
+                            node_depth.append(node_depth[node] + 1)
+                            node_through.append(set())
+                            direct_end.append({})
+                        node = nxt
+                        node_through[node].add(ci)
+                    direct_end[node][ci] = min(direct_end[node].get(ci, len(alt)), len(alt))
+            alphabet = sorted({tok for ch in children for tok in ch})
+            # Aho-Corasick: failure links in BFS order, then the full transition table.
+            fail = [0] * len(children)
+            order, queue = [], list(children[0].values())
+            while queue:
+                node = queue.pop(0)
+                order.append(node)
+                for tok, child in children[node].items():
+                    f = fail[node]
+                    while f and tok not in children[f]:
+                        f = fail[f]
+                    fail[child] = children[f][tok] if node and tok in children[f] else 0
+                    queue.append(child)
+            goto = [dict() for _ in children]
+            node_ends = [dict(e) for e in direct_end]
+            for node in [0] + order:
+                for tok in alphabet:
+                    if tok in children[node]:
+                        goto[node][tok] = children[node][tok]
+                    else:
+                        goto[node][tok] = goto[fail[node]][tok] if node else 0
+                if node:
+                    for ci, length in node_ends[fail[node]].items():
+                        node_ends[node][ci] = min(node_ends[node].get(ci, length), length)
+            for node in range(len(children)):
+                delta_rows.append([offset + goto[node][tok] for tok in alphabet])
+                depth.append(node_depth[node])
+                through.append([ci in node_through[node] for ci in range(n_cons)])
+                ends.append([node_ends[node].get(ci, 0) for ci in range(n_cons)])
+                force = {}
+                for source in (children[0], children[node]):
+                    for tok, child in source.items():
+                        force.setdefault(tok, set()).update(node_through[child])
+                f_tok.append(sorted(force))
+                f_through.append([[ci in force[tok] for ci in range(n_cons)] for tok in sorted(force)])
+            roots.append(offset)
+            counts.append([c for _, c in sent] + [0] * (n_cons - len(sent)))
+            ells.append([min(len(a) for a in alts) for alts, _ in sent] + [0] * (n_cons - len(sent)))
+            alphabets.append(alphabet)
+
+        n_alpha = max([len(a) for a in alphabets] + [1])
+        n_force = max([len(f) for f in f_tok] + [1])
+        sentinel = settings.vocab_size  # larger than every token id: sorts last, never matches
+        as_long = dict(dtype=torch.long, device=device)
+        self.alpha = torch.tensor([a + [sentinel] * (n_alpha - len(a)) for a in alphabets], **as_long)
+        # padded alphabet columns are never selected (their lookups fail), any node id will do
+        self.delta = torch.tensor([r + [0] * (n_alpha - len(r)) for r in delta_rows], **as_long)
+        self.depth = torch.tensor(depth, **as_long)
+        self.through = torch.tensor(through, dtype=torch.bool, device=device)
+        self.ends = torch.tensor(ends, **as_long)
+        self.force_tok = torch.tensor([f + [0] * (n_force - len(f)) for f in f_tok], **as_long)
+        self.force_valid = torch.tensor(
+            [[True] * len(f) + [False] * (n_force - len(f)) for f in f_tok], dtype=torch.bool, device=device
+        )
+        self.force_through = torch.tensor(
+            [ft + [[False] * n_cons] * (n_force - len(ft)) for ft in f_through], dtype=torch.bool, device=device
+        )
+        self.root = torch.tensor(roots, **as_long)
+        self.count = torch.tensor(counts, **as_long)
+        self.ell = torch.tensor(ells, **as_long)
+        # bank of a hypothesis that meets everything: one step per constraint token
+        self.total = (self.count * self.ell).sum(-1)
+        self.stripe_width = int(self.total.max()) + 2  # banks 0..total, one stripe each
+        self.n_cons = n_cons
+
+
+@dataclass
+class _Beams:
+    """Per-sentence, per-beam search state; every tensor is (sentences, beams, ...)."""
+
+    node: torch.Tensor  # automaton node
+    met: torch.Tensor  # (…, constraints) occurrences found
+    last_end: torch.Tensor  # (…, constraints) position where the last counted occurrence ended
+
+    def take(self, beam: torch.Tensor) -> "_Beams":
+        """Rows `beam` (sentences, n) of each sentence's beams."""
+        c = self.met.shape[-1]
+        idx = beam[..., None].expand(-1, -1, c)
+        return _Beams(self.node.gather(1, beam), self.met.gather(1, idx), self.last_end.gather(1, idx))
+
+    def select(self, keep: torch.Tensor) -> "_Beams":
+        return _Beams(self.node[keep], self.met[keep], self.last_end[keep])
+
+
+def _advance(auto: _Automaton, sent: torch.Tensor, state: _Beams, beam, token, t: int):
+    """New automaton state, met flag and bank for candidates (beam, token) emitted at position `t`."""
+    alpha = auto.alpha[sent]
+    prev = state.take(beam)
+    li = torch.searchsorted(alpha, token).clamp_(max=alpha.shape[1] - 1)
+    found = alpha.gather(1, li) == token
+    nxt = torch.where(found, auto.delta[prev.node, li], auto.root[sent][:, None])
+    ends = auto.ends[nxt]  # (S, M, C) shortest alternative of each constraint ending here
+    hit = (ends > 0) & (t - ends + 1 > prev.last_end)  # starts after the previous counted occurrence
+    met = prev.met + hit
+    last_end = torch.where(hit, t, prev.last_end)
+    count, ell, total = auto.count[sent][:, None], auto.ell[sent][:, None], auto.total[sent][:, None]
+    unmet = met < count
+    all_met = ~unmet.any(-1)
+    # bank: constraint tokens produced so far (Post & Vilar's "number of constraint tokens met"),
+    # plus the trie prefix in progress when it leads to a constraint still needed; only tokens
+    # after the last counted occurrence are in progress, or a term just met would count twice
+    in_progress = torch.minimum(auto.depth[nxt], t - last_end.max(-1).values)
+    partial = torch.where((auto.through[nxt] & unmet).any(-1), in_progress, 0)
+    bank = (torch.minimum(met, count) * ell).sum(-1) + partial
+    bank = torch.where(all_met, total, torch.minimum(bank, total - 1))
+    return _Beams(nxt, met, last_end), all_met, bank
+
+
+def _allocate(scores, top_s, top_b, top_t, auto, sent, state: _Beams, t: int, n_keep: int):
+    """Dynamic beam allocation: widen the candidate list, then stripe it across banks.
+
+    Returns the `n_keep` chosen candidates as (score, beam, token, new state, all_met), in
+    allocation order; with no constraints that is exactly score order, i.e. generate()'s.
+    """
+    n_sent, k, vocab = scores.shape
+    dev = scores.device
+    best_s, best_t = scores.max(-1)  # each beam's own best continuation
+    unmet = state.met < auto.count[sent][:, None]
+    f_tok = auto.force_tok[state.node]  # (S, k, F)
+    useful = auto.force_valid[state.node] & (auto.force_through[state.node] & unmet[:, :, None, :]).any(-1)
+    f_s = scores.gather(2, f_tok).masked_fill_(~useful, _NEG_INF)
+    beams = torch.arange(k, device=dev).expand(n_sent, k)
+    f_beam = beams[:, :, None].expand_as(f_tok)
+    cand_b = torch.cat([top_b, beams, f_beam.reshape(n_sent, -1)], 1)
+    cand_t = torch.cat([top_t, best_t, f_tok.reshape(n_sent, -1)], 1)
+    cand_s = torch.cat([top_s, best_s, f_s.reshape(n_sent, -1)], 1)
+    # drop duplicate (beam, token) pairs, keeping the first (top-k) copy
+    key = cand_b * vocab + cand_t
+    sorted_key, perm = torch.sort(key, dim=1, stable=True)
+    dup_sorted = torch.zeros_like(sorted_key, dtype=torch.bool)
+    dup_sorted[:, 1:] = sorted_key[:, 1:] == sorted_key[:, :-1]
+    dup = torch.zeros_like(dup_sorted).scatter_(1, perm, dup_sorted)
+    valid = (cand_s > _NEG_INF) & ~dup
+    new_state, all_met, bank = _advance(auto, sent, state, cand_b, cand_t, t)
+    bank = torch.where(valid, bank, -1)
+    # order by (bank desc, score desc); stable, so equal scores keep top-k order
+    o1 = torch.sort(torch.where(valid, cand_s, _NEG_INF), dim=1, descending=True, stable=True)[1]
+    o2 = torch.sort(bank.gather(1, o1), dim=1, descending=True, stable=True)[1]
+    order = o1.gather(1, o2)
+    bk = bank.gather(1, order)
+    pos = torch.arange(bk.shape[1], device=dev).expand_as(bk)
+    first = torch.ones_like(bk, dtype=torch.bool)
+    first[:, 1:] = bk[:, 1:] != bk[:, :-1]
+    rank = pos - torch.cummax(torch.where(first, pos, 0), dim=1).values
+    # round robin: best of each bank (most advanced first), then the second best of each, ...
+    total = auto.total[sent][:, None]
+    stripe = torch.where(bk >= 0, rank * auto.stripe_width + (total - bk), (1 << 40) + pos)
+    chosen = order.gather(1, torch.sort(stripe, dim=1, stable=True)[1][:, :n_keep])
+    return (
+        cand_s.gather(1, chosen).masked_fill(~valid.gather(1, chosen), _NEG_INF),
+        cand_b.gather(1, chosen),
+        cand_t.gather(1, chosen),
+        new_state.take(chosen),
+        all_met.gather(1, chosen),
+    )
+
+
+# --------------------------------------------------------------------------- banned sequences
+
+
+class _Banned:
+    """Negative constraints: block a sequence's last token right after its other tokens.
+
+    As generate()'s bad_words_ids, the history includes the decoder start token.
+    """
+
+    def __init__(self, banned, settings: _Settings, n_sent: int, device):
+        rows = []
+        for b in range(n_sent):
+            seqs = list(banned[b]) if banned is not None else []
+            for seq in seqs + list(settings.bad_words):
+                seq = tuple(int(t) for t in seq)
+                if not seq:
+                    raise ValueError(f"banned[{b}]: empty banned sequence")
+                if not all(0 <= t < settings.vocab_size for t in seq):
+                    raise ValueError(f"banned[{b}]: {seq} has tokens outside the vocabulary")
+                rows.append((b, seq))
+        self.n = len(rows)
+        self.n_sent = n_sent
+        if not rows:
+            return
+        width = max(len(s) for _, s in rows) - 1
+        self.width = width
+        self.sent = torch.tensor([b for b, _ in rows], dtype=torch.long, device=device)
+        self.last = torch.tensor([s[-1] for _, s in rows], dtype=torch.long, device=device)
+        # prefixes right-aligned; -1 marks "no constraint at this position"
+        self.prefix = torch.tensor(
+            [[-1] * (width - len(s) + 1) + list(s[:-1]) for _, s in rows], dtype=torch.long, device=device
+        ).reshape(len(rows), width)
+        self.free = self.prefix < 0
+
+    def apply(self, logp: torch.Tensor, history: torch.Tensor, active: torch.Tensor) -> None:
+        """logp (S, k, V) in place; history (S, k, len) with the decoder start; active: original ids."""
+        if not self.n:
+            return
+        row_of = torch.full((self.n_sent,), -1, dtype=torch.long, device=logp.device)
+        row_of[active] = torch.arange(active.shape[0], device=logp.device)
+        rows = row_of[self.sent]
+        live = rows >= 0
+        if not live.any():
+            return
+        rows, last, prefix, free = rows[live], self.last[live], self.prefix[live], self.free[live]
+        if self.width:
+            tail = history[rows, :, -self.width:]
+            if tail.shape[-1] < self.width:  # history shorter than the prefix: pad with no-token
+                tail = torch.nn.functional.pad(tail, (self.width - tail.shape[-1], 0), value=-2)
+            match = ((tail == prefix[:, None, :]) | free[:, None, :]).all(-1)
+        else:
+            match = torch.ones((rows.shape[0], logp.shape[1]), dtype=torch.bool, device=logp.device)
+        which, beam = torch.nonzero(match, as_tuple=True)
+        logp[rows[which], beam, last[which]] = _NEG_INF
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _forward_kwargs(model):
+    """The cache keyword: `cache` since transformers 5.x (past_key_values deprecated until 5.40)."""
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def _reorder(cache, beam_idx: torch.Tensor, shrink: bool) -> None:
+    """Reorder the key/value cache to the chosen beams.
+
+    Cross-attention keys/values are identical for every beam of a sentence (one
+    encoder output, repeated), so they only need selecting when the batch shrinks.
+    """
+    self_cache = getattr(cache, "self_attention_cache", None)
+    if self_cache is not None and not shrink:
+        self_cache.reorder_cache(beam_idx)
+    elif hasattr(cache, "reorder_cache"):
+        cache.reorder_cache(beam_idx)
+    else:
+        raise TypeError(f"{type(cache).__name__} cannot be reordered for beam search")
+
+
+@torch.inference_mode()
+def constrained_beam_search(
+    model,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    *,
+    constraints: list[list[Constraint]],
+    banned: list[list[tuple[int, ...]]] | None = None,
+    num_beams: int = 4,
+    max_new_tokens: int = 256,
+    length_penalty: float = 1.0,
+    forced_bos_token_id: int | None = None,
+    min_new_tokens: int | None = None,
+    early_stopping: bool | str | None = None,
+) -> list[Hypothesis]:
+    """Best hypothesis per input sentence, in input order, meeting every constraint when possible.
+
+    With no constraints (and no `banned`), tokens and scores equal
+    ``model.generate(input_ids, attention_mask=attention_mask, num_beams=num_beams,
+    max_new_tokens=max_new_tokens, do_sample=False, length_penalty=length_penalty,
+    early_stopping=early_stopping, min_new_tokens=min_new_tokens,
+    forced_bos_token_id=forced_bos_token_id)`` with ``num_return_sequences=1``, for each of
+    early_stopping True / False / "never". Unset options default as generate() defaults them,
+    from ``model.generation_config``: early_stopping, min_new_tokens, forced_bos_token_id;
+    its bad_words_ids, min_length and forced_eos_token_id (at the length limit) apply too.
+    Sequence scores are generate()'s: summed log-probabilities divided by
+    (generated tokens, EOS and forced BOS included) ** length_penalty.
+
+    Constraints: EOS is blocked until every constraint is met, so finished
+    hypotheses meet them all; at ``max_new_tokens`` the best hypothesis is returned
+    even if it misses one (``met=False``; met ones always rank first).
+    `banned`: token sequences never produced, per sentence (checked against the
+    generated history, decoder start included).
+    """
+    if input_ids.dim() != 2:
+        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+    n_sent = input_ids.shape[0]
+    if len(constraints) != n_sent:
+        raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
+    if banned is not None and len(banned) != n_sent:
+        raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
+    if num_beams < 1 or max_new_tokens < 1:
+        raise ValueError("num_beams and max_new_tokens must be >= 1")
+    if n_sent == 0:
+        return []
+    st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping)
+    dev = input_ids.device
+    k, n_new, vocab = num_beams, max_new_tokens, st.vocab_size
+    auto = _Automaton(constraints, st, dev)
+    ban = _Banned(banned, st, n_sent, dev)
+    eos_t = torch.tensor(st.eos, device=dev)
+    n_keep = max(2, 1 + len(st.eos)) * k  # generate()'s beams_to_keep
+    top_mask = torch.arange(n_keep, device=dev) < k  # only these may finish (as generate())
+    cache_kw = _forward_kwargs(model)
+    if attention_mask is None:
+        attention_mask = torch.ones_like(input_ids)
+
+    from transformers.modeling_outputs import BaseModelOutput
+
+    enc = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
+    hidden = enc.last_hidden_state.repeat_interleave(k, dim=0)
+    enc_mask = attention_mask.repeat_interleave(k, dim=0)
+    del enc
+
+    active = torch.arange(n_sent, device=dev)  # original index of each live sentence
+    seqs = torch.full((n_sent, k, 1 + n_new), st.pad, dtype=torch.long, device=dev)
+    seqs[:, :, 0] = st.start
+    run_scores = torch.full((n_sent, k), _NEG_INF, device=dev)
+    run_scores[:, 0] = 0.0  # all beams start equal: expand only the first
+    state = _Beams(
+        auto.root[:, None].expand(n_sent, k).clone(),
+        torch.zeros((n_sent, k, auto.n_cons), dtype=torch.long, device=dev),
+        torch.full((n_sent, k, auto.n_cons), -1, dtype=torch.long, device=dev),
+    )
+    fin_seq = seqs.clone()
+    fin_key = torch.full((n_sent, k), _NEG, device=dev)  # generate()'s beam_scores (with penalties)
+    fin_score = torch.full((n_sent, k), _NEG_INF, device=dev)
+    fin_met = torch.zeros((n_sent, k), dtype=torch.bool, device=dev)
+    fin_flag = torch.zeros((n_sent, k), dtype=torch.bool, device=dev)
+    fin_len = torch.zeros((n_sent, k), dtype=torch.long, device=dev)
+    improvable = torch.ones((n_sent, 1), dtype=torch.bool, device=dev)
+    results: list[Hypothesis | None] = [None] * n_sent
+    cache = None
+    last = torch.full((n_sent * k, 1), st.start, dtype=torch.long, device=dev)
+    es_true = st.early_stopping is True
+
+    def finish(rows: torch.Tensor, t_len: int) -> None:
+        for r in rows.tolist():
+            if bool(fin_flag[r, 0]):
+                seq, length, score, met = fin_seq[r, 0], int(fin_len[r, 0]), float(fin_score[r, 0]), bool(fin_met[r, 0])
+            else:  # nothing finished (every continuation blocked): best running beam as it stands
+                j = int(run_scores[r].argmax())
+                seq, length = seqs[r, j], t_len
+                score = float(run_scores[r, j]) / (t_len**length_penalty)
+                met = bool((state.met[r, j] >= auto.count[active[r]]).all())
+            results[int(active[r])] = Hypothesis(_clean(seq[1 : 1 + length].tolist(), st), score, met)
+
+    for t in range(n_new):
+        n_live = active.shape[0]
+        out = model(
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+            attention_mask=enc_mask,
+            decoder_input_ids=last,
+            use_cache=True,
+            return_dict=True,
+            **{cache_kw: cache},
+        )
+        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        logits = out.logits[:, -1, :].to(dtype=torch.float32)
+        del out
+        logp = torch.nn.functional.log_softmax(logits, dim=-1).view(n_live, k, vocab)
+        del logits
+        # logits processors, in generate()'s order (blocking first, forcing last)
+        ban.apply(logp, seqs[:, :, : t + 1], active)
+        if 1 + t < st.min_length or t < st.min_new_tokens:
+            logp[:, :, eos_t] = _NEG_INF
+        if auto.any:
+            unmet_beam = (state.met < auto.count[active][:, None]).any(-1)
+            logp[:, :, eos_t] = logp[:, :, eos_t].masked_fill(unmet_beam[:, :, None], _NEG_INF)
+        if t == 0 and st.forced_bos is not None:
+            logp.fill_(_NEG_INF)
+            logp[:, :, st.forced_bos] = 0.0
+        if t == n_new - 1 and st.forced_eos:
+            logp.fill_(_NEG_INF)
+            logp[:, :, list(st.forced_eos)] = 0.0
+        scores = logp + run_scores[:, :, None]
+        top_s, top_i = torch.topk(scores.view(n_live, k * vocab), n_keep)
+        top_b, top_t = top_i // vocab, top_i % vocab
+        if auto.any:
+            cand_s, cand_b, cand_t, cand_state, cand_met = _allocate(
+                scores, top_s, top_b, top_t, auto, active, state, t, n_keep
+            )
+        else:
+            cand_s, cand_b, cand_t = top_s, top_b, top_t
+            cand_state = state.take(cand_b)
+            cand_met = torch.ones_like(cand_b, dtype=torch.bool)
+        del scores, logp
+        stop = torch.isin(cand_t, eos_t) | (t == n_new - 1)
+        valid = cand_s > _NEG_INF
+        cand_seq = seqs.gather(1, cand_b[:, :, None].expand(-1, -1, seqs.shape[2])).clone()
+        cand_seq[:, :, t + 1] = cand_t
+
+        # running beams: the first k candidates that go on, in allocation order
+        cls = torch.where(valid, stop.long(), 2)
+        go_on = torch.sort(cls, dim=1, stable=True)[1][:, :k]
+        run_b = cand_b.gather(1, go_on)
+        run_t = cand_t.gather(1, go_on)
+        run_scores = torch.where(cls.gather(1, go_on) == 0, cand_s.gather(1, go_on), _NEG_INF)
+        seqs = cand_seq.gather(1, go_on[:, :, None].expand(-1, -1, cand_seq.shape[2]))
+        state = cand_state.take(go_on)
+
+        # finished beams, as generate()'s _update_finished_beams
+        just = stop & valid & top_mask[None, :]
+        norm = cand_s / ((t + 1) ** length_penalty)
+        key = norm + (fin_flag.all(-1, keepdim=True) & es_true).to(torch.float32) * _NEG
+        key = key + (~improvable).to(torch.float32) * _NEG
+        key = key + (~just) * _NEG
+        key = key + (~cand_met) * _UNMET_PENALTY
+        best = torch.topk(torch.cat((fin_key, key), 1), k=k)[1]
+        fin_key = torch.cat((fin_key, key), 1).gather(1, best)
+        fin_score = torch.cat((fin_score, norm), 1).gather(1, best)
+        fin_met = torch.cat((fin_met, cand_met), 1).gather(1, best)
+        fin_flag = torch.cat((fin_flag, just), 1).gather(1, best)
+        fin_len = torch.cat((fin_len, torch.full_like(cand_b, t + 1)), 1).gather(1, best)
+        fin_seq = torch.cat((fin_seq, cand_seq), 1).gather(1, best[:, :, None].expand(-1, -1, cand_seq.shape[2]))
+
+        # generate()'s early-stopping heuristic (best running beam = highest score, not first)
+        if st.early_stopping == "never" and length_penalty > 0.0:
+            hypothetical = n_new
+        else:
+            hypothetical = t + 1
+        best_running = run_scores.max(1, keepdim=True).values / (hypothetical**length_penalty)
+        worst_finished = torch.where(fin_flag, fin_key.min(1, keepdim=True).values, _NEG)
+        improvable = improvable & (best_running > worst_finished).any(-1, keepdim=True)
+        done = ~improvable[:, 0] | (fin_flag.all(-1) & es_true)
+        if t == n_new - 1 or bool(stop.all()) or bool(done.all()):
+            finish(torch.arange(n_live, device=dev), t + 1)
+            break
+
+        beam_idx = (torch.arange(n_live, device=dev)[:, None] * k + run_b).reshape(-1)
+        if bool(done.any()):
+            finish(torch.nonzero(done)[:, 0], t + 1)
+            keep = torch.nonzero(~done)[:, 0]
+            beam_idx = beam_idx.view(n_live, k)[keep].reshape(-1)
+            _reorder(cache, beam_idx, shrink=True)
+            hidden, enc_mask = hidden.index_select(0, beam_idx), enc_mask.index_select(0, beam_idx)
+            active, seqs, run_scores, run_t = active[keep], seqs[keep], run_scores[keep], run_t[keep]
+            state = state.select(keep)
+            improvable = improvable[keep]
+            fin_seq, fin_key, fin_score = fin_seq[keep], fin_key[keep], fin_score[keep]
+            fin_met, fin_flag, fin_len = fin_met[keep], fin_flag[keep], fin_len[keep]
+        else:
+            _reorder(cache, beam_idx, shrink=False)
+        last = run_t.reshape(-1, 1)
+    return results  # type: ignore[return-value]
+
+
+def _clean(tokens: list[int], st: _Settings) -> list[int]:
+    """Drop the forced BOS, a final EOS and padding."""
+    if st.forced_bos is not None and tokens and tokens[0] == st.forced_bos:
+        tokens = tokens[1:]
+    if tokens and tokens[-1] in st.eos:
+        tokens = tokens[:-1]
+    return [t for t in tokens if t != st.pad]
