@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline import __version__
+from pipeline.cachedir import cache_dir
 from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
+from pipeline.memory import TranslationMemory, segment_context, translate_with_memory
 from pipeline.outputs import atomic_write_json, atomic_write_text, output_path, render_file
 from pipeline.progress import Progress
 from pipeline.reader import Article, InputFile, discover, read_file
@@ -99,13 +101,20 @@ def route(segment: Segment, tgt: str, engine: Engine, config: Config) -> bool:
     return True
 
 
-def translate_segments(segments: list[Segment], engine: Engine, tgt: str) -> None:
-    """Translate in one engine call per source language; the engine sorts and batches."""
+def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None) -> None:
+    """Translate in one engine call per source language; the engine sorts and batches.
+
+    With a translation memory, segments it knows (same engine fingerprint,
+    direction, glossary context and source) are not sent to the engine; each
+    distinct segment is translated once per call.
+    """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
         by_lang.setdefault(segment.src_lang, []).append(segment)
     for src, group in by_lang.items():
-        results = engine.translate([s.source for s in group], src=src, tgt=tgt)
+        results = translate_with_memory(
+            engine, memory, [s.source for s in group], src=src, tgt=tgt, contexts=[segment_context(s) for s in group]
+        )
         for segment, result in zip(group, results):
             segment.target = result.text
             segment.score = result.score
@@ -179,6 +188,7 @@ class Run:
         engine: Engine | None = None,
         progress: str | None = None,
         log: Callable[[str], None] | None = None,
+        memory: TranslationMemory | None = None,
     ):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
@@ -192,6 +202,11 @@ class Run:
         self.files: dict[str, dict] = {}
         self.timings: dict[str, float] = {"engine_s": 0.0}
         self.counts = {"segments": 0, "translated": 0, "passed_through": 0, "dropped": 0}
+        # The translation memory ([cache] memory, --no-cache) and converted models live here.
+        self.cache_dir = cache_dir(self.config.cache.dir)
+        if memory is None and self.config.cache.memory:
+            memory = TranslationMemory.in_folder(self.cache_dir)
+        self.memory = memory
 
     # -- stages ---------------------------------------------------------------------
     def read_jobs(self, paths: list[tuple[Path, str | None]]) -> Iterator[FileJob]:
@@ -219,12 +234,12 @@ class Run:
         todo = {id(job): [s for s in job.segments if route(s, self.tgt, self.engine, self.config)] for job in jobs}
         started = time.perf_counter()
         try:
-            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt)
+            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt, self.memory)
         except Exception:
             # Find the file that breaks the engine; the others are translated.
             for job in jobs:
                 try:
-                    translate_segments(todo[id(job)], self.engine, self.tgt)
+                    translate_segments(todo[id(job)], self.engine, self.tgt, self.memory)
                 except Exception as error:  # an engine failure on one file must not stop the run
                     job.status, job.error = "failed", f"{job.file.rel}: translation failed: {type(error).__name__}: {error}"
         self.timings["engine_s"] += time.perf_counter() - started
@@ -260,7 +275,7 @@ class Run:
         started = time.perf_counter()
         if self.engine is None:
             load_started = time.perf_counter()
-            self.engine = load_engine(self.config.model, self.tgt)
+            self.engine = load_engine(self.config.model, self.tgt, cache_dir=self.cache_dir)
             self.timings["load_s"] = time.perf_counter() - load_started
         self.out_dir.mkdir(parents=True, exist_ok=True)
         exclude = self.out_dir if self.out_dir.resolve().is_relative_to(self.input_dir.resolve()) else None
@@ -300,7 +315,9 @@ class Run:
                 "done": statuses.count("done"),
                 "failed": statuses.count("failed"),
                 "skipped": statuses.count("skipped"),
+                "cache_hits": self.memory.stats.hits if self.memory else 0,
             },
+            "cache": {"memory": str(self.memory.path), **self.memory.stats.to_dict()} if self.memory else {"memory": None},
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "files": dict(sorted(self.files.items())),
         }

@@ -27,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--max-length", type=int, help="most output tokens for one sentence")
     p.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
     p.add_argument("--threads", type=int, help="CPU threads for the engine")
+    p.add_argument("--quantization", choices=cfg.CHOICES[("model", "quantization")], help="ct2: weights/compute type (default int8)")
+    p.add_argument("--cache-dir", help="translation memory and converted models (default $TARGMAN_CACHE_DIR or ~/.cache/targman)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the translation memory (translate every segment)")
     p.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
     p.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     p.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
@@ -46,6 +49,9 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         model__max_length=args.max_length,
         model__batch_tokens=args.batch_tokens,
         model__threads=args.threads,
+        model__quantization=args.quantization,
+        cache__dir=args.cache_dir,
+        cache__memory=False if args.no_cache else None,
         model__allow_pickle=args.allow_pickle,
         run__boilerplate_output="keep" if args.keep_boilerplate else None,
         run__duplicate_output="keep" if args.keep_duplicates else None,
@@ -62,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
     print(
         f"targman: {counts['done']} file(s) translated, {counts['failed']} failed, {counts['skipped']} skipped; "
         f"{counts['translated']} segment(s) translated, {counts['passed_through']} passed through, "
-        f"{counts['dropped']} dropped -> {result.out_dir}",
+        f"{counts['dropped']} dropped, {counts['cache_hits']} from the translation memory -> {result.out_dir}",
         file=sys.stderr,
     )
     for name in result.failed:
