@@ -43,7 +43,8 @@ class ModelConfig:
     max_input_tokens: int = 0  # 0 = the model's own limit; longer sentences are split
     batch_tokens: int = 4096  # padded source tokens in one batch
     batch_size: int = 64  # most sentences in one batch
-    threads: int = 0  # CPU threads; 0 = the library's default
+    threads: int = 0  # CPU threads; 0 = the library's default (ct2: intra_threads)
+    quantization: str = "int8"  # ct2: weights type of a conversion, and the compute type
     allow_pickle: bool = False  # load .bin (pickle) weights when no safetensors exist
 
 
@@ -80,10 +81,19 @@ class GlossaryConfig:
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    """The translation memory and converted models (see `pipeline.cachedir`)."""
+
+    dir: str = ""  # "" = $TARGMAN_CACHE_DIR, else $XDG_CACHE_HOME/targman or ~/.cache/targman
+    memory: bool = True  # reuse translations of segments seen before with the same model and settings
+
+
+@dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -92,6 +102,7 @@ class Config:
 
 CHOICES = {
     ("model", "engine"): ("hf", "ct2"),
+    ("model", "quantization"): ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"),
     ("run", "tgt"): ("",) + LANGUAGES,
     ("run", "boilerplate_output"): ("drop", "keep"),
     ("run", "duplicate_output"): ("drop", "keep"),
@@ -99,7 +110,7 @@ CHOICES = {
     ("glossary", "mode"): TERM_MODES,
     **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
 }
-SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig}
+SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):

@@ -72,6 +72,20 @@ def resolve(model_id: str, revision: str | None = None) -> tuple[str, dict]:
     return model_id, kwargs
 
 
+def local_folder(where: str, kwargs: dict | None = None) -> Path | None:
+    """The folder on this machine that holds a resolved model (its snapshot for a hub id)."""
+    path = Path(where).expanduser()
+    if path.is_dir():
+        return path
+    try:
+        from huggingface_hub import snapshot_download
+
+        revision = (kwargs or {}).get("revision")
+        return Path(snapshot_download(where, revision=revision, local_files_only=True))
+    except Exception:
+        return None
+
+
 def fetch(model_id: str, out_dir: str | Path, revision: str | None = None) -> Path:
     """Save a hub model (weights, tokenizer, configs) as a self-contained folder for offline use."""
     out = Path(out_dir)

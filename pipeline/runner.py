@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline import __version__, qa, references
+from pipeline.cachedir import cache_dir
 from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
 from pipeline.glossary.constraints import UNMET_FLAG
+from pipeline.memory import TranslationMemory, segment_context, translate_with_memory
 from pipeline.outputs import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
 from pipeline.progress import Progress
 from pipeline.reader import Article, InputFile, discover, read_file, reference_for
@@ -125,20 +127,25 @@ def route(segment: Segment, tgt: str, engine: Engine, config: Config) -> bool:
     return True
 
 
-def translate_segments(segments: list[Segment], engine: Engine, tgt: str) -> None:
+def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None) -> None:
     """Translate in one engine call per source language; the engine sorts and batches.
 
-    Glossary constraints and bans ride along in `segment.meta` (see glossary.constraints).
+    With a translation memory, segments it knows (same engine fingerprint,
+    direction, glossary context and source) are not sent to the engine; each
+    distinct segment is translated once per call. Glossary constraints and bans
+    ride along in `segment.meta` (see glossary.constraints).
     """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
         by_lang.setdefault(segment.src_lang, []).append(segment)
     for src, group in by_lang.items():
-        options = {}
+        options = None
         if any("constraints" in s.meta or "banned" in s.meta for s in group):
-            options["constraints"] = [s.meta.get("constraints", []) for s in group]
-            options["banned"] = [s.meta.get("banned", []) for s in group]
-        results = engine.translate([s.source for s in group], src=src, tgt=tgt, **options)
+            options = [{"constraints": s.meta.get("constraints", []), "banned": s.meta.get("banned", [])} for s in group]
+        results = translate_with_memory(
+            engine, memory, [s.source for s in group], src=src, tgt=tgt,
+            contexts=[segment_context(s) for s in group], options=options,
+        )
         for segment, result in zip(group, results):
             segment.target = result.text
             segment.score = result.score
@@ -220,6 +227,7 @@ class Run:
         progress: str | None = None,
         log: Callable[[str], None] | None = None,
         force: bool = False,
+        memory: TranslationMemory | None = None,
     ):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
@@ -253,6 +261,11 @@ class Run:
             from pipeline.glossary import load
 
             self.glossary = load(self.config.glossary.path)  # refused here, before any model loads
+        # The translation memory ([cache] memory, --no-cache) and converted models live here.
+        self.cache_dir = cache_dir(self.config.cache.dir)
+        if memory is None and self.config.cache.memory:
+            memory = TranslationMemory.in_folder(self.cache_dir)
+        self.memory = memory
 
     # -- stages ---------------------------------------------------------------------
     def read_jobs(self, todo: list[tuple[Path, str]]) -> Iterator[FileJob]:
@@ -299,12 +312,12 @@ class Run:
             self.terms.before([s for job in jobs for s in job.segments])
         started = time.perf_counter()
         try:
-            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt)
+            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt, self.memory)
         except Exception:
             # Find the file that breaks the engine; the others are translated.
             for job in jobs:
                 try:
-                    translate_segments(todo[id(job)], self.engine, self.tgt)
+                    translate_segments(todo[id(job)], self.engine, self.tgt, self.memory)
                 except Exception as error:  # an engine failure on one file must not stop the run
                     self._isolate(job, todo[id(job)], error)
         self.timings["engine_s"] += time.perf_counter() - started
@@ -320,7 +333,7 @@ class Run:
         for article, _ in job.articles:
             mine = [s for s in segments if s.doc == article.doc]
             try:
-                translate_segments(mine, self.engine, self.tgt)
+                translate_segments(mine, self.engine, self.tgt, self.memory)
             except Exception as article_error:
                 job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
         if len(job.failed_docs) == len(job.articles):
@@ -397,7 +410,7 @@ class Run:
         if todo or self.engine is not None:  # nothing left to translate: no model to load
             if self.engine is None:
                 load_started = time.perf_counter()
-                self.engine = load_engine(self.config.model, self.tgt)
+                self.engine = load_engine(self.config.model, self.tgt, cache_dir=self.cache_dir)
                 self.timings["load_s"] = time.perf_counter() - load_started
             self.state.check_model(self.engine.info())
             if self.glossary is not None:
@@ -522,7 +535,9 @@ class Run:
                 "skipped": statuses.count("skipped"),
                 "pending": len(self.order) - len(self.files),
             },
-            # Not reproducible by nature: how long it took, and how much an earlier run had done.
+            # Not reproducible by nature: how long it took, how much an earlier run had done,
+            # and what the translation memory already knew.
+            "cache": {"memory": str(self.memory.path), **self.memory.stats.to_dict()} if self.memory else {"memory": None},
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "resume": {"files_reused": self.reused},
             "scores": getattr(self, "scores", {}),

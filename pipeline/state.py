@@ -42,6 +42,8 @@ NOT_FINGERPRINTED = {
     ("model", "device"),
     ("model", "batch_tokens"),
     ("model", "batch_size"),
+    ("cache", "dir"),  # the translation memory changes how fast, not what comes out
+    ("cache", "memory"),
     ("model", "allow_pickle"),
 }
 MODEL_INFO_IGNORED = ("device",)

@@ -90,16 +90,20 @@ def build_marian(
         per_side = max(60, min(size["vocab_size"] // 2, 8000))
         src_spm = _train_spm(src_lines, Path(tmp) / "source", per_side, **ids)
         tgt_spm = _train_spm(tgt_lines, Path(tmp) / "target", per_side, **ids)
-        vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
+        # Laid out as OPUS-MT's vocab.json is: `</s>` 0, `<unk>` 1, the pieces, and `<pad>`
+        # last (the decoder start token). CTranslate2's converter relies on that layout.
+        vocab = {"</s>": 0, "<unk>": 1}
         import sentencepiece as spm
 
         for path in (src_spm, tgt_spm):
             sp = spm.SentencePieceProcessor(model_file=str(path))
             for i in range(sp.get_piece_size()):
-                vocab.setdefault(sp.id_to_piece(i), len(vocab))
+                if sp.id_to_piece(i) != "<pad>":
+                    vocab.setdefault(sp.id_to_piece(i), len(vocab))
         # Pad the vocabulary to the requested size (the real OPUS-MT vocabulary is ~60k).
-        while size["pad_vocab"] and len(vocab) < size["vocab_size"]:
+        while size["pad_vocab"] and len(vocab) < size["vocab_size"] - 1:
             vocab[f"<extra_{len(vocab)}>"] = len(vocab)
+        vocab["<pad>"] = pad_id = len(vocab)
         vocab_path = Path(tmp) / "vocab.json"
         vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         (Path(tmp) / "source.spm").write_bytes(src_spm.read_bytes())
@@ -124,10 +128,10 @@ def build_marian(
         encoder_ffn_dim=size["ffn"],
         decoder_ffn_dim=size["ffn"],
         max_position_embeddings=size["max_positions"],
-        pad_token_id=0,
-        eos_token_id=1,
-        decoder_start_token_id=0,
-        forced_eos_token_id=1,
+        pad_token_id=pad_id,
+        eos_token_id=0,
+        decoder_start_token_id=pad_id,
+        forced_eos_token_id=0,
         share_encoder_decoder_embeddings=True,
     )
     torch.manual_seed(seed)

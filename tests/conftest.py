@@ -49,6 +49,35 @@ def engines(tiny_models):
     }
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own translation memory and conversion cache, never ~/.cache."""
+    folder = tmp_path / "targman-cache"
+    monkeypatch.setenv("TARGMAN_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ct2_models(tiny_models, tmp_path_factory) -> dict[str, Path]:
+    """The tiny models converted to CTranslate2 (float32: results comparable with `hf`)."""
+    pytest.importorskip("ctranslate2")
+    from pipeline.convert import convert
+
+    root = tmp_path_factory.mktemp("ct2")
+    return {name: convert(str(path), root / name, quantization="float32") for name, path in tiny_models.items()}
+
+
+@pytest.fixture(scope="session")
+def ct2_engines(ct2_models):
+    from pipeline.config import ModelConfig
+    from pipeline.engines import load_engine
+
+    def load(name, tgt):
+        return load_engine(ModelConfig(engine="ct2", id=str(ct2_models[name]), max_length=12, quantization="float32"), tgt)
+
+    return {"en-hy": load("en-hy", "hy"), "hy-en": load("hy-en", "en"), "m2m100": load("m2m100", "hy")}
+
+
 @pytest.fixture()
 def shared_dir() -> Path:
     if not SHARED.is_dir():

@@ -14,7 +14,7 @@ def write(tmp_path, text):
     "text, message",
     [
         ("[model]\nbeam = 4\n", "unknown key(s) in [model]: beam; valid keys: engine, id,"),
-        ("[modle]\n", "unknown section(s) 'modle'; valid sections: model, run, glossary"),
+        ("[modle]\n", "unknown section(s) 'modle'; valid sections: model, run, glossary, cache"),
         ("[model]\nbeam_size = 'four'\n", "[model] beam_size must be a whole number"),
         ("[run]\ntgt = 'fr'\n", "[run] tgt = 'fr' is not one of 'hy', 'en'"),
         ("[run]\nboilerplate = 'x'\n", "[run] boilerplate must be a list of strings"),

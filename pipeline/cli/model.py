@@ -27,6 +27,7 @@ def register(sub) -> None:
     t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
     t.set_defaults(func=tiny)
+    register_convert(msub)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
 
@@ -45,4 +46,33 @@ def tiny(args: argparse.Namespace) -> int:
     size = tinymodel.OPUS_SIZE if args.opus_size else None
     out = tinymodel.build(args.kind, args.out, size=size)
     print(f"built a random-weight {args.kind} model in {out} (its translations are nonsense)")
+    return 0
+
+
+def register_convert(msub) -> None:
+    from pipeline.convert import QUANTIZATIONS
+
+    c = msub.add_parser(
+        "convert",
+        help="convert a model to CTranslate2 for the fast `ct2` engine",
+        description="Convert HF_ID_OR_DIR (a hub id in the local cache, or a model folder) into a CTranslate2 "
+        "model in OUT_DIR, with its tokenizer; then run with --engine ct2 --model OUT_DIR. "
+        "Needs: pip install 'targman[ct2]'.",
+    )
+    c.add_argument("model", metavar="HF_ID_OR_DIR")
+    c.add_argument("out", metavar="OUT_DIR", type=Path)
+    c.add_argument("--quantization", default="int8", choices=QUANTIZATIONS, help="weights type (default int8)")
+    c.add_argument("--revision", help="hub revision (branch, tag or commit)")
+    c.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
+    c.add_argument("--allow-pickle", action="store_true", help="load pickled (.bin) weights")
+    c.set_defaults(func=convert)
+
+
+def convert(args: argparse.Namespace) -> int:
+    from pipeline.convert import convert as convert_model
+
+    out = convert_model(
+        args.model, args.out, quantization=args.quantization, revision=args.revision, force=args.force, allow_pickle=args.allow_pickle
+    )
+    print(f"converted {args.model} ({args.quantization}) to {out}; use it with: targman run ... --engine ct2 --model {out}")
     return 0

@@ -39,6 +39,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-length", type=int, help="most output tokens for one sentence")
     parser.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
     parser.add_argument("--threads", type=int, help="CPU threads for the engine")
+    parser.add_argument("--quantization", choices=cfg.CHOICES[("model", "quantization")], help="ct2: weights/compute type (default int8)")
+    parser.add_argument("--cache-dir", help="translation memory and converted models (default $TARGMAN_CACHE_DIR or ~/.cache/targman)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the translation memory (translate every segment)")
     parser.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
     parser.add_argument("--glossary", metavar="FILE", help="desk glossary (TSV); checked before any model loads")
     parser.add_argument(
@@ -62,6 +65,9 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         model__max_length=args.max_length,
         model__batch_tokens=args.batch_tokens,
         model__threads=args.threads,
+        model__quantization=args.quantization,
+        cache__dir=args.cache_dir,
+        cache__memory=False if args.no_cache else None,
         model__allow_pickle=args.allow_pickle,
         run__boilerplate_output="keep" if args.keep_boilerplate else None,
         run__duplicate_output="keep" if args.keep_duplicates else None,
@@ -80,7 +86,7 @@ def summary(result) -> None:
         f"targman: {counts['done']} file(s) translated{reused}, {counts['failed']} failed{partial}, "
         f"{counts['skipped']} skipped; "
         f"{counts['translated']} segment(s) translated, {counts['passed_through']} passed through, "
-        f"{counts['dropped']} dropped -> {result.out_dir}",
+        f"{counts['dropped']} dropped, {result.manifest.get('cache', {}).get('hits', 0)} from the translation memory -> {result.out_dir}",
         file=sys.stderr,
     )
     terms = result.manifest.get("scores", {}).get("corpus", {}).get("terms") or {}
