@@ -416,11 +416,15 @@ class Run:
             if self.glossary is not None:
                 from pipeline.glossary.constraints import RunTerms
 
-                self.terms = RunTerms(self.glossary, self.config.glossary, self.tgt, getattr(self.engine, "constrains", False))
+                self.terms = RunTerms(
+                    self.glossary, self.config.glossary, self.tgt,
+                    getattr(self.engine, "constrains", False), getattr(self.engine, "reranks", False),
+                )
                 if self.terms.mode != self.config.glossary.mode:
                     self.log(
-                        f"targman: the {self.engine.name} engine cannot constrain its search; "
-                        "glossary terms are checked after translation instead"
+                        f"targman: the {self.engine.name} engine cannot constrain its search; glossary terms are "
+                        + ("preferred by n-best re-ranking and " if self.terms.reranks else "")
+                        + "checked after translation instead"
                     )
         self.progress = Progress(len(self.order), self.progress_mode)
         if self.files:

@@ -85,3 +85,77 @@ def test_per_type_off_drops_those_hits(tiny_models, articles, tmp_path):
                             run__progress="off", glossary__path=str(DESK), glossary__mode="check", glossary__person="off")
     run(articles, out, config)
     assert [t["concept"] for t in rows(out)[0]["terms"]] == ["csto"]
+
+
+def constrained_config(model, tgt, **extra):
+    return with_overrides(Config(), model__id=str(model), model__max_length=40, run__tgt=tgt, run__progress="off",
+                          glossary__path=str(DESK), glossary__mode="constrain", cache__memory=False, **extra)
+
+
+@pytest.mark.parametrize("model, tgt", [("en-hy", "hy"), ("hy-en", "en"), ("m2m100", "hy"), ("m2m100", "en")])
+def test_constrain_mode_puts_every_term_in_the_output(tiny_models, articles, tmp_path, model, tgt):
+    out = tmp_path / "out"
+    result = run(articles, out, constrained_config(tiny_models[model], tgt))
+    table = rows(out)
+    hits = [t for r in table for t in r["terms"]]
+    assert hits, "the fixture must have glossary hits in this direction"
+    assert all(t["honoured"] for t in hits), [(r["target"], r["terms"]) for r in table if r["terms"]]
+    assert all("terms-constrained" in r["flags"] for r in table if r["terms"])
+    assert result.manifest["glossary"]["mode"] == "constrain" and result.manifest["glossary"]["repair"] is None
+    assert result.manifest["scores"]["corpus"]["terms"]["rate"] == 100.0
+
+
+def test_a_term_twice_is_met_twice_and_inflected_forms_count(tiny_models, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Lavrov said Lavrov would go to Baku and Moscow.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run(folder, out, constrained_config(tiny_models["en-hy"], "hy"))
+    (row,) = rows(out)
+    assert [t["target"] for t in row["terms"]] == ["Լավրով", "Լավրով", "Բաքու", "Մոսկվա"]
+    assert all(t["honoured"] for t in row["terms"])
+    from pipeline.glossary import Matcher, load
+
+    found = [m.concept for m in Matcher(load(DESK), "hy").find(row["target"])]
+    assert found.count("sergei-lavrov") >= 2
+
+
+def test_ct2_cannot_constrain_so_it_reranks_and_checks(ct2_models, articles, tmp_path, capsys):
+    out = tmp_path / "out"
+    config = constrained_config(ct2_models["en-hy"], "hy", model__engine="ct2")
+    logged = []
+    result = run(articles, out, config, log=logged.append)
+    assert any("cannot constrain" in line and "n-best" in line for line in logged)
+    info = result.manifest["glossary"]
+    assert info["mode"] == "check" and info["requested_mode"] == "constrain" and info["repair"].startswith("n-best")
+    assert all(t["honoured"] is not None for r in rows(out) for t in r["terms"])  # every hit verified
+
+
+@pytest.mark.parametrize(
+    "text, forms, count, expected",
+    [
+        ("Միրզոյանին ասաց", ("Միրզոյան", "Միրզոյանին"), 1, True),
+        ("Միրզոյանին ասաց", ("Միրզոյան", "Միրզոյանին"), 2, False),  # one word, counted once
+        ("Լավրով և Լավրովը", ("Լավրով", "Լավրովը"), 2, True),
+        ("nothing here", ("Լավրով",), 1, False),
+    ],
+)
+def test_ct2_rerank_term_counting(text, forms, count, expected):
+    from pipeline.engines.ct2 import has_terms
+    from pipeline.glossary.constraints import TermConstraint
+
+    assert has_terms(text, [TermConstraint("x", forms, count)]) is expected
+
+
+def test_constraint_goes_to_the_piece_of_a_split_sentence_that_has_its_source():
+    from pipeline.engines.base import for_piece
+    from pipeline.glossary.constraints import TermConstraint
+
+    lavrov = TermConstraint("sergei-lavrov", ("Լավրով",), 2, ("Lavrov",))
+    baku = TermConstraint("baku", ("Բաքու",), 1, ("Baku",))
+    assert for_piece([lavrov, baku], "Lavrov met Lavrov", 2) == [TermConstraint("sergei-lavrov", ("Լավրով",), 2, ("Lavrov",))]
+    assert for_piece([lavrov, baku], "Lavrov went to Baku", 2) == [
+        TermConstraint("sergei-lavrov", ("Լավրով",), 1, ("Lavrov",)), baku,
+    ]
+    assert for_piece([lavrov, "ban"], "nothing", 2) == ["ban"]
+    assert for_piece([lavrov], "anything", 1) == [lavrov]

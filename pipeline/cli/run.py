@@ -95,7 +95,7 @@ def summary(result) -> None:
         rate = terms.get("rate")
         print(
             f"targman: glossary terms honoured {terms.get('honoured', 0)}/{checked}"
-            + (f" (term success rate {rate:.3f})" if rate is not None else "")
+            + (f" (term success rate {rate / 100:.3f})" if rate is not None else "")
             + f", mode {result.manifest['glossary']['mode']}",
             file=sys.stderr,
         )

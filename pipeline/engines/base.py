@@ -205,22 +205,20 @@ class TokenizerEngine:
             if len(values) != len(texts):
                 raise ValueError(f"{name} has {len(values)} entries for {len(texts)} texts")
         pieces: list[tuple[int, str]] = []
-        split: set[int] = set()
+        piece_options: list[dict] = []
         for i, text in enumerate(texts):
             parts = split_to_fit(text, self.count_tokens, self.max_input)
-            if len(parts) > 1:
-                split.add(i)  # terms cannot be placed in the right piece: the check reports them
             for piece in parts:
                 pieces.append((i, f"{prefix} {piece}" if prefix else piece))
+                piece_options.append({name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()})
         encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
         lengths = [len(e) for e in encoded]
         order = sorted(range(len(pieces)), key=lambda k: -lengths[k])
         outputs: list[tuple | None] = [None] * len(pieces)
         for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
             batch_options = dict(options)
-            for name, values in per_text.items():
-                owners = [pieces[k][0] for k in batch]
-                batch_options[name] = [[] if i in split else (values[i] or []) for i in owners]
+            for name in per_text:
+                batch_options[name] = [piece_options[k][name] for k in batch]
             results = self._translate_batch([encoded[k] for k in batch], src=src, tgt=tgt, **batch_options)
             for k, result in zip(batch, results):
                 outputs[k] = result
@@ -229,6 +227,19 @@ class TokenizerEngine:
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, **options) -> list[tuple]:
         """(text, mean log-probability, output tokens[, terms unmet]) for each input, in order."""
         raise NotImplementedError
+
+
+def for_piece(values: list, piece: str, pieces: int) -> list:
+    """A text's constraints or bans for one piece of it: a term goes where its source is."""
+    if pieces == 1:
+        return values
+    kept = []
+    for value in values:
+        if isinstance(value, str):
+            kept.append(value)  # a ban holds everywhere
+        elif hasattr(value, "within") and (placed := value.within(piece)) is not None:
+            kept.append(placed)
+    return kept
 
 
 def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[tuple]) -> list[Translation]:

@@ -11,6 +11,7 @@ given to CTranslate2 as `target_prefix` and stripped from the output.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from pipeline.config import ModelConfig
@@ -22,6 +23,12 @@ from pipeline.fingerprint import folder_fingerprint
 
 class CT2Engine(TokenizerEngine):
     name = "ct2"
+    # CTranslate2 has no positive lexical constraints. Glossary terms are repaired by n-best
+    # re-ranking (the best of `beam_size` hypotheses that has every term), forbidden terms are
+    # suppressed in the search itself (`suppress_sequences`), and the check reports the rest.
+    constrains = False
+    reranks = True
+    _terms = None
 
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         ctranslate2 = import_ctranslate2()
@@ -99,8 +106,11 @@ class CT2Engine(TokenizerEngine):
             "max_input_tokens": self.max_input,
         }
 
-    def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None):
+    def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
+                         constraints=None, banned=None):
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        rerank = bool(constraints) and any(constraints)
+        suppress = self._suppressed(banned)
         lang = self.target_language_token(tgt)
         # `max_length` counts the end-of-sentence token, as transformers' max_new_tokens does;
         # a fixed length (min_length >= max_length) is that many tokens of text, as in `hf`.
@@ -116,17 +126,46 @@ class CT2Engine(TokenizerEngine):
             max_decoding_length=limit + prefix,
             min_decoding_length=min(min_length or 1, limit) + prefix,
             return_scores=True,
+            num_hypotheses=self.config.beam_size if rerank else 1,
+            suppress_sequences=suppress or None,
         )
         strip = self._strip_ids()
         out = []
-        for result in results:
-            hypothesis = result.hypotheses[0]
-            if lang and hypothesis[:1] == [lang]:
-                hypothesis = hypothesis[1:]
-            text, n = self._decode(self.tokenizer.convert_tokens_to_ids(hypothesis), strip)
-            score = result.scores[0] if result.scores else None
-            out.append((text, float(score) if score is not None and math.isfinite(score) else None, n))
+        for i, result in enumerate(results):
+            candidates = []
+            for hypothesis, score in zip(result.hypotheses, result.scores or [None] * len(result.hypotheses)):
+                if lang and hypothesis[:1] == [lang]:
+                    hypothesis = hypothesis[1:]
+                text, n = self._decode(self.tokenizer.convert_tokens_to_ids(hypothesis), strip)
+                candidates.append((text, float(score) if score is not None and math.isfinite(score) else None, n))
+            wanted = constraints[i] if rerank else []
+            best = next((c for c in candidates if has_terms(c[0], wanted)), None)
+            out.append((*(best or candidates[0]), best is None and bool(wanted)))
         return out
+
+    def _suppressed(self, banned) -> list[list[str]]:
+        """Forbidden glossary terms as token sequences CTranslate2 never produces (whole batch)."""
+        if not banned or not any(banned):
+            return []
+        from pipeline.engines.lexical import TermTokens
+
+        if self._terms is None:
+            self._terms = TermTokens(self.tokenizer)
+        forms = sorted({form for forms in banned for form in forms})
+        return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._terms.bans(forms)]
+
+
+def has_terms(text: str, constraints) -> bool:
+    """Does `text` hold every constraint as often as asked, in any of its forms?
+
+    Occurrences are counted without overlap, longest form first, so `Միրզոյանին`
+    counts once although it starts with `Միրզոյան`.
+    """
+    for constraint in constraints:
+        pattern = "|".join(re.escape(f) for f in sorted(constraint.forms, key=len, reverse=True))
+        if len(re.findall(pattern, text)) < constraint.count:
+            return False
+    return True
 
 
 __all__ = ["CT2Engine", "MARKER", "is_converted"]

@@ -8,7 +8,7 @@ twice. Forbidden target terms of the concepts in a segment are banned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.config import GlossaryConfig
 from pipeline.glossary import armenian
@@ -28,6 +28,12 @@ class TermConstraint:
     concept: str
     forms: tuple[str, ...]
     count: int = 1
+    sources: tuple[str, ...] = ()  # the source surfaces, to place it in a piece of a split sentence
+
+    def within(self, piece: str) -> "TermConstraint | None":
+        """This constraint for one piece of a split source: as often as its surfaces occur there."""
+        found = sum(piece.count(surface) for surface in self.sources)
+        return replace(self, count=min(found, self.count)) if found else None
 
 
 def surface_forms(term: str, tgt: str) -> tuple[str, ...]:
@@ -40,12 +46,20 @@ def surface_forms(term: str, tgt: str) -> tuple[str, ...]:
 def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig) -> list[TermConstraint]:
     """Constraints for the hits whose concept type is in `constrain` mode."""
     counts: dict[tuple[str, str], int] = {}
+    surfaces: dict[tuple[str, str], list[str]] = {}
     for hit in segment.terms:
         concept = glossary.concepts.get(hit.concept)
         if concept is None or policy.mode_for(concept.type) != "constrain":
             continue
-        counts[(hit.concept, hit.target)] = counts.get((hit.concept, hit.target), 0) + 1
-    return [TermConstraint(concept, surface_forms(target, tgt), count) for (concept, target), count in counts.items()]
+        key = (hit.concept, hit.target)
+        counts[key] = counts.get(key, 0) + 1
+        surfaces.setdefault(key, [])
+        if hit.source not in surfaces[key]:
+            surfaces[key].append(hit.source)
+    return [
+        TermConstraint(concept, surface_forms(target, tgt), count, tuple(surfaces[(concept, target)]))
+        for (concept, target), count in counts.items()
+    ]
 
 
 def banned_for(segment: Segment, glossary: Glossary, tgt: str) -> list[str]:
@@ -77,11 +91,13 @@ class RunTerms:
     engine cannot constrain its search.
     """
 
-    def __init__(self, glossary: Glossary, policy: GlossaryConfig, tgt: str, engine_constrains: bool):
+    def __init__(self, glossary: Glossary, policy: GlossaryConfig, tgt: str, engine_constrains: bool,
+                 engine_reranks: bool = False):
         self.glossary = glossary
         self.policy = policy
         self.tgt = tgt
         self.constrains = engine_constrains
+        self.reranks = engine_reranks  # cannot force terms, but can prefer hypotheses that have them
         self.matchers: dict = {}
         self.target_matcher = Matcher(glossary, tgt) if tgt in glossary.languages else None
 
@@ -99,7 +115,7 @@ class RunTerms:
                 check_passthrough(segment, self.target_matcher)
             hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
             segment.terms = hits
-            if self.constrains and hits:
+            if (self.constrains or self.reranks) and hits:
                 constraints = constraints_for(segment, self.glossary, self.tgt, self.policy)
                 if constraints:
                     segment.meta["constraints"] = constraints
@@ -165,6 +181,7 @@ def glossary_info(glossary: Glossary, policy: GlossaryConfig, tgt: str, constrai
         "digest": glossary.digest,
         "concepts_total": len(glossary.concepts),
         "mode": effective_mode(policy, constrains),
+        "repair": None if constrains or policy.mode != "constrain" else "n-best re-ranking, forbidden terms suppressed",
         "requested_mode": policy.mode,
         "per_type": {t: policy.mode_for(t) for t in ("person", "org", "place", "term")},
         "concepts": concepts,
