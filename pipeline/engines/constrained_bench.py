@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--tokens", type=int, default=30, help="fixed output length")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the dev machines have 2 cores)")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model-dir", type=Path, help="reuse a model folder built earlier (built there if empty)")
     parser.add_argument("--tiny", action="store_true", help="a tiny model instead (checks the bench runs)")
     args = parser.parse_args(argv)
