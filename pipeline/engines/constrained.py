@@ -491,12 +491,14 @@ def constrained_beam_search(
 ) -> list[Hypothesis]:
     """Best hypothesis per input sentence, in input order, meeting every constraint when possible.
 
-    With no constraints (and no `banned`), tokens and scores equal
+    With no constraints, tokens and scores equal
     ``model.generate(input_ids, attention_mask=attention_mask, num_beams=num_beams,
     max_new_tokens=max_new_tokens, do_sample=False, length_penalty=length_penalty,
     early_stopping=early_stopping, min_new_tokens=min_new_tokens,
-    forced_bos_token_id=forced_bos_token_id)`` with ``num_return_sequences=1``, for each of
-    early_stopping True / False / "never". Unset options default as generate() defaults them,
+    forced_bos_token_id=forced_bos_token_id, bad_words_ids=banned)`` with
+    ``num_return_sequences=1``, for each of early_stopping True / False / "never" and
+    num_beams >= 2 (at 1, generate() switches to greedy search, which finishes differently).
+    Unset options default as generate() defaults them,
     from ``model.generation_config``: early_stopping, min_new_tokens, forced_bos_token_id;
     its bad_words_ids, min_length and forced_eos_token_id (at the length limit) apply too.
     Sequence scores are generate()'s: summed log-probabilities divided by
