@@ -216,7 +216,7 @@ class _Automaton:
         self.any = any(per_sentence)
         n_cons = max([len(s) for s in per_sentence] + [1])
         roots, counts, ells, alphabets = [], [], [], []
-        delta_rows, depth, through, ends, f_tok, f_through = [], [], [], [], [], []
+        delta_rows, depth, through, ends, f_tok, f_through, kids = [], [], [], [], [], [], []
         for sent in per_sentence:
             offset = len(depth)
             children: list[dict[int, int]] = [{}]
@@ -271,6 +271,7 @@ class _Automaton:
                     for tok, child in source.items():
                         force.setdefault(tok, set()).update(node_through[child])
                 f_tok.append(sorted(force))
+                kids.append(sorted(children[node]))
                 f_through.append([[ci in force[tok] for ci in range(n_cons)] for tok in sorted(force)])
             roots.append(offset)
             counts.append([c for _, c in sent] + [0] * (n_cons - len(sent)))
@@ -288,6 +289,13 @@ class _Automaton:
         self.through = torch.tensor(through, dtype=torch.bool, device=device)
         self.ends = torch.tensor(ends, **as_long)
         self.force_tok = torch.tensor([f + [0] * (n_force - len(f)) for f in f_tok], **as_long)
+        # trie children of each node: the tokens that go on along some alternative (a longer,
+        # inflected form) after an alternative has ended there
+        n_kids = max([len(c) for c in kids] + [1])
+        self.kid_tok = torch.tensor([c + [0] * (n_kids - len(c)) for c in kids], **as_long)
+        self.kid_valid = torch.tensor(
+            [[True] * len(c) + [False] * (n_kids - len(c)) for c in kids], dtype=torch.bool, device=device
+        )
         self.force_valid = torch.tensor(
             [[True] * len(f) + [False] * (n_force - len(f)) for f in f_tok], dtype=torch.bool, device=device
         )
@@ -453,6 +461,21 @@ class _Banned:
 # --------------------------------------------------------------------------- search
 
 
+def _block_glued(logp: torch.Tensor, auto: "_Automaton", node: torch.Tensor, word_continuation: torch.Tensor) -> None:
+    """After a term, no letters glued on: only a new word, punctuation, EOS or a longer form."""
+    ended = (auto.ends[node] > 0).any(-1)  # (sentences, beams): an alternative ends at this node
+    if not bool(ended.any()):
+        return
+    vocab = logp.shape[-1]
+    cont = word_continuation[:vocab]
+    if cont.shape[0] < vocab:
+        cont = torch.cat((cont, cont.new_zeros(vocab - cont.shape[0])))
+    block = cont.expand(*ended.shape, vocab) & ended[..., None]
+    kids, valid = auto.kid_tok[node], auto.kid_valid[node]
+    block = block.scatter(-1, kids, block.gather(-1, kids) & ~valid)
+    logp.masked_fill_(block, _NEG_INF)
+
+
 def _forward_kwargs(model):
     """The cache keyword: `cache` since transformers 5.x (past_key_values deprecated until 5.40)."""
     params = inspect.signature(model.forward).parameters
@@ -488,6 +511,7 @@ def constrained_beam_search(
     forced_bos_token_id: int | None = None,
     min_new_tokens: int | None = None,
     early_stopping: bool | str | None = None,
+    word_continuation: torch.Tensor | None = None,
 ) -> list[Hypothesis]:
     """Best hypothesis per input sentence, in input order, meeting every constraint when possible.
 
@@ -509,6 +533,13 @@ def constrained_beam_search(
     even if it misses one (``met=False``; met ones always rank first).
     `banned`: token sequences never produced, per sentence (checked against the
     generated history, decoder start included).
+
+    `word_continuation`: a bool per vocabulary id, True for pieces that go on the
+    word before them (SentencePiece pieces without the `▁` word start that begin
+    with a letter). Right after a constraint alternative ends, such tokens are
+    blocked unless they go on along a longer alternative (an inflected form), so a
+    term is never glued to letters that would make it another word
+    (`ՄիրզոյանK`). Alternatives should start with a word-start piece.
     """
     if input_ids.dim() != 2:
         raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
@@ -590,6 +621,8 @@ def constrained_beam_search(
         del logits
         # logits processors, in generate()'s order (blocking first, forcing last)
         ban.apply(logp, seqs[:, :, : t + 1], active)
+        if auto.any and word_continuation is not None:
+            _block_glued(logp, auto, state.node, word_continuation)
         if 1 + t < st.min_length or t < st.min_new_tokens:
             logp[:, :, eos_t] = _NEG_INF
         if auto.any:

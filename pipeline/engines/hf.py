@@ -134,6 +134,7 @@ class HFEngine(TokenizerEngine):
 
         if self._terms is None:
             self._terms = TermTokens(self.tokenizer)
+            self._glued = self._terms.word_continuation(self.model.config.vocab_size)
         n = len(ids)
         token_constraints = [self._terms.constraints(c) for c in (constraints or [[]] * n)]
         token_bans = [self._terms.bans(b) for b in (banned or [[]] * n)]
@@ -149,6 +150,7 @@ class HFEngine(TokenizerEngine):
                 max_new_tokens=self.max_new_tokens,
                 forced_bos_token_id=gen_options.get("forced_bos_token_id"),
                 min_new_tokens=min(min_length, self.max_new_tokens) if min_length else None,
+                word_continuation=self._glued.to(self.device),
             )
         strip = self._strip_ids()
         results = []

@@ -1,10 +1,10 @@
 """Glossary terms as token sequences, for engines that constrain their search.
 
-A term is offered in two spellings of tokens: word-initial (`▁Միրզոյան`, after a
-space, the usual case) and attached (after an opening quote or bracket, where
-SentencePiece cuts the word differently). Forms the tokenizer cannot spell
-without `<unk>` are left out; a term left with no form is not forced, and the
-check after translation reports it.
+A term is spelled word-initially (`▁Միրզոյան`): it always starts a new word, and
+the search keeps letters from being glued after it (`word_continuation`), so a
+forced term is a word of its own that the check after translation finds. Forms
+the tokenizer cannot spell without `<unk>` are left out; a term left with no form
+is not forced, and the check reports it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Sequence
 
 from pipeline.engines.constrained import Constraint
 
-ATTACH_AFTER = "«"  # a character that glues the next word to it in any SentencePiece model
+WORD_START = "▁"  # SentencePiece's mark of a piece that begins a word
 
 
 class TermTokens:
@@ -30,17 +30,24 @@ class TermTokens:
 
     def spellings(self, form: str) -> tuple[tuple[int, ...], ...]:
         if form not in self.cache:
-            found: list[tuple[int, ...]] = []
-            initial = self._ids(form)
-            prefix = self._ids(ATTACH_AFTER)
-            glued = self._ids(ATTACH_AFTER + form)
-            attached = glued[len(prefix):] if glued[: len(prefix)] == prefix else []
-            for ids in (initial, attached):
-                ids = tuple(i for i in ids)
-                if ids and self.unk not in ids and not (set(ids) & self.special) and ids not in found:
-                    found.append(ids)
-            self.cache[form] = tuple(found)
+            ids = tuple(self._ids(form))
+            ok = ids and self.unk not in ids and not (set(ids) & self.special)
+            self.cache[form] = (ids,) if ok else ()
         return self.cache[form]
+
+    def word_continuation(self, vocab_size: int):
+        """A bool per token id: True for pieces that continue the word before them."""
+        import torch
+
+        mask = torch.zeros(vocab_size, dtype=torch.bool)
+        for token, index in self.tokenizer.get_vocab().items():
+            if index < vocab_size and index not in self.special and token[:1].isalnum():
+                mask[index] = True  # no `▁`: glued to what comes before
+        # Language tokens (M2M100's `__hr__`) vanish when decoded: what follows them is glued too.
+        for index in getattr(self.tokenizer, "lang_token_to_id", {}).values():
+            if index < vocab_size:
+                mask[index] = True
+        return mask
 
     def constraints(self, terms: Sequence) -> list[Constraint]:
         """`terms`: objects with `forms` (strings) and `count` (glossary.constraints.TermConstraint)."""
