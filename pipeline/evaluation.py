@@ -137,4 +137,11 @@ def translate_test_set(test_set: EvalSet, config, out_dir: str | Path, **run_opt
             hyps[i] = line
     (out / "hyp.txt").write_text("\n".join(hyps) + "\n", encoding="utf-8")
     scores = score_test_set(hyps, test_set.ref, test_set.docs, config.run.tgt)
+    # Term success comes from the run, which knows every glossary hit and whether it was honoured.
+    run_scores = result.manifest.get("scores") or {}
+    scores["corpus"]["terms"] = (run_scores.get("corpus") or {}).get("terms", scores["corpus"].get("terms"))
+    for doc, name in names.items():
+        run_doc = (run_scores.get("docs") or {}).get(f"{name}.txt") or {}
+        if doc in scores["docs"] and "terms" in run_doc:
+            scores["docs"][doc]["terms"] = run_doc["terms"]
     return {"scores": scores, "hyp": str(out / "hyp.txt"), "run": result}

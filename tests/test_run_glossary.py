@@ -159,3 +159,14 @@ def test_constraint_goes_to_the_piece_of_a_split_sentence_that_has_its_source():
     ]
     assert for_piece([lavrov, "ban"], "nothing", 2) == ["ban"]
     assert for_piece([lavrov], "anything", 1) == [lavrov]
+
+
+def test_a_term_the_tokenizer_cannot_spell_is_reported_unmet(engines):
+    from pipeline.glossary.constraints import TermConstraint
+
+    engine = engines["en-hy"]
+    unspellable = "Ֆֆֆ"  # letters the tiny SentencePiece model never saw: only <unk> spells them
+    assert engine.tokenizer.unk_token_id in engine.tokenizer(text_target=unspellable, add_special_tokens=False)["input_ids"]
+    (result,) = engine.translate(["Trump spoke."], src="en", tgt="hy",
+                                 constraints=[[TermConstraint("x", (unspellable,), 1, ("Trump",))]], banned=[[]])
+    assert result.unmet

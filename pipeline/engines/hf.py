@@ -154,9 +154,11 @@ class HFEngine(TokenizerEngine):
             )
         strip = self._strip_ids()
         results = []
-        for hyp in hyps:
+        for i, hyp in enumerate(hyps):
             text, count = self._decode(hyp.tokens, strip)
-            results.append((text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met))
+            # a term the tokenizer cannot spell could not be forced: as unmet as one that did not fit
+            unspellable = len(token_constraints[i]) < len((constraints or [[]] * n)[i] or [])
+            results.append((text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
 
     def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[tuple[str, float | None, int]]:
