@@ -101,6 +101,9 @@ def _run(args) -> int:
     sentences = _sentences(args.sentences)
     batch = tokenizer(sentences, return_tensors="pt", padding=True)
     constraints = _constraints(tokenizer, len(sentences))
+    from pipeline.engines.lexical import TermTokens
+
+    glued = TermTokens(tokenizer).word_continuation(cfg.vocab_size)
     n, k = args.tokens, args.beams
     print(
         f"model: MarianMT {cfg.encoder_layers}+{cfg.decoder_layers} layers, d_model {cfg.d_model}, "
@@ -113,6 +116,7 @@ def _run(args) -> int:
         return constrained_beam_search(
             model, batch.input_ids[rows], batch.attention_mask[rows], constraints=cons,
             num_beams=k, max_new_tokens=tokens, min_new_tokens=tokens,
+            word_continuation=glued,  # as the hf engine searches: no letters glued onto a term
         )
 
     def generate(rows=slice(None), tokens=n):

@@ -62,12 +62,15 @@ def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: Glos
     ]
 
 
-def banned_for(segment: Segment, glossary: Glossary, tgt: str) -> list[str]:
-    """Forbidden target terms (with their forms) of the concepts found in the segment."""
+def banned_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig) -> list[str]:
+    """Forbidden target terms (with their forms) of the concepts found in the segment whose
+    type is in `constrain` mode (in `check` mode the translation is free and only flagged)."""
     banned: list[str] = []
     for concept_id in dict.fromkeys(hit.concept for hit in segment.terms):
         concept = glossary.concepts.get(concept_id)
-        for term in concept.terms.get(tgt, ()) if concept else ():
+        if concept is None or policy.mode_for(concept.type) != "constrain":
+            continue
+        for term in concept.terms.get(tgt, ()):
             if term.status == "forbidden":
                 banned.extend(surface_forms(term.text, tgt))
     return banned
@@ -119,7 +122,7 @@ class RunTerms:
                 constraints = constraints_for(segment, self.glossary, self.tgt, self.policy)
                 if constraints:
                     segment.meta["constraints"] = constraints
-                banned = banned_for(segment, self.glossary, self.tgt)
+                banned = banned_for(segment, self.glossary, self.tgt, self.policy)
                 if banned:
                     segment.meta["banned"] = banned
 
