@@ -116,6 +116,21 @@ class HFEngine(TokenizerEngine):
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, **options) -> list[tuple[str, float | None, int]]:
         return self._generate(ids, self._prepare(src, tgt), **options)
 
+    def _mean_log_probs(self, inputs, sequences, *, skip_first: bool) -> list[float]:
+        """Mean log-probability of each output token under the model, from one teacher-forced
+        pass over the finished outputs. For beam search this is exactly transformers'
+        `sequences_scores` (length penalty 1); asking generate() for `output_scores` instead
+        keeps every step's full-vocabulary scores, gigabytes for a batch of an OPUS-MT model."""
+        torch = self.torch
+        logits = self.model(**inputs, decoder_input_ids=sequences[:, :-1], use_cache=False).logits.float()
+        targets = sequences[:, 1:]
+        chosen = logits.gather(-1, targets[..., None])[..., 0] - torch.logsumexp(logits, dim=-1)
+        mask = targets != self.model.config.pad_token_id
+        if skip_first:  # a forced language token is not the model's choice
+            mask[:, 0] = False
+        counts = mask.sum(dim=1).clamp(min=1)
+        return ((chosen * mask).sum(dim=1) / counts).tolist()
+
     def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[tuple[str, float | None, int]]:
         torch = self.torch
         inputs = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt").to(self.device)
@@ -127,25 +142,15 @@ class HFEngine(TokenizerEngine):
             if min_length >= self.max_new_tokens:
                 gen_options["forced_eos_token_id"] = None
         with torch.inference_mode():
-            out = self.model.generate(
+            sequences = self.model.generate(
                 **inputs,
                 num_beams=beams,
                 num_return_sequences=1,
                 max_new_tokens=self.max_new_tokens,
                 do_sample=False,
-                return_dict_in_generate=True,
-                output_scores=True,
                 **gen_options,
             )
-        sequences = out.sequences
-        if beams > 1:
-            seq_scores = out.sequences_scores.tolist()
-        else:
-            transition = self.model.compute_transition_scores(sequences, out.scores, normalize_logits=True)
-            seq_scores = []
-            for row in transition:
-                finite = row[torch.isfinite(row)]
-                seq_scores.append(float(finite.mean()) if len(finite) else 0.0)
+            seq_scores = self._mean_log_probs(inputs, sequences, skip_first="forced_bos_token_id" in gen_options)
         strip = self._strip_ids()
         results = []
         for row, score in zip(sequences.tolist(), seq_scores):
