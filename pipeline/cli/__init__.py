@@ -17,6 +17,7 @@ from pipeline.errors import TargmanError
 COMMAND_MODULES = [
     "pipeline.cli.run",
     "pipeline.cli.model",
+    "pipeline.cli.bench",
 ]
 
 
