@@ -43,7 +43,7 @@ def test_default_model_per_direction():
         cfg.finalize(cfg.Config())
 
 
-@pytest.mark.parametrize("name", ["opus-mt-hy-en", "opus-mt-en-hy", "nllb-600m"])
+@pytest.mark.parametrize("name", ["opus-mt-hy-en", "opus-mt-en-hy", "nllb-600m", "opus-mt-hy-en-ct2"])
 def test_shipped_configs_load(name):
     config = cfg.load(cfg.resolve_config_path(name))
     assert config.model.id

@@ -107,3 +107,25 @@ def test_pickled_weights_refused_unless_allowed(tiny_models, tmp_path):
     torch.save(state, folder / "pytorch_model.bin")
     with pytest.raises(ModelError, match="allow_pickle"):
         load_engine(ModelConfig(id=str(folder)), "en")
+
+
+@pytest.mark.parametrize("name, src, tgt", [("en-hy", "en", "hy"), ("m2m100", "en", "hy")])
+def test_score_is_transformers_beam_score(engines, name, src, tgt):
+    """The teacher-forced score equals generate()'s own sequences_scores (no forced end token)."""
+    import torch
+
+    engine = engines[name]
+    results = engine.translate(SENTENCES[:2], src=src, tgt=tgt, min_length=engine.max_new_tokens)
+    options = engine._prepare(src, tgt)
+    for sentence, result in zip(SENTENCES[:2], results):
+        inputs = engine.tokenizer(sentence, return_tensors="pt")
+        with torch.inference_mode():
+            out = engine.model.generate(
+                **inputs, num_beams=4, max_new_tokens=engine.max_new_tokens, min_new_tokens=engine.max_new_tokens,
+                forced_eos_token_id=None, do_sample=False, return_dict_in_generate=True, output_scores=True, **options,
+            )
+        expected = float(out.sequences_scores[0])
+        if "forced_bos_token_id" in options:  # transformers counts the forced language token (log-prob 0) in the mean
+            n = out.sequences.shape[1] - 1
+            expected = expected * n / (n - 1)
+        assert result.score == pytest.approx(expected, abs=1e-3)

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "pipeline.cli.score",
     "pipeline.cli.review",
     "pipeline.cli.glossary",
+    "pipeline.cli.bench",
 ]
 
 

@@ -26,6 +26,9 @@ def _import_torch():
     return torch
 
 
+SCORE_CHUNK_FLOATS = 1 << 23  # logits held at once while scoring (32 MB of float32)
+
+
 class HFEngine(TokenizerEngine):
     name = "hf"
     constrains = True  # glossary terms forced by the search itself (engines.constrained)
@@ -161,7 +164,39 @@ class HFEngine(TokenizerEngine):
             results.append((text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
 
+    def _mean_log_probs(self, inputs, hidden, sequences, *, skip_first: bool) -> list[float]:
+        """Mean log-probability of each output token under the model, from a teacher-forced
+        pass over the finished outputs (on the encoder states generate() used). For beam
+        search this is exactly transformers' `sequences_scores` (length penalty 1); asking
+        generate() for `output_scores` instead keeps every step's full-vocabulary scores,
+        gigabytes for a batch of an OPUS-MT model. Rows go through in chunks, so that the
+        logits of a chunk stay near SCORE_CHUNK_FLOATS floats."""
+        from transformers.modeling_outputs import BaseModelOutput
+
+        torch = self.torch
+        targets = sequences[:, 1:]
+        mask = targets != self.model.config.pad_token_id
+        if skip_first:  # a forced language token is not the model's choice
+            mask[:, 0] = False
+        vocab = self.model.config.vocab_size
+        rows = max(1, SCORE_CHUNK_FLOATS // max(1, targets.shape[1] * vocab))
+        sums = []
+        for start in range(0, sequences.shape[0], rows):
+            part = slice(start, start + rows)
+            logits = self.model(
+                attention_mask=inputs["attention_mask"][part],
+                encoder_outputs=BaseModelOutput(last_hidden_state=hidden[part]),
+                decoder_input_ids=sequences[part, :-1],
+                use_cache=False,
+            ).logits.float()
+            chosen = logits.gather(-1, targets[part, :, None])[..., 0] - torch.logsumexp(logits, dim=-1)
+            sums.append((chosen * mask[part]).sum(dim=1))
+        counts = mask.sum(dim=1).clamp(min=1)
+        return (torch.cat(sums) / counts).tolist()
+
     def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[tuple[str, float | None, int]]:
+        from transformers.modeling_outputs import BaseModelOutput
+
         torch = self.torch
         inputs = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt").to(self.device)
         beams = self.config.beam_size
@@ -172,25 +207,19 @@ class HFEngine(TokenizerEngine):
             if min_length >= self.max_new_tokens:
                 gen_options["forced_eos_token_id"] = None
         with torch.inference_mode():
-            out = self.model.generate(
+            # The encoder runs once, for generate() and for scoring (generate() expands the
+            # object it is given in place for the beams, so it gets its own).
+            hidden = self.model.get_encoder()(**inputs).last_hidden_state
+            sequences = self.model.generate(
                 **inputs,
+                encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
                 num_beams=beams,
                 num_return_sequences=1,
                 max_new_tokens=self.max_new_tokens,
                 do_sample=False,
-                return_dict_in_generate=True,
-                output_scores=True,
                 **gen_options,
             )
-        sequences = out.sequences
-        if beams > 1:
-            seq_scores = out.sequences_scores.tolist()
-        else:
-            transition = self.model.compute_transition_scores(sequences, out.scores, normalize_logits=True)
-            seq_scores = []
-            for row in transition:
-                finite = row[torch.isfinite(row)]
-                seq_scores.append(float(finite.mean()) if len(finite) else 0.0)
+            seq_scores = self._mean_log_probs(inputs, hidden, sequences, skip_first="forced_bos_token_id" in gen_options)
         strip = self._strip_ids()
         results = []
         for row, score in zip(sequences.tolist(), seq_scores):
