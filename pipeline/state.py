@@ -65,8 +65,11 @@ def model_digest(model_id: str, revision: str | None) -> dict:
     """What identifies the weights: the files of a local folder, or the hub id and revision."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-        return {"files": {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}}
+        # Names, sizes and the first and last MB of every file: weights changed in place are
+        # caught without reading a 300 MB model on every run (a cached rerun is mostly this).
+        from pipeline.fingerprint import folder_fingerprint
+
+        return {"content": folder_fingerprint(folder)}
     return {"hub": model_id, "revision": revision}
 
 

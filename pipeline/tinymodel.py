@@ -60,6 +60,20 @@ def _train_spm(lines: list[str], prefix: Path, vocab_size: int, **ids) -> Path:
     return Path(f"{prefix}.model")
 
 
+def _dimensions(size: dict) -> dict:
+    """The config arguments MarianConfig and M2M100Config share: the transformer's shape."""
+    return dict(
+        d_model=size["d_model"],
+        encoder_layers=size["layers"],
+        decoder_layers=size["layers"],
+        encoder_attention_heads=size["heads"],
+        decoder_attention_heads=size["heads"],
+        encoder_ffn_dim=size["ffn"],
+        decoder_ffn_dim=size["ffn"],
+        max_position_embeddings=size["max_positions"],
+    )
+
+
 def _corpus(src_lang: str, extra: Iterable[str]) -> tuple[list[str], list[str]]:
     en, hy = list(SEED_TEXT_EN), list(SEED_TEXT_HY)
     for line in extra:
@@ -120,14 +134,7 @@ def build_marian(
     config = MarianConfig(
         vocab_size=len(vocab),
         decoder_vocab_size=len(vocab),
-        d_model=size["d_model"],
-        encoder_layers=size["layers"],
-        decoder_layers=size["layers"],
-        encoder_attention_heads=size["heads"],
-        decoder_attention_heads=size["heads"],
-        encoder_ffn_dim=size["ffn"],
-        decoder_ffn_dim=size["ffn"],
-        max_position_embeddings=size["max_positions"],
+        **_dimensions(size),
         pad_token_id=pad_id,
         eos_token_id=0,
         decoder_start_token_id=pad_id,
@@ -178,14 +185,7 @@ def build_m2m100(
     vocab_size = max(tokenizer.lang_token_to_id.values()) + 1
     config = M2M100Config(
         vocab_size=vocab_size,
-        d_model=size["d_model"],
-        encoder_layers=size["layers"],
-        decoder_layers=size["layers"],
-        encoder_attention_heads=size["heads"],
-        decoder_attention_heads=size["heads"],
-        encoder_ffn_dim=size["ffn"],
-        decoder_ffn_dim=size["ffn"],
-        max_position_embeddings=size["max_positions"],
+        **_dimensions(size),
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=2,

@@ -291,3 +291,16 @@ def test_output_paths_stay_inside_and_off_the_run_files(tmp_path, rel, allowed):
     else:
         with pytest.raises(InputError):
             output_path(tmp_path, rel)
+
+
+def test_new_weights_in_the_same_model_folder_are_other_settings(small, tmp_path, capsys):
+    from pipeline import tinymodel
+
+    model = tinymodel.build_marian(tmp_path / "model", "hy", "en", seed=0)
+    out = tmp_path / "out"
+    base = ["run", str(small), "-o", str(out), "--tgt", "en", "--model", str(model), "--max-length", "8", "--progress", "off"]
+    assert main(base) == 1  # bad.txt fails, the rest is done
+    capsys.readouterr()
+    tinymodel.build_marian(model, "hy", "en", seed=1)  # retrained in place: same names, same sizes
+    assert main(base) == 2
+    assert "holds a run made with other settings (model_weights.content:" in capsys.readouterr().err
