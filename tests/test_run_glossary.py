@@ -170,3 +170,18 @@ def test_a_term_the_tokenizer_cannot_spell_is_reported_unmet(engines):
     (result,) = engine.translate(["Trump spoke."], src="en", tgt="hy",
                                  constraints=[[TermConstraint("x", (unspellable,), 1, ("Trump",))]], banned=[[]])
     assert result.unmet
+
+
+
+def test_short_form_inside_the_full_name_is_asked_for_once_more():
+    """`Lavrov` can be met inside `Սերգեյ Լավրով`, where the check sees only the full name:
+    with both forms in the source, the short one is needed once per full name as well."""
+    from pipeline.config import GlossaryConfig
+    from pipeline.glossary import annotate, load
+    from pipeline.glossary.constraints import constraints_for
+    from pipeline.segment import Segment
+
+    desk = load(DESK)
+    (segment,) = annotate([Segment("a.txt", 0, 0, "Sergei Lavrov spoke, and Lavrov left.", src_lang="en")], desk, "hy")
+    wanted = {c.forms[0]: c.count for c in constraints_for(segment, desk, "hy", GlossaryConfig())}
+    assert wanted == {"Սերգեյ Լավրով": 1, "Լավրով": 2}

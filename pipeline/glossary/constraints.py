@@ -56,9 +56,16 @@ def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: Glos
         surfaces.setdefault(key, [])
         if hit.source not in surfaces[key]:
             surfaces[key].append(hit.source)
+    # `Trump` inside `Donald Trump`: the search may place the short form inside the full one,
+    # where the check sees only the full name. Ask for the short form once more per full name.
+    needed = dict(counts)
+    for (concept, short), count in counts.items():
+        for (other, full), full_count in counts.items():
+            if other == concept and full != short and f" {short} " in f" {full} ":
+                needed[(concept, short)] += full_count
     return [
-        TermConstraint(concept, surface_forms(target, tgt), count, tuple(surfaces[(concept, target)]))
-        for (concept, target), count in counts.items()
+        TermConstraint(concept, surface_forms(target, tgt), needed[(concept, target)], tuple(surfaces[(concept, target)]))
+        for (concept, target) in counts
     ]
 
 
