@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.outputs import atomic_open
+from pipeline.outputs import atomic_open, atomic_write_text
 from pipeline.report_assets import CSS, JS
 from pipeline.scoring import score_segments, segment_chrf
 
@@ -399,7 +399,6 @@ def write_review(out_dir: str | Path) -> Path:
     rows, run = read_run(out_dir)
     html_path = out_dir / "review.html"
     chrfs = segment_chrf(rows)
-    with atomic_open(html_path) as handle:  # an editor never opens half a report
-        handle.write(render_html(rows, run, chrfs))
+    atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
     write_tsv(rows, out_dir / "review.tsv", chrfs)
     return html_path

@@ -151,7 +151,7 @@ def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory
             segment.score = result.score
             if result.pieces > 1:
                 segment.flag(SPLIT)
-            if getattr(result, "unmet", False):
+            if result.unmet:
                 segment.flag(UNMET_FLAG)
 
 

@@ -139,8 +139,9 @@ class HFEngine(TokenizerEngine):
             self._terms = TermTokens(self.tokenizer)
             self._glued = self._terms.word_continuation(self.model.config.vocab_size)
         n = len(ids)
-        token_constraints = [self._terms.constraints(c) for c in (constraints or [[]] * n)]
-        token_bans = [self._terms.bans(b) for b in (banned or [[]] * n)]
+        constraints = constraints or [[]] * n
+        token_constraints = [self._terms.constraints(c or []) for c in constraints]
+        token_bans = [self._terms.bans(b or []) for b in (banned or [[]] * n)]
         inputs = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt").to(self.device)
         with self.torch.inference_mode():
             hyps = constrained_beam_search(
@@ -160,7 +161,7 @@ class HFEngine(TokenizerEngine):
         for i, hyp in enumerate(hyps):
             text, count = self._decode(hyp.tokens, strip)
             # a term the tokenizer cannot spell could not be forced: as unmet as one that did not fit
-            unspellable = len(token_constraints[i]) < len((constraints or [[]] * n)[i] or [])
+            unspellable = len(token_constraints[i]) < len(constraints[i] or [])
             results.append((text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
 

@@ -14,7 +14,7 @@ from pipeline.config import GlossaryConfig
 from pipeline.glossary import armenian
 from pipeline.glossary.matcher import Matcher
 from pipeline.glossary.model import Glossary
-from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG
+from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG, Matchers
 from pipeline.segment import TEXT, Segment
 
 CONSTRAINED_FLAG = "terms-constrained"  # the engine was made to produce the segment's terms
@@ -108,19 +108,14 @@ class RunTerms:
         self.tgt = tgt
         self.constrains = engine_constrains
         self.reranks = engine_reranks  # cannot force terms, but can prefer hypotheses that have them
-        self.matchers: dict = {}
-        self.target_matcher = Matcher(glossary, tgt) if tgt in glossary.languages else None
-
-    def _matcher(self, lang: str) -> Matcher | None:
-        if lang not in self.matchers:
-            self.matchers[lang] = Matcher(self.glossary, lang) if lang in self.glossary.languages else None
-        return self.matchers[lang]
+        self.matchers = Matchers(glossary)  # one per language, built on first use
+        self.target_matcher = self.matchers[tgt]
 
     def before(self, segments: list[Segment]) -> None:
         """Find each segment's concepts; attach constraints and bans for the engine."""
         from pipeline.glossary.stage import annotate
 
-        for segment in annotate(segments, self.glossary, self.tgt, matchers=_Lazy(self._matcher)):
+        for segment in annotate(segments, self.glossary, self.tgt, matchers=self.matchers):
             if segment.kind == TEXT and segment.src_lang == self.tgt:
                 check_passthrough(segment, self.target_matcher)
             hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
@@ -140,10 +135,8 @@ class RunTerms:
         for segment in segments:
             if segment.kind != TEXT or segment.target is None:
                 continue
-            if segment.terms:
+            if segment.terms or segment.src_lang != self.tgt:  # a translation is checked for forbidden terms too
                 verify(segment, self.glossary, self.tgt, self.target_matcher)
-            elif segment.src_lang != self.tgt and self.target_matcher is not None:
-                verify(segment, self.glossary, self.tgt, self.target_matcher)  # forbidden terms only
             if segment.meta.pop("constraints", None) is not None:
                 segment.flag(CONSTRAINED_FLAG)
             segment.meta.pop("banned", None)
@@ -155,18 +148,6 @@ class RunTerms:
     @property
     def mode(self) -> str:
         return effective_mode(self.policy, self.constrains)
-
-
-class _Lazy(dict):
-    """A dict that builds missing values with a function (annotate's matcher cache)."""
-
-    def __init__(self, build):
-        super().__init__()
-        self.build = build
-
-    def __missing__(self, key):
-        value = self[key] = self.build(key)
-        return value
 
 
 def effective_mode(policy: GlossaryConfig, constrains: bool) -> str:

@@ -19,7 +19,7 @@ FORBIDDEN_SOURCE_FLAG = "glossary-forbidden"  # the source uses a forbidden term
 FORBIDDEN_TARGET_FLAG = "forbidden-term"  # the output uses a forbidden term
 
 
-class _Matchers(dict):
+class Matchers(dict):
     """One Matcher per language, built on first use."""
 
     def __init__(self, glossary: Glossary):
@@ -40,7 +40,7 @@ def annotate(segments: Iterable[Segment], glossary: Glossary, tgt: str,
     Flags `glossary-variant` / `glossary-forbidden` when the source spells a concept with
     an admitted variant or a forbidden term. Lazy and order-preserving.
     """
-    matchers = matchers if matchers is not None else _Matchers(glossary)
+    matchers = matchers if matchers is not None else Matchers(glossary)
     for segment in segments:
         matcher = None
         if segment.kind == TEXT and segment.src_lang != tgt and tgt in glossary.languages:
