@@ -25,7 +25,7 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()
     root = tmp_path_factory.mktemp("models")
@@ -61,7 +61,7 @@ def private_cache(tmp_path, monkeypatch) -> Path:
 def ct2_models(tiny_models, tmp_path_factory) -> dict[str, Path]:
     """The tiny models converted to CTranslate2 (float32: results comparable with `hf`)."""
     pytest.importorskip("ctranslate2")
-    from pipeline.convert import convert
+    from pipeline.models.convert import convert
 
     root = tmp_path_factory.mktemp("ct2")
     return {name: convert(str(path), root / name, quantization="float32") for name, path in tiny_models.items()}

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pipeline.bench import PeakRSS, make_folder, make_sentences
+from pipeline.devtools.bench import PeakRSS, make_folder, make_sentences
 from pipeline.cli import main
 
 pytest.importorskip("ctranslate2")
@@ -49,7 +49,7 @@ def test_unknown_engine_is_an_error(tmp_path, capsys):
 
 
 def test_memory_scaling_runs_targman_in_a_subprocess(tiny_models, tmp_path):
-    from pipeline.bench import memory_scaling
+    from pipeline.devtools.bench import memory_scaling
 
     result = memory_scaling((3,), model=tiny_models["hy-en"], work_dir=tmp_path, log=lambda m: None)
     (row,) = result["runs"]
@@ -58,7 +58,7 @@ def test_memory_scaling_runs_targman_in_a_subprocess(tiny_models, tmp_path):
 
 
 def test_peak_of_a_child_is_that_childs():
-    from pipeline.bench import _peak_of_child
+    from pipeline.devtools.bench import _peak_of_child
 
     small, _, _ = _peak_of_child([sys.executable, "-c", "pass"], dict(os.environ))
     big, _, _ = _peak_of_child([sys.executable, "-c", "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"], dict(os.environ))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from pipeline import tinymodel
+from pipeline.devtools import tinymodel
 from pipeline.engines.constrained import (
     Constraint,
     Hypothesis,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.engines import constrained_bench
+from pipeline.devtools import constrained_bench
 
 
 @pytest.mark.parametrize("beams,tokens", [(2, 4), (4, 6)])

@@ -165,7 +165,7 @@ def test_dnt_concept_matches_in_both_languages(glossary):
 
 
 def test_matching_long_text_finds_every_repeat(glossary):
-    # Speed (linear in the text) is measured by `python -m pipeline.glossary.measure`, not timed here.
+    # Speed (linear in the text) is measured by `python -m pipeline.devtools.glossary_measure`, not timed here.
     matcher = Matcher(glossary, "hy")
     line = "Արարատ Միրզոյանը Մոսկվայում հանդիպեց ՀԱՊԿ-ի և Եվրոպական միության ներկայացուցիչներին։ "
     for n in (200, 800):

@@ -16,7 +16,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
 from pipeline.engines.base import Translation
-from pipeline.runner import Run
+from pipeline.batch.runner import Run
 
 MB = 1024 * 1024
 DEEP = "/".join(["d"] * 40)
@@ -311,7 +311,7 @@ def test_output_folder_that_is_or_holds_the_input_is_refused(tmp_path, capsys, w
 
 def test_limits_are_settings(tmp_path):
     from pipeline.errors import InputError
-    from pipeline.reader import read_file
+    from pipeline.documents.reader import read_file
 
     path = tmp_path / "a.txt"
     path.write_text("x" * 2000 + "\n", encoding="utf-8")

@@ -15,9 +15,9 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
 from pipeline.engines import Translation
-from pipeline.fingerprint import folder_fingerprint
-from pipeline.memory import TranslationMemory, segment_context, translate_with_memory
-from pipeline.runner import Run
+from pipeline.models.fingerprint import folder_fingerprint
+from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
+from pipeline.batch.runner import Run
 from pipeline.segment import Segment, TermHit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,7 +228,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pipeline.engines import Translation
-    from pipeline.memory import TranslationMemory
+    from pipeline.translation.memory import TranslationMemory
 
     class Fake:
         name = "fake"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import qa
+from pipeline.translation import qa
 from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
 
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.reader import discover, read_file
+from pipeline.documents.reader import discover, read_file
 
 
 def write(path, data):

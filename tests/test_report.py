@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli, qa
+from pipeline import cli
+from pipeline.translation import qa
 from pipeline.errors import InputError
-from pipeline.report import read_run, render_html, write_review
-from pipeline.scoring import score_segments
+from pipeline.evaluation.report import read_run, render_html, write_review
+from pipeline.evaluation.scoring import score_segments
 from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
 
 DATA = Path(__file__).parent / "data"
@@ -61,7 +62,7 @@ def visible_rows(dom) -> list:
 
 
 def test_a_failed_render_leaves_the_last_report_whole(small_run, monkeypatch):
-    import pipeline.report as report
+    import pipeline.evaluation.report as report
 
     before = write_review(small_run).read_bytes()
 
@@ -113,7 +114,7 @@ def test_content_security_policy_allows_only_the_page_script(small_run):
     import base64
     import hashlib
 
-    from pipeline.report_assets import JS
+    from pipeline.evaluation.report_assets import JS
 
     page = parse(write_review(small_run).read_text(encoding="utf-8"))
     csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
@@ -330,7 +331,7 @@ def test_browser_realistic_run(tmp_path):
     [(4, 8, "CSTO"), (-1, -1, "CSTO"), (0, 3, "CSTO"), (5, 99, "CSTO")],  # exact, missing, stale, out of range
 )
 def test_source_term_offsets(start, end, expected):
-    from pipeline.report import _spans_in_source
+    from pipeline.evaluation.report import _spans_in_source
 
     term = {"concept": "csto", "source": "CSTO", "target": "ՀԱՊԿ", "honoured": True, "start": start, "end": end}
     spans = _spans_in_source("The CSTO met.", [term])

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import runner
+from pipeline.batch import runner
 from pipeline.cli import main
 from pipeline.config import Config, finalize, with_overrides
 from pipeline.errors import InputError
-from pipeline.outputs import atomic_open, output_path
-from pipeline.runner import RunInterrupted, run
-from pipeline.state import RunState, StateError, settings_of
+from pipeline.documents.writer import atomic_open, output_path
+from pipeline.batch.runner import RunInterrupted, run
+from pipeline.batch.state import RunState, StateError, settings_of
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_REPRODUCIBLE = ("timings", "resume", "cache")  # run.json keys that differ between runs by nature
@@ -294,7 +294,7 @@ def test_output_paths_stay_inside_and_off_the_run_files(tmp_path, rel, allowed):
 
 
 def test_new_weights_in_the_same_model_folder_are_other_settings(small, tmp_path, capsys):
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     model = tinymodel.build_marian(tmp_path / "model", "hy", "en", seed=0)
     out = tmp_path / "out"

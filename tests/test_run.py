@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
-from pipeline.runner import run
+from pipeline.batch.runner import run
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.script import detect_language, latin_words_in
-from pipeline.segmenter import segment_paragraphs, split_sentences
+from pipeline.documents.script import detect_language, latin_words_in
+from pipeline.documents.segmenter import segment_paragraphs, split_sentences
 
 
 @pytest.mark.parametrize(

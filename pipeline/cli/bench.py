@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from pipeline.bench import bench, format_report, memory_scaling
+    from pipeline.devtools.bench import bench, format_report, memory_scaling
     from pipeline.errors import ConfigError
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.cli.run import add_engine_options, build_config
-from pipeline.scoring import format_text
+from pipeline.evaluation.scoring import format_text
 
 
 def register(sub) -> None:
@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from pipeline.evaluation import read_test_set, translate_test_set
+    from pipeline.evaluation.testset import read_test_set, translate_test_set
 
     config = build_config(args)
     test_set = read_test_set(args.src, args.ref, args.docs)

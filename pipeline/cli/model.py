@@ -32,7 +32,7 @@ def register(sub) -> None:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from pipeline.models import fetch as fetch_model
+    from pipeline.models.hub import fetch as fetch_model
 
     out = fetch_model(args.hub_id, args.out, revision=args.revision)
     print(f"saved {args.hub_id} to {out}; use it with: targman run ... --model {out}")
@@ -40,7 +40,7 @@ def fetch(args: argparse.Namespace) -> int:
 
 
 def tiny(args: argparse.Namespace) -> int:
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()
     size = tinymodel.OPUS_SIZE if args.opus_size else None
@@ -50,7 +50,7 @@ def tiny(args: argparse.Namespace) -> int:
 
 
 def register_convert(msub) -> None:
-    from pipeline.convert import QUANTIZATIONS
+    from pipeline.models.convert import QUANTIZATIONS
 
     c = msub.add_parser(
         "convert",
@@ -69,7 +69,7 @@ def register_convert(msub) -> None:
 
 
 def convert(args: argparse.Namespace) -> int:
-    from pipeline.convert import convert as convert_model
+    from pipeline.models.convert import convert as convert_model
 
     out = convert_model(
         args.model, args.out, quantization=args.quantization, revision=args.revision, force=args.force, allow_pickle=args.allow_pickle

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from pipeline.report import write_review
+    from pipeline.evaluation.report import write_review
 
     path = write_review(args.out_dir)
     print(path)

@@ -114,7 +114,7 @@ def _sigterm_as_interrupt(signum, frame):  # pragma: no cover - exercised throug
 def main(args: argparse.Namespace) -> int:
     import signal
 
-    from pipeline.runner import RunInterrupted, run
+    from pipeline.batch.runner import RunInterrupted, run
 
     config = build_config(args)
     previous = signal.getsignal(signal.SIGTERM)

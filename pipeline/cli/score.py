@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.scoring import corpus_scores, format_text, read_lines
+from pipeline.evaluation.scoring import corpus_scores, format_text, read_lines
 
 
 def register(subparsers) -> None:

@@ -1,7 +1,7 @@
 """The `ct2` engine: the same models converted to CTranslate2, the fast path on CPU.
 
 `[model] id` is a converted folder (`targman model convert`), or a hub id / HF
-folder that is converted once into the cache folder (`pipeline.convert`). The
+folder that is converted once into the cache folder (`pipeline.models.convert`). The
 model's own Hugging Face tokenizer, saved next to the converted weights, turns
 text into tokens and back, so splitting, batching and language codes are the
 ones the `hf` engine uses (`TokenizerEngine`). M2M100/NLLB target languages are
@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 
 from pipeline.config import ModelConfig
-from pipeline.convert import MARKER, converted_model, import_ctranslate2, is_converted, read_marker
+from pipeline.models.convert import MARKER, converted_model, import_ctranslate2, is_converted, read_marker
 from pipeline.engines.base import TokenizerEngine, model_kind
 from pipeline.errors import ConfigError, ModelError
-from pipeline.fingerprint import folder_fingerprint
+from pipeline.models.fingerprint import folder_fingerprint
 
 
 class CT2Engine(TokenizerEngine):
@@ -33,7 +33,7 @@ class CT2Engine(TokenizerEngine):
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         ctranslate2 = import_ctranslate2()
         from pipeline.cachedir import cache_dir as default_cache_dir
-        from pipeline.tinymodel import quiet_transformers
+        from pipeline.devtools.tinymodel import quiet_transformers
 
         quiet_transformers()
         from transformers import AutoTokenizer

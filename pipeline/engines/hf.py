@@ -12,8 +12,8 @@ from pathlib import Path
 from pipeline.config import ModelConfig
 from pipeline.engines.base import ISO3, NLLB_CODES, TokenizerEngine, model_kind  # noqa: F401 (re-exported)
 from pipeline.errors import ConfigError, ModelError
-from pipeline.fingerprint import folder_fingerprint
-from pipeline.models import local_folder, resolve
+from pipeline.models.fingerprint import folder_fingerprint
+from pipeline.models.hub import local_folder, resolve
 
 
 
@@ -36,7 +36,7 @@ class HFEngine(TokenizerEngine):
 
     def __init__(self, config: ModelConfig, tgt: str):
         torch = _import_torch()
-        from pipeline.tinymodel import quiet_transformers
+        from pipeline.devtools.tinymodel import quiet_transformers
 
         quiet_transformers()
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Iterable, Iterator
 
-from pipeline.script import char_script, detect_language
+from pipeline.documents.script import char_script, detect_language
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 
 ARMENIAN_FULL_STOP = "\u0589"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import InputError
-from pipeline.segmenter import is_layout
+from pipeline.documents.segmenter import is_layout
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

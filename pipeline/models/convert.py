@@ -122,9 +122,9 @@ def convert(
     allow_pickle: bool = False,
 ) -> Path:
     """Convert `model_id` (hub id or HF folder) into a CTranslate2 folder `out_dir`."""
-    from pipeline.fingerprint import folder_fingerprint
-    from pipeline.models import local_folder, resolve
-    from pipeline.tinymodel import quiet_transformers
+    from pipeline.models.fingerprint import folder_fingerprint
+    from pipeline.models.hub import local_folder, resolve
+    from pipeline.devtools.tinymodel import quiet_transformers
 
     if quantization not in QUANTIZATIONS:
         raise ModelError(f"quantization {quantization!r} is not one of {', '.join(QUANTIZATIONS)}")
@@ -194,8 +194,8 @@ def converted_model(
     """A CTranslate2 folder for `model_id`: itself if already converted, else a cached conversion."""
     import hashlib
 
-    from pipeline.fingerprint import folder_fingerprint
-    from pipeline.models import local_folder, resolve
+    from pipeline.models.fingerprint import folder_fingerprint
+    from pipeline.models.hub import local_folder, resolve
 
     path = Path(model_id).expanduser()
     if path.is_dir() and is_converted(path):

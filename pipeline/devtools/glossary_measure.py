@@ -1,4 +1,4 @@
-"""`python -m pipeline.glossary.measure [N]`: load and match times for a generated glossary.
+"""`python -m pipeline.devtools.glossary_measure [N]`: load and match times for a generated glossary.
 
 Generates N concepts (default 100,000) of made-up names with Armenian and English full
 forms, short forms and a variant, writes them as a native TSV, then times `load()`

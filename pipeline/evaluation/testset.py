@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.scoring import ScoreError, read_lines, score_segments
+from pipeline.evaluation.scoring import ScoreError, read_lines, score_segments
 
 DEFAULT_DOC = "test-set"  # the one document when no document ids are given
 
@@ -111,7 +111,7 @@ def translate_test_set(test_set: EvalSet, config, out_dir: str | Path, **run_opt
     """
     from dataclasses import replace
 
-    from pipeline.runner import run
+    from pipeline.batch.runner import run
 
     out = Path(out_dir)
     articles = out / "test-set"

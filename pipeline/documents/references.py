@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from pipeline.reader import text_paragraphs
+from pipeline.documents.reader import text_paragraphs
 from pipeline.segment import TEXT, Segment
-from pipeline.segmenter import split_sentences
+from pipeline.documents.segmenter import split_sentences
 
 
 def attach(ref_text: str | None, segments: list[Segment]) -> bool:

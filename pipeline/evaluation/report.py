@@ -22,9 +22,9 @@ from html import escape
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.outputs import atomic_open, atomic_write_text
-from pipeline.report_assets import CSS, JS
-from pipeline.scoring import score_segments, segment_chrf
+from pipeline.documents.writer import atomic_open, atomic_write_text
+from pipeline.evaluation.report_assets import CSS, JS
+from pipeline.evaluation.scoring import score_segments, segment_chrf
 
 LANGUAGES = {"hy": "Armenian", "en": "English"}
 GREY_KINDS = ("boilerplate", "duplicate")

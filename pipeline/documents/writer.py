@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from pipeline.errors import InputError
-from pipeline.reader import Article, InputFile
+from pipeline.documents.reader import Article, InputFile
 from pipeline.segment import Segment
 
 

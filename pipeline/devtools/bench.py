@@ -130,7 +130,7 @@ class RunResult:
 
 def make_sentences(n: int, lang: str, seed: int = 0, words: tuple[int, int] = (5, 20)) -> list[str]:
     """`n` news-like sentences in `lang` of varied length, the same for the same seed."""
-    from pipeline.tinymodel import SEED_TEXT_EN, SEED_TEXT_HY
+    from pipeline.devtools.tinymodel import SEED_TEXT_EN, SEED_TEXT_HY
 
     corpus = SEED_TEXT_HY if lang == "hy" else SEED_TEXT_EN
     vocabulary = [w.strip(",.։:") for line in corpus for w in line.split()]
@@ -168,7 +168,7 @@ def make_folder(folder: Path, documents: int, lang: str, *, sentences_per_doc: i
 
 def bench_model(cache_root: Path, log: Callable[[str], None]) -> Path:
     """The OPUS-MT-size random-weight model, built once into the cache folder."""
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     folder = cache_root / "bench" / f"opus-size-{MODEL_KIND}"
     done = folder / ".built"
@@ -212,7 +212,7 @@ def run_naive(model_dir: Path, sentences: list[str], *, beam: int, length: int, 
     """transformers `generate` one sentence at a time (no batching, no sorting)."""
     import torch
 
-    from pipeline.tinymodel import quiet_transformers
+    from pipeline.devtools.tinymodel import quiet_transformers
 
     quiet_transformers()
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -281,8 +281,8 @@ class _Counting:
 def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: str, tgt: str, beam: int,
                  length: int, quantization: str) -> RunResult:
     from pipeline.config import Config, with_overrides
-    from pipeline.memory import TranslationMemory
-    from pipeline.runner import Run
+    from pipeline.translation.memory import TranslationMemory
+    from pipeline.batch.runner import Run
 
     folder = make_folder(work / "articles", documents, src)
     config = with_overrides(
@@ -341,7 +341,7 @@ def bench(
     """Measure the engines and the pipeline; returns what `targman bench --json` prints."""
     from pipeline.cachedir import cache_dir as default_cache_dir
     from pipeline.errors import ConfigError
-    from pipeline.runner import versions
+    from pipeline.batch.runner import versions
 
     unknown = [e for e in engines if e not in ENGINES]
     if unknown or not engines:
@@ -449,7 +449,7 @@ def memory_scaling(
     """Peak RSS of `targman run` over folders of `sizes` small articles, each in its own process,
     with a tiny model on the ct2 engine (so 10,000 articles take minutes, not hours) and no
     translation memory: what grows with the folder is the pipeline's, not the model's."""
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     model_given = model is not None
     with tempfile.TemporaryDirectory(prefix="targman-memory-", dir=work_dir) as tmp:
@@ -463,7 +463,7 @@ def memory_scaling(
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         env = {**os.environ, "TARGMAN_CACHE_DIR": str(root / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONPATH": path}
         if engine == "ct2":  # convert once up front, so that every child does the same work
-            from pipeline.convert import converted_model
+            from pipeline.models.convert import converted_model
 
             converted_model(str(model), quantization="int8", cache_root=root / "cache")
         rows = []

@@ -26,7 +26,7 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import TargmanError
-from pipeline.outputs import STATE_DIR, TMP_SUFFIX, atomic_write_json, atomic_write_text
+from pipeline.documents.writer import STATE_DIR, TMP_SUFFIX, atomic_write_json, atomic_write_text
 
 STATE_VERSION = 1
 
@@ -67,7 +67,7 @@ def model_digest(model_id: str, revision: str | None) -> dict:
     if folder.is_dir():
         # Names, sizes and the first and last MB of every file: weights changed in place are
         # caught without reading a 300 MB model on every run (a cached rerun is mostly this).
-        from pipeline.fingerprint import folder_fingerprint
+        from pipeline.models.fingerprint import folder_fingerprint
 
         return {"content": folder_fingerprint(folder)}
     return {"hub": model_id, "revision": revision}

@@ -1,4 +1,4 @@
-"""How much lexical constraints cost: `python -m pipeline.engines.constrained_bench`.
+"""How much lexical constraints cost: `python -m pipeline.devtools.constrained_bench`.
 
 Builds a random-weight MarianMT of the real OPUS-MT size (6+6 layers, d_model 512,
 vocabulary 60k), then decodes the same English sentences three ways in one
@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def _sentences(n: int) -> list[str]:
-    from pipeline.tinymodel import SEED_TEXT_EN
+    from pipeline.devtools.tinymodel import SEED_TEXT_EN
 
     openers = ["", "On Monday, ", "According to officials, ", "Reports say that "]
     out = []
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()
     threads_before = torch.get_num_threads()
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     import torch
 
-    from pipeline import tinymodel
+    from pipeline.devtools import tinymodel
     from pipeline.engines.constrained import constrained_beam_search, count_occurrences
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 

@@ -9,7 +9,7 @@ across documents. A file that fails is reported and the run goes on; in a
 JSONL file, one article that fails leaves the others translated.
 
 Nothing is lost: each finished file is written atomically with a part in
-`OUT_DIR/.targman/` (see `pipeline.state`), so a run that is killed resumes
+`OUT_DIR/.targman/` (see `pipeline.batch.state`), so a run that is killed resumes
 where it stopped, and `segments.jsonl`, `errors.jsonl` and `run.json` are
 assembled from the parts at the end, byte-identical (but for `timings` and
 `resume` in run.json) to what an uninterrupted run writes.
@@ -26,20 +26,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline import __version__, qa, references
+from pipeline import __version__
+from pipeline.documents import references
+from pipeline.translation import qa
 from pipeline.cachedir import cache_dir
 from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
 from pipeline.glossary.constraints import UNMET_FLAG
-from pipeline.memory import TranslationMemory, segment_context, translate_with_memory
-from pipeline.outputs import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
-from pipeline.progress import Progress
-from pipeline.reader import Article, InputFile, discover, read_file, reference_for
-from pipeline.state import RunState, file_stat, settings_of
-from pipeline.script import latin_words_in
+from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
+from pipeline.documents.writer import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
+from pipeline.batch.progress import Progress
+from pipeline.documents.reader import Article, InputFile, discover, read_file, reference_for
+from pipeline.batch.state import RunState, file_stat, settings_of
+from pipeline.documents.script import latin_words_in
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
-from pipeline.segmenter import segment_paragraphs
+from pipeline.documents.segmenter import segment_paragraphs
 
 # Flags a segment can carry (documented in the README).
 DROPPED = "dropped"
@@ -554,7 +556,7 @@ def score_table(table_path: Path, tgt: str) -> tuple[dict, set[str]]:
     """Corpus and per-document scores (with sacrebleu signatures) and term success of a run,
     and the glossary concepts its segments met; read from the assembled segment table, so a
     resumed run reports what an uninterrupted one does."""
-    from pipeline.scoring import score_segments
+    from pipeline.evaluation.scoring import score_segments
 
     concepts: set[str] = set()
 
@@ -573,7 +575,7 @@ def run(input_dir: Path, out_dir: Path, config: Config, *, review: bool = True, 
     """Translate every article under `input_dir` into `out_dir`, then write the review report."""
     result = Run(input_dir, out_dir, config, **kwargs).execute()
     if review:
-        from pipeline.report import write_review
+        from pipeline.evaluation.report import write_review
 
         write_review(out_dir)
     return result

@@ -1,0 +1,1 @@
+"""The batch job over a folder: planning and resume, parts, the run's manifest."""

@@ -1,0 +1,1 @@
+"""Articles as text: reading input files, cutting them into segments, writing them back."""

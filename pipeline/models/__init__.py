@@ -1,0 +1,1 @@
+"""Model folders: finding them offline, fetching, converting to CTranslate2, fingerprints."""

@@ -1,0 +1,1 @@
+"""The translation chain: route, glossary, memory or engine, verify, flags (see `Translator`)."""
