@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.engines.base import split_to_fit
-from pipeline.documents.writer import rebuild_text, render_html
+from pipeline.documents.writer import rebuild_text, render_article_html
 from pipeline.documents.reader import Article, decode, text_paragraphs
 from pipeline.documents.segmenter import is_layout, segment_paragraphs, split_sentences
 
@@ -91,7 +91,7 @@ def test_html_output_escapes_everything(text):
     from pipeline.segment import Segment
 
     segment = Segment(doc="p.html", para=0, index=0, source="x", target=text, meta={"tag": "p", "last_in_para": True})
-    page = render_html(Article("p.html", []), [segment], "en")
+    page = render_article_html(Article("p.html", []), [segment], "en")
     body = page.split("<article>\n", 1)[1].split("\n</article>", 1)[0]
     inner = body[len("<p>"):-len("</p>")] if body.startswith("<p>") else body
     assert "<" not in inner and ">" not in inner and '"' not in inner

@@ -17,7 +17,8 @@ from pipeline.batch import runner
 from pipeline.cli import main
 from pipeline.config import Config, finalize, with_overrides
 from pipeline.errors import InputError
-from pipeline.documents.writer import atomic_open, output_path
+from pipeline.atomic import atomic_open
+from pipeline.batch.layout import output_path
 from pipeline.batch.runner import RunInterrupted, run
 from pipeline.batch.state import RunState, StateError, settings_of
 

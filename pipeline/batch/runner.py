@@ -35,7 +35,9 @@ from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
 from pipeline.glossary.constraints import UNMET_FLAG
 from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
-from pipeline.documents.writer import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
+from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
+from pipeline.batch.layout import output_path
+from pipeline.documents.writer import render_file
 from pipeline.batch.progress import Progress
 from pipeline.documents.reader import Article, InputFile, discover, read_file, reference_for
 from pipeline.batch.state import RunState, file_stat, settings_of

@@ -26,7 +26,8 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import TargmanError
-from pipeline.documents.writer import STATE_DIR, TMP_SUFFIX, atomic_write_json, atomic_write_text
+from pipeline.atomic import TMP_SUFFIX, atomic_write_json, atomic_write_text
+from pipeline.batch.layout import STATE_DIR
 
 STATE_VERSION = 1
 

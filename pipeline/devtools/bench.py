@@ -212,7 +212,7 @@ def run_naive(model_dir: Path, sentences: list[str], *, beam: int, length: int, 
     """transformers `generate` one sentence at a time (no batching, no sorting)."""
     import torch
 
-    from pipeline.devtools.tinymodel import quiet_transformers
+    from pipeline.models.hub import quiet_transformers
 
     quiet_transformers()
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer

@@ -10,10 +10,11 @@ reads a downloaded model. The output is nonsense, but every code path is real.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Iterable
+
+from pipeline.models.hub import quiet_transformers  # noqa: F401 (callers use tinymodel.quiet_transformers)
 
 # Small sentences in both languages, enough for SentencePiece to cover both scripts.
 SEED_TEXT_EN = [
@@ -205,16 +206,3 @@ def build(kind: str, out_dir: str | Path, **kwargs) -> Path:
         _, src, tgt = kind.split("-")
         return build_marian(out_dir, src, tgt, **kwargs)
     raise ValueError(f"unknown tiny model kind {kind!r}: use marian-en-hy, marian-hy-en or m2m100")
-
-
-def quiet_transformers() -> None:
-    """Keep transformers' progress bars and advisory warnings out of our output."""
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    try:
-        from transformers.utils import logging
-
-        logging.set_verbosity_error()
-        logging.disable_progress_bar()
-    except Exception:  # pragma: no cover - transformers missing is reported elsewhere
-        pass

@@ -1,82 +1,12 @@
-"""Writing the run's files so that a reader never sees half of one.
-
-Every file is written to a temporary name in the same folder and renamed into
-place; output paths are checked to stay inside the output folder.
-"""
+"""Translated articles in their input's own format, layout kept."""
 
 from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator, TextIO
 
-from pipeline.errors import InputError
 from pipeline.documents.reader import Article, InputFile
 from pipeline.segment import Segment
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-TMP_SUFFIX = ".targman-tmp"  # what a killed run can leave behind; the next run removes it
-
-
-@contextmanager
-def atomic_open(path: Path) -> Iterator[TextIO]:
-    """A text file to write that appears at `path` whole, or not at all.
-
-    It is written under a temporary name in the same folder, flushed to disk,
-    and renamed over `path` only when the `with` block ends without an error;
-    an error (or Ctrl-C, or a kill) leaves the old `path` as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs get the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    with atomic_open(path) as handle:
-        handle.write(text)
-
-
-def atomic_write_json(path: Path, data) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-# The run's own files at the top of the output folder; no translated article may take their place.
-RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html")
-STATE_DIR = ".targman"
-
-
-def output_path(out_dir: Path, rel: str) -> Path:
-    """Where the translation of input `rel` goes; never outside `out_dir`, never a run file."""
-    root = out_dir.resolve()
-    target = (root / rel).resolve()
-    if not target.is_relative_to(root) or target == root:
-        raise InputError(rel, "output path would leave the output folder")
-    first = target.relative_to(root).parts[0]
-    if target.parent == root and first in RUN_FILES or first == STATE_DIR:
-        raise InputError(rel, f"its translation would overwrite the run's own {first}; rename the file")
-    return target
 
 
 def rebuild_text(article: Article, segments: list[Segment]) -> str:
@@ -104,7 +34,7 @@ def rebuild_text(article: Article, segments: list[Segment]) -> str:
     return "".join(parts)
 
 
-def render_html(article: Article, segments: list[Segment], lang: str) -> str:
+def render_article_html(article: Article, segments: list[Segment], lang: str) -> str:
     """A clean HTML page with the article's blocks (headings, paragraphs, list items) translated."""
     blocks: dict[int, list[str]] = {}
     tags: dict[int, str] = {}
@@ -133,7 +63,7 @@ def render_file(file: InputFile, per_article: list[tuple[Article, list[Segment]]
     """The translated file, in the input's own format."""
     if file.fmt == "html":
         article, segments = per_article[0]
-        return render_html(article, segments, lang)
+        return render_article_html(article, segments, lang)
     if file.fmt == "jsonl":
         lines = []
         for article, segments in per_article:

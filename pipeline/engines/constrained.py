@@ -34,7 +34,6 @@ beam index each step. Finished sentences are dropped from the batch.
 from __future__ import annotations
 
 import inspect
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Sequence

@@ -33,7 +33,7 @@ class CT2Engine(TokenizerEngine):
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         ctranslate2 = import_ctranslate2()
         from pipeline.cachedir import cache_dir as default_cache_dir
-        from pipeline.devtools.tinymodel import quiet_transformers
+        from pipeline.models.hub import quiet_transformers
 
         quiet_transformers()
         from transformers import AutoTokenizer

@@ -36,7 +36,7 @@ class HFEngine(TokenizerEngine):
 
     def __init__(self, config: ModelConfig, tgt: str):
         torch = _import_torch()
-        from pipeline.devtools.tinymodel import quiet_transformers
+        from pipeline.models.hub import quiet_transformers
 
         quiet_transformers()
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer

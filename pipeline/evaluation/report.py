@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.documents.writer import atomic_open, atomic_write_text
+from pipeline.atomic import atomic_open, atomic_write_text
 from pipeline.evaluation.report_assets import CSS, JS
 from pipeline.evaluation.scoring import score_segments, segment_chrf
 

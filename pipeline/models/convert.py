@@ -124,7 +124,7 @@ def convert(
     """Convert `model_id` (hub id or HF folder) into a CTranslate2 folder `out_dir`."""
     from pipeline.models.fingerprint import folder_fingerprint
     from pipeline.models.hub import local_folder, resolve
-    from pipeline.devtools.tinymodel import quiet_transformers
+    from pipeline.models.hub import quiet_transformers
 
     if quantization not in QUANTIZATIONS:
         raise ModelError(f"quantization {quantization!r} is not one of {', '.join(QUANTIZATIONS)}")

@@ -110,3 +110,16 @@ def fetch(model_id: str, out_dir: str | Path, revision: str | None = None) -> Pa
             "Convert them on a trusted machine or pass --allow-pickle if you trust the source."
         )
     return out
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' progress bars and advisory warnings out of our output."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging
+
+        logging.set_verbosity_error()
+        logging.disable_progress_bar()
+    except Exception:  # pragma: no cover - transformers missing is reported elsewhere
+        pass
