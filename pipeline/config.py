@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from pipeline.engines.registry import engine_names
 from pipeline.errors import ConfigError
 
 # What a user's machine downloads on first use when no model is named.
@@ -34,7 +35,7 @@ DEFAULT_BOILERPLATE = (
 class ModelConfig:
     """Which model translates, and how it decodes."""
 
-    engine: str = "hf"  # hf | ct2
+    engine: str = "hf"  # a name in engines.registry.ENGINES (hf, ct2)
     id: str = ""  # hub id or local folder; "" = DEFAULT_MODELS[tgt]
     revision: str | None = None  # hub revision (branch, tag or commit)
     device: str = "cpu"  # cpu | cuda | cuda:N
@@ -101,7 +102,7 @@ class Config:
 
 
 CHOICES = {
-    ("model", "engine"): ("hf", "ct2"),
+    ("model", "engine"): engine_names(),
     ("model", "quantization"): ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"),
     ("run", "tgt"): ("",) + LANGUAGES,
     ("run", "boilerplate_output"): ("drop", "keep"),
@@ -206,7 +207,7 @@ def resolve_config_path(name: str) -> Path:
     raise ConfigError(f"config {name!r} not found: give a path to a .toml file or a name in configs/")
 
 
-def with_overrides(config: Config, **overrides) -> Config:
+def with_overrides(config: Config, *, where: str = "command line", **overrides) -> Config:
     """Apply command-line flags (`section__key=value`; None means not given)."""
     data: dict[str, dict] = {}
     for name, value in overrides.items():
@@ -214,7 +215,7 @@ def with_overrides(config: Config, **overrides) -> Config:
             continue
         section, key = name.split("__", 1)
         data.setdefault(section, {})[key] = list(value) if isinstance(value, tuple) else value
-    return replace(from_mapping(data, where="command line", base=config), source=config.source)
+    return replace(from_mapping(data, where=where, base=config), source=config.source)
 
 
 def finalize(config: Config) -> Config:
@@ -230,3 +231,39 @@ def finalize(config: Config) -> Config:
     if config.run.window < 1:
         raise ConfigError("[run] window must be at least 1")
     return config
+
+
+# Keyword names for `load_config` / `Translator.from_config`: every field by its own name
+# (they are unique across sections), plus the command line's names where they read better.
+ALIASES = {
+    "model": ("model", "id"),
+    "engine": ("model", "engine"),
+    "cache": ("cache", "memory"),  # cache=False is --no-cache
+    "cache_dir": ("cache", "dir"),
+    "glossary": ("glossary", "path"),
+    "terms": ("glossary", "mode"),
+}
+
+
+def keyword_names() -> dict[str, tuple[str, str]]:
+    """Every keyword `load_config` takes, with the (section, key) it sets."""
+    names: dict[str, tuple[str, str]] = {}
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            names.setdefault(f.name, (section, f.name))
+    return {**names, **ALIASES}
+
+
+def load_config(config: Config | str | Path | None = None, **overrides) -> Config:
+    """A Config from a Config, a TOML path, a name in `configs/` (`opus-mt-hy-en`), or the defaults,
+    with keyword overrides by field name (`max_length=32`, `beam_size=1`, `tgt="en"`,
+    `cache=False`); None leaves a setting as it is. Unknown names are a ConfigError listing the valid ones."""
+    if config is None:
+        config = Config()
+    elif not isinstance(config, Config):
+        config = load(resolve_config_path(str(config)))
+    names = keyword_names()
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
+    return with_overrides(config, where="settings", **{"__".join(names[name]): value for name, value in overrides.items()})

@@ -51,7 +51,7 @@ def test_unknown_engine_is_an_error(tmp_path, capsys):
 def test_memory_scaling_runs_targman_in_a_subprocess(tiny_models, tmp_path):
     from pipeline.devtools.bench import memory_scaling
 
-    result = memory_scaling((3,), model=tiny_models["hy-en"], work_dir=tmp_path, log=lambda m: None)
+    result = memory_scaling((3,), model=tiny_models["hy-en"], work_dir=tmp_path)
     (row,) = result["runs"]
     assert row["articles"] == 3 and row["translated"] >= 9
     assert row["peak_rss_mb"] > 100  # a Python with torch loaded, as the kernel accounts for the child

@@ -74,8 +74,8 @@ def test_fixed_output_length(ct2_engines, engines, min_length):
         assert [t.tokens for t in engines["en-hy"].translate(SENTENCES, src="en", tgt="hy", min_length=min_length)] == [12] * 4
 
 
-def test_unknown_option_is_refused(ct2_engines):
-    with pytest.raises(TypeError, match="unknown translate option"):
+def test_unknown_option_is_refused(ct2_engines):  # options are declared keywords: a typo is a TypeError
+    with pytest.raises(TypeError, match="unexpected keyword argument .beam."):
         ct2_engines["en-hy"].translate(["Hello."], src="en", tgt="hy", beam=2)
 
 

@@ -3,7 +3,8 @@ import shutil
 import pytest
 
 from pipeline.config import ModelConfig
-from pipeline.engines import load_engine, split_to_fit
+from pipeline.engines import load_engine
+from pipeline.engines.tokenizer import split_to_fit
 from pipeline.errors import ConfigError, ModelError
 
 SENTENCES = [

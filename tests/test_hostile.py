@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
-from pipeline.engines.base import Translation
+from pipeline.engines.testing import SpyEngine
 from pipeline.batch.runner import Run
 
 MB = 1024 * 1024
@@ -23,25 +23,10 @@ DEEP = "/".join(["d"] * 40)
 NON_LATIN = "Հոդված 1 — Երևան.txt"
 
 
-class PoisonEngine:
-    """The tiny hy->en model, except that a segment containing POISON makes it raise."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.name = inner.name
-        self.calls = 0
-
-    def supports(self, src, tgt):
-        return self.inner.supports(src, tgt)
-
-    def info(self):
-        return self.inner.info()
-
-    def translate(self, texts, *, src, tgt, **options) -> list[Translation]:
-        self.calls += 1
-        if any("POISON" in t for t in texts):
-            raise RuntimeError("the model cannot handle this segment")
-        return self.inner.translate(texts, src=src, tgt=tgt, **options)
+def poison(number, texts):
+    """A before_call hook: a segment containing POISON makes the engine raise."""
+    if any("POISON" in t for t in texts):
+        raise RuntimeError("the model cannot handle this segment")
 
 
 def jsonl(*records) -> bytes:
@@ -118,8 +103,8 @@ def hostile(tiny_models, engines, tmp_path_factory):
     outside.mkdir()
     build_cases(folder, outside)
     config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
-    engine = PoisonEngine(engines["hy-en"])
-    result = Run(folder, out, config, engine=engine, log=lambda message: None).execute()
+    engine = SpyEngine(engines["hy-en"], before_call=poison)
+    result = Run(folder, out, config, engine=engine).execute()
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -18,25 +18,11 @@ from pipeline.engines import Translation
 from pipeline.models.fingerprint import folder_fingerprint
 from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
 from pipeline.batch.runner import Run
+from pipeline.engines.testing import FunctionEngine, SpyEngine
 from pipeline.segment import Segment, TermHit
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCES = ["The CSTO is ready to send monitors.", "Lavrov met Mirzoyan in Astana.", "Hello."]
-
-
-class Counting:
-    """A real engine, with a record of every text it was asked to translate."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.texts: list[str] = []
-
-    def translate(self, texts, *, src, tgt, **options):
-        self.texts.extend(texts)
-        return self.engine.translate(texts, src=src, tgt=tgt, **options)
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
 
 
 def variant(engine, attributes=None, **config_changes):
@@ -55,10 +41,10 @@ def memory(tmp_path):
 
 
 def test_second_lookup_hits_and_returns_what_was_stored(engines, memory):
-    engine = Counting(engines["en-hy"])
+    engine = SpyEngine(engines["en-hy"])
     first = translate_with_memory(engine, memory, SENTENCES, src="en", tgt="hy")
     assert engine.texts == SENTENCES and memory.stats.misses == 3 and memory.stats.stored == 3
-    engine.texts.clear()
+    engine.calls.clear()
     again = translate_with_memory(engine, memory, SENTENCES + SENTENCES[:1], src="en", tgt="hy")
     assert engine.texts == []
     assert memory.stats.hits == 4
@@ -67,7 +53,7 @@ def test_second_lookup_hits_and_returns_what_was_stored(engines, memory):
 
 
 def test_repeated_segments_are_translated_once(engines, memory):
-    engine = Counting(engines["en-hy"])
+    engine = SpyEngine(engines["en-hy"])
     out = translate_with_memory(engine, memory, ["Hello.", "Hello.", "Bye.", "Hello."], src="en", tgt="hy")
     assert engine.texts == ["Hello.", "Bye."]
     assert out[0].text == out[1].text == out[3].text
@@ -87,11 +73,11 @@ def test_what_changes_the_translation_misses(engines, memory, change):
     base = engines["m2m100"]
     translate_with_memory(base, memory, SENTENCES, src="en", tgt="hy")
     engine, src, tgt, context = change(base)
-    counting = Counting(engine)
+    counting = SpyEngine(engine)
     translate_with_memory(counting, memory, SENTENCES, src=src, tgt=tgt, contexts=[context] * 3)
     assert counting.texts == SENTENCES
     # ... and the unchanged setting still hits.
-    counting = Counting(base)
+    counting = SpyEngine(base)
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == []
 
@@ -103,7 +89,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
     assert folder_fingerprint(copied) == folder_fingerprint(tiny_models["en-hy"])  # a copy is the same model
     same = variant(engine)
     same.model_dir = copied
-    counting = Counting(same)
+    counting = SpyEngine(same)
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == []
     weights = copied / "model.safetensors"
@@ -117,7 +103,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
 
 def test_ct2_and_hf_entries_are_kept_apart(engines, ct2_engines, memory):
     translate_with_memory(engines["en-hy"], memory, SENTENCES, src="en", tgt="hy")
-    counting = Counting(ct2_engines["en-hy"])
+    counting = SpyEngine(ct2_engines["en-hy"])
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == SENTENCES
 
@@ -158,8 +144,8 @@ def job_config(model, cache_dir, **cache):
 
 
 def run_with(engine, folder, out, config):
-    counting = Counting(engine)
-    result = Run(folder, out, config, engine=counting, log=lambda m: None).execute()
+    counting = SpyEngine(engine)
+    result = Run(folder, out, config, engine=counting).execute()
     return counting.texts, result.manifest
 
 
@@ -228,18 +214,14 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pipeline.engines import Translation
+    from pipeline.engines.testing import FunctionEngine
     from pipeline.translation.memory import TranslationMemory
-
-    class Fake:
-        name = "fake"
-        def fingerprint(self):
-            return {"engine": "fake", "model": "m"}
 
     folder, who, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
     while time.time() < start:  # both writers begin together
         time.sleep(0.001)
     tm = TranslationMemory.in_folder(folder)
-    setting = tm.setting(Fake(), "hy", "en")
+    setting = tm.setting(FunctionEngine(name="fake"), "hy", "en")
     for batch in range(40):
         sources = [f"{who} {batch} {i}" for i in range(25)] + ["shared sentence"]
         tm.store(setting, sources, [Translation(s.upper(), -1.0, 3) for s in sources])
@@ -277,11 +259,7 @@ def test_a_broken_memory_file_is_reported(tmp_path):
 
 
 def test_store_and_lookup_keep_contexts_apart(memory):
-    class Fake:
-        def fingerprint(self):
-            return {"engine": "fake"}
-
-    setting = memory.setting(Fake(), "hy", "en")
+    setting = memory.setting(FunctionEngine(name="fake"), "hy", "en")
     memory.store(setting, ["x", "x"], [Translation("plain"), Translation("with term")], ["", "t"])
     assert [t.text for t in memory.lookup(setting, ["x", "x", "x"], ["", "t", "u"])[:2]] == ["plain", "with term"]
     assert memory.lookup(setting, ["x"], ["u"]) == [None]

@@ -9,7 +9,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.engines.base import split_to_fit
+from pipeline.engines.tokenizer import split_to_fit
 from pipeline.documents.writer import rebuild_text, render_article_html
 from pipeline.documents.reader import Article, decode, text_paragraphs
 from pipeline.documents.segmenter import is_layout, segment_paragraphs, split_sentences

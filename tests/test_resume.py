@@ -16,39 +16,26 @@ import pytest
 from pipeline.batch import runner
 from pipeline.cli import main
 from pipeline.config import Config, finalize, with_overrides
+from pipeline.engines.testing import FunctionEngine, SpyEngine
 from pipeline.errors import InputError
 from pipeline.atomic import atomic_open
 from pipeline.batch.layout import output_path
 from pipeline.batch.runner import RunInterrupted, run
+from pipeline.translation import translator as translator_module
 from pipeline.batch.state import RunState, StateError, settings_of
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_REPRODUCIBLE = ("timings", "resume", "cache")  # run.json keys that differ between runs by nature
 
 
-class CountingEngine:
-    """Wraps a loaded engine; counts what it is asked, and can send this process a signal on a call."""
+def signal_on(call: int, signum: int = signal.SIGINT):
+    """A before_call hook: a real Ctrl-C (or SIGTERM) delivered to this process while it translates."""
 
-    def __init__(self, inner, signal_on_call: int | None = None, signum: int = signal.SIGINT):
-        self.inner = inner
-        self.signum = signum
-        self.name = inner.name
-        self.texts: list[str] = []
-        self.calls = 0
-        self.signal_on_call = signal_on_call
+    def hook(number, texts):
+        if number == call:
+            os.kill(os.getpid(), signum)
 
-    def supports(self, src, tgt):
-        return self.inner.supports(src, tgt)
-
-    def info(self):
-        return self.inner.info()
-
-    def translate(self, texts, *, src, tgt, **options):
-        self.calls += 1
-        self.texts.extend(texts)
-        if self.calls == self.signal_on_call:
-            os.kill(os.getpid(), self.signum)  # a real Ctrl-C (or SIGTERM), delivered while translating
-        return self.inner.translate(texts, src=src, tgt=tgt, **options)
+    return hook
 
 
 def make_articles(folder: Path, n: int = 40) -> None:
@@ -113,15 +100,15 @@ def test_sigint_then_sigkill_then_resume_gives_the_uninterrupted_bytes(tiny_mode
     reference = tmp_path / "reference"
     config = with_overrides(Config(), model__id=model, model__max_length=12, run__tgt="en", run__progress="off", run__window=1,
                             cache__memory=False)
-    uninterrupted = CountingEngine(engines["hy-en"])
-    assert run(folder, reference, config, engine=uninterrupted, log=lambda m: None).failed == ["latin1.txt"]
+    uninterrupted = SpyEngine(engines["hy-en"])
+    assert run(folder, reference, config, engine=uninterrupted).failed == ["latin1.txt"]
 
     out = tmp_path / "out"
     command = ["run", str(folder), "-o", str(out), "--config", str(settings)]
 
     # 1. Ctrl-C on the 8th engine call: what is done is written, exit 130, resumable.
-    interrupter = CountingEngine(engines["hy-en"], signal_on_call=8)
-    monkeypatch.setattr(runner, "load_engine", lambda *a, **k: interrupter)
+    interrupter = SpyEngine(engines["hy-en"], before_call=signal_on(8))
+    monkeypatch.setattr(translator_module, "load_engine", lambda *a, **k: interrupter)
     assert main(command) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "Run the same command again to continue" in err
@@ -149,8 +136,8 @@ def test_sigint_then_sigkill_then_resume_gives_the_uninterrupted_bytes(tiny_mode
     assert_consistent(out)
 
     # 3. Resume: only what is missing is translated, and the bytes are the uninterrupted run's.
-    counter = CountingEngine(engines["hy-en"])
-    resumed = run(folder, out, config, engine=counter, log=lambda m: None)
+    counter = SpyEngine(engines["hy-en"])
+    resumed = run(folder, out, config, engine=counter)
     assert resumed.manifest["resume"] == {"files_reused": done_after_kill}
     assert resumed.manifest["status"] == "completed_with_errors" and resumed.failed == ["latin1.txt"]
     assert snapshot(out) == snapshot(reference)
@@ -173,18 +160,18 @@ def small(tmp_path):
     return folder
 
 
-def test_rerun_translates_only_what_changed(engines, tiny_models, small, tmp_path):
+def test_rerun_translates_only_what_changed(tiny_models, small, tmp_path):
     out = tmp_path / "out"
     config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
 
     def again():
-        engine = CountingEngine(engines["hy-en"])
-        return run(small, out, config, engine=engine, log=lambda m: None), engine
+        engine = FunctionEngine()
+        return run(small, out, config, engine=engine), engine
 
     first, _ = again()
     before = snapshot(out)
     result, engine = again()
-    assert engine.calls == 0 and result.manifest["resume"] == {"files_reused": 3}
+    assert engine.calls == [] and result.manifest["resume"] == {"files_reused": 3}
     assert snapshot(out) == before
 
     (small / "a.txt").write_text("Նոր տեքստ։\n", encoding="utf-8")  # changed: redone
@@ -202,7 +189,7 @@ def test_rerun_translates_only_what_changed(engines, tiny_models, small, tmp_pat
     (small / "d.txt").unlink()  # no longer an input: gone from the table and the state
     (small / "bad.txt").write_bytes(b"\xff\n")  # broken again: its old translation must not stay
     result, engine = again()
-    assert engine.calls == 0 and result.failed == ["bad.txt"] and not (out / "bad.txt").exists()
+    assert engine.calls == [] and result.failed == ["bad.txt"] and not (out / "bad.txt").exists()
     docs = [json.loads(line)["doc"] for line in (out / "segments.jsonl").read_text().splitlines()]
     assert docs == ["a.txt", "b.txt", "c.txt"]
     assert parts(out) == 3
@@ -239,20 +226,20 @@ def test_a_second_run_on_the_same_output_is_refused(tiny_models, small, tmp_path
         holder.close()
 
 
-def test_interrupt_is_a_keyboard_interrupt_for_library_callers(engines, tiny_models, small, tmp_path):
+def test_interrupt_is_a_keyboard_interrupt_for_library_callers(tiny_models, small, tmp_path):
     config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off", run__window=1)
     with pytest.raises(KeyboardInterrupt) as stop:
-        run(small, tmp_path / "out", config, engine=CountingEngine(engines["hy-en"], signal_on_call=2), log=lambda m: None)
+        run(small, tmp_path / "out", config, engine=FunctionEngine(before_call=signal_on(2)))
     assert isinstance(stop.value, RunInterrupted) and stop.value.result.interrupted
     assert stop.value.result.manifest["counts"]["pending"] >= 1
 
 
-def test_sigterm_from_a_scheduler_stops_like_ctrl_c(engines, tiny_models, small, tmp_path, monkeypatch, capsys):
+def test_sigterm_from_a_scheduler_stops_like_ctrl_c(tiny_models, small, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     settings = tmp_path / "run.toml"
     settings.write_text(f'[model]\nid = "{tiny_models["hy-en"]}"\n[run]\ntgt = "en"\nwindow = 1\nprogress = "off"\n')
-    stopper = CountingEngine(engines["hy-en"], signal_on_call=2, signum=signal.SIGTERM)
-    monkeypatch.setattr(runner, "load_engine", lambda *a, **k: stopper)
+    stopper = FunctionEngine(before_call=signal_on(2, signal.SIGTERM))
+    monkeypatch.setattr(translator_module, "load_engine", lambda *a, **k: stopper)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["run", str(small), "-o", str(out), "--config", str(settings)]) == 130
     assert signal.getsignal(signal.SIGTERM) == before  # the CLI's handler does not outlive the run

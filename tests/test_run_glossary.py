@@ -120,11 +120,12 @@ def test_a_term_twice_is_met_twice_and_inflected_forms_count(tiny_models, tmp_pa
     assert found.count("sergei-lavrov") >= 2
 
 
-def test_ct2_cannot_constrain_so_it_reranks_and_checks(ct2_models, articles, tmp_path, capsys):
+def test_ct2_cannot_constrain_so_it_reranks_and_checks(ct2_models, articles, tmp_path, caplog):
     out = tmp_path / "out"
     config = constrained_config(ct2_models["en-hy"], "hy", model__engine="ct2")
-    logged = []
-    result = run(articles, out, config, log=logged.append)
+    with caplog.at_level("INFO", logger="targman"):
+        result = run(articles, out, config)
+    logged = [record.getMessage() for record in caplog.records]
     assert any("cannot constrain" in line and "n-best" in line for line in logged)
     info = result.manifest["glossary"]
     assert info["mode"] == "check" and info["requested_mode"] == "constrain" and info["repair"].startswith("n-best")
@@ -148,7 +149,7 @@ def test_ct2_rerank_term_counting(text, forms, count, expected):
 
 
 def test_constraint_goes_to_the_piece_of_a_split_sentence_that_has_its_source():
-    from pipeline.engines.base import for_piece
+    from pipeline.engines.tokenizer import for_piece
     from pipeline.glossary.constraints import TermConstraint
 
     lavrov = TermConstraint("sergei-lavrov", ("Լավրով",), 2, ("Lavrov",))

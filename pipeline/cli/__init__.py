@@ -8,6 +8,7 @@ module with a `register(subparsers)` function that sets `func` on its parser;
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from pipeline import __version__
@@ -39,7 +40,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time (tests and callers may swap it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFormatter(logging.Formatter("targman: %(message)s"))
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ sets it; the property always reads sys.stderr
+        pass
+
+
+def setup_logging() -> None:
+    """The library logs to `logging.getLogger("targman")`; the command prints it as `targman: ...`."""
+    logger = logging.getLogger("targman")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -8,6 +8,9 @@ from pathlib import Path
 
 
 def register(sub) -> None:
+    from pipeline.engines.registry import engine_names
+
+    names = ",".join(("naive", *engine_names()))  # naive: generate() a sentence at a time, the baseline
     p = sub.add_parser(
         "bench",
         help="measure the engines' speed and memory, the pipeline's overhead and a cached rerun",
@@ -19,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("--model", type=Path, help="an HF model folder (default: a random-weight OPUS-MT-size MarianMT)")
     p.add_argument("--sentences", type=int, default=64, help="sentences per engine (default 64)")
     p.add_argument("--beam", type=int, default=4, help="beam size (default 4)")
-    p.add_argument("--engines", default="naive,hf,ct2", help="comma-separated, from naive,hf,ct2 (default all)")
+    p.add_argument("--engines", default=names, help=f"comma-separated, from {names} (default all)")
     p.add_argument("--output-tokens", type=int, default=30, help="output tokens per sentence (default 30)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for every engine (default: all CPUs)")
     p.add_argument("--quantization", default="int8", help="ct2 quantization (default int8)")

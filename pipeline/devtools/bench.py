@@ -40,7 +40,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-ENGINES = ("naive", "hf", "ct2")
+from pipeline.engines.registry import engine_names
+
+ENGINES = ("naive", *engine_names())  # naive: transformers generate() one sentence at a time, the baseline
 MODEL_KIND = "marian-hy-en"  # the default bench model: Armenian -> English, the desk's main direction
 
 
@@ -111,7 +113,7 @@ class EngineResult:
 
 
 @dataclass
-class RunResult:
+class PipelineResult:
     engine: str
     documents: int
     segments: int  # segments the engine translated
@@ -258,41 +260,21 @@ def run_engine(engine, sentences: list[str], *, src: str, tgt: str, length: int)
 
 # -- the pipeline -----------------------------------------------------------------------------
 
-class _Counting:
-    """An engine that counts the texts it is asked to translate and the time it takes."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.texts = 0
-        self.seconds = 0.0
-
-    def translate(self, texts, **kwargs):
-        self.texts += len(texts)
-        started = time.perf_counter()
-        try:
-            return self.engine.translate(texts, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-
 def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: str, tgt: str, beam: int,
-                 length: int, quantization: str) -> RunResult:
+                 length: int, quantization: str) -> PipelineResult:
     from pipeline.config import Config, with_overrides
     from pipeline.translation.memory import TranslationMemory
     from pipeline.batch.runner import Run
+    from pipeline.engines.testing import SpyEngine
 
     folder = make_folder(work / "articles", documents, src)
     config = with_overrides(
         Config(), model__id=str(model_dir), model__engine=engine.name, model__beam_size=beam, model__max_length=length,
         model__quantization=quantization, run__tgt=tgt, run__progress="off", cache__dir=str(work / "cache"),
     )
-    quiet = lambda message: None  # noqa: E731
     with TranslationMemory.in_folder(work / "cache") as memory:
-        timed = _Counting(engine)
-        first = Run(folder, work / "out1", config, engine=timed, memory=memory, log=quiet)
+        timed = SpyEngine(engine)
+        first = Run(folder, work / "out1", config, engine=timed, memory=memory)
         started = time.perf_counter()
         first.execute()
         first_s = time.perf_counter() - started
@@ -301,12 +283,12 @@ def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: st
         started = time.perf_counter()
         engine.translate(todo, src=src, tgt=tgt)
         alone_s = time.perf_counter() - started
-        counting = _Counting(engine)
-        second = Run(folder, work / "out2", config, engine=counting, memory=memory, log=quiet)
+        counting = SpyEngine(engine)
+        second = Run(folder, work / "out2", config, engine=counting, memory=memory)
         started = time.perf_counter()
         again = second.execute().manifest
         rerun_s = time.perf_counter() - started
-    return RunResult(
+    return PipelineResult(
         engine=engine.name,
         documents=documents,
         segments=len(todo),
@@ -317,7 +299,7 @@ def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: st
         vs_engine_alone=round((first_s - alone_s) / alone_s, 4),
         rerun_s=round(rerun_s, 4),
         rerun_speedup=round(first_s / rerun_s, 1),
-        rerun_engine_texts=counting.texts,
+        rerun_engine_texts=len(counting.texts),
         cache_hits=again["cache"].get("hits", 0),
     )
 

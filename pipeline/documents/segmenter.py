@@ -121,13 +121,14 @@ def segment_paragraphs(
     paragraphs: Iterable[tuple[str, str]],
     *,
     boilerplate: Iterable[str] = (),
+    repeats: bool = True,
     meta: dict | None = None,
 ) -> Iterator[Segment]:
     """Turn (paragraph text, line break after it) pairs into segments.
 
-    A paragraph equal to a boilerplate entry is one `boilerplate` segment; a
-    paragraph equal to the paragraph just before it is `duplicate`; a paragraph
-    without text (`is_layout`) gives no segment, so callers keep it as layout.
+    A paragraph equal to a boilerplate entry is one `boilerplate` segment; with
+    `repeats`, a paragraph equal to the paragraph just before it is `duplicate`; a
+    paragraph without text (`is_layout`) gives no segment, so callers keep it as layout.
     """
     chrome = {normalize_for_compare(b) for b in boilerplate}
     previous_key = None
@@ -143,7 +144,7 @@ def segment_paragraphs(
             continue
         if key in chrome:
             kind = BOILERPLATE
-        elif key == previous_key:
+        elif repeats and key == previous_key:
             kind = DUPLICATE
         else:
             kind = TEXT

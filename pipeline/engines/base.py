@@ -1,16 +1,21 @@
-"""The engine interface and what every engine shares."""
+"""The engine seam: the one Protocol every engine meets, and what crosses it.
+
+The runner and the `Translator` read nothing from an engine that is not declared
+here. An engine takes positional texts and keyword-only options and returns one
+`Translation` per text, in input order (CTranslate2's shape); sorting by length,
+batching and language codes (`hye_Armn`, `>>hye<<`) stay inside it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
-
-from pipeline.config import ModelConfig
-from pipeline.errors import ConfigError
+from typing import Protocol, Sequence, runtime_checkable
 
 
 @dataclass
 class Translation:
+    """One text's translation, as an engine (or the translation memory) gives it back."""
+
     text: str
     score: float | None = None  # mean token log-probability of the output
     tokens: int = 0  # output tokens, for throughput
@@ -18,13 +23,44 @@ class Translation:
     unmet: bool = False  # a constrained search could not fit every glossary term
 
 
+@dataclass(frozen=True)
+class BatchOutput:
+    """One input of a model batch: what `TokenizerEngine._translate_batch` returns per row."""
+
+    text: str
+    score: float | None
+    tokens: int
+    unmet: bool = False  # glossary terms asked for that the output does not hold
+
+
+@runtime_checkable
 class Engine(Protocol):
+    """What the pipeline needs of an engine; adding one is a module and a line in `registry.ENGINES`.
+
+    `constraints` and `banned` hold one list per text: `glossary.constraints.TermConstraint`
+    objects (each term the output must contain, in any of its forms) and forbidden
+    target strings. An engine that cannot force terms (`constrains = False`) may still
+    prefer hypotheses that hold them (`reranks = True`); the check after translation
+    reports the rest.
+    """
+
     name: str
+    constrains: bool  # forces glossary terms into its search
+    reranks: bool  # picks, among its n-best, a hypothesis that holds the terms
 
     def supports(self, src: str, tgt: str) -> bool:
         """Can this engine translate from `src` into `tgt` (ISO 639-1 codes)?"""
 
-    def translate(self, texts: Sequence[str], *, src: str, tgt: str, **options) -> list[Translation]:
+    def translate(
+        self,
+        texts: Sequence[str],
+        *,
+        src: str,
+        tgt: str,
+        min_length: int | None = None,
+        constraints: Sequence[Sequence] | None = None,
+        banned: Sequence[Sequence[str]] | None = None,
+    ) -> list[Translation]:
         """One Translation per text, in input order."""
 
     def info(self) -> dict:
@@ -35,293 +71,14 @@ class Engine(Protocol):
         settings. The translation memory keys its entries on it."""
 
 
-def load_engine(config: ModelConfig, tgt: str, *, cache_dir: str | None = None) -> Engine:
-    """Build the configured engine; heavy imports happen only here.
-
-    `cache_dir` is where the ct2 engine keeps models it converts (see `pipeline.cachedir`).
-    """
-    if config.engine == "hf":
-        from pipeline.engines.hf import HFEngine
-
-        return HFEngine(config, tgt=tgt)
-    if config.engine == "ct2":
-        from pipeline.engines.ct2 import CT2Engine
-
-        return CT2Engine(config, tgt=tgt, cache_dir=cache_dir)
-    raise ConfigError(f"[model] engine = {config.engine!r} is not available; valid engines: hf, ct2")
-
-
-# ISO 639-1 -> the codes multilingual models use.
-NLLB_CODES = {"hy": "hye_Armn", "en": "eng_Latn", "ru": "rus_Cyrl", "ka": "kat_Geor", "fr": "fra_Latn", "de": "deu_Latn"}
-ISO3 = {"hy": "hye", "en": "eng", "ru": "rus", "ka": "kat", "fr": "fra", "de": "deu"}
-
-# Options every engine's translate() takes besides src and tgt. `constraints` and `banned`
-# are lists with one entry per text (glossary.constraints.TermConstraint objects / strings);
-# engines that cannot constrain their search (`constrains = False`) leave them to the check.
-OPTIONS = ("min_length", "constraints", "banned")
-PER_TEXT = ("constraints", "banned")
-
-
-def check_options(options: dict) -> dict:
-    """Refuse options an engine would silently ignore."""
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        raise TypeError(f"unknown translate option(s) {', '.join(unknown)}; valid: {', '.join(OPTIONS)}")
-    for name in PER_TEXT:
-        if options.get(name) is not None and not isinstance(options[name], (list, tuple)):
+def check_options(count: int, min_length: int | None, constraints, banned) -> None:
+    """Refuse option values an engine would misread: one list per text, a whole-number length."""
+    for name, values in (("constraints", constraints), ("banned", banned)):
+        if values is None:
+            continue
+        if not isinstance(values, (list, tuple)):
             raise TypeError(f"{name} must be a list with one entry per text")
-    min_length = options.get("min_length")
+        if len(values) != count:
+            raise ValueError(f"{name} has {len(values)} entries for {count} texts")
     if min_length is not None and (isinstance(min_length, bool) or not isinstance(min_length, int) or min_length < 0):
         raise ValueError(f"min_length must be a whole number >= 0, not {min_length!r}")
-    return options
-
-
-def token_budget_batches(order: Sequence[int], lengths: Sequence[int], batch_tokens: int, batch_size: int):
-    """Consecutive runs of a length-sorted `order`, each within the padded-token budget."""
-    batch: list[int] = []
-    longest = 0
-    for k in order:
-        length = lengths[k]
-        new_longest = max(longest, length)
-        if batch and (new_longest * (len(batch) + 1) > batch_tokens or len(batch) >= batch_size):
-            yield batch
-            batch, new_longest = [], length
-        batch.append(k)
-        longest = new_longest
-    if batch:
-        yield batch
-
-
-def model_kind(tokenizer) -> str:
-    """`marian`, `m2m100` or `nllb`, from the tokenizer's class."""
-    name = type(tokenizer).__name__.lower()
-    if "nllb" in name:
-        return "nllb"
-    if "m2m" in name:
-        return "m2m100"
-    return "marian"
-
-
-class TokenizerEngine:
-    """What the `hf` and `ct2` engines share: the model's own Hugging Face tokenizer,
-    language codes, splitting of over-long sentences, and length-sorted batching
-    within a token budget. Subclasses set `tokenizer`, `config`, `max_input`, `kind`
-    and implement `_translate_batch`."""
-
-    name = ""
-    tokenizer = None
-    config: ModelConfig
-    kind = "marian"
-    max_input = 512
-
-    # -- languages ----------------------------------------------------------------------
-    def _limit_input(self, positions: int | None) -> int:
-        limits = [positions or 512]
-        tok_limit = getattr(self.tokenizer, "model_max_length", None)
-        if tok_limit and tok_limit < 100_000:
-            limits.append(tok_limit)
-        if self.config.max_input_tokens:
-            limits.append(self.config.max_input_tokens)
-        return max(4, min(limits) - 2)
-
-    def _marian_langs(self) -> tuple[str | None, str | None]:
-        src = getattr(self.tokenizer, "source_lang", None)
-        tgt = getattr(self.tokenizer, "target_lang", None)
-        return (src if isinstance(src, str) else None), (tgt if isinstance(tgt, str) else None)
-
-    def _target_prefix_token(self, tgt: str) -> str | None:
-        """Multi-target OPUS-MT models want `>>hye<<` in front of the source."""
-        vocab = self.tokenizer.get_vocab()
-        for code in (ISO3.get(tgt), tgt):
-            if code and f">>{code}<<" in vocab:
-                return f">>{code}<<"
-        return None
-
-    def _check_direction(self, tgt: str) -> None:
-        if self.kind == "marian":
-            _, model_tgt = self._marian_langs()
-            if model_tgt and model_tgt.split("_")[0] in ISO3 and model_tgt.split("_")[0] != tgt and not self._target_prefix_token(tgt):
-                raise ConfigError(
-                    f"model {self.config.id!r} translates into {model_tgt!r}, but the run's target is {tgt!r}: "
-                    f"pass a model for that direction (--model) or --tgt {model_tgt}"
-                )
-
-    def supports(self, src: str, tgt: str) -> bool:
-        if src == tgt:
-            return False
-        if self.kind == "nllb":
-            return src in NLLB_CODES and tgt in NLLB_CODES
-        if self.kind == "m2m100":
-            return src in self.tokenizer.lang_code_to_id if hasattr(self.tokenizer, "lang_code_to_id") else True
-        model_src, _ = self._marian_langs()
-        if model_src and model_src.split("_")[0] in ISO3:
-            return model_src.split("_")[0] == src
-        return src in ("hy", "en")
-
-    def _set_source_language(self, src: str) -> None:
-        if self.kind == "nllb":
-            self.tokenizer.src_lang = NLLB_CODES[src]
-        elif self.kind == "m2m100":
-            self.tokenizer.src_lang = src
-
-    def target_language_token(self, tgt: str) -> str | None:
-        """The token a multilingual decoder must start with (`__hy__`, `hye_Armn`), else None."""
-        if self.kind == "nllb":
-            return NLLB_CODES[tgt]
-        if self.kind == "m2m100":
-            return self.tokenizer.convert_ids_to_tokens(self.tokenizer.get_lang_id(tgt))
-        return None
-
-    # -- tokens ---------------------------------------------------------------------------
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
-
-    def _strip_ids(self) -> set[int]:
-        ids = set(self.tokenizer.all_special_ids)
-        for attr in ("lang_token_to_id",):
-            ids.update(getattr(self.tokenizer, attr, {}).values())
-        return ids
-
-    def _decode(self, ids: Sequence[int], strip: set[int]) -> tuple[str, int]:
-        kept = [t for t in ids if t not in strip]
-        text = self.tokenizer.decode(kept, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-        return text.strip(), len(kept)
-
-    # -- the interface ----------------------------------------------------------------------
-    def translate(self, texts: Sequence[str], *, src: str, tgt: str, **options) -> list[Translation]:
-        """Translate `texts` from `src` into `tgt`; results in input order.
-
-        Sentences longer than the model's input limit are split (`split_to_fit`),
-        all pieces are sorted by length and cut into batches within
-        `[model] batch_tokens` / `batch_size`, and the pieces are joined again.
-        """
-        check_options(options)
-        if not texts:
-            return []
-        self._set_source_language(src)
-        prefix = self._target_prefix_token(tgt) if self.kind == "marian" else None
-        per_text = {name: options.pop(name) for name in PER_TEXT if options.get(name) is not None}
-        for name, values in per_text.items():
-            if len(values) != len(texts):
-                raise ValueError(f"{name} has {len(values)} entries for {len(texts)} texts")
-        pieces: list[tuple[int, str]] = []
-        piece_options: list[dict] = []
-        for i, text in enumerate(texts):
-            parts = split_to_fit(text, self.count_tokens, self.max_input)
-            for piece in parts:
-                pieces.append((i, f"{prefix} {piece}" if prefix else piece))
-                piece_options.append({name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()})
-        encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
-        lengths = [len(e) for e in encoded]
-        order = sorted(range(len(pieces)), key=lambda k: -lengths[k])
-        outputs: list[tuple | None] = [None] * len(pieces)
-        for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
-            batch_options = dict(options)
-            for name in per_text:
-                batch_options[name] = [piece_options[k][name] for k in batch]
-            results = self._translate_batch([encoded[k] for k in batch], src=src, tgt=tgt, **batch_options)
-            for k, result in zip(batch, results):
-                outputs[k] = result
-        return join_pieces(len(texts), [i for i, _ in pieces], outputs)
-
-    def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, **options) -> list[tuple]:
-        """(text, mean log-probability, output tokens[, terms unmet]) for each input, in order."""
-        raise NotImplementedError
-
-
-def for_piece(values: list, piece: str, pieces: int) -> list:
-    """A text's constraints or bans for one piece of it: a term goes where its source is."""
-    if pieces == 1:
-        return values
-    kept = []
-    for value in values:
-        if isinstance(value, str):
-            kept.append(value)  # a ban holds everywhere
-        elif hasattr(value, "within") and (placed := value.within(piece)) is not None:
-            kept.append(placed)
-    return kept
-
-
-def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[tuple]) -> list[Translation]:
-    """Put the translations of split pieces back together, one Translation per text.
-
-    The score of a split text is the token-weighted mean of its pieces' scores.
-    """
-    joined: list[Translation] = [Translation("", None, 0, 0) for _ in range(count)]
-    scores: list[list[tuple[float, int]]] = [[] for _ in range(count)]
-    for i, output in zip(owners, outputs):
-        text, score, n = output[:3]
-        t = joined[i]
-        t.unmet = t.unmet or (len(output) > 3 and bool(output[3]))
-        t.text = f"{t.text} {text}".strip() if t.pieces else text
-        t.tokens += n
-        t.pieces += 1
-        if score is not None:
-            scores[i].append((score, n))
-    for t, parts in zip(joined, scores):
-        total = sum(n for _, n in parts)
-        if parts and total:
-            t.score = sum(s * n for s, n in parts) / total
-        elif parts:
-            t.score = parts[0][0]
-    return joined
-
-
-SPLIT_POINTS = ("; ", ", ", " – ", " — ", ": ", " ")
-CHARS_PER_TOKEN_MAX = 16  # no tokenizer packs more characters than this into a token of news text
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """Consecutive pieces of at most `size` characters, cut after a space when one is near the end."""
-    pieces = []
-    start = 0
-    while len(text) - start > size:
-        end = start + size
-        space = text.rfind(" ", start + size // 2, end)
-        cut = space + 1 if space > 0 else end
-        head = text[start:cut].rstrip()
-        if head:
-            pieces.append(head)
-        start = cut
-        while start < len(text) and text[start] == " ":
-            start += 1
-    if start < len(text):
-        pieces.append(text[start:])
-    return pieces
-
-
-def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> list[str]:
-    """Cut `text` into pieces of at most `limit` tokens, at clause breaks when it can.
-
-    A sentence longer than the model's input limit is split, never silently
-    truncated; the pieces are translated separately and joined with a space.
-
-    Text far longer than the limit (a line with no breaks) is first cut into
-    chunks sized from a sample's characters per token, without tokenizing the
-    whole text, so splitting costs O(n) tokenizer work rather than tokenizing
-    the whole text again at every halving.
-    """
-    chunk = CHARS_PER_TOKEN_MAX * limit
-    if len(text) > 2 * chunk:
-        sample = text[:chunk]  # how many characters a token takes here, to cut chunks that mostly fit
-        size = max(1, min(chunk, int(0.9 * limit * len(sample) / max(1, count(sample)))))
-        return [piece for part in _chunks(text, size) for piece in split_to_fit(part, count, limit)]
-    if count(text) <= limit or len(text) < 2:
-        return [text]
-    middle = len(text) // 2
-    cut = None
-    for mark in SPLIT_POINTS:
-        left = text.rfind(mark, 0, middle + 1)
-        right = text.find(mark, middle)
-        candidates = [p + len(mark) for p in (left, right) if p > 0 and p + len(mark) < len(text)]
-        # Take a clause break only if it leaves neither side tiny.
-        candidates = [p for p in candidates if len(text) // 8 <= p <= len(text) - len(text) // 8]
-        if candidates:
-            cut = min(candidates, key=lambda p: abs(p - middle))
-            break
-    if cut is None:
-        cut = middle
-    head, tail = text[:cut].rstrip(), text[cut:].lstrip()
-    if not head or not tail:
-        head, tail = text[:middle], text[middle:]
-    return split_to_fit(head, count, limit) + split_to_fit(tail, count, limit)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import ModelConfig
 from pipeline.models.convert import MARKER, converted_model, import_ctranslate2, is_converted, read_marker
-from pipeline.engines.base import TokenizerEngine, model_kind
+from pipeline.engines.base import BatchOutput
+from pipeline.engines.tokenizer import TokenizerEngine, model_kind
 from pipeline.errors import ConfigError, ModelError
 from pipeline.models.fingerprint import folder_fingerprint
 
@@ -107,7 +109,7 @@ class CT2Engine(TokenizerEngine):
         }
 
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
-                         constraints=None, banned=None):
+                         constraints=None, banned=None) -> list[BatchOutput]:
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
         rerank = bool(constraints) and any(constraints)
         suppress = self._suppressed(banned)
@@ -137,10 +139,10 @@ class CT2Engine(TokenizerEngine):
                 if lang and hypothesis[:1] == [lang]:
                     hypothesis = hypothesis[1:]
                 text, n = self._decode(self.tokenizer.convert_tokens_to_ids(hypothesis), strip)
-                candidates.append((text, float(score) if score is not None and math.isfinite(score) else None, n))
+                candidates.append(BatchOutput(text, float(score) if score is not None and math.isfinite(score) else None, n))
             wanted = constraints[i] if rerank else []
-            best = next((c for c in candidates if has_terms(c[0], wanted)), None)
-            out.append((*(best or candidates[0]), best is None and bool(wanted)))
+            best = next((c for c in candidates if has_terms(c.text, wanted)), None)
+            out.append(best or replace(candidates[0], unmet=bool(wanted)))
         return out
 
     def _suppressed(self, banned) -> list[list[str]]:

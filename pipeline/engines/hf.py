@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+
 from pipeline.config import ModelConfig
-from pipeline.engines.base import ISO3, NLLB_CODES, TokenizerEngine, model_kind  # noqa: F401 (re-exported)
+from pipeline.engines.base import BatchOutput
+from pipeline.engines.tokenizer import TokenizerEngine, model_kind
 from pipeline.errors import ConfigError, ModelError
 from pipeline.models.fingerprint import folder_fingerprint
 from pipeline.models.hub import local_folder, resolve
@@ -32,9 +34,11 @@ SCORE_CHUNK_FLOATS = 1 << 23  # logits held at once while scoring (32 MB of floa
 class HFEngine(TokenizerEngine):
     name = "hf"
     constrains = True  # glossary terms forced by the search itself (engines.constrained)
+    reranks = False
     _terms = None  # TermTokens, made on first use
 
-    def __init__(self, config: ModelConfig, tgt: str):
+    def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
+        # `cache_dir` is for engines that convert models; hub models stay in Hugging Face's own cache.
         torch = _import_torch()
         from pipeline.models.hub import quiet_transformers
 
@@ -119,14 +123,13 @@ class HFEngine(TokenizerEngine):
         token = self.target_language_token(tgt)
         return {"forced_bos_token_id": self.tokenizer.convert_tokens_to_ids(token)} if token else {}
 
-    def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, **options) -> list[tuple]:
-        constraints = options.pop("constraints", None)
-        banned = options.pop("banned", None)
+    def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
+                         constraints=None, banned=None) -> list[BatchOutput]:
         if any(constraints or ()) or any(banned or ()):
-            return self._constrained(ids, self._prepare(src, tgt), constraints, banned, **options)
-        return self._generate(ids, self._prepare(src, tgt), **options)
+            return self._constrained(ids, self._prepare(src, tgt), constraints, banned, min_length=min_length)
+        return self._generate(ids, self._prepare(src, tgt), min_length=min_length)
 
-    def _constrained(self, ids, gen_options: dict, constraints, banned, *, min_length: int | None = None) -> list[tuple]:
+    def _constrained(self, ids, gen_options: dict, constraints, banned, *, min_length: int | None = None) -> list[BatchOutput]:
         """The project's constrained beam search: every term in the output, in one of its forms.
 
         With no constraints for a sentence it gives exactly what generate() gives, so
@@ -162,7 +165,7 @@ class HFEngine(TokenizerEngine):
             text, count = self._decode(hyp.tokens, strip)
             # a term the tokenizer cannot spell could not be forced: as unmet as one that did not fit
             unspellable = len(token_constraints[i]) < len(constraints[i] or [])
-            results.append((text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
+            results.append(BatchOutput(text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
 
     def _mean_log_probs(self, inputs, hidden, sequences, *, skip_first: bool) -> list[float]:
@@ -195,7 +198,7 @@ class HFEngine(TokenizerEngine):
         counts = mask.sum(dim=1).clamp(min=1)
         return (torch.cat(sums) / counts).tolist()
 
-    def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[tuple[str, float | None, int]]:
+    def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[BatchOutput]:
         from transformers.modeling_outputs import BaseModelOutput
 
         torch = self.torch
@@ -225,5 +228,5 @@ class HFEngine(TokenizerEngine):
         results = []
         for row, score in zip(sequences.tolist(), seq_scores):
             text, n = self._decode(row, strip)
-            results.append((text, float(score) if math.isfinite(score) else None, n))
+            results.append(BatchOutput(text, float(score) if math.isfinite(score) else None, n))
         return results

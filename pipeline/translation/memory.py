@@ -56,12 +56,7 @@ CREATE TABLE IF NOT EXISTS entries (
 
 def setting_description(engine: Engine, src: str, tgt: str) -> dict:
     """What decides a translation besides the segment: engine fingerprint and direction."""
-    fingerprint = getattr(engine, "fingerprint", None)
-    if callable(fingerprint):
-        described = fingerprint()
-    else:  # an engine without fingerprint(): its info, minus what does not change the output
-        described = {k: v for k, v in engine.info().items() if k not in ("device", "threads", "parameters")}
-    return {"engine": described, "src": src, "tgt": tgt}
+    return {"engine": engine.fingerprint(), "src": src, "tgt": tgt}
 
 
 def setting_key(description: dict) -> str:

@@ -1,0 +1,82 @@
+"""Input files on their way through a run: read, cut into segments, grouped into windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pipeline.batch.state import file_stat
+from pipeline.batch.status import FileStatus
+from pipeline.config import Config
+from pipeline.documents import references
+from pipeline.documents.reader import Article, InputFile, read_file, reference_for
+from pipeline.documents.segmenter import segment_paragraphs
+from pipeline.errors import InputError
+from pipeline.segment import Segment
+
+
+@dataclass
+class FileJob:
+    """One input file on its way through the pipeline."""
+
+    file: InputFile
+    articles: list[tuple[Article, list[Segment]]] = field(default_factory=list)
+    status: FileStatus = FileStatus.PENDING
+    error: str | None = None
+    failed_docs: dict[str, str] = field(default_factory=dict)  # JSONL articles that failed alone
+    source: dict = field(default_factory=dict)  # the input's stat and hash, for resuming
+
+    @property
+    def segments(self) -> Iterator[Segment]:
+        for _, segments in self.articles:
+            yield from segments
+
+
+def segment_file(file: InputFile, config: Config) -> list[tuple[Article, list[Segment]]]:
+    """Cut every article of a file into segments (lists: a file is the unit of work)."""
+    result = []
+    for article in file.articles:
+        paragraphs = [(text, sep) for text, sep, _ in article.paragraphs]
+        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate))
+        for segment in segments:
+            segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
+        references.attach(article.ref, segments)
+        result.append((article, segments))
+    return result
+
+
+def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
+    """Read and segment one input file; InputError (with the file's name) when it cannot be."""
+    mb = 1024 * 1024
+    try:
+        before = file_stat(path)  # before reading: a later change makes the next run redo it
+        ref = reference_for(path)
+        ref_before = file_stat(ref) if ref.is_file() else None
+        file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars)
+        job = FileJob(file, segment_file(file, config))
+    except InputError:
+        raise
+    except OSError as error:
+        raise InputError(rel, f"cannot read file ({error.strerror or error})") from None
+    except Exception as error:  # a bug on one strange file must not stop the run
+        raise InputError(rel, f"cannot read or segment: {type(error).__name__}: {error}") from None
+    job.source = {
+        "file": {**before, "sha256": file.digest},
+        "ref": {**ref_before, "sha256": file.ref_digest} if ref_before and file.ref_digest else None,
+    }
+    return job
+
+
+def windows(jobs: Iterable[FileJob], size: int) -> Iterator[list[FileJob]]:
+    """Group consecutive files until about `size` segments are buffered."""
+    batch: list[FileJob] = []
+    count = 0
+    for job in jobs:
+        batch.append(job)
+        count += sum(1 for _ in job.segments)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch

@@ -1,0 +1,80 @@
+"""Planning a run: which inputs exist, which are skipped, which an earlier run finished.
+
+A file is finished when its part says so and nothing it depends on changed (the
+input, its reference sibling, the translated file: see `RunState.finished`); every
+other input is still to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.batch.layout import output_path
+from pipeline.batch.state import RunState
+from pipeline.batch.status import FileStatus
+from pipeline.documents.reader import discover, reference_for
+from pipeline.errors import InputError, TargmanError
+
+log = logging.getLogger("targman")
+
+
+def check_folders(input_dir: Path, out_dir: Path) -> None:
+    """Refuse folders that cannot work before anything is loaded."""
+    if not input_dir.is_dir():
+        raise TargmanError(f"{input_dir}: no such folder (give the folder of articles to translate)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TargmanError(f"{out_dir}: is a file; the output must be a folder")
+    root, out = input_dir.resolve(), out_dir.resolve()
+    if out == root or root.is_relative_to(out):
+        raise TargmanError(
+            f"the output folder {out_dir} is (or contains) the articles folder {input_dir}: "
+            "translations would overwrite articles; choose another output folder"
+        )
+
+
+@dataclass
+class Plan:
+    order: list[str] = field(default_factory=list)  # every input file, in input order
+    files: dict[str, dict] = field(default_factory=dict)  # known before translating: skipped, failed, reused
+    todo: list[tuple[Path, str]] = field(default_factory=list)  # (path, relative name) still to translate
+    reused: int = 0  # finished by an earlier run
+
+
+def plan_run(input_dir: Path, out_dir: Path, state: RunState) -> Plan:
+    """Every input file in order; what is skipped or already finished is recorded, the rest is to do."""
+    plan = Plan()
+    root, out = input_dir.resolve(), out_dir.resolve()
+    exclude = out_dir if out.is_relative_to(root) else None
+    for path, skip in discover(input_dir, exclude=exclude):
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            # Linux allows any bytes in a name; reports and segment rows are UTF-8 text.
+            rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            plan.order.append(rel)
+            if skip:
+                plan.files[rel] = {"status": FileStatus.SKIPPED, "reason": skip}
+            else:
+                message = f"{rel}: file name is not valid UTF-8 (shown with \ufffd); rename the file"
+                plan.files[rel] = {"status": FileStatus.FAILED, "error": message}
+                log.warning(f"failed: {message}")
+            continue
+        plan.order.append(rel)
+        if skip:
+            plan.files[rel] = {"status": FileStatus.SKIPPED, "reason": skip}
+            continue
+        try:
+            target = output_path(out_dir, rel)
+        except InputError:
+            plan.todo.append((path, rel))  # fails when written, with the reason
+            continue
+        header = state.finished(rel, path, reference_for(path), target)
+        if header is not None:
+            plan.files[rel] = header["entry"]
+            plan.reused += 1
+        else:
+            plan.todo.append((path, rel))
+    return plan

@@ -1,0 +1,44 @@
+"""Engine names and where their classes live, imported only when an engine is loaded.
+
+The config's choices, the CLI's `--engine` choices, the error for an unknown engine and
+`targman bench`'s list all come from `ENGINES`: adding an engine is one module with a
+class that meets `engines.base.Engine` (constructed as `Class(model_config, tgt,
+cache_dir=...)`) and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.config import ModelConfig
+    from pipeline.engines.base import Engine
+
+ENGINES: dict[str, str] = {
+    "hf": "pipeline.engines.hf:HFEngine",  # transformers, with the project's constrained search
+    "ct2": "pipeline.engines.ct2:CT2Engine",  # CTranslate2, the fast path on CPU
+}
+
+
+def engine_names() -> tuple[str, ...]:
+    return tuple(ENGINES)
+
+
+def engine_class(name: str) -> type:
+    """The class registered as `name`, imported now (its heavy imports happen in its constructor)."""
+    if name not in ENGINES:
+        raise ConfigError(f"[model] engine = {name!r} is not available; valid engines: {', '.join(ENGINES)}")
+    module, _, attribute = ENGINES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def load_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine:
+    """Build the configured engine for translating into `tgt`.
+
+    `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
+    """
+    return engine_class(config.engine)(config, tgt, cache_dir=cache_dir)

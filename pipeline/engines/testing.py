@@ -1,0 +1,133 @@
+"""Engines for testing everything that is not a model, as httpx ships `MockTransport`.
+
+`FunctionEngine(fn)` translates with a plain function: no torch, no model folder,
+instant, so routing, layout, resume, failure isolation and the glossary flow can be
+tested fast. `SpyEngine(engine)` wraps a real engine. Both record every call and can
+run a hook before each one (raise to simulate a model error, send a signal to
+simulate Ctrl-C at a chosen call). Neither is ever the answer to "translate": the
+registry does not list them, so no config can select one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+from pipeline.engines.base import Engine, Translation, check_options
+
+Hook = Callable[[int, list[str]], None]  # (call number from 1, the texts of the call)
+
+
+def tag(text: str, src: str, tgt: str) -> str:
+    """The default "translation": the text behind a `[src>tgt]` mark, so tests can see what was translated."""
+    return f"[{src}>{tgt}] {text}"
+
+
+class _Recorder:
+    """Every call's texts, in order, and the hook run before each call."""
+
+    def __init__(self, before_call: Hook | None):
+        self.calls: list[list[str]] = []
+        self.before_call = before_call
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text asked for, across calls."""
+        return [text for call in self.calls for text in call]
+
+    def _record(self, texts: Sequence[str]) -> None:
+        self.calls.append(list(texts))
+        if self.before_call is not None:
+            self.before_call(len(self.calls), list(texts))
+
+
+class FunctionEngine(_Recorder):
+    """An engine whose translation of one text is `fn(text, src, tgt)`.
+
+    `pairs`: the directions it supports. `constrains=True` makes it honour glossary
+    constraints the simplest way (each term's first form is appended as often as the
+    output lacks it), so the constrain path can be tested without a model; `banned`
+    forms are removed. `version` goes into the fingerprint: change it when `fn`
+    changes and the translation memory must not reuse old outputs.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[str, str, str], str] = tag,
+        *,
+        name: str = "function",
+        pairs: Sequence[tuple[str, str]] = (("hy", "en"), ("en", "hy")),
+        constrains: bool = False,
+        reranks: bool = False,
+        score: float | None = -0.5,
+        version: str = "1",
+        before_call: Hook | None = None,
+    ):
+        super().__init__(before_call)
+        self.fn = fn
+        self.name = name
+        self.pairs = {tuple(pair) for pair in pairs}
+        self.constrains = constrains
+        self.reranks = reranks
+        self.score = score
+        self.version = version
+
+    def supports(self, src: str, tgt: str) -> bool:
+        return (src, tgt) in self.pairs
+
+    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
+                  constraints=None, banned=None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned)
+        self._record(texts)
+        results = []
+        for i, text in enumerate(texts):
+            out = self.fn(text, src, tgt)
+            unmet = False
+            if self.constrains:
+                for form in (banned[i] or []) if banned else []:
+                    out = out.replace(form, "").strip()
+                for term in (constraints[i] or []) if constraints else []:
+                    missing = term.count - sum(out.count(form) for form in term.forms[:1])
+                    out = " ".join([out] + [term.forms[0]] * max(0, missing))
+            elif constraints and self.reranks:
+                unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
+            results.append(Translation(out, self.score, len(out.split()), 1, unmet))
+        return results
+
+    def info(self) -> dict:
+        return {"engine": self.name, "id": f"function:{getattr(self.fn, '__qualname__', 'fn')}",
+                "constrains": self.constrains}
+
+    def fingerprint(self) -> dict:
+        return {**self.info(), "version": self.version}
+
+
+class SpyEngine(_Recorder):
+    """A real engine, with a record of every call, the seconds spent inside it, and an
+    optional hook before each call."""
+
+    def __init__(self, inner: Engine, *, before_call: Hook | None = None):
+        super().__init__(before_call)
+        self.inner = inner
+        self.seconds = 0.0
+        self.name = inner.name
+        self.constrains = inner.constrains
+        self.reranks = inner.reranks
+
+    def supports(self, src: str, tgt: str) -> bool:
+        return self.inner.supports(src, tgt)
+
+    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
+                  constraints=None, banned=None) -> list[Translation]:
+        self._record(texts)
+        started = time.perf_counter()
+        try:
+            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints, banned=banned)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def info(self) -> dict:
+        return self.inner.info()
+
+    def fingerprint(self) -> dict:
+        return self.inner.fingerprint()

@@ -1,0 +1,115 @@
+"""The steps of the translation chain that are not the glossary's: route, translate, finish.
+
+    route -> (glossary: find, constrain) -> memory or engine -> (glossary: verify) -> finish
+
+`route` decides per segment whether the engine must translate it; `translate_routed`
+sends those through the translation memory to the engine, one call per source
+language; `finish` does what needs the translations (repeated paragraphs, Latin
+names copied through, the QA flags). `Translator.translate_segments` runs them in order.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from pipeline.config import RunConfig
+from pipeline.documents.script import latin_words_in
+from pipeline.engines.base import Engine
+from pipeline.glossary.constraints import UNMET_FLAG
+from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
+from pipeline.translation import qa
+from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
+
+# Flags a segment can carry (documented in the README).
+DROPPED = "dropped"
+SPLIT = "split"  # too long for the model: translated in pieces
+LATIN_MISSING = "latin-name-missing"  # a Latin name of the Armenian source is not in the output
+
+
+def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
+    """Decide what happens to a segment; True when the engine must translate it."""
+    if segment.kind == BOILERPLATE:
+        if run.boilerplate_output == "drop":
+            segment.target = ""
+            segment.flag(DROPPED)
+        else:
+            segment.target = segment.source
+        return False
+    if segment.kind == DUPLICATE and run.duplicate_output == "drop":
+        segment.target = ""
+        segment.flag(DROPPED)
+        return False
+    if segment.src_lang in (tgt, "und"):
+        segment.target = segment.source  # already in the target language, or no words at all
+        return False
+    if segment.kind == DUPLICATE:
+        return False  # filled from the paragraph it repeats, after translation
+    if not engine.supports(segment.src_lang, tgt):
+        segment.target = segment.source
+        segment.flag(f"untranslated:{segment.src_lang}")
+        return False
+    return True
+
+
+def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None) -> None:
+    """Translate in one engine call per source language; the engine sorts and batches.
+
+    With a translation memory, segments it knows (same engine fingerprint,
+    direction, glossary context and source) are not sent to the engine; each
+    distinct segment is translated once per call. Glossary constraints and bans
+    ride along in `segment.meta` (see glossary.constraints).
+    """
+    by_lang: dict[str, list[Segment]] = {}
+    for segment in segments:
+        by_lang.setdefault(segment.src_lang, []).append(segment)
+    for src, group in by_lang.items():
+        options = None
+        if any("constraints" in s.meta or "banned" in s.meta for s in group):
+            options = [{"constraints": s.meta.get("constraints", []), "banned": s.meta.get("banned", [])} for s in group]
+        results = translate_with_memory(
+            engine, memory, [s.source for s in group], src=src, tgt=tgt,
+            contexts=[segment_context(s) for s in group], options=options,
+        )
+        for segment, result in zip(group, results):
+            segment.target = result.text
+            segment.score = result.score
+            if result.pieces > 1:
+                segment.flag(SPLIT)
+            if result.unmet:
+                segment.flag(UNMET_FLAG)
+
+
+def finish(segments: Iterable[Segment], tgt: str) -> None:
+    """What needs the translations: repeated paragraphs, copied-through Latin names, QA flags.
+
+    `segments` may hold several documents; each is finished on its own.
+    """
+    by_doc: dict[str, list[Segment]] = {}
+    for segment in segments:
+        by_doc.setdefault(segment.doc, []).append(segment)
+    for group in by_doc.values():
+        _finish_document(group, tgt)
+
+
+def _finish_document(segments: list[Segment], tgt: str) -> None:
+    by_para: dict[int, list[Segment]] = {}
+    for segment in segments:
+        by_para.setdefault(segment.para, []).append(segment)
+    previous: list[Segment] = []
+    for para in sorted(by_para):
+        group = by_para[para]
+        if group[0].kind == DUPLICATE and group[0].target is None:
+            for segment, original in zip(group, previous):
+                segment.target = original.target
+                segment.score = original.score
+        if group[0].kind != DUPLICATE:
+            previous = group
+    for segment in segments:
+        if segment.target is None:
+            segment.target = segment.source
+        if segment.kind == TEXT and segment.src_lang == "hy" and tgt != "hy":
+            missing = [w for w in latin_words_in(segment.source) if w not in segment.target]
+            if missing:
+                segment.flag(LATIN_MISSING)
+    for _ in qa.check(segments, tgt):
+        pass

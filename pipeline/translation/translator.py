@@ -1,0 +1,237 @@
+"""`Translator`: the one object that translates, built once and reused.
+
+It holds what is expensive to make: the engine (loaded on first use, one per target
+language), the glossary and its matchers, and the translation memory. Everything
+that translates goes through it: `translate()` for texts in memory, the batch job
+(`pipeline.batch.runner.Run`) for a folder, and `targman eval`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from pipeline.cachedir import cache_dir as default_cache_dir
+from pipeline.config import Config, finalize, load_config
+from pipeline.documents.reader import Article, text_paragraphs
+from pipeline.documents.segmenter import segment_paragraphs
+from pipeline.documents.writer import rebuild_text
+from pipeline.engines.base import Engine
+from pipeline.engines.registry import load_engine
+from pipeline.segment import Segment, TermHit
+from pipeline.translation.chain import finish, route, translate_routed
+from pipeline.translation.memory import TranslationMemory
+
+log = logging.getLogger("targman")
+
+
+@dataclass
+class Result:
+    """One input text, translated. `segments` holds the sentence-level detail."""
+
+    source: str
+    text: str  # the translation, layout kept (line breaks, markdown markers, spacing)
+    src_lang: str  # the language of most of the source ("und": no words)
+    flags: list[str] = field(default_factory=list)  # every flag of its segments, once, in order
+    terms: list[TermHit] = field(default_factory=list)  # glossary hits; offsets are into `source`
+    score: float | None = None  # mean token log-probability over its translated sentences
+    segments: list[Segment] = field(default_factory=list)
+
+
+class Translator:
+    """The engine, glossary matchers and translation memory of one configuration.
+
+    Build it with `Translator.from_config(...)`; use it as a context manager (the
+    memory is closed at the end) and for as many calls as you like. `tgt` may be
+    fixed in the config (`tgt="en"`) or given per call; an engine is loaded once per
+    target language, on first use.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        engine: Engine | None = None,
+        glossary=None,
+        memory: TranslationMemory | None = None,
+    ):
+        self.config = config
+        self.cache_dir = default_cache_dir(config.cache.dir)
+        self.glossary = glossary
+        if self.glossary is None and config.glossary.path and config.glossary.mode != "off":
+            from pipeline.glossary import load
+
+            self.glossary = load(config.glossary.path)  # refused here, before any model loads
+        self._own_memory = memory is None and config.cache.memory
+        self.memory = TranslationMemory.in_folder(self.cache_dir) if self._own_memory else memory
+        self._given_engine = engine
+        self._engines: dict[str, Engine] = {}
+        self._terms: dict = {}
+        self.timings = {"engine_s": 0.0, "load_s": 0.0}
+
+    @classmethod
+    def from_config(cls, config: Config | str | Path | None = None, *, model: str | None = None, glossary=None,
+                    engine: str | Engine | None = None, **overrides) -> "Translator":
+        """`config`: a Config, a TOML path, a name in `configs/` or None for the defaults.
+        `model`: a hub id or local folder; `glossary`: a TSV path or a loaded `Glossary`;
+        `engine`: a registered name (`hf`, `ct2`) or an engine object; `**overrides`: the
+        config's field names (`tgt="en"`, `max_length=32`, `beam_size=1`, `cache=False`)."""
+        from pipeline.glossary import Glossary
+
+        loaded = glossary if isinstance(glossary, Glossary) else None
+        path = None if loaded is not None or glossary is None else str(glossary)
+        name = engine if isinstance(engine, str) else None
+        config = load_config(config, model=model, glossary=path, engine=name, **overrides)
+        return cls(config, engine=None if name or engine is None else engine, glossary=loaded)
+
+    # -- what it holds ---------------------------------------------------------------
+    def config_for(self, tgt: str | None) -> Config:
+        """The config with the target language set and the default model for it filled in."""
+        config = self.config if not tgt else replace(self.config, run=replace(self.config.run, tgt=tgt))
+        return finalize(config)
+
+    def engine(self, tgt: str | None = None) -> Engine:
+        """The engine for translating into `tgt`, loaded on first use."""
+        config = self.config_for(tgt)
+        tgt = config.run.tgt
+        if tgt not in self._engines:
+            if self._given_engine is not None:
+                self._engines[tgt] = self._given_engine
+            else:
+                started = time.perf_counter()
+                self._engines[tgt] = load_engine(config.model, tgt, cache_dir=self.cache_dir)
+                self.timings["load_s"] += time.perf_counter() - started
+        return self._engines[tgt]
+
+    def loaded_engine(self, tgt: str) -> Engine | None:
+        """The engine for `tgt` if one was loaded (or given); never loads one."""
+        return self._engines.get(tgt) or self._given_engine
+
+    def terms(self, tgt: str):
+        """The glossary's before/after steps for `tgt` (`glossary.constraints.RunTerms`), or None."""
+        if self.glossary is None:
+            return None
+        if tgt not in self._terms:
+            from pipeline.glossary.constraints import RunTerms
+
+            engine = self.engine(tgt)
+            terms = RunTerms(self.glossary, self.config.glossary, tgt, engine.constrains, engine.reranks)
+            if terms.mode != self.config.glossary.mode:
+                log.warning(
+                    f"the {engine.name} engine cannot constrain its search; glossary terms are "
+                    + ("preferred by n-best re-ranking and " if terms.reranks else "")
+                    + "checked after translation instead"
+                )
+            self._terms[tgt] = terms
+        return self._terms[tgt]
+
+    # -- translating -------------------------------------------------------------------
+    def translate_segments(self, segments: Sequence[Segment], *, tgt: str | None = None) -> None:
+        """The whole chain over segments, in place: route -> glossary -> memory or engine ->
+        verify -> finish (repeats, Latin names, QA flags). An engine error propagates, so
+        a caller can isolate the document that causes it."""
+        config = self.config_for(tgt)
+        tgt = config.run.tgt
+        engine = self.engine(tgt)
+        todo = [s for s in segments if route(s, tgt, engine, config.run)]
+        terms = self.terms(tgt)
+        if terms:
+            terms.before(list(segments))
+        started = time.perf_counter()
+        try:
+            translate_routed(todo, engine, tgt, self.memory)
+        finally:
+            self.timings["engine_s"] += time.perf_counter() - started
+        if terms:
+            terms.after(list(segments))
+        finish(segments, tgt)
+
+    def translate(self, texts: Sequence[str], *, tgt: str | None = None) -> list[Result]:
+        """Translate paragraphs or sentences (mixed languages routed as in a run); one Result per text.
+
+        A text may hold several lines: each is a paragraph, and the line breaks are kept.
+        Site chrome and repeated paragraphs are a document's business (`run`): here
+        every paragraph is translated.
+        """
+        if isinstance(texts, str):
+            raise TypeError("translate() takes a list of texts; wrap a single text in a list")
+        return self._translate_prepared([_prepare(i, text) for i, text in enumerate(texts)], tgt)
+
+    def translate_stream(self, texts: Iterable[str], *, tgt: str | None = None, window: int | None = None) -> Iterator[Result]:
+        """`translate` over an iterable of any length: texts are gathered until `window`
+        segments (default `[run] window`) are buffered, so the engine still gets full batches
+        across texts, and the Results come out in input order as each window finishes."""
+        limit = window or self.config.run.window
+        buffer: list[tuple[str, Article, list[Segment]]] = []
+        count = 0
+        for i, text in enumerate(texts):
+            buffer.append(_prepare(i, text))
+            count += len(buffer[-1][2])
+            if count >= limit:
+                yield from self._translate_prepared(buffer, tgt)
+                buffer, count = [], 0
+        if buffer:
+            yield from self._translate_prepared(buffer, tgt)
+
+    def _translate_prepared(self, prepared: list[tuple[str, Article, list[Segment]]], tgt: str | None) -> list[Result]:
+        self.translate_segments([s for _, _, segments in prepared for s in segments], tgt=tgt)
+        return [_result(text, article, segments) for text, article, segments in prepared]
+
+    # -- lifetime -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the translation memory this Translator opened (a given one stays open)."""
+        if self._own_memory and self.memory is not None:
+            self.memory.close()
+            self.memory = None
+
+    def __enter__(self) -> "Translator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _prepare(i: int, text: str) -> tuple[str, Article, list[Segment]]:
+    """A text as a one-article document: a paragraph a line, each cut into sentences."""
+    if not isinstance(text, str):
+        raise TypeError(f"text {i} is a {type(text).__name__}, not a str")
+    head, paragraphs = text_paragraphs(text)
+    doc = f"#{i}"
+    segments = list(segment_paragraphs(doc, [(t, sep) for t, sep, _ in paragraphs], repeats=False))
+    return text, Article(doc, paragraphs, head=head), segments
+
+
+def _result(source: str, article: Article, segments: list[Segment]) -> Result:
+    """A Result from one text's translated segments; term offsets moved from sentences to the text."""
+    flags: list[str] = []
+    terms: list[TermHit] = []
+    weighted, weight = 0.0, 0
+    by_lang: dict[str, int] = {}
+    offset = len(article.head)
+    for segment in segments:
+        offset += len(segment.pre)
+        for name in segment.flags:
+            if name not in flags:
+                flags.append(name)
+        for hit in segment.terms:
+            terms.append(replace(hit, start=hit.start + offset if hit.start >= 0 else -1,
+                                 end=hit.end + offset if hit.end >= 0 else -1))
+        if segment.score is not None and segment.target != segment.source:
+            weighted += segment.score * len(segment.source)
+            weight += len(segment.source)
+        by_lang[segment.src_lang] = by_lang.get(segment.src_lang, 0) + len(segment.source)
+        offset += len(segment.source) + len(segment.sep) + len(segment.para_sep)
+    src_lang = max(by_lang, key=by_lang.get) if by_lang else "und"
+    return Result(
+        source=source,
+        text=rebuild_text(article, segments),
+        src_lang=src_lang,
+        flags=flags,
+        terms=terms,
+        score=weighted / weight if weight else None,
+        segments=segments,
+    )
+
