@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pipeline.devtools.bench import PeakRSS, make_folder, make_sentences
 from pipeline.cli import main
+from pipeline.devtools.bench import PeakRSS, make_folder, make_sentences
 
 pytest.importorskip("ctranslate2")
 

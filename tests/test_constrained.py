@@ -17,10 +17,10 @@ from pipeline.devtools import tinymodel
 from pipeline.engines.constrained import (
     Constraint,
     Hypothesis,
+    _advance,
     _Automaton,
     _Beams,
     _Settings,
-    _advance,
     constrained_beam_search,
     count_occurrences,
 )

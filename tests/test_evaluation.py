@@ -8,8 +8,8 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF
 
 from pipeline.errors import InputError
-from pipeline.evaluation.testset import evaluate, read_test_set
 from pipeline.evaluation.scoring import ScoreError
+from pipeline.evaluation.testset import evaluate, read_test_set
 
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
 

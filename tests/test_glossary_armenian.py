@@ -3,7 +3,8 @@
 import unicodedata
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.glossary import armenian
 from pipeline.glossary.normalise import key, normalise

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.runner import Run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
 from pipeline.engines.testing import SpyEngine
-from pipeline.batch.runner import Run
 
 MB = 1024 * 1024
 DEEP = "/".join(["d"] * 40)
@@ -295,8 +295,8 @@ def test_output_folder_that_is_or_holds_the_input_is_refused(tmp_path, capsys, w
 
 
 def test_limits_are_settings(tmp_path):
-    from pipeline.errors import InputError
     from pipeline.documents.reader import read_file
+    from pipeline.errors import InputError
 
     path = tmp_path / "a.txt"
     path.write_text("x" * 2000 + "\n", encoding="utf-8")

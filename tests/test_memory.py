@@ -12,14 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.runner import Run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
 from pipeline.engines import Translation
-from pipeline.models.fingerprint import folder_fingerprint
-from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
-from pipeline.batch.runner import Run
 from pipeline.engines.testing import FunctionEngine, SpyEngine
+from pipeline.models.fingerprint import folder_fingerprint
 from pipeline.segment import Segment, TermHit
+from pipeline.translation.memory import (
+    TranslationMemory,
+    segment_context,
+    translate_with_memory,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCES = ["The CSTO is ready to send monitors.", "Lavrov met Mirzoyan in Astana.", "Hello."]

@@ -9,10 +9,10 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.engines.tokenizer import split_to_fit
-from pipeline.documents.writer import rebuild_text, render_article_html
 from pipeline.documents.reader import Article, decode, text_paragraphs
 from pipeline.documents.segmenter import is_layout, segment_paragraphs, split_sentences
+from pipeline.documents.writer import rebuild_text, render_article_html
+from pipeline.engines.tokenizer import split_to_fit
 
 # What news text is made of, plus what breaks naive code: Armenian punctuation inside and
 # between words, quotes, ASCII colons, right-to-left text, zero-width and bidi controls, odd spaces.

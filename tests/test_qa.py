@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.translation import qa
 from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
+from pipeline.translation import qa
 
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
 

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from pipeline.errors import InputError
 from pipeline.documents.reader import discover, read_file
+from pipeline.errors import InputError
 
 
 def write(path, data):

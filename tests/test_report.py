@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import cli
-from pipeline.translation import qa
 from pipeline.errors import InputError
 from pipeline.evaluation.report import read_run, render_html, write_review
 from pipeline.evaluation.scoring import score_segments
 from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
+from pipeline.translation import qa
 
 DATA = Path(__file__).parent / "data"
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"

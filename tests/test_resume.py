@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import runner
+from pipeline.atomic import atomic_open
+from pipeline.batch.layout import output_path
+from pipeline.batch.runner import RunInterrupted, run
+from pipeline.batch.state import RunState, StateError, settings_of
 from pipeline.cli import main
 from pipeline.config import Config, finalize, with_overrides
 from pipeline.engines.testing import FunctionEngine, SpyEngine
 from pipeline.errors import InputError
-from pipeline.atomic import atomic_open
-from pipeline.batch.layout import output_path
-from pipeline.batch.runner import RunInterrupted, run
 from pipeline.translation import translator as translator_module
-from pipeline.batch.state import RunState, StateError, settings_of
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_REPRODUCIBLE = ("timings", "resume", "cache")  # run.json keys that differ between runs by nature

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.runner import run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
-from pipeline.batch.runner import run
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch.runner import run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
-from pipeline.batch.runner import run
 
 REPO = Path(__file__).resolve().parents[1]
 DESK = REPO / "glossaries" / "desk.tsv"

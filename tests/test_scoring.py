@@ -13,7 +13,14 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from pipeline import cli
 from pipeline.evaluation import scoring
-from pipeline.evaluation.scoring import ScoreError, corpus_scores, read_lines, score_segments, segment_chrf, sentence_chrf
+from pipeline.evaluation.scoring import (
+    ScoreError,
+    corpus_scores,
+    read_lines,
+    score_segments,
+    segment_chrf,
+    sentence_chrf,
+)
 
 DATA = Path(__file__).parent / "data" / "scoring"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -26,7 +26,13 @@ from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.jobs import FileJob, read_job, windows
 from pipeline.batch.layout import output_path
-from pipeline.batch.manifest import file_counts, run_status, score_table, versions, write_tables
+from pipeline.batch.manifest import (
+    file_counts,
+    run_status,
+    score_table,
+    versions,
+    write_tables,
+)
 from pipeline.batch.parts import write_finished
 from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress

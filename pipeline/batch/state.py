@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline import __version__
-from pipeline.config import Config
-from pipeline.errors import TargmanError
 from pipeline.atomic import TMP_SUFFIX, atomic_write_json, atomic_write_text
 from pipeline.batch.layout import STATE_DIR
+from pipeline.config import Config
+from pipeline.errors import StateError
 
 STATE_VERSION = 1
 
@@ -48,10 +48,6 @@ NOT_FINGERPRINTED = {
     ("model", "allow_pickle"),
 }
 MODEL_INFO_IGNORED = ("device",)
-
-
-class StateError(TargmanError):
-    """OUT_DIR holds a run this one must not mix with."""
 
 
 def sha256_file(path: Path) -> str:

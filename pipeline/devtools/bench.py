@@ -262,10 +262,10 @@ def run_engine(engine, sentences: list[str], *, src: str, tgt: str, length: int)
 
 def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: str, tgt: str, beam: int,
                  length: int, quantization: str) -> PipelineResult:
-    from pipeline.config import Config, with_overrides
-    from pipeline.translation.memory import TranslationMemory
     from pipeline.batch.runner import Run
+    from pipeline.config import Config, with_overrides
     from pipeline.engines.testing import SpyEngine
+    from pipeline.translation.memory import TranslationMemory
 
     folder = make_folder(work / "articles", documents, src)
     config = with_overrides(
@@ -321,9 +321,9 @@ def bench(
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> dict:
     """Measure the engines and the pipeline; returns what `targman bench --json` prints."""
+    from pipeline.batch.runner import versions
     from pipeline.cachedir import cache_dir as default_cache_dir
     from pipeline.errors import ConfigError
-    from pipeline.batch.runner import versions
 
     unknown = [e for e in engines if e not in ENGINES]
     if unknown or not engines:

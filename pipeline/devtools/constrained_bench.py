@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     from pipeline.devtools import tinymodel
     from pipeline.engines.constrained import constrained_beam_search, count_occurrences
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model_dir

@@ -159,7 +159,11 @@ def build_m2m100(
 ) -> Path:
     """An M2M100 model + tokenizer folder with random weights (many-to-many, language tokens)."""
     import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import (
+        M2M100Config,
+        M2M100ForConditionalGeneration,
+        M2M100Tokenizer,
+    )
 
     size = {**TINY_SIZE, **(size or {})}
     out = Path(out_dir)

@@ -26,8 +26,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.errors import InputError
 from pipeline.documents.segmenter import is_layout
+from pipeline.errors import InputError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

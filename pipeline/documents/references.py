@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from pipeline.documents.reader import text_paragraphs
-from pipeline.segment import TEXT, Segment
 from pipeline.documents.segmenter import split_sentences
+from pipeline.segment import TEXT, Segment
 
 
 def attach(ref_text: str | None, segments: list[Segment]) -> bool:

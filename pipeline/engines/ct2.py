@@ -16,10 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import ModelConfig
-from pipeline.models.convert import MARKER, converted_model, import_ctranslate2, is_converted, read_marker
 from pipeline.engines.base import BatchOutput
 from pipeline.engines.tokenizer import TokenizerEngine, model_kind
 from pipeline.errors import ConfigError, ModelError
+from pipeline.models.convert import (
+    MARKER,
+    converted_model,
+    import_ctranslate2,
+    is_converted,
+    read_marker,
+)
 from pipeline.models.fingerprint import folder_fingerprint
 
 

@@ -18,7 +18,6 @@ from pipeline.models.fingerprint import folder_fingerprint
 from pipeline.models.hub import local_folder, resolve
 
 
-
 def _import_torch():
     try:
         import torch

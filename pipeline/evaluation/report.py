@@ -21,8 +21,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from pipeline.errors import InputError
 from pipeline.atomic import atomic_open, atomic_write_text
+from pipeline.errors import InputError
 from pipeline.evaluation.report_assets import CSS, JS
 from pipeline.evaluation.scoring import score_segments, segment_chrf
 

@@ -22,16 +22,12 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pipeline.errors import InputError, TargmanError
+from pipeline.errors import InputError, ScoreError
 
 # Names as they appear in the output (keys of `corpus_scores`).
 BLEU, CHRF, TER, SPBLEU = "BLEU", "chrF++", "TER", "spBLEU"
 # The spBLEU tokenizer we use (sacrebleu's name).
 SPBLEU_TOKENIZER = "flores200"
-
-
-class ScoreError(TargmanError):
-    """Hypotheses and references cannot be scored together (counts differ, nothing to score)."""
 
 
 def _metrics():

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputError
-from pipeline.evaluation.scoring import ScoreError, read_lines, score_segments
+from pipeline.errors import InputError, ScoreError
+from pipeline.evaluation.scoring import read_lines, score_segments
 
 DEFAULT_DOC = "test-set"  # the one document when no document ids are given
 

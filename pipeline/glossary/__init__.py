@@ -8,9 +8,10 @@ Called by the rest of targman:
 - stages `annotate(segments, glossary, tgt)` and `verify(segment, glossary, tgt)`.
 """
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary.matcher import Match, Matcher
 from pipeline.glossary.model import Concept, Glossary, Term, load
-from pipeline.glossary.problems import GlossaryError, Problem
+from pipeline.glossary.problems import Problem
 from pipeline.glossary.stage import annotate, verify, verify_all
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary import lint, tsv
 from pipeline.glossary.model import Concept, Glossary
-from pipeline.glossary.problems import GlossaryError, Problem
+from pipeline.glossary.problems import Problem
 
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"\s+")

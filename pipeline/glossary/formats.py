@@ -17,9 +17,10 @@ import io
 import re
 from pathlib import Path
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary import edit, lint, tbx
 from pipeline.glossary.model import Concept, Glossary, Term, infer_dnt, load
-from pipeline.glossary.problems import GlossaryError, Problem
+from pipeline.glossary.problems import Problem
 
 SHAPES = ("google", "amazon", "deepl")
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")

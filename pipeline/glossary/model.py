@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary import tsv
-from pipeline.glossary.problems import GlossaryError
 
 TYPES = ("person", "org", "place", "term")
 OPTIONS = {

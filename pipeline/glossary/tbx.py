@@ -16,8 +16,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary.model import Concept, Glossary, Term, infer_dnt
-from pipeline.glossary.problems import GlossaryError, Problem
+from pipeline.glossary.problems import Problem
 
 _STATUS_OUT = {"preferred": "preferredTerm-admn-sts", "variant": "admittedTerm-admn-sts",
                "forbidden": "deprecatedTerm-admn-sts"}

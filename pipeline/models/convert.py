@@ -123,8 +123,7 @@ def convert(
 ) -> Path:
     """Convert `model_id` (hub id or HF folder) into a CTranslate2 folder `out_dir`."""
     from pipeline.models.fingerprint import folder_fingerprint
-    from pipeline.models.hub import local_folder, resolve
-    from pipeline.models.hub import quiet_transformers
+    from pipeline.models.hub import local_folder, quiet_transformers, resolve
 
     if quantization not in QUANTIZATIONS:
         raise ModelError(f"quantization {quantization!r} is not one of {', '.join(QUANTIZATIONS)}")

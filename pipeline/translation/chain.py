@@ -18,7 +18,11 @@ from pipeline.engines.base import Engine
 from pipeline.glossary.constraints import UNMET_FLAG
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 from pipeline.translation import qa
-from pipeline.translation.memory import TranslationMemory, segment_context, translate_with_memory
+from pipeline.translation.memory import (
+    TranslationMemory,
+    segment_context,
+    translate_with_memory,
+)
 
 # Flags a segment can carry (documented in the README).
 DROPPED = "dropped"
