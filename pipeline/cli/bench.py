@@ -32,10 +32,10 @@ def register(sub) -> None:
     p.add_argument("--memory-sizes", default="10,10000", help=argparse.SUPPRESS)
     p.add_argument("--cache-dir", help="where the bench model and conversions are kept (default: the targman cache)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=main)
+    p.set_defaults(func=cmd_bench)
 
 
-def main(args: argparse.Namespace) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     from pipeline.devtools.bench import bench, format_report, memory_scaling
     from pipeline.errors import ConfigError
 

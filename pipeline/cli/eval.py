@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from pipeline.cli.run import add_engine_options, build_config
@@ -24,22 +23,23 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, help="keep hyp.txt, the run and review.html here")
     p.add_argument("--format", choices=("json", "text"), default="json")
     add_engine_options(p)
-    p.set_defaults(func=main)
+    p.set_defaults(func=cmd_eval)
 
 
-def main(args) -> int:
-    from pipeline.evaluation.testset import read_test_set, translate_test_set
+def cmd_eval(args) -> int:
+    from pipeline.evaluation.testset import read_test_set, translate_in_memory, translate_test_set
 
     config = build_config(args)
     test_set = read_test_set(args.src, args.ref, args.docs)
-    if args.out:
+    failed = False
+    if args.out:  # the real batch job, whose segment table and review report are kept
         outcome = translate_test_set(test_set, config, args.out)
+        failed = bool(outcome["run"].failed)
     else:
-        with tempfile.TemporaryDirectory(prefix="targman-eval-") as tmp:
-            outcome = translate_test_set(test_set, config, tmp, review=False)
+        outcome = translate_in_memory(test_set, config)
     scores = outcome["scores"]
     if args.format == "text":
         print(format_text(scores["corpus"]))
     else:
         print(json.dumps(scores, ensure_ascii=False, indent=1))
-    return 1 if outcome["run"].failed else 0
+    return 1 if failed else 0

@@ -18,7 +18,7 @@ def register(sub) -> None:
     f.add_argument("hub_id", metavar="HUB_ID")
     f.add_argument("out", metavar="DIR", type=Path)
     f.add_argument("--revision", help="branch, tag or commit")
-    f.set_defaults(func=fetch)
+    f.set_defaults(func=cmd_fetch)
     t = msub.add_parser(
         "tiny",
         help="build a tiny random-weight model (output is nonsense; for trying the pipeline offline)",
@@ -26,12 +26,12 @@ def register(sub) -> None:
     t.add_argument("out", metavar="DIR", type=Path)
     t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
-    t.set_defaults(func=tiny)
+    t.set_defaults(func=cmd_tiny)
     register_convert(msub)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
 
-def fetch(args: argparse.Namespace) -> int:
+def cmd_fetch(args: argparse.Namespace) -> int:
     from pipeline.models.hub import fetch as fetch_model
 
     out = fetch_model(args.hub_id, args.out, revision=args.revision)
@@ -39,7 +39,7 @@ def fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def tiny(args: argparse.Namespace) -> int:
+def cmd_tiny(args: argparse.Namespace) -> int:
     from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()
@@ -65,10 +65,10 @@ def register_convert(msub) -> None:
     c.add_argument("--revision", help="hub revision (branch, tag or commit)")
     c.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
     c.add_argument("--allow-pickle", action="store_true", help="load pickled (.bin) weights")
-    c.set_defaults(func=convert)
+    c.set_defaults(func=cmd_convert)
 
 
-def convert(args: argparse.Namespace) -> int:
+def cmd_convert(args: argparse.Namespace) -> int:
     from pipeline.models.convert import convert as convert_model
 
     out = convert_model(

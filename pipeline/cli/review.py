@@ -14,10 +14,10 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("out_dir", metavar="OUT_DIR", help="the output folder of `targman run`")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=cmd_review)
 
 
-def run(args) -> int:
+def cmd_review(args) -> int:
     from pipeline.evaluation.report import write_review
 
     path = write_review(args.out_dir)

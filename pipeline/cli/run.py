@@ -25,7 +25,7 @@ def register(sub) -> None:
         help="OUT_DIR holds a run made with other settings: discard it and translate everything again "
         "(without it, such a run is refused; a run with the same settings is resumed)",
     )
-    p.set_defaults(func=main)
+    p.set_defaults(func=cmd_run)
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +111,7 @@ def _sigterm_as_interrupt(signum, frame):  # pragma: no cover - exercised throug
     raise KeyboardInterrupt
 
 
-def main(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
     from pipeline.batch.runner import RunInterrupted, run

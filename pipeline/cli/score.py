@@ -25,10 +25,10 @@ def register(subparsers) -> None:
     parser.add_argument("--tgt", choices=("hy", "en"), default="en", help="target language (default: en)")
     parser.add_argument("--format", choices=("json", "text"), default="json", help="output format (default: json)")
     parser.add_argument("--width", type=int, default=1, help="decimals in --format text (default: 1)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=cmd_score)
 
 
-def run(args) -> int:
+def cmd_score(args) -> int:
     hyps = read_lines(args.hyp)
     refs_list = [read_lines(path) for path in args.ref]
     scores = corpus_scores(hyps, refs_list, args.tgt)

@@ -246,3 +246,10 @@ def format_text(scores: dict, width: int = 1) -> str:
                 line += f" {entry['verbose']}"
             lines.append(line)
     return "\n".join(lines)
+
+
+def score(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]], *, tgt: str = "en") -> dict:
+    """BLEU, chrF++ and TER (and spBLEU into Armenian) of `hypotheses`, each with its sacrebleu
+    signature. `references`: one reference per hypothesis, or several line-aligned streams."""
+    streams = [references] if references and isinstance(references[0], str) else references
+    return corpus_scores(hypotheses, streams, tgt)

@@ -145,3 +145,22 @@ def translate_test_set(test_set: EvalSet, config, out_dir: str | Path, **run_opt
         if doc in scores["docs"] and "terms" in run_doc:
             scores["docs"][doc]["terms"] = run_doc["terms"]
     return {"scores": scores, "hyp": str(out / "hyp.txt"), "run": result}
+
+
+def translate_in_memory(test_set: EvalSet, config) -> dict:
+    """Translate a test set with a `Translator`, a line a text, and score it (`targman eval` without -o).
+
+    Glossary, memory and QA are the run's; term success counts every line's hits.
+    Returns `{"scores": ..., "hyps": [...]}`.
+    """
+    from pipeline.config import finalize
+    from pipeline.translation.translator import Translator
+
+    config = finalize(config)
+    with Translator(config) as translator:
+        results = translator.translate(test_set.src)
+    rows = [
+        {"doc": doc, "target": result.text, "ref": ref, "terms": [t.to_row() for t in result.terms]}
+        for doc, result, ref in zip(test_set.docs, results, test_set.ref, strict=True)
+    ]
+    return {"scores": score_segments(rows, config.run.tgt), "hyps": [r.text for r in results]}

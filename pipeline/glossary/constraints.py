@@ -14,7 +14,7 @@ from pipeline.config import GlossaryConfig
 from pipeline.glossary import armenian
 from pipeline.glossary.matcher import Matcher
 from pipeline.glossary.model import Glossary
-from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG, Matchers
+from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG
 from pipeline.segment import TEXT, Segment
 
 CONSTRAINED_FLAG = "terms-constrained"  # the engine was made to produce the segment's terms
@@ -108,7 +108,7 @@ class RunTerms:
         self.tgt = tgt
         self.constrains = engine_constrains
         self.reranks = engine_reranks  # cannot force terms, but can prefer hypotheses that have them
-        self.matchers = Matchers(glossary)  # one per language, built on first use
+        self.matchers = glossary.matchers  # one per language, built on first use, shared
         self.target_matcher = self.matchers[tgt]
 
     def before(self, segments: list[Segment]) -> None:

@@ -91,6 +91,35 @@ class Glossary:
     header: list[str]
     layout: list[tuple[str, str]] = field(default_factory=list)  # (comment|blank|header|concept, text|id)
 
+    _matchers: dict | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def load(cls, path) -> "Glossary":
+        """Read and lint a native TSV glossary; `GlossaryError` lists every problem."""
+        return load(path)
+
+    @staticmethod
+    def lint(path) -> list:
+        """Every problem in the glossary file at `path` (`Problem`: path, line, message); [] when clean."""
+        from pipeline.glossary.lint import lint_file
+
+        return lint_file(path)
+
+    def match(self, text: str, lang: str) -> list:
+        """The concepts found in `text` (a `lang` text), inflected forms included: `Match` objects
+        with `concept`, `start`, `end`, `surface`, `status` (preferred, variant or forbidden)."""
+        matcher = self.matchers[lang]
+        return matcher.find(text) if matcher is not None else []
+
+    @property
+    def matchers(self):
+        """One `Matcher` per language (None for a language it lacks), built on first use and shared."""
+        if self._matchers is None:
+            from pipeline.glossary.stage import Matchers
+
+            self._matchers = Matchers(self)
+        return self._matchers
+
     def target_for(self, match, tgt_lang: str) -> str:
         """The preferred `tgt_lang` term for `match`, of the same kind (full or short)."""
         concept = self.concepts[match.concept]

@@ -40,7 +40,7 @@ def annotate(segments: Iterable[Segment], glossary: Glossary, tgt: str,
     Flags `glossary-variant` / `glossary-forbidden` when the source spells a concept with
     an admitted variant or a forbidden term. Lazy and order-preserving.
     """
-    matchers = matchers if matchers is not None else Matchers(glossary)
+    matchers = matchers if matchers is not None else glossary.matchers
     for segment in segments:
         matcher = None
         if segment.kind == TEXT and segment.src_lang != tgt and tgt in glossary.languages:
