@@ -1,4 +1,5 @@
-"""The batch job end to end, with tiny real models loaded by path."""
+"""The batch job end to end: with tiny real models loaded by path where a model matters,
+with the torch-free FunctionEngine where only routing and layout do."""
 
 import json
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from pipeline.batch.runner import run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
+from pipeline.engines.testing import FunctionEngine
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,6 +31,11 @@ Russia - Lavrov speaks in Moscow, September 19, 2022.
 def config(model, tgt, **run_options):
     overrides = {f"run__{k}": v for k, v in run_options.items()}
     return with_overrides(Config(), model__id=str(model), model__max_length=8, run__tgt=tgt, run__progress="off", **overrides)
+
+
+def function_config(tgt, **run_options):
+    """Settings for a run whose engine is a FunctionEngine (the model id only names it)."""
+    return config("function-engine", tgt, **run_options)
 
 
 def rows(out):
@@ -71,9 +78,9 @@ def test_mixed_article_routed_by_language(tiny_models, articles, tmp_path, direc
     assert "transformers" in manifest["versions"] and manifest["timings"]["total_s"] > 0
 
 
-def test_pass_through_is_byte_exact_and_layout_kept(tiny_models, articles, tmp_path):
+def test_pass_through_is_byte_exact_and_layout_kept(articles, tmp_path):
     out = tmp_path / "out"
-    run(articles, out, config(tiny_models["hy-en"], "en"))
+    run(articles, out, function_config("en"), engine=FunctionEngine())
     assert (out / "sub" / "en.txt").read_bytes() == (articles / "sub" / "en.txt").read_bytes()
     text = (out / "mixed.txt").read_text(encoding="utf-8")
     lines = text.split("\n")
@@ -87,9 +94,9 @@ def test_pass_through_is_byte_exact_and_layout_kept(tiny_models, articles, tmp_p
     assert md.startswith("# ") and md.count("\n\n") == 1
 
 
-def test_boilerplate_and_duplicates_kept_when_configured(tiny_models, articles, tmp_path):
+def test_boilerplate_and_duplicates_kept_when_configured(articles, tmp_path):
     out = tmp_path / "out"
-    run(articles, out, config(tiny_models["en-hy"], "hy", boilerplate_output="keep", duplicate_output="keep"))
+    run(articles, out, function_config("hy", boilerplate_output="keep", duplicate_output="keep"), engine=FunctionEngine())
     table = rows(out)
     kinds = {r["kind"] for r in table}
     assert {"boilerplate", "duplicate"} <= kinds
@@ -104,16 +111,16 @@ def test_boilerplate_and_duplicates_kept_when_configured(tiny_models, articles, 
     assert lines[4] == lines[5] == original["target"]
 
 
-def test_segment_rows_have_the_contract_fields(tiny_models, articles, tmp_path):
+def test_segment_rows_have_the_contract_fields(articles, tmp_path):
     out = tmp_path / "out"
-    run(articles, out, config(tiny_models["hy-en"], "en"))
+    run(articles, out, function_config("en"), engine=FunctionEngine())
     for r in rows(out):
         assert {"doc", "para", "index", "src_lang", "kind", "source", "target", "flags"} <= set(r)
         assert r["kind"] in ("text", "boilerplate", "duplicate")
         assert isinstance(r["flags"], list)
 
 
-def test_jsonl_and_html_inputs(tiny_models, tmp_path):
+def test_jsonl_and_html_inputs(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "feed.jsonl").write_text(
@@ -122,7 +129,7 @@ def test_jsonl_and_html_inputs(tiny_models, tmp_path):
     )
     (folder / "page.html").write_text("<html><body><article><h1>Երևան</h1><p>Hello &lt;world&gt;.</p></article></body></html>", encoding="utf-8")
     out = tmp_path / "out"
-    run(folder, out, config(tiny_models["hy-en"], "en"))
+    run(folder, out, function_config("en"), engine=FunctionEngine())
     record = json.loads((out / "feed.jsonl").read_text(encoding="utf-8"))
     assert record["id"] == "a1" and record["source"] == "azatutyun" and record["lang"] == "en"
     assert record["text"].endswith("\n\nEnglish stays.")
@@ -148,10 +155,10 @@ def test_bad_file_fails_alone(tiny_models, articles, tmp_path, capsys):
     assert (out / "mixed.txt").exists() and not (out / "latin1.txt").exists()
 
 
-def test_output_inside_input_is_not_read_back(tiny_models, articles):
+def test_output_inside_input_is_not_read_back(articles):
     out = articles / "translated"
-    run(articles, out, config(tiny_models["hy-en"], "en"))
-    run(articles, out, config(tiny_models["hy-en"], "en"))
+    run(articles, out, function_config("en"), engine=FunctionEngine())
+    run(articles, out, function_config("en"), engine=FunctionEngine())
     assert not any(r["doc"].startswith("translated/") for r in rows(out))
 
 

@@ -26,6 +26,7 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.atomic import TMP_SUFFIX, atomic_write_json, atomic_write_text
 from pipeline.batch.layout import STATE_DIR
+from pipeline.batch.status import FileStatus
 from pipeline.config import Config
 from pipeline.errors import StateError
 
@@ -248,7 +249,7 @@ class RunState:
     def finished(self, rel: str, path: Path, ref: Path, output: Path) -> dict | None:
         """The part header of `rel` when its file is done and nothing it depends on changed."""
         header = self.header(rel)
-        if not header or header.get("status") != "done":
+        if not header or header.get("status") != FileStatus.DONE:
             return None
         source = header.get("input") or {}
         if not same_file(path, source.get("file")) or not same_file(ref, source.get("ref")):

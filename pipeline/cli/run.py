@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline import config as cfg
+from pipeline.batch.status import FileStatus
 
 
 def register(sub) -> None:
@@ -101,7 +102,7 @@ def summary(result) -> None:
         )
     for name in result.failed:
         entry = result.files[name]
-        if entry["status"] == "failed":
+        if entry["status"] == FileStatus.FAILED:
             print(f"targman: FAILED {name}: {entry['error']}", file=sys.stderr)
         for message in entry.get("failed_articles", {}).values():
             print(f"targman: FAILED {message}", file=sys.stderr)

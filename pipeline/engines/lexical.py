@@ -13,8 +13,6 @@ from typing import Sequence
 
 from pipeline.engines.constrained import Constraint
 
-WORD_START = "▁"  # SentencePiece's mark of a piece that begins a word
-
 
 class TermTokens:
     """Turns string forms into target-side token ids, with a cache (terms repeat a lot)."""

@@ -22,6 +22,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.atomic import atomic_open, atomic_write_text
+from pipeline.batch.status import FileStatus
 from pipeline.errors import InputError
 from pipeline.evaluation.report_assets import CSS, JS
 from pipeline.evaluation.scoring import score_segments, segment_chrf
@@ -192,7 +193,7 @@ def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
 
 def _status_html(info: dict) -> str:
     status = info.get("status")
-    if status in ("failed", "skipped"):
+    if status in (FileStatus.FAILED, FileStatus.SKIPPED):
         error = f": {info['error']}" if info.get("error") else ""
         return f'<span class="status-{status}">{esc(status + error)}</span>'
     return ""

@@ -1,7 +1,8 @@
 """Desk glossaries: concept-oriented TSV files, Armenian-aware matching, lint and formats.
 
 Called by the rest of targman:
-- `load(path) -> Glossary` (raises `GlossaryError` listing every lint problem);
+- `Glossary.load(path)` (raises `GlossaryError` listing every lint problem), `Glossary.lint(path)`,
+  `glossary.match(text, lang) -> list[Match]`;
 - `Matcher(glossary, lang).find(text) -> list[Match]`;
 - `Glossary.target_for(match, tgt_lang) -> str` (preferred target term, same kind);
 - `armenian.inflections(term) -> list[str]`;
@@ -14,13 +15,7 @@ from pipeline.glossary.model import Concept, Glossary, Term, load
 from pipeline.glossary.problems import Problem
 from pipeline.glossary.stage import annotate, verify, verify_all
 
-
-def target_for(glossary: Glossary, match: Match, tgt_lang: str) -> str:
-    """Module-level spelling of `Glossary.target_for`."""
-    return glossary.target_for(match, tgt_lang)
-
-
 __all__ = [
     "Concept", "Glossary", "GlossaryError", "Match", "Matcher", "Problem", "Term",
-    "annotate", "load", "target_for", "verify", "verify_all",
+    "annotate", "load", "verify", "verify_all",
 ]
