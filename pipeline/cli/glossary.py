@@ -155,7 +155,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    text, notes, problems = formats.convert(args.src, args.dst, args.shape, args.src_lang,
+    text, notes, problems = formats.convert_glossary(args.src, args.dst, args.shape, args.src_lang,
                                             args.tgt_lang, args.type)
     args.dst.write_text(text, encoding="utf-8", newline="\n")
     for note in notes:

@@ -42,7 +42,7 @@ def read_any(path: Path, default_type: str = "term") -> Glossary:
     raise GlossaryError([Problem(str(path), 0, f"unknown extension {suffix!r}; use .tsv, .tbx or .csv")])
 
 
-def convert(src: Path, dst: Path, shape: str = "google", src_lang: str | None = None,
+def convert_glossary(src: Path, dst: Path, shape: str = "google", src_lang: str | None = None,
             tgt_lang: str | None = None, default_type: str = "term") -> tuple[str, list[str], list[Problem]]:
     """Write `src` as `dst` (format by extension); returns (text, notes, lint problems of a .tsv)."""
     glossary = read_any(src, default_type)
