@@ -10,14 +10,19 @@ Every error targman raises on purpose is a `TargmanError`; the CLI prints
     │                   In a run it fails that file alone and the run goes on.
     ├── GlossaryError   a glossary fails lint; `problems` lists every finding (file:line: what)
     ├── ScoreError      hypotheses and references cannot be scored together
-    └── StateError      the output folder holds a run this one must not mix with
-                        (other settings, or another run writing to it now)
+    ├── StateError      the output folder holds a run this one must not mix with
+    │                   (other settings, or another run writing to it now)
+    └── WriteError      the output folder cannot be written (read-only, disk full, file
+                        size limit): exit status 74; finished files are kept, and
+                        `.result` holds the run's result when one could be made
 
     RunInterrupted      (a KeyboardInterrupt, not a TargmanError) Ctrl-C or SIGTERM during
                         `run()`: finished files are kept; `.result` is the partial RunResult
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class TargmanError(Exception):
@@ -60,3 +65,38 @@ class ScoreError(TargmanError):
 
 class StateError(TargmanError):
     """OUT_DIR holds a run this one must not mix with."""
+
+
+class WriteError(TargmanError):
+    """The output folder cannot be written; what was finished is kept and the run can resume."""
+
+    exit_code = 74  # EX_IOERR (sysexits.h)
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
+
+
+# errno values that mean the output folder as a whole cannot take more writes
+# (as opposed to one file's name or path being the problem).
+FATAL_WRITE_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS") if hasattr(errno, name))
+# ... and every errno that means "cannot write there".
+WRITE_ERRNOS = FATAL_WRITE_ERRNOS | {errno.EACCES, errno.EPERM, errno.EISDIR}
+
+
+def write_error(error: OSError, what: str, where) -> WriteError:
+    """One clear line for an OSError met while writing: what, where, and what to do."""
+    reason = error.strerror or str(error)
+    hints = {
+        "ENOSPC": "free some disk space",
+        "EDQUOT": "free some space in your disk quota",
+        "EFBIG": "raise the file size limit (ulimit -f) or write to another disk",
+        "EROFS": "choose an output folder on a writable disk",
+        "EACCES": "make it writable (chmod/chown) or choose another output folder",
+        "EPERM": "make it writable (chmod/chown) or choose another output folder",
+        "EISDIR": "a folder stands where the file must go; move it away",
+    }
+    name = errno.errorcode.get(error.errno or 0, "")
+    hint = hints.get(name, "check the output folder")
+    return WriteError(f"cannot write {what} {where} ({reason}): {hint}, then run the same command again "
+                      "(finished files are kept)")

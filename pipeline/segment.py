@@ -53,6 +53,7 @@ class Segment:
     ref: str | None = None  # reference translation, when the article has one
     ref_span: int = 1  # >1: `ref` covers this and the next segments of the paragraph
     meta: dict = field(default_factory=dict)  # per-format extras (html tag, jsonl fields)
+    origin: str | None = None  # "human": the target is an editor's post-edit, not machine output
 
     @property
     def last_in_para(self) -> bool:
@@ -80,4 +81,6 @@ class Segment:
             row["ref"] = self.ref
             if self.ref_span > 1:
                 row["ref_span"] = self.ref_span
+        if self.origin is not None:
+            row["origin"] = self.origin
         return row

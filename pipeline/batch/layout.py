@@ -6,9 +6,12 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
-# The run's own files at the top of the output folder; no translated article may take their place.
-RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html")
+# The run's own files at the top of the output folder; no translated article (nor a folder
+# of them) may take their place.
+RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html", "review.tsv", "edits.jsonl")
 STATE_DIR = ".targman"
+# What describes one run and goes when --force discards it (edits.jsonl, the editors' work, stays).
+DISCARDED_WITH_A_RUN = ("segments.jsonl", "errors.jsonl", "run.json")
 
 
 def output_path(out_dir: Path, rel: str) -> Path:
@@ -17,7 +20,9 @@ def output_path(out_dir: Path, rel: str) -> Path:
     target = (root / rel).resolve()
     if not target.is_relative_to(root) or target == root:
         raise InputError(rel, "output path would leave the output folder")
-    first = target.relative_to(root).parts[0]
-    if target.parent == root and first in RUN_FILES or first == STATE_DIR:
-        raise InputError(rel, f"its translation would overwrite the run's own {first}; rename the file")
+    parts = target.relative_to(root).parts
+    first = parts[0]
+    if first in RUN_FILES or first == STATE_DIR:
+        what = "file" if len(parts) == 1 else "folder"
+        raise InputError(rel, f"its translation would overwrite the run's own {first}; rename the {what}")
     return target

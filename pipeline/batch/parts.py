@@ -17,7 +17,7 @@ from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
 from pipeline.batch.status import FileStatus
 from pipeline.documents.writer import render_file
-from pipeline.errors import InputError
+from pipeline.errors import FATAL_WRITE_ERRNOS, InputError, write_error
 from pipeline.segment import Segment
 from pipeline.translation.chain import DROPPED
 
@@ -37,10 +37,14 @@ def count_segments(segments: list[Segment]) -> dict[str, int]:
     return counts
 
 
-def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str) -> dict:
+def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, edited_by_hand: bool = False) -> dict:
     """Write one translated file and its part; returns the file's entry for run.json.
 
-    Raises InputError (naming the file) when the translation cannot be written.
+    Only a file targman wrote, unchanged, is replaced: a file it never wrote is the
+    user's and is kept (InputError), and a file edited by hand (`edited_by_hand`: its
+    post-edits were taken already) is kept under `.targman/edited/` when the new
+    translation differs from it. Raises InputError (naming the file) when this file
+    cannot be written, WriteError when the output folder cannot take more.
     """
     rel = job.file.rel
     kept = [(article, segments) for article, segments in job.articles if article.doc not in job.failed_docs]
@@ -48,11 +52,23 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str) -> di
         text = render_file(job.file, kept, tgt)
         target = output_path(out_dir, rel)
         rows = [json.dumps(s.to_row(), ensure_ascii=False) + "\n" for _, segments in kept for s in segments]
-        atomic_write_text(target, text)
     except InputError:
         raise
-    except Exception as error:  # disk full, a path too long: this file fails, the run goes on
-        raise InputError(rel, f"cannot write its translation: {type(error).__name__}: {error}") from None
+    except Exception as error:  # a bug on one strange file must not stop the run
+        raise InputError(rel, f"cannot render its translation: {type(error).__name__}: {error}") from None
+    owner = state.ownership(rel, target)
+    if owner == "foreign" or (owner == "edited" and not edited_by_hand):
+        raise InputError(rel, f"{target} was not written by targman (or was changed while this run went on); "
+                              "it is kept: move it away, or choose another output folder, and run again")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    backup = None
+    try:
+        if owner == "edited" and state.ownership(rel, target) == "edited" and target.read_text(encoding="utf-8") != text:
+            backup = state.keep_edited(rel, target)
+        state.record_output(rel, digest)
+        atomic_write_text(target, text)
+    except OSError as error:
+        raise _write_failure(error, "its translation", rel, target) from None
     segments = [s for _, segments in kept for s in segments]
     entry = {
         "status": FileStatus.PARTIAL if job.failed_docs else FileStatus.DONE,
@@ -62,13 +78,27 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str) -> di
     }
     if job.failed_docs:
         entry["failed_articles"] = dict(job.failed_docs)
+    if owner == "edited":
+        entry["edited_by_hand"] = {"human_segments": sum(1 for s in segments if s.origin == "human"),
+                                   "kept_as": backup}
     header = {
         "rel": rel,
         "status": entry["status"],
         "entry": entry,
         "counts": count_segments(segments),
         "input": job.source,
-        "output_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "output_sha256": digest,
     }
-    state.save_part(header, rows)
+    try:
+        state.save_part(header, rows)
+    except OSError as error:
+        raise _write_failure(error, "its run state", rel, state.part_path(rel)) from None
     return entry
+
+
+def _write_failure(error: OSError, what: str, rel: str, where: Path) -> Exception:
+    """A disk that is full, read-only or past its size limit stops the run (WriteError);
+    anything else (a name too long, one folder not writable) fails this file alone."""
+    if error.errno in FATAL_WRITE_ERRNOS:
+        return write_error(error, what.replace("its ", f"{rel}: the ", 1), where)
+    return InputError(rel, f"cannot write {what}: {type(error).__name__}: {error}")

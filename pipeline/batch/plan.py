@@ -40,6 +40,7 @@ class Plan:
     files: dict[str, dict] = field(default_factory=dict)  # known before translating: skipped, failed, reused
     todo: list[tuple[Path, str]] = field(default_factory=list)  # (path, relative name) still to translate
     reused: int = 0  # finished by an earlier run
+    edited: list[str] = field(default_factory=list)  # to do, and their translation was edited by hand
 
 
 def plan_run(input_dir: Path, out_dir: Path, state: RunState) -> Plan:
@@ -75,6 +76,15 @@ def plan_run(input_dir: Path, out_dir: Path, state: RunState) -> Plan:
         if header is not None:
             plan.files[rel] = header["entry"]
             plan.reused += 1
-        else:
-            plan.todo.append((path, rel))
+            continue
+        owner = state.ownership(rel, target)
+        if owner == "foreign":
+            message = (f"{rel}: {target} exists and targman did not write it; it is kept. Move it away, or choose "
+                       "another output folder, and run again")
+            plan.files[rel] = {"status": FileStatus.FAILED, "error": message}
+            log.warning(f"failed: {message}")
+            continue
+        if owner == "edited":
+            plan.edited.append(rel)
+        plan.todo.append((path, rel))
     return plan

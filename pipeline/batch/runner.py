@@ -16,6 +16,7 @@ assembled from the parts at the end (`batch.manifest`).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Iterator
 
 from pipeline import __version__
 from pipeline.atomic import atomic_write_json
+from pipeline.batch.edits import EditLog, edits_from_article
 from pipeline.batch.jobs import FileJob, read_job, windows
 from pipeline.batch.layout import output_path
 from pipeline.batch.manifest import (
@@ -39,8 +41,9 @@ from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.batch.status import WITH_ERRORS, FileStatus
 from pipeline.config import Config, finalize, load_config
+from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
-from pipeline.errors import InputError
+from pipeline.errors import WRITE_ERRNOS, InputError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
 
@@ -107,16 +110,27 @@ class Run:
         self.plan = Plan()
         self.files: dict[str, dict] = {}  # every input file's entry for run.json, as it becomes known
         self.progress: Progress | None = None
+        self.edits = EditLog(self.out_dir)
+        self.hand_edited: set[str] = set()  # inputs whose translation an editor changed in OUT_DIR
         self.started = 0.0
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
         self.started = time.perf_counter()
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_error(error, "the output folder", self.out_dir) from None
+        human = self.translator.human  # this folder's post-edits apply to this run only
         try:
             return self._execute()
+        except OSError as error:  # a write the stages did not expect to fail: still one clear line
+            if error.errno not in WRITE_ERRNOS:
+                raise
+            raise write_error(error, "a file in", error.filename or self.out_dir) from None
         finally:
             self.state.close()
+            self.translator.human = human
             if self._own_translator:
                 self.translator.close()
 
@@ -129,6 +143,8 @@ class Run:
         self.files = dict(self.plan.files)
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
+        self.take_hand_edits()
+        self.translator.human = self.edits.human(self.tgt)
         if self.plan.todo or self.translator.loaded_engine(self.tgt) is not None:  # nothing to translate: no model to load
             engine = self.translator.engine(self.tgt)
             self.state.check_model(engine.info())
@@ -137,6 +153,7 @@ class Run:
         if self.files:
             self.progress.advance("", len(self.files))  # skipped, and finished by an earlier run
         interrupted = False
+        stopped: WriteError | None = None
         try:
             for window in windows(self.read_jobs(), self.config.run.window):
                 self.translate_window(window)
@@ -144,12 +161,53 @@ class Run:
                     self.write_job(job)
         except KeyboardInterrupt:
             interrupted = True
+        except WriteError as error:  # the disk is full or read-only: keep what is finished, say so
+            stopped = error
         finally:
             self.progress.close()
-        result = self.assemble(interrupted)
+        try:
+            result = self.assemble(interrupted or stopped is not None)
+        except OSError as error:
+            if stopped is not None:
+                raise stopped from None  # the first error says what to do
+            raise write_error(error, "the run's segment table and manifest in", self.out_dir) from None
+        if stopped is not None:
+            stopped.result = result
+            raise stopped
         if interrupted:
             raise RunInterrupted(result)
         return result
+
+    def take_hand_edits(self) -> None:
+        """Translations edited by hand in OUT_DIR: their changed sentences become post-edits
+        (edits.jsonl and the memory's human table), which the new translation then uses."""
+        keep: set[str] = set()
+        root = self.out_dir.resolve()
+        for rel in self.plan.edited:
+            target = output_path(self.out_dir, rel)
+            try:
+                rows = [json.loads(line) for line in self.state.rows(rel)]
+                edits = edits_from_article(read_file(root, target), rows, self.tgt)
+            except (OSError, ValueError, InputError):
+                rows, edits = [], []
+            if not rows:
+                message = (f"{rel}: {target} was edited by hand, and the run state it was written from is gone; "
+                           "it is kept: move it away to translate this file again")
+                self.files[rel] = {"status": FileStatus.FAILED, "error": message}
+                log.warning(f"failed: {message}")
+                continue
+            keep.add(rel)
+            self.edits.append(edits)
+            if self.translator.memory is not None:
+                by_direction: dict[str, list] = {}
+                for edit in edits:
+                    by_direction.setdefault(edit.src_lang, []).append((edit.context, edit.source, edit.after))
+                for src, entries in by_direction.items():
+                    self.translator.memory.store_human(src, self.tgt, entries)
+            log.warning(f"{rel}: edited by hand in {self.out_dir}: {len(edits)} changed sentence(s) kept as post-edits "
+                        f"({self.edits.path.name}); the translation is made again around them")
+        self.plan.todo = [(path, rel) for path, rel in self.plan.todo if rel not in self.plan.edited or rel in keep]
+        self.hand_edited = keep
 
     # -- the stages ---------------------------------------------------------------------
     def read_jobs(self) -> Iterator[FileJob]:
@@ -193,7 +251,7 @@ class Run:
             self.fail(rel, job.error or f"{rel}: failed")
             return
         try:
-            entry = write_finished(job, self.out_dir, self.state, self.tgt)
+            entry = write_finished(job, self.out_dir, self.state, self.tgt, edited_by_hand=rel in self.hand_edited)
         except InputError as error:
             self.fail(rel, str(error))
             return
@@ -207,13 +265,14 @@ class Run:
         self.files[rel] = {"status": FileStatus.FAILED, "error": message}
         log.warning(f"failed: {message}")
         self.state.drop_part(rel)
-        try:
+        try:  # no stale translation of an earlier input, if it is targman's and nobody changed it
             stale = output_path(self.out_dir, rel)
-            if stale.is_file():
+            if self.state.ownership(rel, stale) == "ours":
                 stale.unlink()
         except (InputError, OSError):
             pass
-        self.progress.advance(rel)
+        if self.progress is not None:
+            self.progress.advance(rel)
 
     # -- the end ----------------------------------------------------------------------------
     def assemble(self, interrupted: bool) -> RunResult:
@@ -221,6 +280,7 @@ class Run:
         counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
         if not interrupted:
             self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
+            self.state.compact_outputs()
         total = time.perf_counter() - self.started
         scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt)
         manifest = self.manifest(counts, scores, concepts_seen, total, interrupted)
@@ -230,7 +290,6 @@ class Run:
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool) -> dict:
         engine = self.translator.loaded_engine(self.tgt)
         model = engine.info() if engine else (self.state.model_info or {})
-        memory = self.translator.memory
         timings = {"engine_s": self.translator.timings["engine_s"]}
         if self.translator.timings["load_s"]:
             timings["load_s"] = self.translator.timings["load_s"]
@@ -246,13 +305,26 @@ class Run:
             "counts": {**counts, **file_counts(self.plan.order, self.files)},
             # Not reproducible by nature: how long it took, how much an earlier run had done,
             # and what the translation memory already knew.
-            "cache": {"memory": str(memory.path), **memory.stats.to_dict()} if memory else {"memory": None},
+            "cache": self.cache_info(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
             "resume": {"files_reused": self.plan.reused},
             "scores": scores,
             "glossary": self.glossary_info(model, concepts_seen),
             "files": dict(sorted(self.files.items())),
         }
+
+    def cache_info(self) -> dict:
+        """run.json's `cache`: the memory used, its hits, and why it was read-only or off, if it was."""
+        memory = self.translator.memory
+        if memory is None:
+            info = {"memory": None}
+            if self.translator.memory_problem:
+                info["problem"] = self.translator.memory_problem
+            return info
+        info = {"memory": str(memory.path), **memory.stats.to_dict()}
+        if memory.problem:
+            info["problem"] = memory.problem
+        return info
 
     def glossary_info(self, model: dict, concepts_seen: set[str]) -> dict | None:
         if self.translator.glossary is None:
@@ -290,6 +362,9 @@ def run(
     if review:
         from pipeline.evaluation.report import write_review
 
-        write_review(out_dir)
+        try:
+            write_review(out_dir)
+        except OSError as error:
+            raise WriteError(str(write_error(error, "the review report in", out_dir)), result) from None
     return result
 

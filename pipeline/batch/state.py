@@ -3,7 +3,12 @@
     settings.json      the fingerprint of the settings the outputs were made with
     parts/KEY.jsonl    one file per finished input file: a header line (the input's
                        size, mtime and sha256, its status and counts, the sha256 of
-                       its translated file) and then its rows of segments.jsonl
+                       its translated file, the count and sha256 of its rows) and then
+                       its rows of segments.jsonl; a part whose rows do not match its
+                       header (cut short, edited) is not trusted: the file is redone
+    outputs.jsonl      every translated file targman wrote (path, sha256), kept across
+                       --force: only such a file, unchanged, is ever replaced or deleted;
+                       a changed one was edited by hand, and an unknown one is the user's
     lock               held while a run writes to OUT_DIR
 
 Every file here is written atomically, and a part only after the translated file
@@ -24,11 +29,11 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline import __version__
-from pipeline.atomic import TMP_SUFFIX, atomic_write_json, atomic_write_text
-from pipeline.batch.layout import STATE_DIR
+from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_write_text
+from pipeline.batch.layout import DISCARDED_WITH_A_RUN, STATE_DIR
 from pipeline.batch.status import FileStatus
 from pipeline.config import Config
-from pipeline.errors import StateError
+from pipeline.errors import StateError, write_error
 
 STATE_VERSION = 1
 
@@ -129,19 +134,27 @@ class RunState:
         self.dir = out_dir / STATE_DIR
         self.parts = self.dir / "parts"
         self.settings_path = self.dir / "settings.json"
+        self.outputs_path = self.dir / "outputs.jsonl"
         self._lock = None
         self.settings: dict = {}
+        self._outputs: dict[str, set[str]] = {}  # rel -> every sha256 targman wrote there
 
     # -- ownership ---------------------------------------------------------------------
     def open(self, settings: dict, *, force: bool = False) -> int:
         """Lock OUT_DIR and adopt it; returns how many finished files an earlier run left.
 
         Raises StateError when another run holds the lock, or when OUT_DIR holds a run
-        made with other settings (unless `force`, which discards it).
+        made with other settings (unless `force`, which discards it), and WriteError
+        when OUT_DIR or its state folder cannot be written (before any model loads).
         """
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_error(error, "the state folder", self.dir) from None
         self._take_lock()
         self.remove_temporary_files()
+        self._probe(self.out_dir, "the output folder")
+        self._probe(self.dir, "the state folder")
         previous = self._read_settings()
         existing = list(self.parts.glob("*.jsonl")) if self.parts.is_dir() else []
         if previous is not None and previous.get("settings") != settings and existing and not force:
@@ -152,16 +165,32 @@ class RunState:
                 f"Use a new output folder, or pass --force to discard its {len(existing)} finished file(s) "
                 "and translate everything again"
             )
-        if previous is None or previous.get("settings") != settings or force:
-            if self.parts.is_dir():
-                shutil.rmtree(self.parts)
-            existing = []
-            self.settings = {"settings": settings}
-            atomic_write_json(self.settings_path, self.settings)
-        else:
-            self.settings = previous
-        self.parts.mkdir(exist_ok=True)
+        try:
+            self._load_outputs(existing)
+            if previous is None or previous.get("settings") != settings or force:
+                if self.parts.is_dir():
+                    shutil.rmtree(self.parts)
+                for name in DISCARDED_WITH_A_RUN:  # they described the run being discarded
+                    (self.out_dir / name).unlink(missing_ok=True)
+                existing = []
+                self.settings = {"settings": settings}
+                atomic_write_json(self.settings_path, self.settings)
+            else:
+                self.settings = previous
+            self.parts.mkdir(exist_ok=True)
+        except OSError as error:
+            raise write_error(error, "the state folder", self.dir) from None
         return len(existing)
+
+    @staticmethod
+    def _probe(folder: Path, what: str) -> None:
+        """Fail now, before any model loads, when `folder` cannot take a new file."""
+        try:
+            with atomic_open(folder / ".write-check"):
+                pass
+            (folder / ".write-check").unlink()
+        except OSError as error:
+            raise write_error(error, what, folder) from None
 
     def _read_settings(self) -> dict | None:
         try:
@@ -175,7 +204,10 @@ class RunState:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no lock, one run at a time by convention
             return
-        handle = open(self.dir / "lock", "a+", encoding="utf-8")
+        try:
+            handle = open(self.dir / "lock", "a+", encoding="utf-8")
+        except OSError as error:
+            raise write_error(error, "the lock file", self.dir / "lock") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -208,7 +240,10 @@ class RunState:
                     "Use a new output folder, or pass --force to translate everything again"
                 )
             self.settings["model"] = info
-            atomic_write_json(self.settings_path, self.settings)
+            try:
+                atomic_write_json(self.settings_path, self.settings)
+            except OSError as error:
+                raise write_error(error, "the run's settings", self.settings_path) from None
 
     @property
     def model_info(self) -> dict | None:
@@ -229,13 +264,16 @@ class RunState:
         return self.parts / (hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32] + ".jsonl")
 
     def save_part(self, header: dict, rows: list[str]) -> None:
-        text = json.dumps(header, ensure_ascii=False) + "\n" + "".join(rows)
-        atomic_write_text(self.part_path(header["rel"]), text)
+        """Write a finished file's part; its header counts and hashes the rows, so a part cut
+        short or edited is found out (`valid_header`)."""
+        body = "".join(rows)
+        header = {**header, "rows": len(rows), "rows_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+        atomic_write_text(self.part_path(header["rel"]), json.dumps(header, ensure_ascii=False) + "\n" + body)
 
     def drop_part(self, rel: str) -> None:
         try:
             self.part_path(rel).unlink()
-        except FileNotFoundError:
+        except OSError:
             pass
 
     def header(self, rel: str) -> dict | None:
@@ -246,9 +284,30 @@ class RunState:
             return None
         return header if isinstance(header, dict) and header.get("rel") == rel else None
 
+    def valid_header(self, rel: str) -> dict | None:
+        """The part's header when its rows are whole: as many as it says, with the hash it says."""
+        header = self.header(rel)
+        if header is None or not isinstance(header.get("rows"), int):
+            return None  # no part, or one written before parts were checked: redo it
+        digest = hashlib.sha256()
+        count = 0
+        try:
+            with open(self.part_path(rel), "rb") as handle:
+                handle.readline()
+                for line in handle:
+                    if not line.endswith(b"\n"):
+                        return None  # cut mid-row
+                    digest.update(line)
+                    count += 1
+        except OSError:
+            return None
+        if count != header["rows"] or digest.hexdigest() != header.get("rows_sha256"):
+            return None
+        return header
+
     def finished(self, rel: str, path: Path, ref: Path, output: Path) -> dict | None:
         """The part header of `rel` when its file is done and nothing it depends on changed."""
-        header = self.header(rel)
+        header = self.valid_header(rel)
         if not header or header.get("status") != FileStatus.DONE:
             return None
         source = header.get("input") or {}
@@ -260,6 +319,74 @@ class RunState:
         except OSError:
             return None
         return header
+
+    # -- what targman wrote --------------------------------------------------------------
+    def _load_outputs(self, parts: list[Path]) -> None:
+        """Read outputs.jsonl (a torn last line is skipped); parts of earlier versions count too."""
+        self._outputs = {}
+        try:
+            with open(self.outputs_path, encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        entry = json.loads(line)
+                        self._outputs.setdefault(entry["rel"], set()).add(entry["sha256"])
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        except OSError:
+            pass
+        for part in parts:  # a run of an earlier version recorded what it wrote only in its parts
+            try:
+                with open(part, encoding="utf-8") as handle:
+                    header = json.loads(handle.readline())
+                rel, digest = header["rel"], header["output_sha256"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if digest not in self._outputs.get(rel, ()):
+                self.record_output(rel, digest)
+
+    def record_output(self, rel: str, sha256: str) -> None:
+        """Note, before writing it, that targman writes this content at `rel` (fsynced)."""
+        if sha256 in self._outputs.get(rel, ()):
+            return
+        line = json.dumps({"rel": rel, "sha256": sha256}, ensure_ascii=False) + "\n"
+        fd = os.open(self.outputs_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._outputs.setdefault(rel, set()).add(sha256)
+
+    def keep_edited(self, rel: str, output: Path) -> str:
+        """Copy an article edited by hand to `.targman/edited/REL` before it is replaced;
+        returns that path, relative to OUT_DIR (an earlier copy gets a number)."""
+        target = self.dir / "edited" / rel
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.dir / "edited" / f"{rel}.{n}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(output, target)
+        return target.relative_to(self.out_dir).as_posix()
+
+    def compact_outputs(self) -> None:
+        """Rewrite outputs.jsonl with one line per (file, content) targman wrote."""
+        lines = [json.dumps({"rel": rel, "sha256": digest}, ensure_ascii=False) + "\n"
+                 for rel in sorted(self._outputs) for digest in sorted(self._outputs[rel])]
+        atomic_write_text(self.outputs_path, "".join(lines))
+
+    def ownership(self, rel: str, output: Path) -> str:
+        """`absent`, `ours` (a file targman wrote, unchanged), `edited` (one targman wrote,
+        changed since) or `foreign` (targman never wrote a file there)."""
+        try:
+            digest = sha256_file(output)
+        except FileNotFoundError:
+            return "absent"
+        except OSError:
+            return "foreign"  # unreadable, or a folder: not ours to touch
+        if digest in self._outputs.get(rel, ()):
+            return "ours"
+        return "edited" if rel in self._outputs else "foreign"
 
     def rows(self, rel: str) -> Iterator[str]:
         with open(self.part_path(rel), encoding="utf-8") as handle:

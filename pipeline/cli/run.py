@@ -116,6 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
     from pipeline.batch.runner import RunInterrupted, run
+    from pipeline.errors import WriteError
 
     config = build_config(args)
     previous = signal.getsignal(signal.SIGTERM)
@@ -126,6 +127,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         previous = None
     try:
         result = run(args.input, args.out, config, force=args.force)
+    except WriteError as error:  # printed by the caller, after what was finished
+        if error.result is not None:
+            summary(error.result)
+        raise
     except RunInterrupted as stop:
         summary(stop.result)
         pending = stop.result.manifest["counts"]["pending"]

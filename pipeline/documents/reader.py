@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.batch.layout import STATE_DIR
 from pipeline.documents.segmenter import is_layout
 from pipeline.errors import InputError
 
@@ -90,6 +92,9 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
         for name in sorted(dirnames):
             sub = here / name
             if name.startswith(".") or (exclude and _resolve(sub) == exclude):
+                continue
+            if (sub / STATE_DIR).is_dir():
+                yield sub, f"an output folder of an earlier targman run (it holds {STATE_DIR}/)"
                 continue
             if sub.is_symlink():
                 target = _resolve(sub)
@@ -205,14 +210,22 @@ def check_lines(path, lines: list[str], limit: int, *, numbered: bool = True, li
             )
 
 
+# A line ends at LF, or at a lone CR (old Mac files). In CRLF the CR stays with the line's text,
+# where the segmenter keeps it as trailing layout.
+LINE_BREAK = re.compile(r"(\n|\r(?!\n))")
+
+
 def text_paragraphs(text: str) -> tuple[str, list[tuple[str, str, dict]]]:
-    """A paragraph a line; the line breaks (and blank or marker-only lines) after it are its separator."""
+    """A paragraph a line; the line breaks (and blank or marker-only lines) after it are its separator.
+
+    A line ends at LF (CRLF too) or at a lone CR, and each keeps its own line break in the output.
+    """
     text = text.replace("\x00", "")
-    lines = text.split("\n")
+    pieces = LINE_BREAK.split(text)
+    lines, breaks = pieces[0::2], pieces[1::2] + [""]
     head_parts: list[str] = []
     paragraphs: list[tuple[str, str, dict]] = []
-    for i, line in enumerate(lines):
-        newline = "\n" if i < len(lines) - 1 else ""
+    for line, newline in zip(lines, breaks):
         if not is_layout(line):  # blank lines and lone markdown markers are layout
             paragraphs.append((line, newline, {}))
         elif paragraphs:
@@ -334,7 +347,7 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
         except InputError:
             ref = None
     if suffix in TEXT_SUFFIXES:
-        check_lines(rel, text.split("\n"), max_line_chars)
+        check_lines(rel, LINE_BREAK.split(text)[0::2], max_line_chars)
         head, paragraphs = text_paragraphs(text)
         articles = [Article(rel, paragraphs, head=head, ref=ref)]
         return InputFile(path, rel, "text", articles, digest=digest, ref_digest=ref_digest)
@@ -363,7 +376,7 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
             raise InputError(rel, f"duplicate id {article_id!r}; ids must be unique within a file", line=number)
         seen.add(article_id)
         if max_line_chars and len(record["text"]) > max_line_chars:
-            check_lines(rel, record["text"].split("\n"), max_line_chars, numbered=False, line=number)
+            check_lines(rel, LINE_BREAK.split(record["text"])[0::2], max_line_chars, numbered=False, line=number)
         head, paragraphs = text_paragraphs(record["text"])
         ref_text = record.get("ref") if isinstance(record.get("ref"), str) else None
         articles.append(Article(f"{rel}#{article_id}", paragraphs, head=head, record=record, ref=ref_text))

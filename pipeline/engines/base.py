@@ -21,6 +21,7 @@ class Translation:
     tokens: int = 0  # output tokens, for throughput
     pieces: int = 1  # >1 when the source was too long for the model and was split
     unmet: bool = False  # a constrained search could not fit every glossary term
+    origin: str = "engine"  # engine | memory (a machine translation stored before) | human (an editor's)
 
 
 @dataclass(frozen=True)

@@ -377,7 +377,9 @@ def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
     if chrfs is None:
         chrfs = segment_chrf(rows)
     with atomic_open(path) as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
+        # inside a segment) must be quoted too, or spreadsheet readers split the row there.
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
         writer.writerow(TSV_COLUMNS)
         for row, chrf in zip(rows, chrfs):
             ref = row.get("ref")

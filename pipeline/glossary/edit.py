@@ -18,7 +18,6 @@ from pipeline.glossary import lint, tsv
 from pipeline.glossary.model import Concept, Glossary
 from pipeline.glossary.problems import Problem
 
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"\s+")
 _LEADING = ("en", "hy")
 
@@ -35,7 +34,7 @@ def canonical_columns(columns: list[str]) -> list[str]:
 
 
 def clean_cell(column: str, cell: str) -> str:
-    cell = _INVISIBLE.sub("", unicodedata.normalize("NFC", cell))
+    cell = lint.INVISIBLE.sub("", unicodedata.normalize("NFC", cell))
     cell = _SPACES.sub(" ", cell).strip()
     if column == "options":
         return ",".join(sorted({o.strip() for o in cell.split(",") if o.strip()}))

@@ -17,7 +17,13 @@ from pipeline.glossary.problems import Problem
 
 REQUIRED = ("id", "type", "note")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Characters no glossary term contains on purpose, and that make a term silently never match:
+# controls, the soft hyphen, zero-width and bidirectional marks, embeddings and isolates
+# (U+061C, U+200E/F, U+202A-E, U+2066-9), line and paragraph separators (U+2028/9), the BOM.
+INVISIBLE = re.compile(
+    r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587\ufb13-\ufb17]")
 FMT_HINT = "(`targman glossary fmt` fixes this)"
 
@@ -177,7 +183,7 @@ def _case_distinct(other: tuple, text: str, case_all: bool, nocase: bool) -> boo
             and normalise.cased_key(other[2]) != normalise.cased_key(text))
 
 
-_SUSPICIOUS = re.compile(_INVISIBLE.pattern[:-1] + r"]|^ | $| \t|\t | \||\| |  ")
+_SUSPICIOUS = re.compile(INVISIBLE.pattern[:-1] + r"]|^ | $| \t|\t | \||\| |  ")
 
 
 def _suspicious(text: str) -> bool:
@@ -185,7 +191,7 @@ def _suspicious(text: str) -> bool:
 
 
 def _check_cell(column: str, cell: str, report, terms: bool) -> None:
-    bad = _INVISIBLE.search(cell)
+    bad = INVISIBLE.search(cell)
     if bad:
         code = f"U+{ord(bad.group()):04X}"
         report(f"control or invisible character {code} in column {column}; delete it {FMT_HINT}")

@@ -19,7 +19,9 @@ from pipeline.glossary.constraints import UNMET_FLAG
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 from pipeline.translation import qa
 from pipeline.translation.memory import (
+    HumanEdits,
     TranslationMemory,
+    human_context,
     segment_context,
     translate_with_memory,
 )
@@ -55,13 +57,15 @@ def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
     return True
 
 
-def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None) -> None:
+def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None,
+                     human: HumanEdits | None = None) -> None:
     """Translate in one engine call per source language; the engine sorts and batches.
 
-    With a translation memory, segments it knows (same engine fingerprint,
-    direction, glossary context and source) are not sent to the engine; each
-    distinct segment is translated once per call. Glossary constraints and bans
-    ride along in `segment.meta` (see glossary.constraints).
+    An editor's post-edit of the same source and glossary context (`human`, or the
+    memory's human table) is taken as it is (`origin: human`). With a translation
+    memory, segments it knows (same engine fingerprint, direction, glossary context
+    and source) are not sent to the engine; each distinct segment is translated once
+    per call. Glossary constraints and bans ride along in `segment.meta`.
     """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
@@ -73,10 +77,12 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
         results = translate_with_memory(
             engine, memory, [s.source for s in group], src=src, tgt=tgt,
             contexts=[segment_context(s) for s in group], options=options,
+            human_contexts=[human_context(s) for s in group], human=human,
         )
         for segment, result in zip(group, results):
             segment.target = result.text
             segment.score = result.score
+            segment.origin = "human" if result.origin == "human" else None
             if result.pieces > 1:
                 segment.flag(SPLIT)
             if result.unmet:

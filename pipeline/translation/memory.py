@@ -14,12 +14,21 @@ Change the model, its weights, the beam, the direction or the glossary entries
 and the old entries simply no longer match. Several runs may share one memory:
 the database is in WAL mode with a busy timeout, and every store is one
 transaction, so concurrent writers wait for each other instead of corrupting it.
+
+Human post-edits live in their own table, keyed by direction, glossary context
+and source but not by engine: an editor's translation holds for every model, and
+no machine output ever replaces it (`store_human`, `lookup_human`).
+
+A memory that breaks during a run (a damaged file, a full disk, a write lock held
+too long by another process) never fails a translation: it goes read-only, or off,
+with one warning, and `problem` says why (run.json records it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -29,8 +38,10 @@ from typing import Sequence
 from pipeline.engines.base import Engine, Translation
 from pipeline.errors import TargmanError
 
+log = logging.getLogger("targman")
+
 FILENAME = "memory.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the human table
 BUSY_TIMEOUT_MS = 60_000
 
 SCHEMA = """
@@ -40,6 +51,15 @@ CREATE TABLE IF NOT EXISTS settings (
     description TEXT NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS human (
+    direction TEXT NOT NULL,
+    context TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    who TEXT,
+    created REAL NOT NULL,
+    PRIMARY KEY (direction, context, source)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
     setting INTEGER NOT NULL REFERENCES settings(id),
     context TEXT NOT NULL,
@@ -68,9 +88,10 @@ class MemoryStats:
     hits: int = 0
     misses: int = 0
     stored: int = 0
+    human: int = 0  # segments whose translation is an editor's
 
     def to_dict(self) -> dict:
-        return {"hits": self.hits, "misses": self.misses, "stored": self.stored}
+        return {"hits": self.hits, "misses": self.misses, "stored": self.stored, "human": self.human}
 
 
 class TranslationMemory:
@@ -80,10 +101,14 @@ class TranslationMemory:
         self.path = Path(path)
         self.stats = MemoryStats()
         self._settings: dict[str, int] = {}
+        self.writable = True  # False once a write failed: lookups go on, stores are skipped
+        self.readable = True  # False once a read failed: every lookup is a miss
+        self.problem: str | None = None  # why it is read-only or off
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA synchronous = NORMAL")
             self._setup()
         except sqlite3.DatabaseError as error:
             raise TargmanError(
@@ -94,7 +119,11 @@ class TranslationMemory:
     def _setup(self) -> None:
         """WAL mode and the schema. Switching to WAL needs a moment alone with the file and
         SQLite answers "locked" at once instead of waiting, when another process opens the
-        same new memory at the same moment: so it is retried for as long as the busy timeout."""
+        same new memory at the same moment: so it is retried for as long as the busy timeout.
+        A memory that is set up already needs no write here, so one whose write lock another
+        process holds still opens (read-only, once a store has to wait too long)."""
+        if self._schema_version() >= SCHEMA_VERSION:
+            return
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         delay = 0.005
         while True:
@@ -108,10 +137,18 @@ class TranslationMemory:
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() > deadline:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() > deadline:
+                    if self._schema_version() >= 1:  # usable as it is; only the new human table is missing
+                        self._degrade(error, writing=True)
+                        return
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
+
+    def _schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> "TranslationMemory":
@@ -126,29 +163,67 @@ class TranslationMemory:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- when it breaks ------------------------------------------------------------------
+    def _degrade(self, error: Exception, *, writing: bool) -> None:
+        """A failed read turns the memory off; a failed write makes it read-only. One warning each."""
+        damaged = isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError)
+        if writing and not damaged and isinstance(error, sqlite3.OperationalError) and (
+            "locked" in str(error) or "busy" in str(error)
+        ):
+            why = f"another process holds its write lock ({error})"
+        else:
+            why = str(error)
+        if writing and not damaged:
+            if self.writable:
+                self.writable = False
+                self.problem = f"read-only: {why}"
+                log.warning(f"translation memory {self.path} cannot be written ({why}); going on without storing "
+                            "new translations (nothing else is affected)")
+            return
+        if self.readable:
+            self.readable = self.writable = False
+            self.problem = f"off: {why}"
+            log.warning(f"translation memory {self.path} cannot be read ({why}); going on without it. "
+                        "Delete the file, or pass --no-cache or another --cache-dir")
+
     # -- settings ---------------------------------------------------------------------
-    def setting(self, engine: Engine, src: str, tgt: str) -> int:
-        """The id of the (engine fingerprint, direction) setting, made on first use."""
+    def setting(self, engine: Engine, src: str, tgt: str) -> int | None:
+        """The id of the (engine fingerprint, direction) setting, made on first use (None: unusable)."""
         description = setting_description(engine, src, tgt)
         key = setting_key(description)
-        if key not in self._settings:
-            with self._transaction():
-                self.db.execute(
-                    "INSERT OR IGNORE INTO settings (key, description, created) VALUES (?, ?, ?)",
-                    (key, json.dumps(description, sort_keys=True, default=str), time.time()),
-                )
-                (self._settings[key],) = self.db.execute("SELECT id FROM settings WHERE key = ?", (key,)).fetchone()
-        return self._settings[key]
+        if key not in self._settings and self.readable:
+            try:
+                if self.writable:
+                    try:
+                        with self._transaction():
+                            self.db.execute(
+                                "INSERT OR IGNORE INTO settings (key, description, created) VALUES (?, ?, ?)",
+                                (key, json.dumps(description, sort_keys=True, default=str), time.time()),
+                            )
+                    except sqlite3.OperationalError as error:
+                        self._degrade(error, writing=True)
+                row = self.db.execute("SELECT id FROM settings WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    return None
+                self._settings[key] = row[0]
+            except sqlite3.Error as error:
+                self._degrade(error, writing=False)
+        return self._settings.get(key)
 
     # -- entries ----------------------------------------------------------------------
-    def lookup(self, setting: int, sources: Sequence[str], contexts: Sequence[str] | None = None) -> list[Translation | None]:
+    def lookup(self, setting: int | None, sources: Sequence[str], contexts: Sequence[str] | None = None) -> list[Translation | None]:
         """The stored translation of each source (with its context), or None."""
         contexts = contexts if contexts is not None else [""] * len(sources)
-        found: list[Translation | None] = []
-        query = "SELECT target, score, tokens, pieces FROM entries WHERE setting = ? AND context = ? AND source = ?"
-        for source, context in zip(sources, contexts, strict=True):
-            row = self.db.execute(query, (setting, context, source)).fetchone()
-            found.append(Translation(*row) if row else None)
+        found: list[Translation | None] = [None] * len(sources)
+        if setting is not None and self.readable:
+            query = "SELECT target, score, tokens, pieces FROM entries WHERE setting = ? AND context = ? AND source = ?"
+            try:
+                for i, (source, context) in enumerate(zip(sources, contexts, strict=True)):
+                    row = self.db.execute(query, (setting, context, source)).fetchone()
+                    found[i] = Translation(*row, origin="memory") if row else None
+            except sqlite3.Error as error:
+                self._degrade(error, writing=False)
+                found = [None] * len(sources)
         hits = sum(1 for t in found if t is not None)
         self.stats.hits += hits
         self.stats.misses += len(found) - hits
@@ -168,11 +243,47 @@ class TranslationMemory:
             (setting, context, source, t.text, t.score, t.tokens, t.pieces, now)
             for source, t, context in zip(sources, translations, contexts, strict=True)
         ]
-        if not rows:
+        if not rows or setting is None or not self.writable:
             return
-        with self._transaction():
-            self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        try:
+            with self._transaction():
+                self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as error:
+            self._degrade(error, writing=True)
+            return
         self.stats.stored += len(rows)
+
+    # -- human post-edits -------------------------------------------------------------------
+    def store_human(self, src: str, tgt: str, entries: Sequence[tuple[str, str, str]], who: str | None = None) -> None:
+        """Remember editors' translations: (context, source, target) each, for any engine."""
+        if not entries or not self.writable:
+            return
+        now = time.time()
+        rows = [(f"{src}>{tgt}", context, source, target, who, now) for context, source, target in entries]
+        try:
+            with self._transaction():
+                self.db.executemany("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as error:
+            self._degrade(error, writing=True)
+
+    def lookup_human(self, src: str, tgt: str, sources: Sequence[str], contexts: Sequence[str]) -> list[str | None]:
+        """An editor's translation of each source (with its glossary context), or None."""
+        found: list[str | None] = [None] * len(sources)
+        if not self.readable:
+            return found
+        query = "SELECT target FROM human WHERE direction = ? AND context = ? AND source = ?"
+        try:
+            for i, (source, context) in enumerate(zip(sources, contexts, strict=True)):
+                row = self.db.execute(query, (f"{src}>{tgt}", context, source)).fetchone()
+                found[i] = row[0] if row else None
+        except sqlite3.OperationalError as error:
+            if "no such table" not in str(error):  # an older memory not yet set up for post-edits has none
+                self._degrade(error, writing=False)
+            return [None] * len(sources)
+        except sqlite3.Error as error:
+            self._degrade(error, writing=False)
+            return [None] * len(sources)
+        return found
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
@@ -196,17 +307,35 @@ class _Transaction:
         return False
 
 
-def segment_context(segment) -> str:
-    """The part of a segment's memory key that is not its text: the glossary entries
-    that applied to it (concept, source form, required target), in a stable order.
+def human_context(segment) -> str:
+    """The glossary entries that applied to a segment (concept, source form, required target),
+    in a stable order: what an editor's translation of the same source also depends on.
     Empty while a segment has no term hits."""
     terms = getattr(segment, "terms", None) or []
-    context = "\n".join(sorted(f"{t.concept}\t{t.source}\t{t.target}" for t in terms))
+    return terms_context(terms)
+
+
+def terms_context(terms) -> str:
+    """`human_context` of term hits given as TermHit objects or as segment-row dicts."""
+    lines = []
+    for t in terms:
+        concept, source, target = (t["concept"], t["source"], t["target"]) if isinstance(t, dict) else (t.concept, t.source, t.target)
+        lines.append(f"{concept}\t{source}\t{target}")
+    return "\n".join(sorted(lines))
+
+
+def segment_context(segment) -> str:
+    """The part of a segment's memory key that is not its text: its `human_context`, and
+    whether the translation was forced to contain the terms."""
+    context = human_context(segment)
     meta = getattr(segment, "meta", {})
     if meta.get("constraints") or meta.get("banned"):
         # A translation forced to contain the terms is not the free one of the same text.
         context += "\nconstrained\t" + repr((meta.get("constraints"), meta.get("banned")))
     return context
+
+
+HumanEdits = dict  # (src, tgt, human context, source) -> the editor's text
 
 
 def translate_with_memory(
@@ -218,21 +347,38 @@ def translate_with_memory(
     tgt: str,
     contexts: Sequence[str] | None = None,
     options: Sequence[dict] | None = None,
+    human_contexts: Sequence[str] | None = None,
+    human: HumanEdits | None = None,
 ) -> list[Translation]:
     """Translate `sources` with `engine`, through `memory` when one is given.
 
-    Known segments come from the memory; the others - each distinct (context,
+    An editor's translation comes first: from `human` (this run's post-edits, keyed
+    `(src, tgt, human context, source)`), else from the memory's human table. Then
+    known segments come from the memory; the others - each distinct (context,
     source) once - go to the engine in one call, and are stored. `options`: per
     source, engine options that lists carry per text (glossary `constraints`,
     `banned`); the context must tell apart sources whose options differ.
     """
     contexts = list(contexts) if contexts is not None else [""] * len(sources)
-    found: list[Translation | None]
+    human_contexts = list(human_contexts) if human_contexts is not None else [""] * len(sources)
+    found: list[Translation | None] = [None] * len(sources)
+    if human:
+        for i, (source, context) in enumerate(zip(sources, human_contexts, strict=True)):
+            text = human.get((src, tgt, context, source))
+            if text is not None:
+                found[i] = Translation(text, None, 0, 1, origin="human")
+    rest = [i for i, t in enumerate(found) if t is None]
+    if memory is not None and rest:
+        for i, text in zip(rest, memory.lookup_human(src, tgt, [sources[i] for i in rest], [human_contexts[i] for i in rest])):
+            if text is not None:
+                found[i] = Translation(text, None, 0, 1, origin="human")
+        rest = [i for i in rest if found[i] is None]
+        if rest:
+            setting = memory.setting(engine, src, tgt)
+            for i, hit in zip(rest, memory.lookup(setting, [sources[i] for i in rest], [contexts[i] for i in rest])):
+                found[i] = hit
     if memory is not None:
-        setting = memory.setting(engine, src, tgt)
-        found = memory.lookup(setting, sources, contexts)
-    else:
-        found = [None] * len(sources)
+        memory.stats.human += sum(1 for t in found if t is not None and t.origin == "human")
     todo: dict[tuple[str, str], list[int]] = {}
     for i, (source, context, hit) in enumerate(zip(sources, contexts, found)):
         if hit is None:
@@ -248,5 +394,5 @@ def translate_with_memory(
             for i in todo[key]:
                 found[i] = result
         if memory is not None:
-            memory.store(setting, [s for _, s in keys], results, [c for c, _ in keys])
+            memory.store(memory.setting(engine, src, tgt), [s for _, s in keys], results, [c for c, _ in keys])
     return found  # type: ignore[return-value]

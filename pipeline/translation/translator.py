@@ -21,9 +21,10 @@ from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.documents.writer import rebuild_text
 from pipeline.engines.base import Engine
 from pipeline.engines.registry import load_engine
+from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
 from pipeline.translation.chain import finish, route, translate_routed
-from pipeline.translation.memory import TranslationMemory
+from pipeline.translation.memory import HumanEdits, TranslationMemory
 
 log = logging.getLogger("targman")
 
@@ -66,11 +67,25 @@ class Translator:
 
             self.glossary = load(config.glossary.path)  # refused here, before any model loads
         self._own_memory = memory is None and config.cache.memory
-        self.memory = TranslationMemory.in_folder(self.cache_dir) if self._own_memory else memory
+        self.memory_problem: str | None = None  # why the configured memory could not be opened
+        if self._own_memory:
+            memory = self._open_memory()
+        self.memory = memory
         self._given_engine = engine
         self._engines: dict[str, Engine] = {}
         self._terms: dict = {}
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
+        self.human: HumanEdits = {}  # editors' post-edits that outrank machine output (a run's edits.jsonl)
+
+    def _open_memory(self) -> TranslationMemory | None:
+        """The translation memory in the cache folder; one that cannot be opened is skipped with
+        one warning (a damaged memory must never stop a translation)."""
+        try:
+            return TranslationMemory.in_folder(self.cache_dir)
+        except (TargmanError, OSError) as error:
+            self.memory_problem = f"off: {error}"
+            log.warning(f"{error}; going on without it")
+            return None
 
     @classmethod
     def from_config(cls, config: Config | str | Path | None = None, *, model: str | None = None, glossary=None,
@@ -142,7 +157,7 @@ class Translator:
             terms.before(list(segments))
         started = time.perf_counter()
         try:
-            translate_routed(todo, engine, tgt, self.memory)
+            translate_routed(todo, engine, tgt, self.memory, self.human)
         finally:
             self.timings["engine_s"] += time.perf_counter() - started
         if terms:
