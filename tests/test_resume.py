@@ -240,7 +240,7 @@ def test_sigterm_from_a_scheduler_stops_like_ctrl_c(tiny_models, small, tmp_path
     stopper = FunctionEngine(before_call=signal_on(2, signal.SIGTERM))
     monkeypatch.setattr(translator_module, "load_engine", lambda *a, **k: stopper)
     before = signal.getsignal(signal.SIGTERM)
-    assert main(["run", str(small), "-o", str(out), "--config", str(settings)]) == 130
+    assert main(["run", str(small), "-o", str(out), "--config", str(settings)]) == 143  # 128 + SIGTERM, as shells report it; Ctrl-C stays 130
     assert signal.getsignal(signal.SIGTERM) == before  # the CLI's handler does not outlive the run
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["counts"]["done"] == 1 == parts(out)
@@ -291,3 +291,31 @@ def test_new_weights_in_the_same_model_folder_are_other_settings(small, tmp_path
     tinymodel.build_marian(model, "hy", "en", seed=1)  # retrained in place: same names, same sizes
     assert main(base) == 2
     assert "holds a run made with other settings (model_weights.content:" in capsys.readouterr().err
+
+
+def test_stale_translations_are_listed_and_pruned_only_when_ours(small, tmp_path, capsys):
+    out = tmp_path / "out"
+    base = ["run", str(small), "-o", str(out), "--tgt", "en", "--model", "function-engine", "--progress", "off"]
+    engine = FunctionEngine()
+    import pipeline.translation.translator as translator_module_
+
+    original = translator_module_.load_engine
+    translator_module_.load_engine = lambda *a, **k: engine
+    try:
+        assert main(base) == 1  # bad.txt fails
+        (small / "a.txt").unlink()
+        (small / "c.txt").unlink()
+        (out / "c.txt").write_text("an editor's change\n", encoding="utf-8")
+        capsys.readouterr()
+        assert main(base) == 1
+        err = capsys.readouterr().err
+        assert "2 translation(s) in" in err and "have no input any more (a.txt, c.txt); --prune removes them" in err
+        assert "1 file(s) that failed or were partial before were tried again: 0 now done, 1 not" in err
+        manifest = json.loads((out / "run.json").read_text())
+        assert manifest["stale"] == ["a.txt", "c.txt"]
+        assert main([*base, "--prune"]) == 1
+        manifest = json.loads((out / "run.json").read_text())
+        assert manifest["pruned"] == ["a.txt"] and manifest["stale"] == ["c.txt"]  # the edited one is kept
+        assert not (out / "a.txt").exists() and (out / "c.txt").read_text() == "an editor's change\n"
+    finally:
+        translator_module_.load_engine = original

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -57,6 +57,7 @@ class RunResult:
     out_dir: Path
     files: dict[str, dict]
     manifest: dict
+    retried: dict[str, str] = field(default_factory=dict)  # failed or partial last time, tried again: status then
 
     @property
     def failed(self) -> list[str]:
@@ -95,6 +96,7 @@ class Run:
         memory: TranslationMemory | None = None,
         progress: str | None = None,
         force: bool = False,
+        prune: bool = False,
     ):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
@@ -102,6 +104,7 @@ class Run:
         self.config = finalize(config)
         self.tgt = self.config.run.tgt
         self.force = force
+        self.prune = prune
         self.progress_mode = progress or self.config.run.progress
         self._own_translator = translator is None
         # The glossary is loaded (and refused) here, before any model loads.
@@ -112,6 +115,9 @@ class Run:
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
         self.hand_edited: set[str] = set()  # inputs whose translation an editor changed in OUT_DIR
+        self.stale: list[str] = []  # translations whose input is gone (run.json `stale`)
+        self.pruned: list[str] = []  # ... and those removed by `prune`
+        self.retried: dict[str, str] = {}  # inputs that failed or were partial in the last run: their status then
         self.started = 0.0
 
     # -- the whole run ----------------------------------------------------------------
@@ -138,8 +144,10 @@ class Run:
         settings = settings_of(self.config)
         if self.translator.glossary is not None:
             settings["glossary_sha256"] = self.translator.glossary.digest  # an edited glossary is other settings
+        before = previous_statuses(self.out_dir)
         self.state.open(settings, force=self.force)
         self.plan = plan_run(self.input_dir, self.out_dir, self.state)
+        self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
@@ -280,12 +288,13 @@ class Run:
         counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
         if not interrupted:
             self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
+            self.stale, self.pruned = self.stale_outputs()
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
         scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt)
         manifest = self.manifest(counts, scores, concepts_seen, total, interrupted)
         atomic_write_json(self.out_dir / "run.json", manifest)
-        return RunResult(self.out_dir, self.files, manifest)
+        return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool) -> dict:
         engine = self.translator.loaded_engine(self.tgt)
@@ -308,10 +317,34 @@ class Run:
             "cache": self.cache_info(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
             "resume": {"files_reused": self.plan.reused},
+            "stale": self.stale,
+            **({"pruned": self.pruned} if self.prune else {}),
             "scores": scores,
             "glossary": self.glossary_info(model, concepts_seen),
             "files": dict(sorted(self.files.items())),
         }
+
+    def stale_outputs(self) -> tuple[list[str], list[str]]:
+        """Translations targman wrote whose input is gone: listed, or removed with `prune`
+        when nobody changed them since (an edited one stays, and stays listed)."""
+        inputs = set(self.plan.order)
+        stale, pruned = [], []
+        for rel in self.state.written():
+            if rel in inputs:
+                continue
+            try:
+                target = output_path(self.out_dir, rel)
+            except InputError:
+                continue
+            owner = self.state.ownership(rel, target)
+            if owner == "absent":
+                continue
+            if self.prune and owner == "ours":
+                target.unlink()
+                pruned.append(rel)
+            else:
+                stale.append(rel)
+        return stale, pruned
 
     def cache_info(self) -> dict:
         """run.json's `cache`: the memory used, its hits, and why it was read-only or off, if it was."""
@@ -345,6 +378,7 @@ def run(
     memory: TranslationMemory | None = None,
     progress: str | None = None,
     force: bool = False,
+    prune: bool = False,
     review: bool = True,
     **overrides,
 ) -> RunResult:
@@ -358,7 +392,7 @@ def run(
         config = translator.config
     config = load_config(config, tgt=tgt, **overrides)
     result = Run(Path(input_dir), Path(out_dir), config, translator=translator, engine=engine, memory=memory,
-                 progress=progress, force=force).execute()
+                 progress=progress, force=force, prune=prune).execute()
     if review:
         from pipeline.evaluation.report import write_review
 
@@ -368,3 +402,11 @@ def run(
             raise WriteError(str(write_error(error, "the review report in", out_dir)), result) from None
     return result
 
+
+def previous_statuses(out_dir: Path) -> dict[str, str]:
+    """Each input's status in the run.json an earlier run left in `out_dir` ({} when none)."""
+    try:
+        files = json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("files") or {}
+        return {rel: entry.get("status") for rel, entry in files.items() if isinstance(entry, dict)}
+    except (OSError, ValueError, AttributeError):
+        return {}

@@ -369,6 +369,10 @@ class RunState:
         shutil.copy2(output, target)
         return target.relative_to(self.out_dir).as_posix()
 
+    def written(self) -> list[str]:
+        """Every output path (relative to OUT_DIR) targman has written, sorted."""
+        return sorted(self._outputs)
+
     def compact_outputs(self) -> None:
         """Rewrite outputs.jsonl with one line per (file, content) targman wrote."""
         lines = [json.dumps({"rel": rel, "sha256": digest}, ensure_ascii=False) + "\n"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline import config as cfg
-from pipeline.batch.status import FileStatus
+from pipeline.batch.status import WITH_ERRORS, FileStatus
 
 
 def register(sub) -> None:
@@ -20,6 +20,12 @@ def register(sub) -> None:
     p.add_argument("input", metavar="ARTICLES_DIR", type=Path)
     p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True)
     add_engine_options(p)
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove translations whose input is gone (only ones targman wrote and nobody edited; "
+        "without it they are kept and listed as stale in run.json)",
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -100,16 +106,25 @@ def summary(result) -> None:
             + f", mode {result.manifest['glossary']['mode']}",
             file=sys.stderr,
         )
+    retried = result.retried
+    if retried:
+        again = [rel for rel in retried if result.files.get(rel, {}).get("status") in WITH_ERRORS]
+        print(f"targman: {len(retried)} file(s) that failed or were partial before were tried again: "
+              f"{len(retried) - len(again)} now done, {len(again)} not", file=sys.stderr)
+    stale = result.manifest.get("stale") or []
+    if stale:
+        shown = ", ".join(stale[:5]) + (", …" if len(stale) > 5 else "")
+        print(f"targman: {len(stale)} translation(s) in {result.out_dir} have no input any more ({shown}); "
+              "--prune removes them", file=sys.stderr)
+    pruned = result.manifest.get("pruned") or []
+    if pruned:
+        print(f"targman: removed {len(pruned)} translation(s) whose input is gone (--prune)", file=sys.stderr)
     for name in result.failed:
         entry = result.files[name]
         if entry["status"] == FileStatus.FAILED:
             print(f"targman: FAILED {name}: {entry['error']}", file=sys.stderr)
         for message in entry.get("failed_articles", {}).values():
             print(f"targman: FAILED {message}", file=sys.stderr)
-
-
-def _sigterm_as_interrupt(signum, frame):  # pragma: no cover - exercised through a subprocess
-    raise KeyboardInterrupt
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -119,14 +134,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.errors import WriteError
 
     config = build_config(args)
+    terminated = []
+
+    def stop_like_ctrl_c(signum, frame):  # pragma: no cover - exercised through a subprocess
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
     previous = signal.getsignal(signal.SIGTERM)
     try:
         # A batch scheduler stops a job with SIGTERM: finish writing like Ctrl-C does.
-        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+        signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     except ValueError:  # not the main thread
         previous = None
     try:
-        result = run(args.input, args.out, config, force=args.force)
+        result = run(args.input, args.out, config, force=args.force, prune=args.prune)
     except WriteError as error:  # printed by the caller, after what was finished
         if error.result is not None:
             summary(error.result)
@@ -139,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "where it stopped.",
             file=sys.stderr,
         )
-        return 130
+        return 128 + signal.SIGTERM if terminated else 130  # 143: stopped by SIGTERM, 130: by Ctrl-C
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
