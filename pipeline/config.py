@@ -58,7 +58,7 @@ class RunConfig:
     boilerplate_output: str = "drop"  # drop | keep
     duplicate_output: str = "drop"  # drop | keep
     window: int = 2000  # segments buffered for batching across documents
-    progress: str = "auto"  # auto | bar | lines | off
+    progress: str = "auto"  # auto | bar | lines | jsonl | off
     max_file_mb: int = 32  # a bigger input file fails ("file too large"); 0 = no limit
     max_line_chars: int = 50_000  # a longer line (paragraph) fails the file; 0 = no limit
 
@@ -107,7 +107,7 @@ CHOICES = {
     ("run", "tgt"): ("",) + LANGUAGES,
     ("run", "boilerplate_output"): ("drop", "keep"),
     ("run", "duplicate_output"): ("drop", "keep"),
-    ("run", "progress"): ("auto", "bar", "lines", "off"),
+    ("run", "progress"): ("auto", "bar", "lines", "jsonl", "off"),
     ("glossary", "mode"): TERM_MODES,
     **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -336,3 +337,61 @@ def test_source_term_offsets(start, end, expected):
     term = {"concept": "csto", "source": "CSTO", "target": "ՀԱՊԿ", "honoured": True, "start": start, "end": end}
     spans = _spans_in_source("The CSTO met.", [term])
     assert ["The CSTO met."[s:e] for s, e, _ in spans] == [expected]
+
+
+# --- a large run: an index page and pages of documents ------------------------------------
+
+
+@pytest.fixture
+def paged(monkeypatch):
+    """Page thresholds small enough for a test run."""
+    import pipeline.evaluation.report as report
+
+    monkeypatch.setattr(report, "PAGED_SEGMENTS", 100)
+    monkeypatch.setattr(report, "PAGE_SEGMENTS", 60)
+    monkeypatch.setattr(report, "PAGE_DOCUMENTS", 4)
+    return report
+
+
+def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
+    out = build_run(tmp_path / "out", 400)
+    index = parse(write_review(out).read_text(encoding="utf-8"))
+    assert not index.xpath("//tr[contains(@class, 'seg')]")  # the index holds documents, not segments
+    links = [a.get("href") for a in index.xpath("//table[@id='docs-index']/tbody/tr/td[1]/a")]
+    docs = [json.loads(line)["doc"] for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(links) == len(dict.fromkeys(docs))
+    assert all(re.fullmatch(r"review/p\d{4}\.html#d\d+", link) for link in links)
+    assert index.xpath("//span[@id='status']")[0].text == f"Showing {len(links) + 1} of {len(links) + 1} documents"
+    pages = sorted((out / "review").glob("p*.html"))
+    assert len(pages) == len({link.split("#")[0] for link in links}) > 1
+    seen = []
+    for k, page in enumerate(pages):
+        dom = parse(page.read_text(encoding="utf-8"))
+        rows = dom.xpath("//tr[contains(@class, 'seg')]")
+        assert 0 < len(rows) <= 60 or len(dom.xpath("//main/section")) == 1
+        seen += [s.get("id") for s in dom.xpath("//main/section")]
+        assert dom.xpath("//nav[@class='pages']/a")[0].get("href") == "../review.html"
+        assert bool(dom.xpath("//a[@id='next-page']")) == (k < len(pages) - 1)
+    assert seen == [f"d{d}" for d in range(len(links))]  # every document once, in order
+    for link in links:  # every link points at its document on its page
+        page, anchor = link.split("#")
+        assert parse((out / page).read_text(encoding="utf-8")).xpath(f"//section[@id='{anchor}']")
+    with open(out / "review.tsv", encoding="utf-8", newline="") as handle:
+        assert sum(1 for _ in csv.reader(handle, delimiter="\t")) == 401
+    paged.PAGED_SEGMENTS = 10_000  # the same folder, small again: one page, the old pages go
+    write_review(out)
+    assert not list((out / "review").glob("p*.html"))
+
+
+@needs_chromium
+def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
+    out = build_run(tmp_path / "out", 400)
+    dom, _ = dump_dom(write_review(out), "only-flagged")
+    assert dom.xpath("//body")[0].get("data-ready") == "yes"
+    rows = dom.xpath("//table[@id='docs-index']/tbody/tr")
+    shown = [r for r in rows if r.get("hidden") is None]
+    assert 0 < len(shown) < len(rows) and all(r.get("data-flags") != "0" for r in shown)
+    assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(shown)} of {len(rows)} documents"
+    page, _ = dump_dom(out / "review" / "p0002.html", "only-flagged")
+    assert page.xpath("//body")[0].get("data-ready") == "yes" and visible_rows(page)
+    assert all("flagged" in row.get("class") for row in visible_rows(page))

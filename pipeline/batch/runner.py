@@ -95,6 +95,7 @@ class Run:
         engine: Engine | None = None,
         memory: TranslationMemory | None = None,
         progress: str | None = None,
+        progress_every: float = 10.0,
         force: bool = False,
         prune: bool = False,
     ):
@@ -106,6 +107,7 @@ class Run:
         self.force = force
         self.prune = prune
         self.progress_mode = progress or self.config.run.progress
+        self.progress_every = progress_every  # seconds between progress lines
         self._own_translator = translator is None
         # The glossary is loaded (and refused) here, before any model loads.
         self.translator = translator or Translator(self.config, engine=engine, memory=memory)
@@ -135,6 +137,7 @@ class Run:
                 raise
             raise write_error(error, "a file in", error.filename or self.out_dir) from None
         finally:
+            self.close_journal()
             self.state.close()
             self.translator.human = human
             if self._own_translator:
@@ -153,13 +156,15 @@ class Run:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
         self.translator.human = self.edits.human(self.tgt)
+        self.progress = Progress(self.progress_mode, every=self.progress_every)
         if self.plan.todo or self.translator.loaded_engine(self.tgt) is not None:  # nothing to translate: no model to load
+            if self.translator.loaded_engine(self.tgt) is None:
+                self.progress.loading(f"{self.config.model.id} ({self.config.model.engine} engine)")
             engine = self.translator.engine(self.tgt)
             self.state.check_model(engine.info())
             self.translator.terms(self.tgt)  # says now, not mid-run, when the engine cannot constrain
-        self.progress = Progress(len(self.plan.order), self.progress_mode)
-        if self.files:
-            self.progress.advance("", len(self.files))  # skipped, and finished by an earlier run
+            self.translator.journal = self.state.journal()
+        self.progress.start(len(self.plan.order), len(self.files), self.count_segments())
         interrupted = False
         stopped: WriteError | None = None
         try:
@@ -184,7 +189,28 @@ class Run:
             raise stopped
         if interrupted:
             raise RunInterrupted(result)
+        self.close_journal()  # every file is written: its batches are in the parts now
+        self.state.drop_journal()
         return result
+
+    def close_journal(self) -> None:
+        if self.translator.journal is not None:
+            self.translator.journal.close()
+            self.translator.journal = None
+
+    def count_segments(self) -> int:
+        """The segments of the files still to do, for progress in segments (a quick reading pass;
+        none when progress is off)."""
+        if self.progress is None or self.progress.mode == "off":
+            return 0
+        root = self.input_dir.resolve()
+        total = 0
+        for path, rel in self.plan.todo:
+            try:
+                total += sum(1 for _ in read_job(root, path, rel, self.config).segments)
+            except InputError:
+                continue
+        return total
 
     def take_hand_edits(self) -> None:
         """Translations edited by hand in OUT_DIR: their changed sentences become post-edits
@@ -229,12 +255,13 @@ class Run:
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
+        progress = self.progress.segments if self.progress is not None else None
         try:
-            self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt)
+            self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress)
         except Exception:
             for job in jobs:
                 try:
-                    self.translator.translate_segments(list(job.segments), tgt=self.tgt)
+                    self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress)
                 except Exception as error:  # an engine failure on one file must not stop the run
                     self._isolate(job, error)
 
@@ -246,7 +273,7 @@ class Run:
             return
         for article, segments in job.articles:
             try:
-                self.translator.translate_segments(segments, tgt=self.tgt)
+                self.translator.translate_segments(segments, tgt=self.tgt, on_progress=self.progress.segments)
             except Exception as article_error:
                 job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
         if len(job.failed_docs) == len(job.articles):
@@ -266,7 +293,7 @@ class Run:
         for message in job.failed_docs.values():
             log.warning(f"failed: {message}")
         self.files[rel] = entry
-        self.progress.advance(rel)
+        self.progress.file(rel, entry["status"])
 
     def fail(self, rel: str, message: str) -> None:
         """Mark an input file failed: no translation of it, and no stale one from an earlier run."""
@@ -280,7 +307,7 @@ class Run:
         except (InputError, OSError):
             pass
         if self.progress is not None:
-            self.progress.advance(rel)
+            self.progress.file(rel, FileStatus.FAILED)
 
     # -- the end ----------------------------------------------------------------------------
     def assemble(self, interrupted: bool) -> RunResult:
@@ -353,11 +380,16 @@ class Run:
             info = {"memory": None}
             if self.translator.memory_problem:
                 info["problem"] = self.translator.memory_problem
-            return info
+            return info | self.journal_info()
         info = {"memory": str(memory.path), **memory.stats.to_dict()}
         if memory.problem:
             info["problem"] = memory.problem
-        return info
+        return info | self.journal_info()
+
+    def journal_info(self) -> dict:
+        """How many segments an interrupted run's finished batches gave back (the run's journal), if any."""
+        journal = self.translator.journal
+        return {"journal_hits": journal.stats.hits} if journal and journal.stats.hits else {}
 
     def glossary_info(self, model: dict, concepts_seen: set[str]) -> dict | None:
         if self.translator.glossary is None:
@@ -377,6 +409,7 @@ def run(
     engine: Engine | None = None,
     memory: TranslationMemory | None = None,
     progress: str | None = None,
+    progress_every: float = 10.0,
     force: bool = False,
     prune: bool = False,
     review: bool = True,
@@ -392,7 +425,7 @@ def run(
         config = translator.config
     config = load_config(config, tgt=tgt, **overrides)
     result = Run(Path(input_dir), Path(out_dir), config, translator=translator, engine=engine, memory=memory,
-                 progress=progress, force=force, prune=prune).execute()
+                 progress=progress, progress_every=progress_every, force=force, prune=prune).execute()
     if review:
         from pipeline.evaluation.report import write_review
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -33,7 +34,9 @@ from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_w
 from pipeline.batch.layout import DISCARDED_WITH_A_RUN, STATE_DIR
 from pipeline.batch.status import FileStatus
 from pipeline.config import Config
-from pipeline.errors import StateError, write_error
+from pipeline.errors import StateError, TargmanError, write_error
+
+log = logging.getLogger("targman")
 
 STATE_VERSION = 1
 
@@ -135,6 +138,7 @@ class RunState:
         self.parts = self.dir / "parts"
         self.settings_path = self.dir / "settings.json"
         self.outputs_path = self.dir / "outputs.jsonl"
+        self.journal_path = self.dir / "journal.sqlite3"
         self._lock = None
         self.settings: dict = {}
         self._outputs: dict[str, set[str]] = {}  # rel -> every sha256 targman wrote there
@@ -170,6 +174,7 @@ class RunState:
             if previous is None or previous.get("settings") != settings or force:
                 if self.parts.is_dir():
                     shutil.rmtree(self.parts)
+                self.drop_journal()  # made with other settings
                 for name in DISCARDED_WITH_A_RUN:  # they described the run being discarded
                     (self.out_dir / name).unlink(missing_ok=True)
                 existing = []
@@ -368,6 +373,23 @@ class RunState:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(output, target)
         return target.relative_to(self.out_dir).as_posix()
+
+    # -- the journal of finished batches ---------------------------------------------------------
+    def journal(self):
+        """The run's own store of every finished engine batch (`.targman/journal.sqlite3`), which
+        makes a killed run lose at most the batches in flight, also with --no-cache; None (with
+        a warning) when it cannot be opened."""
+        from pipeline.translation.memory import TranslationMemory
+
+        try:
+            return TranslationMemory(self.journal_path)
+        except (TargmanError, OSError) as error:
+            log.warning(f"{error}; this run cannot resume mid-file")
+            return None
+
+    def drop_journal(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.journal_path}{suffix}").unlink(missing_ok=True)
 
     def written(self) -> list[str]:
         """Every output path (relative to OUT_DIR) targman has written, sorted."""

@@ -57,7 +57,11 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
-    parser.add_argument("--progress", choices=("auto", "bar", "lines", "off"))
+    parser.add_argument(
+        "--progress", choices=cfg.CHOICES[("run", "progress")],
+        help="bar on a terminal, a line every 10 s otherwise (auto, the default); jsonl: one JSON event a batch "
+        "and a file on stderr, for dashboards; off",
+    )
 
 
 def build_config(args: argparse.Namespace) -> cfg.Config:

@@ -9,7 +9,7 @@ batching and language codes (`hye_Armn`, `>>hye<<`) stay inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 
 @dataclass
@@ -32,6 +32,9 @@ class BatchOutput:
     score: float | None
     tokens: int
     unmet: bool = False  # glossary terms asked for that the output does not hold
+
+
+Done = Callable[[list[int], list[Translation]], None]  # positions in `texts`, and their translations
 
 
 @runtime_checkable
@@ -61,8 +64,11 @@ class Engine(Protocol):
         min_length: int | None = None,
         constraints: Sequence[Sequence] | None = None,
         banned: Sequence[Sequence[str]] | None = None,
+        on_done: Done | None = None,
     ) -> list[Translation]:
-        """One Translation per text, in input order."""
+        """One Translation per text, in input order. `on_done(indices, translations)` is called
+        as texts are finished (per model batch), each text exactly once, so that a caller can
+        make finished work durable before the whole call returns."""
 
     def info(self) -> dict:
         """What run.json records about the engine and its model."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from pipeline.engines.base import Engine, Translation, check_options
+from pipeline.engines.base import Done, Engine, Translation, check_options
 
 Hook = Callable[[int, list[str]], None]  # (call number from 1, the texts of the call)
 
@@ -61,6 +61,8 @@ class FunctionEngine(_Recorder):
         reranks: bool = False,
         score: float | None = -0.5,
         version: str = "1",
+        batch_size: int = 0,
+        seconds_per_batch: float = 0.0,
         before_call: Hook | None = None,
     ):
         super().__init__(before_call)
@@ -71,28 +73,39 @@ class FunctionEngine(_Recorder):
         self.reranks = reranks
         self.score = score
         self.version = version
+        self.batch_size = batch_size  # texts per "batch" reported to on_done (0: all at once)
+        self.seconds_per_batch = seconds_per_batch  # to look like a model that takes its time
 
     def supports(self, src: str, tgt: str) -> bool:
         return (src, tgt) in self.pairs
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None) -> list[Translation]:
+                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
         check_options(len(texts), min_length, constraints, banned)
         self._record(texts)
-        results = []
-        for i, text in enumerate(texts):
-            out = self.fn(text, src, tgt)
-            unmet = False
-            if self.constrains:
-                for form in (banned[i] or []) if banned else []:
-                    out = out.replace(form, "").strip()
-                for term in (constraints[i] or []) if constraints else []:
-                    missing = term.count - sum(out.count(form) for form in term.forms[:1])
-                    out = " ".join([out] + [term.forms[0]] * max(0, missing))
-            elif constraints and self.reranks:
-                unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
-            results.append(Translation(out, self.score, len(out.split()), 1, unmet))
+        results: list[Translation] = []
+        size = self.batch_size or max(1, len(texts))
+        for start in range(0, len(texts), size):
+            if self.seconds_per_batch:
+                time.sleep(self.seconds_per_batch)
+            batch = list(range(start, min(start + size, len(texts))))
+            results.extend(self._one(i, texts[i], src, tgt, constraints, banned) for i in batch)
+            if on_done is not None:
+                on_done(batch, results[start:])
         return results
+
+    def _one(self, i: int, text: str, src: str, tgt: str, constraints, banned) -> Translation:
+        out = self.fn(text, src, tgt)
+        unmet = False
+        if self.constrains:
+            for form in (banned[i] or []) if banned else []:
+                out = out.replace(form, "").strip()
+            for term in (constraints[i] or []) if constraints else []:
+                missing = term.count - sum(out.count(form) for form in term.forms[:1])
+                out = " ".join([out] + [term.forms[0]] * max(0, missing))
+        elif constraints and self.reranks:
+            unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
+        return Translation(out, self.score, len(out.split()), 1, unmet)
 
     def info(self) -> dict:
         return {"engine": self.name, "id": f"function:{getattr(self.fn, '__qualname__', 'fn')}",
@@ -118,11 +131,12 @@ class SpyEngine(_Recorder):
         return self.inner.supports(src, tgt)
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None) -> list[Translation]:
+                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
         self._record(texts)
         started = time.perf_counter()
         try:
-            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints, banned=banned)
+            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
+                                        banned=banned, on_done=on_done)
         finally:
             self.seconds += time.perf_counter() - started
 

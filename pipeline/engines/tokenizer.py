@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput, Translation, check_options
+from pipeline.engines.base import BatchOutput, Done, Translation, check_options
 from pipeline.errors import ConfigError
 
 # ISO 639-1 -> the codes multilingual models use.
@@ -126,12 +126,14 @@ class TokenizerEngine:
 
     # -- the interface ----------------------------------------------------------------------
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None) -> list[Translation]:
+                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
         """Translate `texts` from `src` into `tgt`; results in input order.
 
         Sentences longer than the model's input limit are split (`split_to_fit`),
         all pieces are sorted by length and cut into batches within
         `[model] batch_tokens` / `batch_size`, and the pieces are joined again.
+        `on_done(indices, translations)` hears of each text as soon as the batch that
+        finishes it returns.
         """
         check_options(len(texts), min_length, constraints, banned)
         if not texts:
@@ -150,12 +152,23 @@ class TokenizerEngine:
         lengths = [len(e) for e in encoded]
         order = sorted(range(len(pieces)), key=lambda k: -lengths[k])
         outputs: list[BatchOutput | None] = [None] * len(pieces)
+        owners = [i for i, _ in pieces]
+        waiting = [0] * len(texts)  # pieces of each text not translated yet
+        for i in owners:
+            waiting[i] += 1
         for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
             batch_options = {name: [piece_options[k][name] for k in batch] for name in per_text}
             results = self._translate_batch([encoded[k] for k in batch], src=src, tgt=tgt, min_length=min_length, **batch_options)
+            finished = []
             for k, result in zip(batch, results, strict=True):
                 outputs[k] = result
-        return join_pieces(len(texts), [i for i, _ in pieces], outputs)
+                waiting[owners[k]] -= 1
+                if not waiting[owners[k]]:
+                    finished.append(owners[k])
+            if on_done is not None and finished:
+                mine = [[outputs[k] for k in range(len(pieces)) if owners[k] == i] for i in finished]
+                on_done(finished, [join_pieces(1, [0] * len(parts), parts)[0] for parts in mine])
+        return join_pieces(len(texts), owners, outputs)
 
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:

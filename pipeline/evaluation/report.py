@@ -20,6 +20,7 @@ import json
 import re
 from html import escape
 from pathlib import Path
+from typing import Iterator
 
 from pipeline.atomic import atomic_open, atomic_write_text
 from pipeline.batch.status import FileStatus
@@ -267,11 +268,13 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
     return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, flagged)}>{head}{"".join(table)}</section>'
 
 
-def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict) -> str:
+def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, page: str = "") -> str:
+    """A document's line in the index; `page` is the file that holds it (large runs), "" for this one."""
     flagged_rows = [row for row in rows if row.get("flags")]
-    first = f'<a href="#s{d}-{esc(flagged_rows[0].get("index"))}">{len(flagged_rows)}</a>' if flagged_rows else "0"
+    first = f'<a href="{page}#s{d}-{esc(flagged_rows[0].get("index"))}">{len(flagged_rows)}</a>' if flagged_rows else "0"
+    link = f'<a href="{page}#d{d}">{esc(doc)}</a>' if rows or not page else esc(doc)
     cells = [
-        f'<td><a href="#d{d}">{esc(doc)}</a></td>',
+        f'<td>{link}</td>',
         f"<td>{esc(info.get('status', ''))}</td>",
         f'<td class="num">{len(rows)}</td>',
         f'<td class="num">{first}</td>',
@@ -280,38 +283,30 @@ def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict)
     return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows))}>{"".join(cells)}</tr>'
 
 
-def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
-    """The review page for `rows` (segments.jsonl) and `run` (run.json).
-
-    `chrfs`: sentence chrF++ of each row (`scoring.segment_chrf`), computed when not given.
-    """
-    if chrfs is None:
-        chrfs = segment_chrf(rows)
+def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
+    """The target language, the glossary notes and the file statuses a report shows."""
     tgt = run.get("tgt") or (run.get("config") or {}).get("tgt")
     glossary = run.get("glossary") or {}
     glossary = glossary.get("concepts", glossary) if "digest" in glossary else glossary  # a run's manifest
-    files = run.get("files") or {}
-    scores = run.get("scores") or (score_segments(rows, tgt or "en") if rows else {"corpus": {}, "docs": {}})
-    by_doc: dict[str, list[tuple[dict, float | None]]] = {}
-    for row, chrf in zip(rows, chrfs):
-        by_doc.setdefault(str(row["doc"]), []).append((row, chrf))
-    for doc in files:  # failed or skipped files have no segments but belong in the review
-        by_doc.setdefault(str(doc), [])
-    flagged = sum(1 for row in rows if row.get("flags"))
-    model = run.get("model") or {}
-    model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
-    tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
+    return tgt, glossary, run.get("files") or {}
 
-    sections, index = [], []
-    for d, (doc, pairs) in enumerate(by_doc.items()):
-        info = files.get(doc) or {}
-        doc_scores = (scores.get("docs") or {}).get(doc) or {}
-        doc_rows = [row for row, _ in pairs]
-        sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
-        index.append(_index_row(d, doc, doc_rows, info, doc_scores))
 
+def _page(title: str, header: str, controls: str, main: str) -> str:
+    """A whole review page: the same style, script and Content-Security-Policy everywhere."""
     script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:"
+    return "".join([
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        header, controls, main,
+        f"<script>{JS}</script></body></html>\n",
+    ])
+
+
+def _controls(status: str) -> str:
     sort_options = "".join(
         f'<option value="{value}">{label}</option>'
         for value, label in (
@@ -324,33 +319,187 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
         '<mark class="term forbidden">forbidden form</mark><mark class="term unk">not verified</mark>'
         "(hover for the concept and its note) · keys n / p: next / previous flagged</span>"
     )
-    index_head = (
-        '<thead><tr><th>Document</th><th>Status</th><th class="num">Segments</th><th class="num">Flagged</th>'
-        '<th class="num">BLEU</th><th class="num">chrF++</th><th class="num">TER</th><th class="num">Terms</th></tr></thead>'
+    return "".join([
+        '<div id="controls"><label><input type="checkbox" id="only-flagged"> Only flagged</label>',
+        '<button type="button" id="prev-flag">&#9664; Previous flagged</button>',
+        '<button type="button" id="next-flag">Next flagged &#9654;</button>',
+        f'<label>Sort documents: <select id="sort">{sort_options}</select></label>',
+        f'<span id="status" class="note">{esc(status)}</span>{legend}</div>',
+    ])
+
+
+INDEX_HEAD = (
+    '<thead><tr><th>Document</th><th>Status</th><th class="num">Segments</th><th class="num">Flagged</th>'
+    '<th class="num">BLEU</th><th class="num">chrF++</th><th class="num">TER</th><th class="num">Terms</th></tr></thead>'
+)
+
+
+def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "") -> str:
+    model = run.get("model") or {}
+    model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
+    tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
+    return "".join([
+        '<header id="top"><h1>Translation review</h1>',
+        f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {docs} documents · {segments} segments</p>',
+        extra,
+        _corpus_html(corpus, flagged, segments),
+        f'<details class="docs-index" open><summary>Documents ({docs})</summary>',
+        f'<div class="index-scroll"><table class="index" id="docs-index">{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
+        "</header>",
+    ])
+
+
+def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
+    """The review page for `rows` (segments.jsonl) and `run` (run.json), all on one page.
+
+    `chrfs`: sentence chrF++ of each row (`scoring.segment_chrf`), computed when not given.
+    """
+    if chrfs is None:
+        chrfs = segment_chrf(rows)
+    tgt, glossary, files = _manifest_view(run)
+    scores = run.get("scores") or (score_segments(rows, tgt or "en") if rows else {"corpus": {}, "docs": {}})
+    by_doc: dict[str, list[tuple[dict, float | None]]] = {}
+    for row, chrf in zip(rows, chrfs):
+        by_doc.setdefault(str(row["doc"]), []).append((row, chrf))
+    for doc in files:  # failed or skipped files have no segments but belong in the review
+        by_doc.setdefault(str(doc), [])
+    flagged = sum(1 for row in rows if row.get("flags"))
+    sections, index = [], []
+    for d, (doc, pairs) in enumerate(by_doc.items()):
+        info = files.get(doc) or {}
+        doc_scores = (scores.get("docs") or {}).get(doc) or {}
+        doc_rows = [row for row, _ in pairs]
+        sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
+        index.append(_index_row(d, doc, doc_rows, info, doc_scores))
+    return _page(
+        f"Review: {len(by_doc)} documents, {len(rows)} segments",
+        _header(run, tgt, scores.get("corpus") or {}, len(by_doc), len(rows), flagged, index),
+        _controls(f"Showing {len(rows)} of {len(rows)} segments"),
+        f'<main id="docs">{"".join(sections)}</main>',
     )
-    return "".join(
-        [
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>Review: {len(by_doc)} documents, {len(rows)} segments</title>",
-            f"<style>{CSS}</style></head><body>",
-            '<header id="top"><h1>Translation review</h1>',
-            f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {len(by_doc)} documents · '
-            f"{len(rows)} segments</p>",
-            _corpus_html(scores.get("corpus") or {}, flagged, len(rows)),
-            f'<details class="docs-index" open><summary>Documents ({len(by_doc)})</summary>',
-            f'<div class="index-scroll"><table class="index" id="docs-index">{index_head}<tbody>{"".join(index)}</tbody></table></div></details>',
-            "</header>",
-            '<div id="controls"><label><input type="checkbox" id="only-flagged"> Only flagged</label>',
-            '<button type="button" id="prev-flag">&#9664; Previous flagged</button>',
-            '<button type="button" id="next-flag">Next flagged &#9654;</button>',
-            f'<label>Sort documents: <select id="sort">{sort_options}</select></label>',
-            f'<span id="status" class="note">Showing {len(rows)} of {len(rows)} segments</span>{legend}</div>',
-            f'<main id="docs">{"".join(sections)}</main>',
-            f"<script>{JS}</script></body></html>\n",
-        ]
-    )
+
+
+# --- large runs: an index page and pages of documents ------------------------------------
+
+# More segments or documents than this and review.html becomes an index of pages under review/.
+PAGED_SEGMENTS = 5000
+PAGED_DOCUMENTS = 300
+# A page holds whole documents, up to about this many segments or documents.
+PAGE_SEGMENTS = 1500
+PAGE_DOCUMENTS = 50
+PAGES_DIR = "review"
+
+
+def _docs_of(out_dir: Path) -> Iterator[tuple[str, list[dict]]]:
+    """The rows of segments.jsonl, a document at a time (rows of a document are consecutive)."""
+    doc, group = None, []
+    for row in _rows_of(out_dir):
+        if row["doc"] != doc and group:
+            yield doc, group
+            group = []
+        doc = row["doc"]
+        group.append(row)
+    if group:
+        yield doc, group
+
+
+def _rows_of(out_dir: Path) -> Iterator[dict]:
+    seg_path = out_dir / "segments.jsonl"
+    if not seg_path.is_file():
+        raise InputError(seg_path, "no segments.jsonl here; is this the output folder of `targman run`?")
+    with open(seg_path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InputError(seg_path, f"not a JSON object ({error.msg})", line=number) from None
+            if not isinstance(row, dict) or "doc" not in row or "source" not in row:
+                raise InputError(seg_path, 'a segment row needs at least "doc" and "source"', line=number)
+            yield row
+
+
+def _read_manifest(out_dir: Path) -> dict:
+    run_path = out_dir / "run.json"
+    if not run_path.is_file():
+        return {}
+    try:
+        return json.loads(run_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(run_path, f"not JSON ({error.msg})", line=error.lineno) from None
+
+
+def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
+    """review.html as an index (corpus scores, every document with its scores and flags, sortable)
+    linking to pages of whole documents under review/, and review.tsv, in one streaming pass:
+    only one page of rows is held at a time."""
+    tgt, glossary, files = _manifest_view(run)
+    pages = out_dir / PAGES_DIR
+    pages.mkdir(exist_ok=True)
+    for old in pages.glob("p*.html"):
+        old.unlink()  # pages of an earlier, larger report
+    index: list[str] = []
+    seen: set[str] = set()
+    totals = {"docs": 0, "segments": 0, "flagged": 0}
+    page: list[tuple[int, str, list[dict]]] = []
+    page_segments = 0
+    numbers: list[str] = []
+
+    def name(k: int) -> str:
+        return f"p{k:04d}.html"
+
+    def write_page() -> None:
+        nonlocal page_segments
+        k = len(numbers) + 1
+        sections = []
+        for d, doc, rows in page:
+            doc_scores = (scores.get("docs") or {}).get(doc) or {}
+            sections.append(_doc_html(d, doc, rows, files.get(doc) or {}, doc_scores, tgt, glossary, segment_chrf(rows)))
+        count = sum(len(rows) for _, _, rows in page)
+        nav = ('<nav class="pages"><a href="../review.html">&#9650; All documents</a>'
+               + (f' · <a href="{name(k - 1)}">&#9664; previous page</a>' if k > 1 else "")
+               + f' · <a href="{name(k + 1)}" id="next-page">next page &#9654;</a></nav>')
+        header = (f'<header id="top"><h1>Translation review</h1><p class="meta">Page {k}: documents '
+                  f'{page[0][0] + 1}–{page[-1][0] + 1}, {count} segments</p>{nav}</header>')
+        atomic_write_text(pages / name(k), _page(
+            f"Review, page {k}", header, _controls(f"Showing {count} of {count} segments"),
+            f'<main id="docs">{"".join(sections)}</main>'))
+        numbers.append(name(k))
+        page.clear()
+        page_segments = 0
+
+    with atomic_open(out_dir / "review.tsv") as handle:
+        writer = _tsv_writer(handle)
+        for doc, rows in _docs_of(out_dir):
+            d = totals["docs"]
+            totals["docs"] += 1
+            totals["segments"] += len(rows)
+            totals["flagged"] += sum(1 for row in rows if row.get("flags"))
+            seen.add(doc)
+            _tsv_rows(writer, rows, segment_chrf(rows))
+            if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
+                write_page()
+            index.append(_index_row(d, doc, rows, files.get(doc) or {}, (scores.get("docs") or {}).get(doc) or {},
+                                    page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
+            page.append((d, doc, rows))
+            page_segments += len(rows)
+        if page:
+            write_page()
+    for doc in files:  # failed or skipped files have no segments but belong in the review
+        if doc not in seen:
+            index.append(_index_row(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
+            totals["docs"] += 1
+    last = pages / numbers[-1] if numbers else None
+    if last is not None:  # the last page has no next page
+        text = last.read_text(encoding="utf-8").replace(
+            f' · <a href="{name(len(numbers) + 1)}" id="next-page">next page &#9654;</a>', "")
+        atomic_write_text(last, text)
+    extra = f'<p class="note">{len(numbers)} pages of documents in {PAGES_DIR}/; open one from the table.</p>'
+    header = _header(run, tgt, scores.get("corpus") or {}, totals["docs"], totals["segments"], totals["flagged"], index, extra)
+    atomic_write_text(out_dir / "review.html", _page(
+        f"Review: {totals['docs']} documents, {totals['segments']} segments", header,
+        _controls(f"Showing {totals['docs']} of {totals['docs']} documents"), '<main id="docs"></main>'))
 
 
 # --- the spreadsheet --------------------------------------------------------------------
@@ -372,36 +521,63 @@ def _terms_cell(terms) -> str:
     )
 
 
+def _tsv_writer(handle):
+    # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
+    # inside a segment) must be quoted too, or spreadsheet readers split the row there.
+    writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
+    writer.writerow(TSV_COLUMNS)
+    return writer
+
+
+def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
+    for row, chrf in zip(rows, chrfs):
+        ref = row.get("ref")
+        chrf = _num(chrf, 2)
+        score = row.get("score")
+        writer.writerow(
+            [
+                _cell(row.get("doc")), row.get("para", ""), row.get("index", ""), row.get("kind", ""),
+                row.get("src_lang", ""), ",".join(row.get("flags") or []), chrf,
+                f"{score:.4f}" if isinstance(score, (int, float)) else "",
+                _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
+                _cell(ref),
+            ]
+        )
+
+
 def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
     """One row a segment; `chrfs` as in `render_html`."""
     if chrfs is None:
         chrfs = segment_chrf(rows)
     with atomic_open(path) as handle:
-        # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
-        # inside a segment) must be quoted too, or spreadsheet readers split the row there.
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
-        writer.writerow(TSV_COLUMNS)
-        for row, chrf in zip(rows, chrfs):
-            ref = row.get("ref")
-            chrf = _num(chrf, 2)
-            score = row.get("score")
-            writer.writerow(
-                [
-                    _cell(row.get("doc")), row.get("para", ""), row.get("index", ""), row.get("kind", ""),
-                    row.get("src_lang", ""), ",".join(row.get("flags") or []), chrf,
-                    f"{score:.4f}" if isinstance(score, (int, float)) else "",
-                    _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
-                    _cell(ref),
-                ]
-            )
+        _tsv_rows(_tsv_writer(handle), rows, chrfs)
 
 
 def write_review(out_dir: str | Path) -> Path:
-    """Write `review.html` and `review.tsv` into `out_dir`; return the HTML's path."""
+    """Write `review.html` and `review.tsv` into `out_dir`; return the HTML's path.
+
+    A run of more than PAGED_SEGMENTS segments or PAGED_DOCUMENTS documents gets an index
+    page and pages of documents under `review/`, written in one streaming pass; a smaller
+    one gets everything on one page. Either way the pages open from `file://`, no server.
+    """
     out_dir = Path(out_dir)
-    rows, run = read_run(out_dir)
+    run = _read_manifest(out_dir)
+    segments = docs = 0
+    last = None
+    for row in _rows_of(out_dir):  # a counting pass: cheap next to rendering
+        segments += 1
+        if row["doc"] != last:
+            docs, last = docs + 1, row["doc"]
     html_path = out_dir / "review.html"
+    if segments > PAGED_SEGMENTS or docs > PAGED_DOCUMENTS:
+        tgt = _manifest_view(run)[0]
+        scores = run.get("scores") or score_segments(_rows_of(out_dir), tgt or "en")
+        _write_pages(out_dir, run, scores)
+        return html_path
+    rows, run = read_run(out_dir)
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
     write_tsv(rows, out_dir / "review.tsv", chrfs)
+    for old in (out_dir / PAGES_DIR).glob("p*.html"):
+        old.unlink()  # pages of an earlier, larger report of this folder
     return html_path

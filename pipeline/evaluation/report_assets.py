@@ -86,7 +86,12 @@ JS = """
     indexRows.forEach(function (row) { row.hidden = on && row.getAttribute("data-flags") === "0"; });
     body.setAttribute("data-only-flagged", on ? "yes" : "no");
     body.setAttribute("data-visible-rows", String(shown));
-    status.textContent = "Showing " + shown + " of " + rows.length + " segments";
+    if (rows.length || !indexRows.length) {
+      status.textContent = "Showing " + shown + " of " + rows.length + " segments";
+    } else {  // the index page of a large run: documents, each on its page
+      var listed = indexRows.filter(function (row) { return !row.hidden; }).length;
+      status.textContent = "Showing " + listed + " of " + indexRows.length + " documents";
+    }
   }
 
   function value(element, key) {

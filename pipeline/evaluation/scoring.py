@@ -126,23 +126,10 @@ def sentence_chrf(hyp: str, ref: str | Sequence[str]) -> float:
 
 def term_counts(rows: Iterable[dict]) -> dict:
     """Glossary success over segment rows: hits honoured, missed, unverified, and the rate."""
-    honoured = missed = unknown = 0
+    counts = TermCounts()
     for row in rows:
-        for term in row.get("terms") or ():
-            value = term.get("honoured")
-            if value is True:
-                honoured += 1
-            elif value is False:
-                missed += 1
-            else:
-                unknown += 1
-    checked = honoured + missed
-    return {
-        "honoured": honoured,
-        "missed": missed,
-        "unverified": unknown,
-        "rate": round(100.0 * honoured / checked, 2) if checked else None,
-    }
+        counts.add(row)
+    return counts.to_dict()
 
 
 def _with_refs(rows: list[dict]) -> list[int]:
@@ -177,8 +164,39 @@ def segment_chrf(rows: Iterable[dict]) -> list[float | None]:
     return out
 
 
-def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
-    """Per-document and corpus scores of `segments.jsonl` rows.
+class TermCounts:
+    """`term_counts` kept as rows stream by."""
+
+    def __init__(self):
+        self.honoured = self.missed = self.unknown = 0
+
+    def add(self, row: dict) -> None:
+        for term in row.get("terms") or ():
+            value = term.get("honoured")
+            if value is True:
+                self.honoured += 1
+            elif value is False:
+                self.missed += 1
+            else:
+                self.unknown += 1
+
+    def to_dict(self) -> dict:
+        checked = self.honoured + self.missed
+        return {
+            "honoured": self.honoured,
+            "missed": self.missed,
+            "unverified": self.unknown,
+            "rate": round(100.0 * self.honoured / checked, 2) if checked else None,
+        }
+
+
+def _add(total: list | None, stats: list) -> list:
+    """Running elementwise sum, in input order: the same float operations as sacrebleu's `sum_of_lists`."""
+    return list(stats) if total is None else [a + b for a, b in zip(total, stats)]
+
+
+def score_segments(rows: Iterable[dict], tgt: str = "en", chunk: int = 1000) -> dict:
+    """Per-document and corpus scores of `segments.jsonl` rows, in one streaming pass.
 
     Rows whose `ref` is a string are scored (a dropped segment's empty target counts against
     it); the runner decides which segments get a reference. Term success counts every row.
@@ -186,11 +204,14 @@ def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
     `corpus_scores` output (with signatures) and each document has bare numbers
     (`{"BLEU": 31.2, "chrF++": 55.0, "TER": 60.3, ...}`) plus `segments`, `scored` and `terms`.
     Documents without any reference have no metric keys.
+
+    Only sacrebleu's sufficient statistics are kept, summed per document and for the corpus
+    as the rows go by (`chunk` scored rows are tokenized at a time), so memory does not grow
+    with the number of segments: `corpus_score` is exactly "extract statistics, then
+    aggregate", and the sums are made in the same order as sacrebleu makes them.
     """
-    rows = list(rows)
-    positions = _with_refs(rows)
     metrics = _metrics()
-    corpus: dict = {"segments": len(rows), "scored": len(positions)}
+    corpus: dict = {"segments": 0, "scored": 0}
     if tgt == "hy":
         note = spbleu_unavailable()
         if note:
@@ -199,25 +220,51 @@ def score_segments(rows: Iterable[dict], tgt: str = "en") -> dict:
             from sacrebleu.metrics import BLEU as Bleu
 
             metrics[SPBLEU] = Bleu(tokenize=SPBLEU_TOKENIZER)
-    stats = {name: _segment_stats(metric, rows, positions) for name, metric in metrics.items()} if positions else {}
-    by_doc: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        by_doc.setdefault(row["doc"], []).append(i)
-    scored_at = {row_index: k for k, row_index in enumerate(positions)}
-    docs = {}
-    for doc, indices in by_doc.items():
-        mine = [scored_at[i] for i in indices if i in scored_at]
-        entry: dict = {"segments": len(indices), "scored": len(mine)}
+    totals: dict[str, list | None] = dict.fromkeys(metrics)
+    docs: dict[str, dict] = {}
+    doc_totals: dict[str, dict[str, list | None]] = {}
+    doc_terms: dict[str, TermCounts] = {}
+    corpus_terms = TermCounts()
+    pending: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
         for name, metric in metrics.items():
-            if mine:
-                entry[name] = round(metric._aggregate_and_compute([stats[name][k] for k in mine]).score, 4)
-        entry["terms"] = term_counts(rows[i] for i in indices)
-        docs[doc] = entry
+            stats = metric._extract_corpus_statistics([hyp for _, hyp, _ in pending], [[ref for _, _, ref in pending]])
+            mine = doc_totals
+            for (doc, _, _), one in zip(pending, stats):
+                mine[doc][name] = _add(mine[doc][name], one)
+                totals[name] = _add(totals[name], one)
+        pending.clear()
+
+    for row in rows:
+        doc = row["doc"]
+        entry = docs.get(doc)
+        if entry is None:
+            entry = docs[doc] = {"segments": 0, "scored": 0}
+            doc_totals[doc] = dict.fromkeys(metrics)
+            doc_terms[doc] = TermCounts()
+        entry["segments"] += 1
+        corpus["segments"] += 1
+        doc_terms[doc].add(row)
+        corpus_terms.add(row)
+        if isinstance(row.get("ref"), str):
+            entry["scored"] += 1
+            corpus["scored"] += 1
+            pending.append((doc, row.get("target") or "", row["ref"]))
+            if len(pending) >= chunk:
+                flush()
+    if pending:
+        flush()
+    for doc, entry in docs.items():
+        for name, metric in metrics.items():
+            if doc_totals[doc][name] is not None:
+                entry[name] = round(metric._compute_score_from_stats(doc_totals[doc][name]).score, 4)
+        entry["terms"] = doc_terms[doc].to_dict()
     for name, metric in metrics.items():
-        if positions:
-            corpus[name] = _entry(metric, metric._aggregate_and_compute(stats[name]))
+        if totals[name] is not None:
+            corpus[name] = _entry(metric, metric._compute_score_from_stats(totals[name]))
     corpus = {key: corpus[key] for key in (*metrics, SPBLEU, "segments", "scored") if key in corpus}
-    corpus["terms"] = term_counts(rows)
+    corpus["terms"] = corpus_terms.to_dict()
     return {"corpus": corpus, "docs": docs}
 
 

@@ -10,7 +10,7 @@ names copied through, the QA flags). `Translator.translate_segments` runs them i
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pipeline.config import RunConfig
 from pipeline.documents.script import latin_words_in
@@ -57,15 +57,20 @@ def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
     return True
 
 
+Progress = Callable[[int, int], None]  # (segments finished, output tokens) as each batch returns
+
+
 def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None,
-                     human: HumanEdits | None = None) -> None:
+                     human: HumanEdits | None = None, journal: TranslationMemory | None = None,
+                     on_progress: Progress | None = None) -> None:
     """Translate in one engine call per source language; the engine sorts and batches.
 
     An editor's post-edit of the same source and glossary context (`human`, or the
     memory's human table) is taken as it is (`origin: human`). With a translation
     memory, segments it knows (same engine fingerprint, direction, glossary context
     and source) are not sent to the engine; each distinct segment is translated once
-    per call. Glossary constraints and bans ride along in `segment.meta`.
+    per call. Glossary constraints and bans ride along in `segment.meta`. `journal`
+    is the run's own store of finished batches (see `translate_with_memory`).
     """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
@@ -74,10 +79,14 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
         options = None
         if any("constraints" in s.meta or "banned" in s.meta for s in group):
             options = [{"constraints": s.meta.get("constraints", []), "banned": s.meta.get("banned", [])} for s in group]
+        done = None
+        if on_progress is not None:
+            def done(positions, translations):
+                on_progress(len(positions), sum(t.tokens for t in translations if t.origin == "engine"))
         results = translate_with_memory(
             engine, memory, [s.source for s in group], src=src, tgt=tgt,
             contexts=[segment_context(s) for s in group], options=options,
-            human_contexts=[human_context(s) for s in group], human=human,
+            human_contexts=[human_context(s) for s in group], human=human, journal=journal, on_done=done,
         )
         for segment, result in zip(group, results):
             segment.target = result.text

@@ -35,13 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.engines.base import Engine, Translation
+from pipeline.engines.base import Done, Engine, Translation
 from pipeline.errors import TargmanError
 
 log = logging.getLogger("targman")
 
 FILENAME = "memory.sqlite3"
-SCHEMA_VERSION = 2  # 2: the human table
+SCHEMA_VERSION = 2  # 2: the human table; entries remember `unmet`
 BUSY_TIMEOUT_MS = 60_000
 
 SCHEMA = """
@@ -69,9 +69,12 @@ CREATE TABLE IF NOT EXISTS entries (
     tokens INTEGER NOT NULL,
     pieces INTEGER NOT NULL,
     created REAL NOT NULL,
+    unmet INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (setting, context, source)
 ) WITHOUT ROWID;
 """
+# Version 1 memories lack these; `_setup` adds them.
+MIGRATIONS = {2: ("ALTER TABLE entries ADD COLUMN unmet INTEGER NOT NULL DEFAULT 0",)}
 
 
 def setting_description(engine: Engine, src: str, tgt: str) -> dict:
@@ -131,18 +134,19 @@ class TranslationMemory:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 with self._transaction():
+                    version = self._schema_version()
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             self.db.execute(statement)
+                    if version:  # an older memory: bring its tables up to date
+                        for target, statements in sorted(MIGRATIONS.items()):
+                            if version < target:
+                                for statement in statements:
+                                    self.db.execute(statement)
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise
-                if time.monotonic() > deadline:
-                    if self._schema_version() >= 1:  # usable as it is; only the new human table is missing
-                        self._degrade(error, writing=True)
-                        return
+                if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() > deadline:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
@@ -216,11 +220,12 @@ class TranslationMemory:
         contexts = contexts if contexts is not None else [""] * len(sources)
         found: list[Translation | None] = [None] * len(sources)
         if setting is not None and self.readable:
-            query = "SELECT target, score, tokens, pieces FROM entries WHERE setting = ? AND context = ? AND source = ?"
+            query = ("SELECT target, score, tokens, pieces, unmet FROM entries "
+                     "WHERE setting = ? AND context = ? AND source = ?")
             try:
                 for i, (source, context) in enumerate(zip(sources, contexts, strict=True)):
                     row = self.db.execute(query, (setting, context, source)).fetchone()
-                    found[i] = Translation(*row, origin="memory") if row else None
+                    found[i] = Translation(row[0], row[1], row[2], row[3], bool(row[4]), origin="memory") if row else None
             except sqlite3.Error as error:
                 self._degrade(error, writing=False)
                 found = [None] * len(sources)
@@ -240,14 +245,16 @@ class TranslationMemory:
         contexts = contexts if contexts is not None else [""] * len(sources)
         now = time.time()
         rows = [
-            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now)
+            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now, int(t.unmet))
             for source, t, context in zip(sources, translations, contexts, strict=True)
         ]
         if not rows or setting is None or not self.writable:
             return
         try:
             with self._transaction():
-                self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO entries (setting, context, source, target, score, tokens, pieces, created, unmet) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.Error as error:
             self._degrade(error, writing=True)
             return
@@ -349,15 +356,21 @@ def translate_with_memory(
     options: Sequence[dict] | None = None,
     human_contexts: Sequence[str] | None = None,
     human: HumanEdits | None = None,
+    journal: TranslationMemory | None = None,
+    on_done: Done | None = None,
 ) -> list[Translation]:
     """Translate `sources` with `engine`, through `memory` when one is given.
 
     An editor's translation comes first: from `human` (this run's post-edits, keyed
     `(src, tgt, human context, source)`), else from the memory's human table. Then
-    known segments come from the memory; the others - each distinct (context,
-    source) once - go to the engine in one call, and are stored. `options`: per
-    source, engine options that lists carry per text (glossary `constraints`,
-    `banned`); the context must tell apart sources whose options differ.
+    segments the run's `journal` or the memory know (same engine fingerprint,
+    direction, context and source) are taken from there; the others - each distinct
+    (context, source) once - go to the engine in one call. What the engine finishes is
+    stored in the journal and the memory batch by batch (one transaction each), so a
+    kill loses at most the batch in flight. `on_done(positions, translations)` hears of
+    every source once: those known at once, then each engine batch as it returns.
+    `options`: per source, engine options that lists carry per text (glossary
+    `constraints`, `banned`); the context must tell apart sources whose options differ.
     """
     contexts = list(contexts) if contexts is not None else [""] * len(sources)
     human_contexts = list(human_contexts) if human_contexts is not None else [""] * len(sources)
@@ -372,27 +385,45 @@ def translate_with_memory(
         for i, text in zip(rest, memory.lookup_human(src, tgt, [sources[i] for i in rest], [human_contexts[i] for i in rest])):
             if text is not None:
                 found[i] = Translation(text, None, 0, 1, origin="human")
-        rest = [i for i in rest if found[i] is None]
-        if rest:
-            setting = memory.setting(engine, src, tgt)
-            for i, hit in zip(rest, memory.lookup(setting, [sources[i] for i in rest], [contexts[i] for i in rest])):
-                found[i] = hit
-    if memory is not None:
         memory.stats.human += sum(1 for t in found if t is not None and t.origin == "human")
+    stores = [store for store in (journal, memory) if store is not None]
+    settings = {id(store): store.setting(engine, src, tgt) for store in stores}
+    for store in stores:
+        rest = [i for i, t in enumerate(found) if t is None]
+        if rest:
+            for i, hit in zip(rest, store.lookup(settings[id(store)], [sources[i] for i in rest], [contexts[i] for i in rest])):
+                found[i] = hit
+    known = [i for i, t in enumerate(found) if t is not None]
+    if on_done is not None and known:
+        on_done(known, [found[i] for i in known])
     todo: dict[tuple[str, str], list[int]] = {}
     for i, (source, context, hit) in enumerate(zip(sources, contexts, found)):
         if hit is None:
             todo.setdefault((context, source), []).append(i)
-    if todo:
-        keys = list(todo)
-        per_text: dict = {}
-        if options is not None:
-            for name in options[0]:
-                per_text[name] = [options[todo[key][0]][name] for key in keys]
-        results = engine.translate([source for _, source in keys], src=src, tgt=tgt, **per_text)
-        for key, result in zip(keys, results, strict=True):
-            for i in todo[key]:
+    if not todo:
+        return found  # type: ignore[return-value]
+    keys = list(todo)
+    per_text: dict = {}
+    if options is not None:
+        for name in options[0]:
+            per_text[name] = [options[todo[key][0]][name] for key in keys]
+    reported: set[int] = set()
+
+    def finished(indices: list[int], results: list[Translation]) -> None:
+        """An engine batch is back: store it, then pass it on."""
+        for store in stores:
+            store.store(settings[id(store)], [keys[k][1] for k in indices], results, [keys[k][0] for k in indices])
+        positions = []
+        for k, result in zip(indices, results, strict=True):
+            reported.add(k)
+            for i in todo[keys[k]]:
                 found[i] = result
-        if memory is not None:
-            memory.store(memory.setting(engine, src, tgt), [s for _, s in keys], results, [c for c, _ in keys])
+                positions.append(i)
+        if on_done is not None:
+            on_done(positions, [found[i] for i in positions])
+
+    results = engine.translate([source for _, source in keys], src=src, tgt=tgt, on_done=finished, **per_text)
+    late = [k for k in range(len(keys)) if k not in reported]  # an engine that reports nothing along the way
+    if late:
+        finished(late, [results[k] for k in late])
     return found  # type: ignore[return-value]

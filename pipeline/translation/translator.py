@@ -23,7 +23,7 @@ from pipeline.engines.base import Engine
 from pipeline.engines.registry import load_engine
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
-from pipeline.translation.chain import finish, route, translate_routed
+from pipeline.translation.chain import Progress, finish, route, translate_routed
 from pipeline.translation.memory import HumanEdits, TranslationMemory
 
 log = logging.getLogger("targman")
@@ -76,6 +76,7 @@ class Translator:
         self._terms: dict = {}
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
         self.human: HumanEdits = {}  # editors' post-edits that outrank machine output (a run's edits.jsonl)
+        self.journal: TranslationMemory | None = None  # a run's own store of finished batches (batch.runner)
 
     def _open_memory(self) -> TranslationMemory | None:
         """The translation memory in the cache folder; one that cannot be opened is skipped with
@@ -144,20 +145,24 @@ class Translator:
         return self._terms[tgt]
 
     # -- translating -------------------------------------------------------------------
-    def translate_segments(self, segments: Sequence[Segment], *, tgt: str | None = None) -> None:
+    def translate_segments(self, segments: Sequence[Segment], *, tgt: str | None = None,
+                           on_progress: Progress | None = None) -> None:
         """The whole chain over segments, in place: route -> glossary -> memory or engine ->
         verify -> finish (repeats, Latin names, QA flags). An engine error propagates, so
-        a caller can isolate the document that causes it."""
+        a caller can isolate the document that causes it. `on_progress(segments, tokens)`
+        hears of the segments that need no engine at once, then of each engine batch."""
         config = self.config_for(tgt)
         tgt = config.run.tgt
         engine = self.engine(tgt)
         todo = [s for s in segments if route(s, tgt, engine, config.run)]
+        if on_progress is not None and len(todo) < len(segments):
+            on_progress(len(segments) - len(todo), 0)
         terms = self.terms(tgt)
         if terms:
             terms.before(list(segments))
         started = time.perf_counter()
         try:
-            translate_routed(todo, engine, tgt, self.memory, self.human)
+            translate_routed(todo, engine, tgt, self.memory, self.human, self.journal, on_progress)
         finally:
             self.timings["engine_s"] += time.perf_counter() - started
         if terms:
