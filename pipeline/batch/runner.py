@@ -82,7 +82,8 @@ class Run:
 
     `translator`: a Translator to use (else one is made from `config`, with `engine`
     and `memory` if given). `force`: OUT_DIR holds a run made with other settings;
-    discard it instead of refusing.
+    discard it instead of refusing. `prune`: remove translations whose input is gone.
+    `journal=False` turns per-batch durability off (for measuring what it costs).
     """
 
     def __init__(
@@ -98,6 +99,7 @@ class Run:
         progress_every: float = 10.0,
         force: bool = False,
         prune: bool = False,
+        journal: bool = True,
     ):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
@@ -106,6 +108,7 @@ class Run:
         self.tgt = self.config.run.tgt
         self.force = force
         self.prune = prune
+        self.use_journal = journal  # False only to measure what per-batch durability costs
         self.progress_mode = progress or self.config.run.progress
         self.progress_every = progress_every  # seconds between progress lines
         self._own_translator = translator is None
@@ -163,7 +166,7 @@ class Run:
             engine = self.translator.engine(self.tgt)
             self.state.check_model(engine.info())
             self.translator.terms(self.tgt)  # says now, not mid-run, when the engine cannot constrain
-            self.translator.journal = self.state.journal()
+            self.translator.journal = self.state.journal() if self.use_journal else None
         self.progress.start(len(self.plan.order), len(self.files), self.count_segments())
         interrupted = False
         stopped: WriteError | None = None

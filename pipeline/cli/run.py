@@ -165,6 +165,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + signal.SIGTERM if terminated else 130  # 143: stopped by SIGTERM, 130: by Ctrl-C
+    except KeyboardInterrupt:  # before any file was under way (loading the model, say)
+        print("targman: interrupted before translating; nothing was lost", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -41,28 +41,7 @@ def esc(value) -> str:
 def read_run(out_dir: str | Path) -> tuple[list[dict], dict]:
     """The rows of `segments.jsonl` and the `run.json` manifest ({} when there is none)."""
     out_dir = Path(out_dir)
-    seg_path, run_path = out_dir / "segments.jsonl", out_dir / "run.json"
-    if not seg_path.is_file():
-        raise InputError(seg_path, "no segments.jsonl here; is this the output folder of `targman run`?")
-    rows = []
-    with open(seg_path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(seg_path, f"not a JSON object ({error.msg})", line=number) from None
-            if not isinstance(row, dict) or "doc" not in row or "source" not in row:
-                raise InputError(seg_path, 'a segment row needs at least "doc" and "source"', line=number)
-            rows.append(row)
-    run = {}
-    if run_path.is_file():
-        try:
-            run = json.loads(run_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise InputError(run_path, f"not JSON ({error.msg})", line=error.lineno) from None
-    return rows, run
+    return list(_rows_of(out_dir)), _read_manifest(out_dir)
 
 
 # --- text with highlighted terms -------------------------------------------------------
