@@ -159,7 +159,7 @@ def _terms_text(terms: dict | None) -> str:
     return f"{terms['rate']:.1f}% ({terms['honoured']}/{terms['honoured'] + terms['missed']})"
 
 
-def _corpus_html(corpus: dict, flagged: int, total: int) -> str:
+def _corpus_html(corpus: dict, flagged: int, total: int, post_edits: dict | None = None) -> str:
     rows = []
     for name in METRICS:
         entry = corpus.get(name)
@@ -177,7 +177,26 @@ def _corpus_html(corpus: dict, flagged: int, total: int) -> str:
     rows.append(f'<tr><th>Flagged</th><td colspan="2">{flagged} of {total} segments</td></tr>')
     if "scored" in corpus:
         rows.append(f'<tr><th>Scored</th><td colspan="2">{corpus["scored"]} segments with a reference</td></tr>')
+    rows += _post_edit_rows(post_edits)
     return '<table class="scores" id="corpus-scores">' + "".join(rows) + "</table>"
+
+
+def _post_edit_rows(post_edits: dict | None) -> list[str]:
+    """The corpus's post-edit metrics (`evaluation.postedit`), when editors have worked on the run."""
+    corpus = (post_edits or {}).get("corpus")
+    if not corpus:
+        return []
+    rows = []
+    hter = corpus.get("HTER")
+    if isinstance(hter, dict):
+        rows.append(f'<tr id="post-edit-hter"><th>HTER</th><td>{_num(hter.get("score"))}</td>'
+                    f'<td class="sig">{esc(hter.get("signature"))}</td></tr>')
+    share = corpus.get("edited_share")
+    edited = f"{corpus.get('edited', 0)} of {corpus.get('segments', 0)} machine-translated segments"
+    edited += f" ({share:.1f}%)" if isinstance(share, (int, float)) else ""
+    rows.append(f'<tr id="post-edit-counts"><th>Post-edited</th><td colspan="2">{esc(edited)}; terms added '
+                f'{esc(corpus.get("terms_added", 0))}; glossary concepts added {esc(corpus.get("concepts_added", 0))}</td></tr>')
+    return rows
 
 
 def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
@@ -245,6 +264,9 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
     terms = _terms_text(doc_scores.get("terms"))
     if terms:
         bits.append(f"terms {terms}")
+    if doc_scores.get("post_edits"):
+        post = doc_scores["post_edits"]
+        bits.append(f"HTER {_num(post.get('HTER'))} · edited {post.get('edited', 0)} of {post.get('segments', 0)}")
     bits.append(f"{flagged} flagged of {len(rows)}")
     head = (
         f'<div class="doc-head"><h2><a href="#d{d}">{esc(doc)}</a></h2>{_status_html(info)}'
@@ -280,10 +302,14 @@ def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict)
     return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows))}>{"".join(cells)}</tr>'
 
 
-def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
+def render_html(rows: list[dict], run: dict, chrfs: list | None = None, *, extra_script: str = "",
+                extra_css: str = "", extra_html: str = "", connect: bool = False) -> str:
     """The review page for `rows` (segments.jsonl) and `run` (run.json).
 
     `chrfs`: sentence chrF++ of each row (`scoring.segment_chrf`), computed when not given.
+    The review server (`pipeline.review.server`) adds its editing script and styles, HTML
+    placed before the documents (`extra_html`, already escaped), and lets the page talk to
+    its own origin (`connect`); the Content-Security-Policy allows each script by its hash.
     """
     if chrfs is None:
         chrfs = segment_chrf(rows)
@@ -306,12 +332,19 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
     for d, (doc, pairs) in enumerate(by_doc.items()):
         info = files.get(doc) or {}
         doc_scores = (scores.get("docs") or {}).get(doc) or {}
+        post = ((run.get("post_edits") or {}).get("docs") or {}).get(doc)
+        if post:
+            doc_scores = {**doc_scores, "post_edits": post}
         doc_rows = [row for row, _ in pairs]
         sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
         index.append(_index_row(d, doc, doc_rows, info, doc_scores))
 
-    script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:"
+    scripts = [JS] + ([extra_script] if extra_script else [])
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii") + "'"
+                      for js in scripts)
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src {hashes}; img-src data:"
+    if connect:
+        csp += "; connect-src 'self'; form-action 'none'; base-uri 'none'"
     sort_options = "".join(
         f'<option value="{value}">{label}</option>'
         for value, label in (
@@ -334,11 +367,11 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>Review: {len(by_doc)} documents, {len(rows)} segments</title>",
-            f"<style>{CSS}</style></head><body>",
+            f"<style>{CSS}{extra_css}</style></head><body>",
             '<header id="top"><h1>Translation review</h1>',
             f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {len(by_doc)} documents · '
             f"{len(rows)} segments</p>",
-            _corpus_html(scores.get("corpus") or {}, flagged, len(rows)),
+            _corpus_html(scores.get("corpus") or {}, flagged, len(rows), run.get("post_edits")),
             f'<details class="docs-index" open><summary>Documents ({len(by_doc)})</summary>',
             f'<div class="index-scroll"><table class="index" id="docs-index">{index_head}<tbody>{"".join(index)}</tbody></table></div></details>',
             "</header>",
@@ -347,8 +380,10 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
             '<button type="button" id="next-flag">Next flagged &#9654;</button>',
             f'<label>Sort documents: <select id="sort">{sort_options}</select></label>',
             f'<span id="status" class="note">Showing {len(rows)} of {len(rows)} segments</span>{legend}</div>',
+            extra_html,
             f'<main id="docs">{"".join(sections)}</main>',
-            f"<script>{JS}</script></body></html>\n",
+            "".join(f"<script>{js}</script>" for js in scripts),
+            "</body></html>\n",
         ]
     )
 
@@ -400,6 +435,13 @@ def write_review(out_dir: str | Path) -> Path:
     """Write `review.html` and `review.tsv` into `out_dir`; return the HTML's path."""
     out_dir = Path(out_dir)
     rows, run = read_run(out_dir)
+    if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
+        from pipeline.evaluation.postedit import run_post_edits
+
+        tgt = run.get("tgt") or (run.get("config") or {}).get("tgt")
+        post_edits = run_post_edits(out_dir, rows, tgt) if tgt else None
+        if post_edits:
+            run = {**run, "post_edits": post_edits}
     html_path = out_dir / "review.html"
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
