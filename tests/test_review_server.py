@@ -69,6 +69,9 @@ def test_an_edit_is_kept_exactly_in_edits_jsonl_and_the_memory(client, out, priv
     with TranslationMemory.in_folder(private_cache) as memory:
         assert memory.lookup_human("hy", "en", [edit.source], [edit.context]) == [text]
     assert client.get("/api/segments").json()["segments"][0]["text"] == text
+    row = re.search(r'<tr id="s0-0".*?</tr>', client.get("/").text, re.S).group(0)
+    assert "untranslated" not in row and "term-missed" not in row  # the machine output's flags, not the edit's
+    assert row.count('class="term ok"') == 4  # Lavrov and Mirzoyan, in the source and in the editor's text
     # the same text again changes nothing
     assert post(client, "/api/edit", {"doc": "a01.txt", "index": 0, "text": text}).status_code == 200
     assert len(EditLog(out).read()) == 1

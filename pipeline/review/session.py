@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline.batch.edits import Edit, EditLog
 from pipeline.errors import GlossaryError, TargmanError
-from pipeline.evaluation.postedit import edit_chains, editable, honoured, row_key, run_post_edits
+from pipeline.evaluation.postedit import edit_chains, editable, row_key, run_post_edits
 from pipeline.evaluation.report import read_run
 from pipeline.review.log import ReviewLog
 
@@ -339,14 +339,29 @@ class ReviewSession:
         rows = []
         for view in views:
             row = dict(view["row"])
-            terms = [dict(t) for t in row.get("terms") or () if isinstance(t, dict)]
-            if view["pending"] and terms:
-                for term, ok in zip(terms, honoured(view["text"], terms, self.tgt, glossary)):
-                    term["honoured"] = ok
-            row["terms"] = terms + self.new_terms(row, glossary)
+            if view["pending"]:  # flags and terms as `apply` will leave them, not the machine output's
+                row.update(self._refinished(row, view["text"], glossary))
+            row["terms"] = [dict(t) for t in row.get("terms") or () if isinstance(t, dict)] + self.new_terms(row, glossary)
             row["target"] = view["text"]
             rows.append(row)
         return rows, views
+
+    def _refinished(self, row: dict, text: str, glossary) -> dict:
+        from pipeline.review.apply import refinish
+        from pipeline.segment import Segment, TermHit
+
+        try:
+            segment = Segment(doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
+                              src_lang=row["src_lang"], kind=row.get("kind", "text"), target=row.get("target"),
+                              flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
+                              score=row.get("score"))
+        except TypeError:
+            return {}
+        refinish(segment, text, self.tgt, glossary)
+        new = segment.to_row()
+        changed = {key: new[key] for key in ("flags", "terms", "origin")}
+        changed["score"] = None
+        return changed
 
     def post_edits(self) -> dict | None:
         return run_post_edits(self.out_dir, self.rows, self.tgt, self.glossary())
