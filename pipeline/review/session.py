@@ -119,8 +119,12 @@ class ReviewSession:
         except (OSError, UnicodeDecodeError):
             pass
         value = hashlib.sha256(os.urandom(32)).hexdigest()[:24]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, value + "\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, value + "\n")
+        except OSError as error:
+            raise TargmanError(f"cannot write {path} ({error.strerror}): the run's identity, which an exported "
+                               "XLIFF file carries; make the output folder writable") from None
         return value
 
     def recorded_run_id(self) -> str | None:
