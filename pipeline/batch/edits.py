@@ -57,23 +57,7 @@ class EditLog:
         self.path = Path(out_dir) / EDITS_FILE
 
     def append(self, edits: Iterable[Edit]) -> None:
-        data = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in edits).encode("utf-8")
-        if not data:
-            return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            try:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except ImportError:  # pragma: no cover - Windows
-                pass
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)  # closing releases the lock
+        append_jsonl(self.path, (asdict(e) for e in edits))
 
     def read(self) -> list[Edit]:
         edits = []
@@ -91,6 +75,28 @@ class EditLog:
     def human(self, tgt: str) -> HumanEdits:
         """The latest edit of every segment key into `tgt`, as `translate_with_memory` takes them."""
         return {edit.key: edit.after for edit in self.read() if edit.tgt == tgt}
+
+
+def append_jsonl(path: Path, records: Iterable[dict]) -> None:
+    """Append whole JSON lines to `path` in one `write()` under an exclusive `flock`, fsynced:
+    two writers never interleave, and a crash leaves at most a torn last line."""
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    if not data:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows
+            pass
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def edits_from_article(edited, rows: list[dict], tgt: str) -> list[Edit]:

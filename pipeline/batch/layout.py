@@ -8,9 +8,11 @@ from pipeline.errors import InputError
 
 # The run's own files at the top of the output folder; no translated article (nor a folder
 # of them) may take their place.
-RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html", "review.tsv", "edits.jsonl", "review")
+RUN_FILES = ("segments.jsonl", "errors.jsonl", "run.json", "review.html", "review.tsv", "edits.jsonl",
+             "review-log.jsonl", "review")
 STATE_DIR = ".targman"
-# What describes one run and goes when --force discards it (edits.jsonl, the editors' work, stays).
+# What describes one run and goes when --force discards it (edits.jsonl and review-log.jsonl, the editors'
+# work, stay).
 DISCARDED_WITH_A_RUN = ("segments.jsonl", "errors.jsonl", "run.json")
 
 

@@ -43,6 +43,7 @@ from pipeline.batch.status import WITH_ERRORS, FileStatus
 from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
+from pipeline.evaluation.postedit import table_post_edits
 from pipeline.errors import WRITE_ERRNOS, InputError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
@@ -323,6 +324,9 @@ class Run:
         total = time.perf_counter() - self.started
         scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt)
         manifest = self.manifest(counts, scores, concepts_seen, total, interrupted)
+        post_edits = table_post_edits(self.out_dir, self.tgt, self.translator.glossary)
+        if post_edits:  # how much editors changed the run (targman review / import / apply)
+            manifest["post_edits"] = post_edits
         atomic_write_json(self.out_dir / "run.json", manifest)
         return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 

@@ -187,6 +187,15 @@ class RunState:
             raise write_error(error, "the state folder", self.dir) from None
         return len(existing)
 
+    def adopt(self) -> None:
+        """Lock OUT_DIR and read what the last run left, changing nothing: for commands that
+        edit a finished run in place (`targman apply`). Raises StateError when a run holds the lock."""
+        if not self.settings_path.is_file():
+            raise StateError(f"{self.out_dir} holds no run state ({self.dir}); is this the output folder of `targman run`?")
+        self._take_lock()
+        self.settings = self._read_settings() or {}
+        self._load_outputs(list(self.parts.glob("*.jsonl")) if self.parts.is_dir() else [])
+
     @staticmethod
     def _probe(folder: Path, what: str) -> None:
         """Fail now, before any model loads, when `folder` cannot take a new file."""

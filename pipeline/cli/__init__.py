@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "pipeline.cli.eval",
     "pipeline.cli.score",
     "pipeline.cli.review",
+    "pipeline.cli.xliff",
+    "pipeline.cli.apply",
     "pipeline.cli.glossary",
     "pipeline.cli.bench",
 ]

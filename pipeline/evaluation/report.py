@@ -139,7 +139,7 @@ def _terms_text(terms: dict | None) -> str:
     return f"{terms['rate']:.1f}% ({terms['honoured']}/{terms['honoured'] + terms['missed']})"
 
 
-def _corpus_html(corpus: dict, flagged: int, total: int) -> str:
+def _corpus_html(corpus: dict, flagged: int, total: int, post_edits: dict | None = None) -> str:
     rows = []
     for name in METRICS:
         entry = corpus.get(name)
@@ -157,7 +157,26 @@ def _corpus_html(corpus: dict, flagged: int, total: int) -> str:
     rows.append(f'<tr><th>Flagged</th><td colspan="2">{flagged} of {total} segments</td></tr>')
     if "scored" in corpus:
         rows.append(f'<tr><th>Scored</th><td colspan="2">{corpus["scored"]} segments with a reference</td></tr>')
+    rows += _post_edit_rows(post_edits)
     return '<table class="scores" id="corpus-scores">' + "".join(rows) + "</table>"
+
+
+def _post_edit_rows(post_edits: dict | None) -> list[str]:
+    """The corpus's post-edit metrics (`evaluation.postedit`), when editors have worked on the run."""
+    corpus = (post_edits or {}).get("corpus")
+    if not corpus:
+        return []
+    rows = []
+    hter = corpus.get("HTER")
+    if isinstance(hter, dict):
+        rows.append(f'<tr id="post-edit-hter"><th>HTER</th><td>{_num(hter.get("score"))}</td>'
+                    f'<td class="sig">{esc(hter.get("signature"))}</td></tr>')
+    share = corpus.get("edited_share")
+    edited = f"{corpus.get('edited', 0)} of {corpus.get('segments', 0)} machine-translated segments"
+    edited += f" ({share:.1f}%)" if isinstance(share, (int, float)) else ""
+    rows.append(f'<tr id="post-edit-counts"><th>Post-edited</th><td colspan="2">{esc(edited)}; terms added '
+                f'{esc(corpus.get("terms_added", 0))}; glossary concepts added {esc(corpus.get("concepts_added", 0))}</td></tr>')
+    return rows
 
 
 def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
@@ -225,6 +244,9 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
     terms = _terms_text(doc_scores.get("terms"))
     if terms:
         bits.append(f"terms {terms}")
+    if doc_scores.get("post_edits"):
+        post = doc_scores["post_edits"]
+        bits.append(f"HTER {_num(post.get('HTER'))} · edited {post.get('edited', 0)} of {post.get('segments', 0)}")
     bits.append(f"{flagged} flagged of {len(rows)}")
     head = (
         f'<div class="doc-head"><h2><a href="#d{d}">{esc(doc)}</a></h2>{_status_html(info)}'
@@ -270,18 +292,29 @@ def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
     return tgt, glossary, run.get("files") or {}
 
 
-def _page(title: str, header: str, controls: str, main: str) -> str:
-    """A whole review page: the same style, script and Content-Security-Policy everywhere."""
-    script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:"
+def _page(title: str, header: str, controls: str, main: str, *, extra_script: str = "", extra_css: str = "",
+          extra_html: str = "", connect: bool = False) -> str:
+    """A whole review page: the same style, scripts and Content-Security-Policy everywhere.
+
+    The review server (`pipeline.review.server`) adds its editing script and styles, HTML
+    placed before the documents (`extra_html`, already escaped), and lets the page talk to
+    its own origin (`connect`); the Content-Security-Policy allows each script by its hash.
+    """
+    scripts = [JS] + ([extra_script] if extra_script else [])
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii") + "'"
+                      for js in scripts)
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src {hashes}; img-src data:"
+    if connect:
+        csp += "; connect-src 'self'; form-action 'none'; base-uri 'none'"
     return "".join([
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        header, controls, main,
-        f"<script>{JS}</script></body></html>\n",
+        f"<style>{CSS}{extra_css}</style></head><body>",
+        header, controls, extra_html, main,
+        "".join(f"<script>{js}</script>" for js in scripts),
+        "</body></html>\n",
     ])
 
 
@@ -321,17 +354,19 @@ def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int
         '<header id="top"><h1>Translation review</h1>',
         f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {docs} documents · {segments} segments</p>',
         extra,
-        _corpus_html(corpus, flagged, segments),
+        _corpus_html(corpus, flagged, segments, run.get("post_edits")),
         f'<details class="docs-index" open><summary>Documents ({docs})</summary>',
         f'<div class="index-scroll"><table class="index" id="docs-index">{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
         "</header>",
     ])
 
 
-def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
+def render_html(rows: list[dict], run: dict, chrfs: list | None = None, *, extra_script: str = "",
+                extra_css: str = "", extra_html: str = "", connect: bool = False) -> str:
     """The review page for `rows` (segments.jsonl) and `run` (run.json), all on one page.
 
     `chrfs`: sentence chrF++ of each row (`scoring.segment_chrf`), computed when not given.
+    The extras are the review server's (see `_page`).
     """
     if chrfs is None:
         chrfs = segment_chrf(rows)
@@ -346,7 +381,7 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
     sections, index = [], []
     for d, (doc, pairs) in enumerate(by_doc.items()):
         info = files.get(doc) or {}
-        doc_scores = (scores.get("docs") or {}).get(doc) or {}
+        doc_scores = _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc)
         doc_rows = [row for row, _ in pairs]
         sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
         index.append(_index_row(d, doc, doc_rows, info, doc_scores))
@@ -355,7 +390,14 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None) -> str:
         _header(run, tgt, scores.get("corpus") or {}, len(by_doc), len(rows), flagged, index),
         _controls(f"Showing {len(rows)} of {len(rows)} segments"),
         f'<main id="docs">{"".join(sections)}</main>',
+        extra_script=extra_script, extra_css=extra_css, extra_html=extra_html, connect=connect,
     )
+
+
+def _with_post_edits(doc_scores: dict, run: dict, doc: str) -> dict:
+    """A document's scores with its post-edit metrics (`run["post_edits"]`), when editors worked on it."""
+    post = ((run.get("post_edits") or {}).get("docs") or {}).get(doc)
+    return {**doc_scores, "post_edits": post} if post else doc_scores
 
 
 # --- large runs: an index page and pages of documents ------------------------------------
@@ -433,7 +475,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
         k = len(numbers) + 1
         sections = []
         for d, doc, rows in page:
-            doc_scores = (scores.get("docs") or {}).get(doc) or {}
+            doc_scores = _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc)
             sections.append(_doc_html(d, doc, rows, files.get(doc) or {}, doc_scores, tgt, glossary, segment_chrf(rows)))
         count = sum(len(rows) for _, _, rows in page)
         nav = ('<nav class="pages"><a href="../review.html">&#9650; All documents</a>'
@@ -459,7 +501,8 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             _tsv_rows(writer, rows, segment_chrf(rows))
             if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
                 write_page()
-            index.append(_index_row(d, doc, rows, files.get(doc) or {}, (scores.get("docs") or {}).get(doc) or {},
+            index.append(_index_row(d, doc, rows, files.get(doc) or {},
+                                    _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
                                     page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
             page.append((d, doc, rows))
             page_segments += len(rows)
@@ -541,6 +584,13 @@ def write_review(out_dir: str | Path) -> Path:
     """
     out_dir = Path(out_dir)
     run = _read_manifest(out_dir)
+    if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
+        from pipeline.evaluation.postedit import table_post_edits
+
+        tgt = _manifest_view(run)[0]
+        post_edits = table_post_edits(out_dir, tgt) if tgt else None
+        if post_edits:
+            run = {**run, "post_edits": post_edits}
     segments = docs = 0
     last = None
     for row in _rows_of(out_dir):  # a counting pass: cheap next to rendering
@@ -553,7 +603,7 @@ def write_review(out_dir: str | Path) -> Path:
         scores = run.get("scores") or score_segments(_rows_of(out_dir), tgt or "en")
         _write_pages(out_dir, run, scores)
         return html_path
-    rows, run = read_run(out_dir)
+    rows = list(_rows_of(out_dir))
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
     write_tsv(rows, out_dir / "review.tsv", chrfs)

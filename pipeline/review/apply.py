@@ -1,0 +1,304 @@
+"""`targman apply OUT_DIR`: write the editors' post-edits into the output articles.
+
+No model is loaded. For every finished file with a segment whose post-edit (the latest in
+`edits.jsonl` for its direction, glossary context and source) differs from the article:
+
+1. the input is read and cut into segments again, and must line up with the part's rows
+   (same sources), and re-rendering the rows must give the article targman wrote, byte for
+   byte: so only the edited sentences can change;
+2. each edited segment takes the editor's text, exactly, as a run that met the post-edit
+   would (`origin: human`, its terms checked again, the flags that depend on the
+   translation recomputed; a repeated paragraph kept with `--keep-duplicates` follows);
+3. the article is replaced only if targman wrote it and nobody changed it since
+   (`RunState.ownership`); the new content is recorded first (`record_output`), then the
+   article, then its part: so a later `targman run` finds the file finished and keeps it;
+4. `segments.jsonl`, `run.json` (counts, scores, `post_edits`) and the review report follow.
+
+A file whose input changed, or whose article was edited by hand since, is left as it is
+and reported: run `targman run` again, which translates it with the post-edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
+from pipeline.batch.edits import EditLog
+from pipeline.batch.layout import output_path
+from pipeline.batch.parts import count_segments
+from pipeline.batch.state import RunState, same_file
+from pipeline.batch.status import FINISHED
+from pipeline.errors import InputError, TargmanError, write_error
+from pipeline.evaluation.postedit import editable, row_key, table_post_edits
+from pipeline.segment import DUPLICATE, TEXT, Segment, TermHit
+
+log = logging.getLogger("targman")
+
+# Flags that depend on the source alone, kept when the translation changes; the others are
+# recomputed as a run would for an editor's text (no score, one piece, no search to fail).
+SOURCE_FLAGS = ("glossary-variant", "glossary-forbidden")
+
+
+@dataclass
+class ApplyResult:
+    files: list[str] = field(default_factory=list)  # articles rewritten
+    segments: int = 0  # segments that took a post-edit
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was left as it is)
+
+
+def _run_config(run: dict):
+    """The run's [run] settings (how its inputs were read and cut), from run.json."""
+    from dataclasses import fields
+
+    from pipeline.config import Config, RunConfig, from_mapping
+
+    recorded = ((run.get("config") or {}).get("run")) or {}
+    known = {f.name for f in fields(RunConfig)}
+    try:
+        return from_mapping({"run": {k: v for k, v in recorded.items() if k in known}}, where="run.json")
+    except TargmanError:
+        return Config()
+
+
+def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
+    """Give `segment` an editor's translation, as a run that took the post-edit would leave it."""
+    from pipeline.evaluation.postedit import honoured
+    from pipeline.glossary.constraints import CONSTRAINED_FLAG
+    from pipeline.translation.chain import LATIN_MISSING
+    from pipeline.documents.script import latin_words_in
+    from pipeline.translation import qa
+
+    constrained = CONSTRAINED_FLAG in segment.flags
+    segment.flags = [f for f in segment.flags if f in SOURCE_FLAGS]
+    segment.target, segment.score, segment.origin = text, None, "human"
+    if segment.terms or segment.src_lang != tgt:
+        if glossary is not None and tgt in glossary.languages:
+            from pipeline.glossary.stage import verify
+
+            verify(segment, glossary, tgt, glossary.matchers[tgt])
+        elif segment.terms:
+            rows = [t.to_row() for t in segment.terms]
+            for hit, ok in zip(segment.terms, honoured(text, rows, tgt)):
+                hit.honoured = ok
+    if constrained:
+        segment.flag(CONSTRAINED_FLAG)
+    if segment.src_lang == "hy" and tgt != "hy":
+        if [w for w in latin_words_in(segment.source) if w not in segment.target]:
+            segment.flag(LATIN_MISSING)
+    for _ in qa.check([segment], tgt):
+        pass
+
+
+def _fill(segment: Segment, row: dict) -> None:
+    segment.target = row.get("target")
+    segment.flags = list(row.get("flags") or [])
+    segment.terms = [TermHit(**t) for t in row.get("terms") or []]
+    segment.score = row.get("score")
+    segment.origin = row.get("origin")
+
+
+def _follow_duplicates(segments: list[Segment]) -> None:
+    """A repeated paragraph that is kept carries the translation of the paragraph it repeats."""
+    by_para: dict[int, list[Segment]] = {}
+    for segment in segments:
+        by_para.setdefault(segment.para, []).append(segment)
+    previous: list[Segment] = []
+    for para in sorted(by_para):
+        group = by_para[para]
+        if group[0].kind == DUPLICATE:
+            for segment, original in zip(group, previous):
+                if segment.target:  # dropped duplicates stay dropped
+                    segment.target, segment.score = original.target, original.score
+        else:
+            previous = group
+
+
+class _Skip(Exception):
+    pass
+
+
+def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
+    """Write the post-edits of `out_dir` into its articles; see the module's docstring."""
+    from pipeline.batch.jobs import read_job
+    from pipeline.documents.reader import reference_for
+    from pipeline.documents.writer import render_file
+    from pipeline.evaluation.report import read_run
+
+    out_dir = Path(out_dir)
+    rows_all, run = read_run(out_dir)
+    tgt = run.get("tgt") or ((run.get("config") or {}).get("run") or {}).get("tgt")
+    if not tgt or not run.get("input"):
+        raise TargmanError(f"{out_dir / 'run.json'} does not say which folder was translated into which language; "
+                           "run `targman run` first")
+    human = EditLog(out_dir).human(tgt)
+    result = ApplyResult()
+    if glossary is None:
+        path = (run.get("glossary") or {}).get("path")
+        if path and Path(path).is_file():
+            from pipeline.glossary import load
+
+            try:
+                glossary = load(path)
+            except TargmanError:
+                glossary = None
+    config = _run_config(run)
+    input_root = Path(run["input"])
+    state = RunState(out_dir)
+    state.adopt()
+    try:
+        changed_rows: dict[tuple[str, int], dict] = {}
+        for rel, entry in (run.get("files") or {}).items():
+            if entry.get("status") not in FINISHED:
+                continue
+            header = state.valid_header(rel)
+            if header is None:
+                continue
+            rows = [json.loads(line) for line in state.rows(rel)]
+            todo = [row for row in rows if editable(row, tgt) and human.get(row_key(row, tgt)) not in (None, row["target"])]
+            if not todo:
+                continue
+            try:
+                new_rows, text, count = _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out_dir,
+                                                    state, read_job, reference_for, render_file)
+            except _Skip as why:
+                result.skipped.append((rel, str(why)))
+                log.warning(f"{rel}: not applied: {why}")
+                continue
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            target = output_path(out_dir, rel)
+            entry = dict(header.get("entry") or {})
+            segments = sum(1 for _ in new_rows)
+            entry["flags"] = sum(1 for row in new_rows if row.get("flags"))
+            new_header = {k: v for k, v in header.items() if k not in ("rows", "rows_sha256")}
+            new_header.update(entry=entry, output_sha256=digest, counts=_counts(new_rows))
+            try:
+                state.record_output(rel, digest)
+                atomic_write_text(target, text)
+                state.save_part(new_header, [json.dumps(row, ensure_ascii=False) + "\n" for row in new_rows])
+            except OSError as error:
+                raise write_error(error, f"{rel}: its post-edited translation", target) from None
+            for row in new_rows:
+                changed_rows[(row["doc"], row["index"])] = row
+            result.files.append(rel)
+            result.segments += count
+            log.info(f"{rel}: {count} post-edited segment(s) of {segments} written")
+        if result.files:
+            _store_in_memory(run, human, changed_rows.values(), tgt)
+            _rewrite_tables(out_dir, rows_all, changed_rows, run, tgt, state, glossary)
+    finally:
+        state.close()
+    return result
+
+
+def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out_dir, state, read_job, reference_for,
+                render_file):
+    target = output_path(out_dir, rel)
+    owner = state.ownership(rel, target)
+    if owner != "ours":
+        raise _Skip({"absent": f"its translation {target} is gone; run `targman run` again",
+                     "edited": f"{target} was edited by hand since targman wrote it; run `targman run` again "
+                               "(it takes those edits too), then apply",
+                     "foreign": f"{target} was not written by targman"}[owner])
+    path = input_root / rel
+    source = header.get("input") or {}
+    if not same_file(path, source.get("file")) or not same_file(reference_for(path), source.get("ref")):
+        raise _Skip(f"the input {path} changed (or is gone) since the run; run `targman run` again, "
+                    "it translates the file with the post-edits")
+    try:
+        job = read_job(input_root.resolve(), path, rel, config)
+    except InputError as error:
+        raise _Skip(f"cannot read the input again ({error})") from None
+    failed = set((header.get("entry") or {}).get("failed_articles") or {})
+    kept = [(article, segments) for article, segments in job.articles if article.doc not in failed]
+    segments = [s for _, group in kept for s in group]
+    if len(segments) != len(rows) or any(
+        (s.doc, s.index, s.source, s.kind) != (r["doc"], r["index"], r["source"], r["kind"]) for s, r in zip(segments, rows)
+    ):
+        raise _Skip("the input is cut into segments differently now (another targman version or settings); "
+                    "run `targman run --force` to translate it again with the post-edits")
+    for segment, row in zip(segments, rows):
+        _fill(segment, row)
+    if hashlib.sha256(render_file(job.file, kept, tgt).encode("utf-8")).hexdigest() != header.get("output_sha256"):
+        raise _Skip("its article cannot be rebuilt byte for byte from the segment table; run `targman run --force` "
+                    "to translate it again with the post-edits")
+    count = 0
+    for segment, row in zip(segments, rows):
+        after = human.get(row_key(row, tgt)) if editable(row, tgt) else None
+        if after is not None and after != segment.target:
+            refinish(segment, after, tgt, glossary)
+            count += 1
+    by_doc: dict[str, list[Segment]] = {}
+    for segment in segments:
+        by_doc.setdefault(segment.doc, []).append(segment)
+    for group in by_doc.values():
+        _follow_duplicates(group)
+    return [s.to_row() for s in segments], render_file(job.file, kept, tgt), count
+
+
+def _counts(rows: list[dict]) -> dict[str, int]:
+    from pipeline.translation.chain import DROPPED
+
+    segments = [Segment(doc=r["doc"], para=r.get("para", 0), index=r["index"], source=r["source"],
+                        target=r.get("target"), flags=list(r.get("flags") or [])) for r in rows]
+    for segment in segments:
+        if DROPPED not in segment.flags and segment.target is None:
+            segment.target = segment.source
+    return count_segments(segments)
+
+
+def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
+    """The applied post-edits in the translation memory's human table (they were stored when
+    taken; a memory that was unavailable then learns them now)."""
+    cache = (run.get("config") or {}).get("cache") or {}
+    if not cache.get("memory", True):
+        return
+    from pipeline.cachedir import cache_dir
+    from pipeline.translation.memory import TranslationMemory
+
+    by_src: dict[str, list] = {}
+    for row in rows:
+        if row.get("origin") == "human" and row.get("kind") == TEXT:
+            src, _, context, source = row_key(row, tgt)
+            by_src.setdefault(src, []).append((context, source, row["target"]))
+    try:
+        with TranslationMemory.in_folder(cache_dir(cache.get("dir") or None)) as memory:
+            for src, entries in by_src.items():
+                memory.store_human(src, tgt, entries)
+    except (TargmanError, OSError) as error:
+        log.warning(f"{error}; the post-edits stay in edits.jsonl")
+
+
+def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dict, tgt: str, state: RunState,
+                    glossary) -> None:
+    """segments.jsonl with the changed rows in place; run.json's counts, scores and post_edits."""
+    from pipeline.batch.manifest import score_table
+    from pipeline.batch.parts import COUNTS
+    from pipeline.evaluation.report import write_review
+
+    with atomic_open(out_dir / "segments.jsonl") as table:
+        for row in rows_all:
+            row = changed.get((row["doc"], row.get("index")), row)
+            table.write(json.dumps(row, ensure_ascii=False) + "\n")
+    counts = dict.fromkeys(COUNTS, 0)
+    files = dict(run.get("files") or {})
+    for rel, entry in files.items():
+        if entry.get("status") in FINISHED:
+            header = state.header(rel) or {}
+            for key, value in header.get("counts", {}).items():
+                counts[key] = counts.get(key, 0) + value
+            if header.get("entry"):
+                files[rel] = header["entry"]
+    scores, _ = score_table(out_dir / "segments.jsonl", tgt)
+    manifest = dict(run)
+    manifest["counts"] = {**(run.get("counts") or {}), **counts}
+    manifest["scores"] = scores
+    manifest["files"] = files
+    post_edits = table_post_edits(out_dir, tgt, glossary)
+    if post_edits:
+        manifest["post_edits"] = post_edits
+    atomic_write_json(out_dir / "run.json", manifest)
+    write_review(out_dir)

@@ -1,0 +1,251 @@
+"""The editing layer of the served review page: its script and styles (static; the run's data
+comes in the page's JSON island, `#targman-data`, and every text is set with `textContent`)."""
+
+EDIT_CSS = """
+.edit-tools { display: flex; flex-wrap: wrap; gap: 3px; margin-bottom: 4px; }
+.edit-tools button, .editor button, #term-dialog button { font: inherit; font-size: 12px; padding: 1px 7px; }
+.state-badge { display: inline-block; font-size: 10px; text-transform: uppercase; letter-spacing: .04em;
+  border-radius: 3px; padding: 0 4px; border: 1px solid #bbb; color: #555; }
+tr.state-reviewed td.n { background: #e3f2e3; } tr.state-final td.n { background: #c8e6c9; }
+tr.state-reviewed .state-badge { border-color: #2e7d32; color: #2e7d32; }
+tr.state-final .state-badge { background: #2e7d32; border-color: #2e7d32; color: #fff; }
+tr.pending td.tgt { box-shadow: inset 3px 0 0 #2e7d32; }
+.editor textarea { width: 100%; font: inherit; padding: 4px; border: 1px solid #3f51b5; border-radius: 3px;
+  white-space: pre-wrap; resize: vertical; }
+.edit-terms { margin: 3px 0; } .edit-terms mark { margin-right: 6px; }
+.edit-msg { color: #b00020; font-size: 12px; margin-left: 6px; }
+#edit-status { font-size: 13px; color: #2e7d32; }
+#who { width: 9em; font: inherit; }
+.edit-panel { margin: 10px 20px 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; }
+.edit-panel h2 { font-size: 14px; margin-bottom: 4px; } .edit-panel ul { margin: 0; padding-left: 18px; }
+.edit-panel code { font-size: 12px; white-space: pre-wrap; }
+#term-dialog { position: fixed; right: 16px; top: 60px; z-index: 20; width: 26em; max-width: 95vw; background: #fff;
+  border: 1px solid #3f51b5; border-radius: 6px; padding: 10px 12px; box-shadow: 0 4px 18px rgba(0,0,0,.2); }
+#term-dialog label { display: block; font-size: 13px; margin: 3px 0; }
+#term-dialog input, #term-dialog select { font: inherit; width: 100%; }
+#term-result { white-space: pre-wrap; font-size: 12px; margin: 6px 0 0; }
+#term-result.bad { color: #b00020; } #term-result.good { color: #2e7d32; }
+"""
+
+EDIT_JS = """
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("targman-data").textContent);
+  var controls = document.getElementById("controls");
+  var TYPES = ["person", "org", "place", "term"];
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function quiet(node) {  // the page's n/p keys must not fire while typing here
+    node.addEventListener("keydown", function (event) { event.stopPropagation(); });
+    return node;
+  }
+
+  var who = quiet(el("input", { id: "who", type: "text", placeholder: "your name", "aria-label": "Editor" }));
+  try { who.value = window.localStorage.getItem("targman-who") || data.who || ""; } catch (e) { who.value = data.who || ""; }
+  who.addEventListener("change", function () { try { window.localStorage.setItem("targman-who", who.value); } catch (e) {} });
+  var whoLabel = el("label", {}, "Editor: ");
+  whoLabel.appendChild(who);
+  var addButton = el("button", { type: "button", id: "add-term", disabled: "disabled",
+    title: "select a term in a source cell (and its translation in the target cell), then add it to the glossary" },
+    "Add term from selection");
+  var status = el("span", { id: "edit-status", role: "status" });
+  controls.appendChild(whoLabel);
+  controls.appendChild(addButton);
+  controls.appendChild(status);
+
+  function say(text) { status.textContent = text; }
+
+  function post(path, body) {
+    return fetch(path, {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-Targman-Token": data.token },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (json) { return { ok: response.ok, status: response.status, body: json }; },
+        function () { return { ok: false, status: response.status, body: { error: "HTTP " + response.status } }; });
+    }, function (error) { return { ok: false, status: 0, body: { error: "the server is not answering (" + error + ")" } }; });
+  }
+
+  function showState(tr, info) {
+    ["translated", "reviewed", "final"].forEach(function (s) { tr.classList.remove("state-" + s); });
+    tr.classList.add("state-" + info.state);
+    tr.classList.toggle("pending", info.pending === true);
+    tr.setAttribute("data-state", info.state);
+    var badge = tr.querySelector(".state-badge");
+    if (badge) { badge.textContent = info.state; }
+    var button = tr.querySelector(".review-btn");
+    if (button) {
+      button.textContent = info.reviewed ? "Reviewed \\u2713" : "Mark reviewed";
+      button.setAttribute("aria-pressed", info.reviewed ? "true" : "false");
+    }
+  }
+
+  function openEditor(tr, info) {
+    var cell = tr.querySelector("td.tgt");
+    if (cell.querySelector("textarea")) { return; }
+    var before = Array.prototype.slice.call(cell.childNodes);
+    var box = el("div", { "class": "editor" });
+    var area = quiet(el("textarea", { rows: "3", "aria-label": "translation of segment " + info.index, spellcheck: "true" }));
+    area.value = info.text;
+    var terms = el("div", { "class": "edit-terms" });
+    var marks = info.terms.map(function (term) {
+      var mark = el("mark", { "class": "term", title: term.concept + ": " + term.source + " \\u2192 " + term.target }, term.target);
+      terms.appendChild(mark);
+      return mark;
+    });
+    function check() {
+      var value = area.value.toLowerCase();
+      info.terms.forEach(function (term, i) {
+        var ok = term.forms.some(function (form) { return value.indexOf(form.toLowerCase()) >= 0; });
+        marks[i].className = "term " + (ok ? "ok" : "miss");
+        marks[i].setAttribute("data-present", ok ? "yes" : "no");
+      });
+    }
+    area.addEventListener("input", check);
+    check();
+    var save = el("button", { type: "button", "class": "save-btn" }, "Save");
+    var cancel = el("button", { type: "button", "class": "cancel-btn" }, "Cancel");
+    var message = el("span", { "class": "edit-msg", role: "alert" });
+    function close(text) {
+      cell.textContent = "";
+      if (text === undefined) { before.forEach(function (node) { cell.appendChild(node); }); }
+      else { cell.textContent = text; }
+    }
+    save.addEventListener("click", function () {
+      save.disabled = true;
+      post("/api/edit", { doc: info.doc, index: info.index, text: area.value, who: who.value }).then(function (res) {
+        save.disabled = false;
+        if (!res.ok) { message.textContent = res.body.error || ("error " + res.status); return; }
+        info.text = res.body.text; info.state = res.body.state; info.reviewed = res.body.reviewed; info.pending = res.body.pending;
+        close(res.body.text);
+        showState(tr, info);
+        say("Saved segment " + info.index + " of " + info.doc);
+      });
+    });
+    cancel.addEventListener("click", function () { close(); });
+    area.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save.click(); }
+      if (event.key === "Escape") { close(); }
+    });
+    box.appendChild(area);
+    if (info.terms.length) { box.appendChild(terms); }
+    box.appendChild(save); box.appendChild(cancel); box.appendChild(message);
+    cell.textContent = "";
+    cell.appendChild(box);
+    area.focus();
+  }
+
+  Object.keys(data.rows).forEach(function (id) {
+    var tr = document.getElementById(id);
+    if (!tr) { return; }
+    var info = data.rows[id];
+    tr.classList.add("editable");
+    var tools = el("div", { "class": "edit-tools" });
+    var edit = el("button", { type: "button", "class": "edit-btn" }, "Edit");
+    var review = el("button", { type: "button", "class": "review-btn" });
+    tools.appendChild(edit); tools.appendChild(review); tools.appendChild(el("span", { "class": "state-badge" }));
+    var side = tr.querySelector("td.flags");
+    side.insertBefore(tools, side.firstChild);
+    edit.addEventListener("click", function () { openEditor(tr, info); });
+    tr.querySelector("td.tgt").addEventListener("dblclick", function () { openEditor(tr, info); });
+    review.addEventListener("click", function () {
+      post("/api/review", { doc: info.doc, index: info.index, reviewed: !info.reviewed, who: who.value }).then(function (res) {
+        if (!res.ok) { say(res.body.error || ("error " + res.status)); return; }
+        info.state = res.body.state; info.reviewed = res.body.reviewed;
+        showState(tr, info);
+        say((info.reviewed ? "Marked reviewed: " : "Review mark taken back: ") + info.doc + " #" + info.index);
+      });
+    });
+    showState(tr, info);
+  });
+
+  // -- a glossary concept from a selection ------------------------------------------------------
+  var picked = { row: null, src: "", tgt: "" };
+  function capture() {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed) { return; }
+    var text = selection.toString().replace(/\\s+/g, " ").trim();
+    var node = selection.anchorNode;
+    var element = node && (node.nodeType === 1 ? node : node.parentElement);
+    var cell = element && element.closest ? element.closest("td.src, td.tgt") : null;
+    var tr = cell ? cell.closest("tr.seg") : null;
+    if (!text || !tr || !data.rows[tr.id] || cell.querySelector("textarea")) { return; }
+    if (picked.row !== tr.id) { picked = { row: tr.id, src: "", tgt: "" }; }
+    picked[cell.classList.contains("src") ? "src" : "tgt"] = text;
+    if (data.glossary) { addButton.disabled = false; }
+    addButton.textContent = "Add term: " + (picked.src || "\\u2026") + " \\u2192 " + (picked.tgt || "\\u2026");
+  }
+  document.addEventListener("mouseup", capture);
+  document.addEventListener("keyup", capture);
+
+  var dialog = null;
+  function field(form, name, label, value) {
+    var wrap = el("label", {}, label);
+    var input = quiet(el("input", { type: "text", name: name }));
+    input.value = value || "";
+    wrap.appendChild(input);
+    form.appendChild(wrap);
+    return input;
+  }
+  function openDialog() {
+    if (dialog) { dialog.remove(); }
+    var info = data.rows[picked.row] || {};
+    dialog = el("div", { id: "term-dialog", role: "dialog", "aria-label": "Add a glossary concept" });
+    dialog.appendChild(el("h2", {}, "Add a glossary concept"));
+    var typeLabel = el("label", {}, "Type");
+    var type = quiet(el("select", { name: "type" }));
+    TYPES.forEach(function (t) { type.appendChild(el("option", { value: t }, t)); });
+    typeLabel.appendChild(type);
+    dialog.appendChild(typeLabel);
+    var inputs = {};
+    data.languages.forEach(function (lang) {
+      var value = lang === info.src_lang ? picked.src : (lang === data.tgt ? picked.tgt : "");
+      inputs[lang] = field(dialog, lang, lang + " (preferred|variant|!forbidden)", value);
+      inputs[lang + "_short"] = field(dialog, lang + "_short", lang + " short form", "");
+    });
+    var note = field(dialog, "note", "Note", "");
+    var id = field(dialog, "id", "Id (empty: made from the English term)", "");
+    var result = el("pre", { id: "term-result", role: "status" });
+    var check = el("button", { type: "button", id: "term-check" }, "Check");
+    var save = el("button", { type: "button", id: "term-save" }, "Save to glossary");
+    var close = el("button", { type: "button", id: "term-close" }, "Close");
+    function values() {
+      var concept = { type: type.value, note: note.value };
+      Object.keys(inputs).forEach(function (key) { if (inputs[key].value) { concept[key] = inputs[key].value; } });
+      return concept;
+    }
+    function show(res, good) {
+      result.className = res.ok ? "good" : "bad";
+      result.textContent = res.ok ? good(res.body) : [res.body.error || ("error " + res.status)].concat(res.body.problems || []).join("\\n");
+    }
+    check.addEventListener("click", function () {
+      post("/api/concept/check", { concept: values(), id: id.value || null }).then(function (res) {
+        show(res, function (body) { return "lint passed; this line would be added:\\n" + body.line; });
+      });
+    });
+    save.addEventListener("click", function () {
+      post("/api/concept", { concept: values(), id: id.value || null, doc: info.doc, index: info.index, who: who.value })
+        .then(function (res) {
+          show(res, function (body) { return "added " + body.id + " to " + body.glossary; });
+          if (res.ok) {
+            var item = el("li", { "data-concept": res.body.id });
+            item.appendChild(el("code", {}, res.body.line));
+            document.getElementById("concepts-added").appendChild(item);
+            say("Added " + res.body.id + " to the glossary");
+          }
+        });
+    });
+    close.addEventListener("click", function () { dialog.remove(); dialog = null; });
+    dialog.appendChild(check); dialog.appendChild(save); dialog.appendChild(close); dialog.appendChild(result);
+    document.body.appendChild(dialog);
+    type.focus();
+  }
+  addButton.addEventListener("click", openDialog);
+  document.body.setAttribute("data-edit-ready", "yes");
+})();
+"""

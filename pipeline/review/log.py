@@ -1,0 +1,71 @@
+"""`OUT_DIR/review-log.jsonl`: what editors did besides changing a translation.
+
+Append-only, as `edits.jsonl` (one write of whole lines under `flock`, fsynced; a torn
+last line is skipped), one JSON object a line:
+
+    {"event": "reviewed", "doc", "index", "source", "reviewed": true|false, "who", "when"}
+    {"event": "concept", "concept", "glossary", "line", "doc", "index", "who", "when"}
+
+`reviewed`: an editor marked a segment reviewed (or took the mark back); the latest mark of
+a (doc, index) counts while its source is unchanged. `concept`: a glossary concept was added
+from the review page (`line` is the row written to the glossary file).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from pipeline.batch.edits import append_jsonl
+
+REVIEW_LOG = "review-log.jsonl"
+
+
+class ReviewLog:
+    def __init__(self, out_dir: Path):
+        self.path = Path(out_dir) / REVIEW_LOG
+
+    def read(self) -> list[dict]:
+        events = []
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # a torn last line
+                    if isinstance(event, dict) and isinstance(event.get("event"), str):
+                        events.append(event)
+        except FileNotFoundError:
+            pass
+        return events
+
+    def mark(self, doc: str, index: int, source: str, reviewed: bool, who: str | None = None) -> dict:
+        event = {"event": "reviewed", "doc": doc, "index": index, "source": source, "reviewed": bool(reviewed),
+                 "who": who, "when": time.time()}
+        append_jsonl(self.path, [event])
+        return event
+
+    def concept(self, concept: str, glossary: str, line: str, doc: str | None = None, index: int | None = None,
+                who: str | None = None) -> dict:
+        event = {"event": "concept", "concept": concept, "glossary": glossary, "line": line, "doc": doc,
+                 "index": index, "who": who, "when": time.time()}
+        append_jsonl(self.path, [event])
+        return event
+
+    def reviewed(self) -> dict[tuple[str, int], str]:
+        """(doc, index) -> the source it was marked reviewed for (the latest mark of each wins)."""
+        marks: dict[tuple[str, int], str] = {}
+        for event in self.read():
+            if event["event"] != "reviewed":
+                continue
+            key = (event.get("doc"), event.get("index"))
+            if event.get("reviewed"):
+                marks[key] = event.get("source")
+            else:
+                marks.pop(key, None)
+        return marks
+
+    def concepts(self) -> list[dict]:
+        return [event for event in self.read() if event["event"] == "concept"]

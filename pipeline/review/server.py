@@ -1,0 +1,250 @@
+"""`targman review OUT_DIR --serve`: the review page, editable, on a small local server.
+
+A Starlette app served by uvicorn (the optional extra `targman[review]`). The page is
+`review.html` (the same renderer, so the same data and look) with the editors' work laid
+over it and an editing script; every write goes through `ReviewSession`.
+
+    GET  /                     the page
+    GET  /api/segments         every segment: current text, machine text, state (JSON)
+    POST /api/edit             {"doc", "index", "text", "who"?}         a post-edit
+    POST /api/review           {"doc", "index", "reviewed", "who"?}     mark reviewed (or not)
+    POST /api/concept/check    {"concept": {...}, "id"?}                lint the new glossary line
+    POST /api/concept          {"concept": {...}, "id"?, "doc"?, "index"?, "who"?}   add it
+
+Security of a server on a desk's machine:
+- it listens on 127.0.0.1 unless told otherwise, and answers only requests whose Host is
+  the address it serves (no DNS rebinding);
+- every POST needs the session's token (made at start, in the page only) in the
+  `X-Targman-Token` header, a JSON body, and an Origin (when the browser sends one) equal
+  to the server's: another page in the browser can neither read the token nor send such a
+  request without a CORS preflight, which is never granted;
+- bodies over `MAX_BODY` bytes get 413, bodies that are not a JSON object 400, a wrong
+  content type 415; no route takes a path: documents are looked up among the run's rows,
+  and the only file written besides OUT_DIR's logs is the glossary given at start;
+- every text from the run or an editor is escaped in the page (`esc`), set with
+  `textContent` by the script, and a Content-Security-Policy allows only the page's own
+  scripts (by hash) and requests to its own origin.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from pathlib import Path
+from typing import Callable
+
+from pipeline.errors import TargmanError
+from pipeline.evaluation.report import esc, render_html
+from pipeline.evaluation.scoring import segment_chrf
+from pipeline.review.assets import EDIT_CSS, EDIT_JS
+from pipeline.review.session import ReviewError, ReviewSession
+
+MAX_BODY = 64 * 1024
+TOKEN_HEADER = "x-targman-token"
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _starlette():
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise TargmanError("the review server needs Starlette and uvicorn: pip install 'targman[review]'") from None
+
+
+def _json_island(data) -> str:
+    """JSON inside <script type="application/json">: nothing in it can end the element."""
+    text = json.dumps(data, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f'<script type="application/json" id="targman-data">{text}</script>'
+
+
+def render_page(session: ReviewSession, token: str, who: str | None = None) -> str:
+    """The review page with the editors' work and the editing script."""
+    from pipeline.glossary.constraints import surface_forms
+
+    rows, views = session.page_rows()
+    run = dict(session.run)
+    post_edits = session.post_edits()
+    if post_edits:
+        run["post_edits"] = post_edits
+    data_rows = {}
+    for row, view in zip(rows, views):
+        if not view["editable"]:
+            continue
+        data_rows[view["dom_id"]] = {
+            "doc": view["doc"], "index": view["index"], "src_lang": row.get("src_lang"), "text": view["text"],
+            "machine": view["machine"], "state": view["state"], "reviewed": view["reviewed"], "pending": view["pending"],
+            "terms": [{"concept": t.get("concept"), "source": t.get("source"), "target": t.get("target"),
+                       "forms": list(surface_forms(t.get("target") or "", session.tgt)), "new": bool(t.get("new"))}
+                      for t in row.get("terms") or () if t.get("target")],
+        }
+    glossary = session.glossary_path
+    concepts = session.log.concepts()
+    panel = [
+        '<section id="glossary-panel" class="edit-panel"><h2>Glossary</h2>',
+        f'<p class="note">{esc("Concepts are added to " + str(glossary)) if glossary else "No glossary file: start with --glossary FILE to add concepts."}</p>',
+        '<ul id="concepts-added">',
+    ]
+    for event in concepts:
+        panel.append(f'<li data-concept="{esc(event.get("concept"))}"><code>{esc(event.get("line"))}</code></li>')
+    panel.append("</ul></section>")
+    data = {"token": token, "tgt": session.tgt, "who": who or "", "glossary": bool(glossary),
+            "languages": [session.tgt] + sorted({r.get("src_lang") for r in rows if r.get("src_lang") not in (None, "und", session.tgt)}),
+            "rows": data_rows}
+    extra = _json_island(data) + "".join(panel)
+    return render_html(rows, run, segment_chrf(rows), extra_script=EDIT_JS, extra_css=EDIT_CSS, extra_html=extra,
+                       connect=True)
+
+
+def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple[str, ...] = LOOPBACK,
+               who: str | None = None):
+    """The ASGI app over `session`; `hosts`: the Host names it answers to."""
+    _starlette()
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+
+    token = token or secrets.token_urlsafe(32)
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+               "X-Frame-Options": "DENY", "Cross-Origin-Resource-Policy": "same-origin"}
+
+    def error(status: int, message: str, problems: list[str] | None = None) -> Response:
+        body = {"error": message}
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    async def body_of(request: Request) -> dict:
+        """The request's JSON object, after the checks every write must pass."""
+        if not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+            raise ReviewError("missing or wrong session token; reload the page", 403)
+        origin = request.headers.get("origin")
+        if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
+            raise ReviewError("request from another origin", 403)
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise ReviewError("send JSON (Content-Type: application/json)", 415)
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            raise ReviewError(f"request body over {MAX_BODY} bytes", 413)
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ReviewError(f"request body over {MAX_BODY} bytes", 413)
+            chunks.append(chunk)
+        try:
+            data = json.loads(b"".join(chunks).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ReviewError("the body is not JSON", 400) from None
+        if not isinstance(data, dict):
+            raise ReviewError("the body must be a JSON object", 400)
+        return data
+
+    def segment_of(data: dict) -> tuple[str, int]:
+        doc, index = data.get("doc"), data.get("index")
+        if not isinstance(doc, str) or isinstance(index, bool) or not isinstance(index, int):
+            raise ReviewError('give "doc" (a string) and "index" (a number)', 400)
+        return doc, index
+
+    def public(view: dict) -> dict:
+        return {k: view[k] for k in ("doc", "index", "text", "machine", "edited", "pending", "state", "editable",
+                                     "reviewed", "dom_id")}
+
+    def writer(handler: Callable):
+        async def endpoint(request: Request) -> Response:
+            try:
+                data = await body_of(request)
+                return JSONResponse(handler(data), headers=headers)
+            except ReviewError as problem:
+                return error(problem.status, str(problem), problem.problems)
+        return endpoint
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(render_page(session, token, who), headers=headers)
+
+    async def segments(request: Request) -> Response:
+        return JSONResponse({"tgt": session.tgt, "segments": [public(v) for v in session.views()],
+                             "post_edits": session.post_edits()}, headers=headers)
+
+    def edit(data: dict) -> dict:
+        doc, index = segment_of(data)
+        return public(session.edit(doc, index, data.get("text"), who=data.get("who") or who))
+
+    def review(data: dict) -> dict:
+        doc, index = segment_of(data)
+        return public(session.mark(doc, index, data.get("reviewed", True), who=data.get("who") or who))
+
+    def concept_check(data: dict) -> dict:
+        return session.preview_concept(data.get("concept"), data.get("id"))
+
+    def concept_add(data: dict) -> dict:
+        doc = index = None
+        if data.get("doc") is not None:
+            doc, index = segment_of(data)
+        return session.add_concept(data.get("concept"), data.get("id"), doc=doc, index=index,
+                                   who=data.get("who") or who)
+
+    async def not_found(request: Request, exc) -> Response:
+        return error(getattr(exc, "status_code", 404), getattr(exc, "detail", None) or "not found")
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/api/segments", segments, methods=["GET"]),
+        Route("/api/edit", writer(edit), methods=["POST"]),
+        Route("/api/review", writer(review), methods=["POST"]),
+        Route("/api/concept/check", writer(concept_check), methods=["POST"]),
+        Route("/api/concept", writer(concept_add), methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+                    exception_handlers={404: not_found, 405: not_found})
+    app.state.token = token
+    return app
+
+
+def make_server(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8765, glossary=None, who=None,
+                session: ReviewSession | None = None):
+    """(uvicorn server, its bound socket, the page's URL, the session): bound now, served by `server.run(sockets=[sock])`."""
+    _starlette()
+    import uvicorn
+
+    session = session or ReviewSession(out_dir, glossary=glossary)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise TargmanError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from None
+    sock.listen(64)
+    bound = sock.getsockname()[1]
+    if host in ("0.0.0.0", "::", ""):
+        names = ("*",)  # every address of the machine: the Host can be any of them
+    else:
+        names = tuple(sorted(set(LOOPBACK) | {host})) if host in LOOPBACK else (host,)
+    app = create_app(session, hosts=names, who=who)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    shown = f"[{host}]" if ":" in host else host
+    return server, sock, f"http://{shown}:{bound}/", session
+
+
+def serve(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8765, glossary=None, who=None,
+          announce: Callable[[str], None] = print) -> None:
+    """Serve the review page of `out_dir` until Ctrl-C."""
+    server, sock, url, session = make_server(out_dir, host=host, port=port, glossary=glossary, who=who)
+    if host not in LOOPBACK:
+        announce(f"targman: warning: listening on {host}, not only on this machine; anyone who can reach it can "
+                 "read the run (writes still need the page's token)")
+    announce(f"targman: reviewing {out_dir} at {url} (Ctrl-C to stop); then `targman apply {out_dir}`")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        session.close()

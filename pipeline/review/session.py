@@ -1,0 +1,371 @@
+"""A finished run opened for review: its segments with the editors' work laid over them.
+
+`ReviewSession(out_dir)` reads `segments.jsonl` and `run.json` (as `review.html` does), the
+post-edits in `edits.jsonl` and the marks in `review-log.jsonl`. What it offers is what the
+review server and `targman import` need: each segment's current text and state, `edit()`
+(a post-edit: `edits.jsonl` with via "review" or "xliff", and the translation memory's
+human table), `mark()` (reviewed), and adding a glossary concept (`add_concept`: lint, then
+one new line where `glossary fmt` would put it).
+
+A segment's state, as XLIFF names them:
+    translated  the machine's output, no editor has touched it
+    reviewed    an editor changed it (not yet in the article) or marked it reviewed
+    final       the article holds the editor's text (`targman apply`, or a later run)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import unicodedata
+from pathlib import Path
+
+from pipeline.batch.edits import Edit, EditLog
+from pipeline.errors import GlossaryError, TargmanError
+from pipeline.evaluation.postedit import edit_chains, editable, row_key, run_post_edits
+from pipeline.evaluation.report import read_run
+from pipeline.review.log import ReviewLog
+
+log = logging.getLogger("targman")
+
+MAX_TEXT = 20_000  # characters in one segment's post-edit
+MAX_CELL = 1_000  # characters in one glossary cell
+CONCEPT_FIELDS = ("type", "en", "hy", "en_short", "hy_short", "note", "options")
+STATES = ("translated", "reviewed", "final")
+
+
+class ReviewError(TargmanError):
+    """A request the review cannot honour; `status` is the HTTP status the server answers with."""
+
+    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.problems = problems or []
+
+
+def check_text(text, what: str = "the translation") -> str:
+    """An editor's text is kept exactly; it must be one line of printable text."""
+    if not isinstance(text, str):
+        raise ReviewError(f"{what} must be a string", 400)
+    if len(text) > MAX_TEXT:
+        raise ReviewError(f"{what} is longer than {MAX_TEXT} characters", 413)
+    if not text.strip():
+        raise ReviewError(f"{what} is empty; a segment needs some text")
+    bad = sorted({c for c in text if (unicodedata.category(c) == "Cc" and c != "\t") or c in "\u2028\u2029"})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise ReviewError(f"{what} holds a line break or control character ({shown}); a segment is one line")
+    return text
+
+
+def clean_who(who) -> str | None:
+    if who is None:
+        return None
+    if not isinstance(who, str):
+        raise ReviewError("who must be a string", 400)
+    who = "".join(c for c in who if unicodedata.category(c)[0] != "C").strip()[:100]
+    return who or None
+
+
+class ReviewSession:
+    """A run folder under review. `glossary`: the glossary file concepts are added to (default:
+    the run's, when that file is here); `memory`: False for none, None to open the run's."""
+
+    def __init__(self, out_dir: str | Path, *, glossary: str | Path | None = None, memory=None):
+        self.out_dir = Path(out_dir)
+        self.rows, self.run = read_run(self.out_dir)
+        config = self.run.get("config") or {}
+        self.tgt = self.run.get("tgt") or (config.get("run") or {}).get("tgt")
+        if not self.tgt:
+            raise TargmanError(f"{self.out_dir / 'run.json'}: no target language recorded; is this a targman run?")
+        self.edits = EditLog(self.out_dir)
+        self.log = ReviewLog(self.out_dir)
+        self.glossary_path = self._glossary_path(glossary)
+        self._memory = memory
+        self._lock = threading.Lock()
+        self._glossary_cache: tuple | None = None
+        self.dom_ids: dict[tuple[str, int], str] = {}
+        self.by_key: dict[tuple[str, int], dict] = {}
+        docs: dict[str, int] = {}
+        for row in self.rows:
+            d = docs.setdefault(str(row["doc"]), len(docs))
+            self.by_key[(row["doc"], row.get("index"))] = row
+            self.dom_ids[(row["doc"], row.get("index"))] = f"s{d}-{row.get('index')}"
+
+    # -- where things are ----------------------------------------------------------------
+    def _glossary_path(self, given) -> Path | None:
+        if given:
+            path = Path(given)
+            if not path.is_file():
+                raise TargmanError(f"{path}: no such glossary file")
+            return path.resolve()
+        recorded = (self.run.get("glossary") or {}).get("path") or ((self.run.get("config") or {}).get("glossary") or {}).get("path")
+        if recorded and Path(recorded).is_file():
+            return Path(recorded).resolve()
+        return None
+
+    def run_id(self) -> str:
+        """This run folder's identity (made once, kept in `.targman/run-id`): an XLIFF file
+        exported from it carries it, and `import` refuses a file from another run."""
+        from pipeline.atomic import atomic_write_text
+
+        path = self.out_dir / ".targman" / "run-id"
+        try:
+            value = path.read_text(encoding="ascii").strip()
+            if value:
+                return value
+        except (OSError, UnicodeDecodeError):
+            pass
+        value = hashlib.sha256(os.urandom(32)).hexdigest()[:24]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, value + "\n")
+        except OSError as error:
+            raise TargmanError(f"cannot write {path} ({error.strerror}): the run's identity, which an exported "
+                               "XLIFF file carries; make the output folder writable") from None
+        return value
+
+    def recorded_run_id(self) -> str | None:
+        try:
+            return (self.out_dir / ".targman" / "run-id").read_text(encoding="ascii").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    @property
+    def memory(self):
+        """The translation memory the run used (its human table keeps the post-edits), or None."""
+        if self._memory is None:
+            self._memory = False
+            cache = (self.run.get("config") or {}).get("cache") or {}
+            if cache.get("memory", True):
+                from pipeline.cachedir import cache_dir
+                from pipeline.translation.memory import TranslationMemory
+
+                try:
+                    self._memory = TranslationMemory.in_folder(cache_dir(cache.get("dir") or None))
+                except (TargmanError, OSError) as error:
+                    log.warning(f"{error}; post-edits go to {self.edits.path} only")
+        return self._memory or None
+
+    def close(self) -> None:
+        if self._memory:
+            self._memory.close()
+        self._memory = False
+
+    # -- reading ---------------------------------------------------------------------------
+    def row(self, doc, index) -> dict:
+        row = self.by_key.get((doc, index))
+        if row is None:
+            raise ReviewError(f"no segment {index!r} in document {doc!r} in this run", 404)
+        return row
+
+    def views(self) -> list[dict]:
+        """Every row with the editors' work laid over it (see `view`)."""
+        chains = edit_chains(self.edits.read(), self.tgt)
+        marks = self.log.reviewed()
+        return [self._view(row, chains, marks) for row in self.rows]
+
+    def view(self, doc, index) -> dict:
+        return self._view(self.row(doc, index), edit_chains(self.edits.read(), self.tgt), self.log.reviewed())
+
+    def _view(self, row: dict, chains: dict, marks: dict) -> dict:
+        """`machine` (what the engine wrote), `text` (the current translation: the latest
+        post-edit, else the row's), `edited`, `state`, `editable`, and the row."""
+        can_edit = editable(row, self.tgt)
+        chain = chains.get(row_key(row, self.tgt)) if can_edit else None
+        target = row.get("target")
+        text = chain[-1].after if chain else target
+        machine = chain[0].before if chain else target
+        marked = marks.get((row["doc"], row.get("index"))) == row["source"]
+        if can_edit and row.get("origin") == "human" and text == target:
+            state = "final"
+        elif can_edit and (text != target or marked):
+            state = "reviewed"
+        else:
+            state = "translated"
+        who = chain[-1].who if chain else None
+        return {"row": row, "doc": row["doc"], "index": row.get("index"), "text": text, "machine": machine,
+                "edited": bool(chain) and text != machine, "pending": text != target, "state": state,
+                "editable": can_edit, "reviewed": marked, "who": who, "dom_id": self.dom_ids[(row["doc"], row.get("index"))]}
+
+    # -- writing -----------------------------------------------------------------------------
+    def edit(self, doc, index, text, *, who=None, via: str = "review") -> dict:
+        """Take an editor's translation of one segment, exactly as given."""
+        row = self.row(doc, index)
+        if not editable(row, self.tgt):
+            raise ReviewError(f"segment {index} of {doc} was not translated by the engine (it passed through or "
+                              "was dropped); there is nothing to post-edit", 409)
+        text = check_text(text)
+        who = clean_who(who)
+        with self._lock:
+            current = self.view(doc, index)
+            if text == current["text"]:
+                return current
+            src, tgt, context, source = row_key(row, self.tgt)
+            edit = Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
+                        before=current["text"], after=text, via=via, who=who)
+            self.take([edit])
+            return self.view(doc, index)
+
+    def take(self, edits: list[Edit]) -> None:
+        """Post-edits into edits.jsonl and the translation memory's human table."""
+        if not edits:
+            return
+        self.edits.append(edits)
+        memory = self.memory
+        if memory is not None:
+            by_direction: dict[tuple[str, str | None], list] = {}
+            for edit in edits:
+                by_direction.setdefault((edit.src_lang, edit.who), []).append((edit.context, edit.source, edit.after))
+            for (src, who), entries in by_direction.items():
+                memory.store_human(src, self.tgt, entries, who=who)
+
+    def mark(self, doc, index, reviewed: bool = True, *, who=None) -> dict:
+        row = self.row(doc, index)
+        if not editable(row, self.tgt):
+            raise ReviewError(f"segment {index} of {doc} was not translated by the engine; it has no review state", 409)
+        if not isinstance(reviewed, bool):
+            raise ReviewError("reviewed must be true or false", 400)
+        with self._lock:
+            self.log.mark(row["doc"], row["index"], row["source"], reviewed, clean_who(who))
+            return self.view(doc, index)
+
+    # -- the glossary ----------------------------------------------------------------------------
+    def glossary(self):
+        """The glossary file as it is now (loaded again when it changed), or None when there is
+        none or it does not pass lint."""
+        if self.glossary_path is None:
+            return None
+        try:
+            stat = self.glossary_path.stat()
+        except OSError:
+            return None
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        if self._glossary_cache is None or self._glossary_cache[0] != stamp:
+            from pipeline.glossary import load
+
+            try:
+                loaded = load(self.glossary_path)
+            except (GlossaryError, OSError):
+                loaded = None
+            self._glossary_cache = (stamp, loaded)
+        return self._glossary_cache[1]
+
+    def _concept_values(self, values) -> dict[str, str]:
+        if not isinstance(values, dict):
+            raise ReviewError("the concept must be an object of column: text", 400)
+        unknown = sorted(set(values) - set(CONCEPT_FIELDS))
+        if unknown:
+            raise ReviewError(f"unknown field(s) {', '.join(map(repr, unknown))}; valid: {', '.join(CONCEPT_FIELDS)}", 400)
+        clean = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ReviewError(f"{name} must be a string", 400)
+            if len(value) > MAX_CELL:
+                raise ReviewError(f"{name} is longer than {MAX_CELL} characters", 413)
+            clean[name] = value
+        from pipeline.glossary.model import TYPES
+
+        if clean.get("type") not in TYPES:
+            raise ReviewError(f"type must be one of {', '.join(TYPES)}")
+        return clean
+
+    def _added(self, values, concept_id) -> tuple[bytes, str, str, str]:
+        """(old bytes, new text, id, the new line) of adding a concept; ReviewError with lint's problems."""
+        from pipeline.glossary.edit import add_concept
+
+        if self.glossary_path is None:
+            raise ReviewError("no glossary file to add to: start the review with --glossary FILE", 409)
+        if concept_id is not None and (not isinstance(concept_id, str) or len(concept_id) > 200):
+            raise ReviewError("id must be a short string", 400)
+        values = self._concept_values(values)
+        try:
+            data = self.glossary_path.read_bytes()
+        except OSError as error:
+            raise ReviewError(f"cannot read {self.glossary_path}: {error.strerror}", 500) from None
+        try:
+            text, new_id = add_concept(data, self.glossary_path.name, values, concept_id or None)
+        except GlossaryError as error:
+            raise ReviewError("glossary lint refused the concept; nothing was saved", 422,
+                              [str(p) for p in error.problems]) from None
+        old = data.decode("utf-8-sig").split("\n")
+        line = next((l for l in text.split("\n") if l not in old), "")
+        return data, text, new_id, line
+
+    def preview_concept(self, values, concept_id=None) -> dict:
+        """What adding the concept would write (lint has passed), without writing it."""
+        _, _, new_id, line = self._added(values, concept_id)
+        return {"id": new_id, "line": line, "glossary": str(self.glossary_path)}
+
+    def add_concept(self, values, concept_id=None, *, doc=None, index=None, who=None) -> dict:
+        """Add a concept to the glossary file: lint first, one new line in canonical order."""
+        from pipeline.atomic import atomic_write_text
+
+        if doc is not None:
+            self.row(doc, index)
+        who = clean_who(who)
+        with self._lock:
+            data, text, new_id, line = self._added(values, concept_id)
+            if self.glossary_path.read_bytes() != data:  # pragma: no cover - changed between read and write
+                raise ReviewError(f"{self.glossary_path} changed while adding; try again", 409)
+            try:
+                atomic_write_text(self.glossary_path, text)
+            except OSError as error:
+                raise ReviewError(f"cannot write {self.glossary_path}: {error.strerror}", 500) from None
+            self.log.concept(new_id, str(self.glossary_path), line, doc, index, who)
+        return {"id": new_id, "line": line, "glossary": str(self.glossary_path)}
+
+    def new_terms(self, row: dict, glossary) -> list[dict]:
+        """Hits in the row's source of concepts the run did not know (added since), as term dicts."""
+        if glossary is None or not editable(row, self.tgt) or self.tgt not in glossary.languages:
+            return []
+        matcher = glossary.matchers[row["src_lang"]]
+        if matcher is None:
+            return []
+        known = {t.get("concept") for t in row.get("terms") or () if isinstance(t, dict)}
+        found = []
+        for match in matcher.find(row["source"]):
+            if match.concept in known:
+                continue
+            found.append({"concept": match.concept, "source": match.surface, "target": glossary.target_for(match, self.tgt),
+                          "honoured": None, "start": match.start, "end": match.end, "new": True})
+        return found
+
+    # -- the page's rows ------------------------------------------------------------------------
+    def page_rows(self) -> tuple[list[dict], list[dict]]:
+        """(rows as the report renders them, with the current text and terms re-checked on it; the views)."""
+        glossary = self.glossary()
+        views = self.views()
+        rows = []
+        for view in views:
+            row = dict(view["row"])
+            if view["pending"]:  # flags and terms as `apply` will leave them, not the machine output's
+                row.update(self._refinished(row, view["text"], glossary))
+            row["terms"] = [dict(t) for t in row.get("terms") or () if isinstance(t, dict)] + self.new_terms(row, glossary)
+            row["target"] = view["text"]
+            rows.append(row)
+        return rows, views
+
+    def _refinished(self, row: dict, text: str, glossary) -> dict:
+        from pipeline.review.apply import refinish
+        from pipeline.segment import Segment, TermHit
+
+        try:
+            segment = Segment(doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
+                              src_lang=row["src_lang"], kind=row.get("kind", "text"), target=row.get("target"),
+                              flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
+                              score=row.get("score"))
+        except TypeError:
+            return {}
+        refinish(segment, text, self.tgt, glossary)
+        new = segment.to_row()
+        changed = {key: new[key] for key in ("flags", "terms", "origin")}
+        changed["score"] = None
+        return changed
+
+    def post_edits(self) -> dict | None:
+        return run_post_edits(self.out_dir, self.rows, self.tgt, self.glossary())

@@ -1,0 +1,417 @@
+"""A run as XLIFF for a CAT tool (memoQ, Trados, OmegaT, Phrase), and the edited file back.
+
+`export_xliff(out_dir, path, version="2.1"|"1.2")` writes every segment the engine
+translated, one `<file>` per document (`original` = the document), one unit per segment:
+
+- unit id: the segment key, document and index, as an XML name (`news/a01.txt:3` is
+  `news_x002F_a01.txt:3`: a character an XML name cannot hold is `_xHHHH_`, as
+  XmlConvert writes it); the readable key is the unit's `name` (2.1) / `resname` (1.2);
+- source and target languages (`srcLang`/`trgLang`; `source-language`/`target-language`);
+- the current translation (an editor's post-edit when there is one) and its state:
+  translated / reviewed / final (2.1 `segment/@state`; 1.2 `target/@state` translated /
+  signed-off / final, and `approved="yes"` once reviewed);
+- a note per flag (`category="flag"`; 1.2 `from="targman"`);
+- glossary terms as annotations: 2.1 `<mrk type="term">` around the term in the source
+  and a Glossary module entry (`gls:glossEntry`: the asked-for translation, the concept's
+  note); 1.2 `<mrk mtype="term" comment="...">`;
+- the run's identity (`mda:meta type="run"` in 2.1, `prop prop-type="run"` in 1.2).
+
+`import_xliff(out_dir, path)` takes back each unit whose segment is still in the run with the
+same source: a changed target is a post-edit (via "xliff"), a unit marked reviewed or final
+is marked reviewed. Units whose source changed or that the run does not have are reported,
+not applied. A file exported from another run folder is refused unless `force`.
+Files are parsed without DTDs or entities.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from pipeline import __version__
+from pipeline.atomic import atomic_write_text
+from pipeline.errors import InputError, TargmanError
+from pipeline.review.session import ReviewError, ReviewSession
+
+XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
+XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
+MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
+GLS = "urn:oasis:names:tc:xliff:glossary:2.0"
+FORMATS = {"xliff": "2.1", "xliff21": "2.1", "xliff12": "1.2"}
+STATES_12 = {"translated": "translated", "reviewed": "signed-off", "final": "final"}
+REVIEWED_12 = {"signed-off", "final"}
+MAX_BYTES = 256 * 1024 * 1024
+
+_NAME_START = re.compile(r"[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+                         r"\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]")
+_NAME_CHAR = re.compile(r"[-.0-9:A-Za-z_\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D"
+                        r"\u203F-\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]")
+_ESCAPED = re.compile(r"_x([0-9A-F]{4,6})_")
+_XML_OK = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def unit_id(doc: str, index: int) -> str:
+    """The segment key as an XML name (NMTOKEN, and a valid ID start): see the module docstring."""
+    key = f"{doc}:{index}"
+    out = []
+    for i, char in enumerate(key):
+        ok = _NAME_START.match(char) if i == 0 else _NAME_CHAR.match(char)
+        if char == "_" and _ESCAPED.match(key, i):
+            ok = False  # a literal "_x0041_" must not read back as "A"
+        out.append(char if ok else f"_x{ord(char):04X}_")
+    return "".join(out)
+
+
+def parse_unit_id(value: str) -> tuple[str, int] | None:
+    key = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
+    doc, sep, index = key.rpartition(":")
+    if not sep or not index.isdigit():
+        return None
+    return doc, int(index)
+
+
+def _text(value: str) -> str:
+    return escape(value)
+
+
+def _attr(value: str) -> str:
+    return quoteattr(_XML_OK.sub("\ufffd", value))
+
+
+def _marked_2(source: str, terms: list[dict], unit: str) -> tuple[str, list[tuple[str, dict]]]:
+    """The source with `<mrk type="term">` around each term hit; returns (xml, [(mrk id, term)])."""
+    spans = []
+    for term in terms:
+        start, end = term.get("start", -1), term.get("end", -1)
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
+                and source[start:end] == term.get("source"):
+            spans.append((start, end, term))
+    out, pos, marks = [], 0, []
+    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < pos:
+            continue
+        mid = f"m{len(marks) + 1}"
+        marks.append((mid, term))
+        out.append(_cp(source[pos:start]))
+        out.append(f'<mrk id="{mid}" type="term" value={_attr(term.get("target") or "")}>{_cp(source[start:end])}</mrk>')
+        pos = end
+    out.append(_cp(source[pos:]))
+    return "".join(out), marks
+
+
+def _cp(text: str) -> str:
+    """XLIFF 2 text: characters XML cannot carry are `<cp hex="..."/>`."""
+    return _XML_OK.sub(lambda m: f'<cp hex="{ord(m.group()):04X}"/>', escape(text))
+
+
+def _marked_12(source: str, terms: list[dict]) -> str:
+    spans = []
+    for term in terms:
+        start, end = term.get("start", -1), term.get("end", -1)
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
+                and source[start:end] == term.get("source"):
+            spans.append((start, end, term))
+    out, pos = [], 0
+    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < pos:
+            continue
+        out.append(escape(source[pos:start]))
+        comment = f"{term.get('concept', '')}: {term.get('target', '')}"
+        out.append(f'<mrk mtype="term" comment={_attr(comment)}>{escape(source[start:end])}</mrk>')
+        pos = end
+    out.append(escape(source[pos:]))
+    return "".join(out)
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    version: str
+    units: int = 0
+    documents: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)  # why -> count (another source language, ...)
+
+
+def export_xliff(out_dir: str | Path, path: str | Path, *, version: str = "2.1", src: str | None = None) -> ExportResult:
+    """Write the run's machine-translated segments to `path` as XLIFF `version` (2.1 or 1.2).
+    `src`: the source language to export (default: the one most segments have)."""
+    session = ReviewSession(out_dir, memory=False)
+    try:
+        return _export(session, Path(path), version, src)
+    finally:
+        session.close()
+
+
+def _export(session: ReviewSession, path: Path, version: str, src: str | None) -> ExportResult:
+    if version not in ("2.1", "1.2"):
+        raise TargmanError(f"XLIFF version {version!r}: give 2.1 or 1.2")
+    views = [v for v in session.views() if v["editable"]]
+    langs: dict[str, int] = {}
+    for view in views:
+        langs[view["row"]["src_lang"]] = langs.get(view["row"]["src_lang"], 0) + 1
+    src = src or (max(langs, key=langs.get) if langs else ("hy" if session.tgt == "en" else "en"))
+    result = ExportResult(Path(path), version)
+    others = sum(n for lang, n in langs.items() if lang != src)
+    if others:
+        result.left_out[f"source language not {src}"] = others
+    glossary = session.glossary()
+    run_id = session.run_id()
+    by_doc: dict[str, list[dict]] = {}
+    for view in views:
+        if view["row"]["src_lang"] == src:
+            by_doc.setdefault(view["doc"], []).append(view)
+    tgt = session.tgt
+    input_dir = str(session.run.get("input") or "")
+    files = []
+    for number, (doc, doc_views) in enumerate(by_doc.items(), 1):
+        if version == "2.1":
+            files.append(_file_2(number, doc, doc_views, run_id, input_dir, glossary, tgt))
+        else:
+            units = []
+            for view in doc_views:
+                if _XML_OK.search(view["row"]["source"] + view["text"]):
+                    result.left_out["characters XLIFF 1.2 cannot carry"] = result.left_out.get(
+                        "characters XLIFF 1.2 cannot carry", 0) + 1
+                    continue
+                units.append(_unit_12(view))
+            files.append(_file_12(doc, units, run_id, input_dir, src, tgt))
+        result.units += len(doc_views)
+    result.units -= sum(n for why, n in result.left_out.items() if why.startswith("characters"))
+    result.documents = len(by_doc)
+    if version == "2.1":
+        head = (f'<xliff xmlns="{XLIFF2}" xmlns:mda="{MDA}" xmlns:gls="{GLS}" version="2.1" '
+                f'srcLang={_attr(src)} trgLang={_attr(tgt)}>\n')
+    else:
+        head = f'<xliff xmlns="{XLIFF12}" version="1.2">\n'
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + head + "".join(files) + "</xliff>\n"
+    try:
+        atomic_write_text(path, text)
+    except OSError as error:
+        raise InputError(path, f"cannot write ({error.strerror})") from None
+    return result
+
+
+def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: str, glossary, tgt: str) -> str:
+    parts = [f'  <file id="f{number}" original={_attr(doc)}>\n',
+             '    <mda:metadata><mda:metaGroup category="targman">'
+             f'<mda:meta type="run">{_text(run_id)}</mda:meta>'
+             f'<mda:meta type="input">{_cp(input_dir)}</mda:meta>'
+             f'<mda:meta type="tool">targman {_text(__version__)}</mda:meta>'
+             '</mda:metaGroup></mda:metadata>\n']
+    for view in views:
+        row = view["row"]
+        uid = unit_id(row["doc"], row["index"])
+        terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
+        source, marks = _marked_2(row["source"], terms, uid)
+        name = _attr(f"{row['doc']}#{row['index']}")
+        parts.append(f'    <unit id="{uid}" name={name}>\n')
+        if marks:
+            parts.append("      <gls:glossary>\n")
+            for mid, term in marks:
+                concept = (glossary.concepts.get(term.get("concept")) if glossary is not None else None)
+                note = getattr(concept, "note", "") or ""
+                parts.append(f'        <gls:glossEntry ref="#{mid}">'
+                             f'<gls:term source={_attr(term.get("concept") or "")}>{_cp(term.get("source") or "")}</gls:term>'
+                             f'<gls:translation>{_cp(term.get("target") or "")}</gls:translation>'
+                             + (f"<gls:definition>{_cp(note)}</gls:definition>" if note else "")
+                             + "</gls:glossEntry>\n")
+            parts.append("      </gls:glossary>\n")
+        notes = [f'<note category="flag">{_cp(flag)}</note>' for flag in row.get("flags") or ()]
+        if view["edited"]:
+            notes.append(f'<note category="machine-translation">{_cp(view["machine"])}</note>')
+        if notes:
+            parts.append("      <notes>" + "".join(notes) + "</notes>\n")
+        parts.append(f'      <segment state="{view["state"]}">\n'
+                     f'        <source xml:space="preserve">{source}</source>\n'
+                     f'        <target xml:space="preserve">{_cp(view["text"])}</target>\n'
+                     "      </segment>\n    </unit>\n")
+    parts.append("  </file>\n")
+    return "".join(parts)
+
+
+def _unit_12(view: dict) -> str:
+    row = view["row"]
+    terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
+    state = STATES_12[view["state"]]
+    approved = "yes" if view["state"] != "translated" else "no"
+    notes = "".join(f'<note from="targman" annotates="general">flag: {escape(flag)}</note>' for flag in row.get("flags") or ())
+    if view["edited"]:
+        notes += f'<note from="targman" annotates="general">machine translation: {escape(view["machine"])}</note>'
+    resname = _attr(f"{row['doc']}#{row['index']}")
+    return (f'      <trans-unit id="{unit_id(row["doc"], row["index"])}" resname={resname} '
+            f'approved="{approved}" xml:space="preserve">\n'
+            f"        <source>{_marked_12(row['source'], terms)}</source>\n"
+            f'        <target state="{state}">{escape(view["text"])}</target>\n'
+            + (f"        {notes}\n" if notes else "")
+            + "      </trans-unit>\n")
+
+
+def _file_12(doc: str, units: list[str], run_id: str, input_dir: str, src: str, tgt: str) -> str:
+    return (f'  <file original={_attr(doc)} source-language={_attr(src)} target-language={_attr(tgt)} '
+            f'datatype="plaintext" tool-id="targman">\n'
+            f'    <header><tool tool-id="targman" tool-name="targman" tool-version={_attr(__version__)}/>'
+            f'<prop-group name="targman"><prop prop-type="run">{escape(run_id)}</prop>'
+            f'<prop prop-type="input">{escape(_XML_OK.sub("", input_dir))}</prop></prop-group></header>\n'
+            "    <body>\n" + "".join(units) + "    </body>\n  </file>\n")
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    units: int = 0
+    edited: int = 0  # post-edits taken
+    reviewed: int = 0  # units marked reviewed
+    unchanged: int = 0
+    not_applied: list[tuple[str, str]] = field(default_factory=list)  # (unit id, why)
+
+
+def _flat(element, ns: str) -> str:
+    """The text of a source or target: inline codes read as the text they hold (`cp` as its character)."""
+    out = [element.text or ""]
+    for child in element:
+        if child.tag == f"{{{ns}}}cp":
+            try:
+                out.append(chr(int(child.get("hex", ""), 16)))
+            except ValueError:
+                pass
+        else:
+            out.append(_flat(child, ns))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def read_xliff(path: str | Path) -> tuple[str, dict, list[dict]]:
+    """(version, {"run", "srcLang", "trgLang"}, units [{"id", "source", "target", "state"}])."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot read ({error.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(path, f"larger than {MAX_BYTES // (1024 * 1024)} MB; not an exported run")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise InputError(path, "holds a DOCTYPE or an entity declaration; XLIFF needs neither, and they are refused")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise InputError(path, f"not well-formed XML ({error})", line=error.position[0]) from None
+    if root.tag == f"{{{XLIFF2}}}xliff":
+        return _read_2(root)
+    if root.tag == f"{{{XLIFF12}}}xliff":
+        return _read_12(root)
+    raise InputError(path, "not an XLIFF 2.x or 1.2 file (its root element is not <xliff> in an XLIFF namespace)")
+
+
+def _read_2(root) -> tuple[str, dict, list[dict]]:
+    x = lambda name: f"{{{XLIFF2}}}{name}"  # noqa: E731
+    info = {"srcLang": root.get("srcLang"), "trgLang": root.get("trgLang"), "run": None}
+    units = []
+    for file in root.iter(x("file")):
+        for meta in file.iter(f"{{{MDA}}}meta"):
+            if meta.get("type") == "run" and info["run"] is None:
+                info["run"] = (meta.text or "").strip()
+        for unit in file.iter(x("unit")):
+            segments = unit.findall(x("segment"))
+            if len(segments) != 1:
+                units.append({"id": unit.get("id", ""), "problem": f"{len(segments)} segments (the export had one; "
+                              "was it split or joined?)"})
+                continue
+            segment = segments[0]
+            source, target = segment.find(x("source")), segment.find(x("target"))
+            units.append({"id": unit.get("id", ""), "source": _flat(source, XLIFF2) if source is not None else None,
+                          "target": _flat(target, XLIFF2) if target is not None else None,
+                          "state": segment.get("state", "initial" if target is None else "translated")})
+    return root.get("version", "2.0"), info, units
+
+
+def _read_12(root) -> tuple[str, dict, list[dict]]:
+    x = lambda name: f"{{{XLIFF12}}}{name}"  # noqa: E731
+    info = {"srcLang": None, "trgLang": None, "run": None}
+    units = []
+    for file in root.iter(x("file")):
+        info["srcLang"] = info["srcLang"] or file.get("source-language")
+        info["trgLang"] = info["trgLang"] or file.get("target-language")
+        for prop in file.iter(x("prop")):
+            if prop.get("prop-type") == "run" and info["run"] is None:
+                info["run"] = (prop.text or "").strip()
+        for unit in file.iter(x("trans-unit")):
+            source, target = unit.find(x("source")), unit.find(x("target"))
+            state = target.get("state") if target is not None else None
+            reviewed = unit.get("approved") == "yes" or state in REVIEWED_12
+            units.append({"id": unit.get("id", ""), "source": _flat(source, XLIFF12) if source is not None else None,
+                          "target": _flat(target, XLIFF12) if target is not None else None,
+                          "state": "reviewed" if reviewed else "translated"})
+    return "1.2", info, units
+
+
+def import_xliff(out_dir: str | Path, path: str | Path, *, who: str | None = None, force: bool = False) -> ImportResult:
+    """Take a translator's edited XLIFF back into the run (see the module docstring)."""
+    version, info, units = read_xliff(path)
+    session = ReviewSession(out_dir)
+    try:
+        return _import(session, Path(path), info, units, who, force)
+    finally:
+        session.close()
+
+
+def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], who, force: bool) -> ImportResult:
+    mine = session.recorded_run_id()
+    if info["trgLang"] and info["trgLang"].split("-")[0].lower() != session.tgt:
+        raise TargmanError(f"{path} translates into {info['trgLang']!r}, but the run in {session.out_dir} translates "
+                           f"into {session.tgt!r}: it belongs to another run; nothing was imported")
+    if not force and (info["run"] is None or info["run"] != mine):
+        where = "was not exported by `targman export`" if info["run"] is None else \
+            f"was exported from another run (run id {info['run']}; this run's is {mine or 'not set: nothing was exported from it'})"
+        raise TargmanError(f"{path} {where}; nothing was imported. Import it into the output folder it came from, "
+                           "or pass --force to take the units whose segment and source match this run")
+    result = ImportResult()
+    edits = []
+    for unit in units:
+        result.units += 1
+        uid = unit["id"]
+        if "problem" in unit:
+            result.not_applied.append((uid, unit["problem"]))
+            continue
+        key = parse_unit_id(uid)
+        row = session.by_key.get(key) if key else None
+        if row is None:
+            result.not_applied.append((uid, "no such segment in this run"))
+            continue
+        if unit["source"] != row["source"]:
+            result.not_applied.append((uid, "its source differs from the run's (the article changed since the export, "
+                                            "or the CAT tool changed the source)"))
+            continue
+        if not unit["target"] or not unit["target"].strip():
+            result.not_applied.append((uid, "no target"))
+            continue
+        view = session.view(*key)
+        if not view["editable"]:
+            result.not_applied.append((uid, "the segment was not translated by the engine"))
+            continue
+        if unit["target"] != view["text"]:
+            try:
+                from pipeline.review.session import check_text
+
+                check_text(unit["target"])
+            except ReviewError as error:
+                result.not_applied.append((uid, str(error)))
+                continue
+            from pipeline.batch.edits import Edit
+            from pipeline.evaluation.postedit import row_key
+
+            src, tgt, context, source = row_key(row, session.tgt)
+            edits.append(Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
+                              before=view["text"], after=unit["target"], via="xliff", who=who))
+        else:
+            result.unchanged += 1
+        if unit["state"] in ("reviewed", "final") and view["state"] == "translated" and unit["target"] == view["text"]:
+            session.log.mark(row["doc"], row["index"], row["source"], True, who)
+            result.reviewed += 1
+    session.take(edits)
+    result.edited = len(edits)
+    return result
