@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pipeline.config import GlossaryConfig
 from pipeline.glossary import armenian
 from pipeline.glossary.matcher import Matcher
-from pipeline.glossary.model import Glossary
+from pipeline.glossary.model import Concept, Glossary
 from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG, Matchers
 from pipeline.segment import TEXT, Segment
 
@@ -36,10 +36,13 @@ class TermConstraint:
         return replace(self, count=min(found, self.count)) if found else None
 
 
-def surface_forms(term: str, tgt: str) -> tuple[str, ...]:
-    """The forms a target term may take in running text."""
+def surface_forms(term: str, tgt: str, concept: Concept | None = None) -> tuple[str, ...]:
+    """The forms a target term may take in running text (for Armenian, by the concept's
+    type and the irregular forms its glossary row states, `hy_forms`)."""
     if tgt == "hy":
-        return tuple(armenian.inflections(term))
+        if concept is None:
+            return tuple(armenian.inflections(term))
+        return tuple(armenian.inflections(term, concept.stated_forms(tgt, term), concept.type))
     return (term, f"{term}'s", f"{term}’s")
 
 
@@ -64,7 +67,8 @@ def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: Glos
             if other == concept and full != short and f" {short} " in f" {full} ":
                 needed[(concept, short)] += full_count
     return [
-        TermConstraint(concept, surface_forms(target, tgt), needed[(concept, target)], tuple(surfaces[(concept, target)]))
+        TermConstraint(concept, surface_forms(target, tgt, glossary.concepts[concept]),
+                       needed[(concept, target)], tuple(surfaces[(concept, target)]))
         for (concept, target) in counts
     ]
 
@@ -79,7 +83,7 @@ def banned_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryC
             continue
         for term in concept.terms.get(tgt, ()):
             if term.status == "forbidden":
-                banned.extend(surface_forms(term.text, tgt))
+                banned.extend(surface_forms(term.text, tgt, concept))
     return banned
 
 

@@ -49,7 +49,8 @@ class Match:
 def paradigm(term: Term, concept: Concept) -> list[tuple[str, tuple[str, ...]]]:
     """(stem, endings) pairs for a term in its language."""
     if term.lang == "hy":
-        return armenian.paradigm(term.text)
+        return armenian.paradigm(term.text, ctype=concept.type,
+                                 forms=concept.stated_forms("hy", term.text))
     if term.lang == "en":
         return english.paradigm(term.text, plural=concept.type == "term")
     return [(term.text, ("",))]
