@@ -216,35 +216,61 @@ def paradigm(term: str, *, target: bool = False, ctype: str = "term",
         return [(term, ("",) + _ACRONYM)]
     lower = last.lower()
     pairs = _regular(term, last, lower, target, ctype)
-    stated = IRREGULAR.get(key(last), ()) + tuple(forms)
+    stated = IRREGULAR.get(lower.replace("և", "եվ").replace("եւ", "եվ"), ()) + tuple(forms)
+    if not stated:
+        return pairs
     for form in dict.fromkeys(stated):
         pairs += [(prefix + _cased(stem, last), endings) for stem, endings in principal_parts(form)]
     return pairs
 
 
+def _declensions() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Every (declension, plural suffix) endings tuple, built once: paradigms share them."""
+    table = {}
+    for plural, plurals in (("ներ", _PLURALS["ներ"]), ("եր", _PLURALS["եր"]),
+                            ("both", _PLURALS["ներ"] + _PLURALS["եր"])):
+        table.update({
+            ("ություն", plural): _UTYUN + plurals,
+            ("ու", plural): ("", "ն") + POSSESSIVE + _OBLIQUE + plurals,
+            ("աո", plural): _GLIDE + plurals,
+            ("եէ", plural): _GLIDE + _VOWEL_ENDINGS + plurals,
+            ("ի", plural): _I_FINAL + plurals,
+            ("", plural): SINGULAR + plurals,
+            ("place", plural): SINGULAR + plurals + ("ա",),
+        })
+    return table
+
+
+_DECLENSIONS = _declensions()
+_U_STEM_NAME = _U_GENITIVE
+_U_STEM_COMMON = _U_GENITIVE + ("ով", "ում")  # `հոգով`, `հոգում`; not for names (`Դմիտրով`)
+
+
 def _regular(term: str, last: str, lower: str, target: bool, ctype: str) -> list[tuple[str, tuple[str, ...]]]:
+    table = _DECLENSIONS
     if lower.endswith("ներ") and syllables(lower) > 1:
         return [(term, _ALREADY_PLURAL)]  # already plural (Միացյալ Նահանգներ); `-եր` is ambiguous
         # (`ընկեր`, `գիշեր` are singular), and a plural in `-եր` is matched by the singular rules
-    plurals = _PLURALS[_plural(lower)]
     if lower.endswith("ություն") and ctype != "person":
-        return [(term, _UTYUN + plurals), (term[:-3], _AN)]
-    if lower.endswith("ու"):
-        v = "Վ" if last[-2:].isupper() else "վ"
-        return [(term, ("", "ն") + POSSESSIVE + _OBLIQUE + plurals), (term[:-2] + v, _V_STEM)]
-    if lower[-1] in "աոօ":
-        return [(term, _GLIDE + plurals)]
-    if lower[-1] in "եէ":
-        return [(term, _GLIDE + _VOWEL_ENDINGS + plurals)]
-    if lower[-1] == "ի":
-        u_stem = _U_GENITIVE if last[:1].isupper() else _U_GENITIVE + ("ով", "ում")  # `հոգով`, not `Դմիտրով`
-        return [(term, _I_FINAL + plurals), (term[:-1], u_stem)]
-    if not target:  # `գործեր`, `դասագիրքներ`...: the source may use either plural
-        plurals = _PLURALS["ներ"] + _PLURALS["եր"]
+        return [(term, table["ություն", _plural(lower)]), (term[:-3], _AN)]
+    final = lower[-1]
+    if final in "աոօեէիւ":
+        plural = _plural(lower)
+        if lower.endswith("ու"):
+            v = "Վ" if last[-2:].isupper() else "վ"
+            return [(term, table["ու", plural]), (term[:-2] + v, _V_STEM)]
+        if final in "աոօ":
+            return [(term, table["աո", plural])]
+        if final in "եէ":
+            return [(term, table["եէ", plural])]
+        if final == "ի":
+            return [(term, table["ի", plural]), (term[:-1], _U_STEM_NAME if last[:1].isupper() else _U_STEM_COMMON)]
+    # a consonant stem; the source may use either plural suffix (`գործեր`, `դասագիրքներ`)
+    plural = _plural(lower) if target else "both"
     if lower.endswith("ում") and syllables(lower) > 1:  # `հանդիպում` -> `հանդիպման`
         # the source also accepts the colloquial i-declension (`հանդիպումի`)
-        return [(term, (_UTYUN if target else SINGULAR) + plurals), (term[:-3] + "մ", _AN)]
-    pairs = [(term, SINGULAR + plurals + (("ա",) if ctype == "place" and not target else ()))]
+        return [(term, table["ություն" if target else "", plural]), (term[:-3] + "մ", _AN)]
+    pairs = [(term, table["place" if ctype == "place" and not target else "", plural])]
     stem = reduced(last)
     if stem is not None:  # the source also takes `-ներ` there (`երկիր` -> `երկրներ`)
         pairs.append((term[: len(term) - len(last)] + stem, _REDUCED if target else _REDUCED_SOURCE))
