@@ -32,6 +32,7 @@ from pipeline.config import Config, finalize
 from pipeline.engines import Engine, load_engine
 from pipeline.errors import InputError, TargmanError
 from pipeline.glossary.constraints import UNMET_FLAG
+from pipeline.glossary.spelling import for_output
 from pipeline.memory import TranslationMemory, segment_context, translate_with_memory
 from pipeline.outputs import atomic_open, atomic_write_json, atomic_write_text, output_path, render_file
 from pipeline.progress import Progress
@@ -127,13 +128,15 @@ def route(segment: Segment, tgt: str, engine: Engine, config: Config) -> bool:
     return True
 
 
-def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None) -> None:
+def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None,
+                       spelling: str = "keep") -> None:
     """Translate in one engine call per source language; the engine sorts and batches.
 
     With a translation memory, segments it knows (same engine fingerprint,
     direction, glossary context and source) are not sent to the engine; each
     distinct segment is translated once per call. Glossary constraints and bans
-    ride along in `segment.meta` (see glossary.constraints).
+    ride along in `segment.meta` (see glossary.constraints). Armenian output is written
+    in `spelling` of `և` (see glossary.spelling; the memory keeps the model's text).
     """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
@@ -147,7 +150,8 @@ def translate_segments(segments: list[Segment], engine: Engine, tgt: str, memory
             contexts=[segment_context(s) for s in group], options=options,
         )
         for segment, result in zip(group, results):
-            segment.target = result.text
+            # The desk's spelling of Armenian `և` ([output] armenian_spelling; pipeline/glossary/spelling.py).
+            segment.target = for_output(result.text, tgt, spelling)
             segment.score = result.score
             if result.pieces > 1:
                 segment.flag(SPLIT)
@@ -312,12 +316,14 @@ class Run:
             self.terms.before([s for job in jobs for s in job.segments])
         started = time.perf_counter()
         try:
-            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt, self.memory)
+            translate_segments([s for job in jobs for s in todo[id(job)]], self.engine, self.tgt, self.memory,
+                               spelling=self.config.output.armenian_spelling)
         except Exception:
             # Find the file that breaks the engine; the others are translated.
             for job in jobs:
                 try:
-                    translate_segments(todo[id(job)], self.engine, self.tgt, self.memory)
+                    translate_segments(todo[id(job)], self.engine, self.tgt, self.memory,
+                                       spelling=self.config.output.armenian_spelling)
                 except Exception as error:  # an engine failure on one file must not stop the run
                     self._isolate(job, todo[id(job)], error)
         self.timings["engine_s"] += time.perf_counter() - started
@@ -333,7 +339,7 @@ class Run:
         for article, _ in job.articles:
             mine = [s for s in segments if s.doc == article.doc]
             try:
-                translate_segments(mine, self.engine, self.tgt, self.memory)
+                translate_segments(mine, self.engine, self.tgt, self.memory, spelling=self.config.output.armenian_spelling)
             except Exception as article_error:
                 job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
         if len(job.failed_docs) == len(job.articles):
@@ -419,6 +425,7 @@ class Run:
                 self.terms = RunTerms(
                     self.glossary, self.config.glossary, self.tgt,
                     getattr(self.engine, "constrains", False), getattr(self.engine, "reranks", False),
+                    spelling=self.config.output.armenian_spelling,
                 )
                 if self.terms.mode != self.config.glossary.mode:
                     self.log(
