@@ -54,25 +54,26 @@ GLOSSARY = [
 DESK = Path(__file__).resolve().parents[2] / "glossaries" / "desk.tsv"
 
 
-def desk_terms(path: Path = DESK) -> list[str]:
-    """The preferred Armenian terms (full and short) of the desk glossary, in file order."""
+def desk_terms(path: Path = DESK) -> list[tuple[str, object]]:
+    """The preferred Armenian terms (full and short) of the desk glossary, in file order,
+    each with its concept."""
     from pipeline.glossary import load
 
-    terms: list[str] = []
+    terms: dict[str, object] = {}
     for concept in load(path).concepts.values():
         for term in concept.terms.get("hy", ()):
-            if term.status == "preferred" and term.text not in terms:
-                terms.append(term.text)
-    return terms
+            if term.status == "preferred":
+                terms.setdefault(term.text, concept)
+    return list(terms.items())
 
 
 def term_forms(kind: str) -> list[tuple[str, ...]]:
-    """Per glossary term, the forms a constraint offers the search."""
+    """Per glossary term, the forms a constraint offers the search (as a run offers them)."""
     if kind == "fixed":
         return [tuple(forms) for forms in GLOSSARY]
     from pipeline.glossary.constraints import surface_forms
 
-    return [surface_forms(term, "hy") for term in desk_terms()]
+    return [surface_forms(term, "hy", concept) for term, concept in desk_terms()]
 
 
 def _constraints(tokenizer, n: int, forms: list[tuple[str, ...]]):
@@ -128,7 +129,7 @@ def _run(args) -> int:
             folder = args.model_dir or Path(tmp) / "opus-size"
             t0 = time.perf_counter()
             size = tinymodel.TINY_SIZE if args.tiny else tinymodel.OPUS_SIZE
-            tinymodel.build_marian(folder, "en", "hy", size=size, extra_text=desk_terms())
+            tinymodel.build_marian(folder, "en", "hy", size=size, extra_text=[t for t, _ in desk_terms()])
             print(f"built {'tiny' if args.tiny else 'OPUS-size'} model in {time.perf_counter() - t0:.1f}s")
         model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
         tokenizer = AutoTokenizer.from_pretrained(folder)
