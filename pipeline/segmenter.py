@@ -2,11 +2,13 @@
 
 Armenian ends a sentence with `։` (U+0589), and scraped text often has an ASCII
 `:` in its place; `՞ ՜ ՛` sit inside words and end nothing; quotes are `« »`.
-A period after an Armenian word is nearly always an abbreviation: abbreviated first
-names (`Հր. Դինք`, `Էդ.`, `ՎԼ.`), dates (`2022 թ.`, `1915-1923 թթ.`, `մ.թ.ա.`), titles
-and addresses (`պրոֆ.`, `ակադ.`, `փող.`), words written without their vowels (`պրն.`,
-`մլն.`); a sentence that ends in one still ends where the full stop follows it
-(`1915 թ.։`). Splitting never loses a character: `pre + source + sep` over a
+A period after an Armenian word is an abbreviation point (`Հր. Դինք`, `Էդ.`, `ՎԼ.`,
+`2022 թ.`, `1915-1923 թթ.`, `մ.թ.ա.`, `պրոֆ.`, `փող.`, `պրն.`, `մլն.`) or the Armenian
+colon, the միջակետ (`Նա ասաց. «...»`, `Հարձակում Նորթոնում. Մահափորձ...`), never a
+full stop: in a paragraph that ends its Armenian sentences with `։` (or `:`), it ends
+none. A paragraph written with `.` as its full stop (some web text: no `։` or `:`, and a
+period at its end) is split at a period unless the word before it is an abbreviation. A sentence that ends in an abbreviation
+still ends where the full stop follows it (`1915 թ.։`). Splitting never loses a character: `pre + source + sep` over a
 paragraph's segments gives the paragraph back.
 """
 
@@ -84,8 +86,16 @@ def armenian_abbreviation(word: str) -> bool:
     return len(letters) <= 3 and bare[0].isupper() and lower not in ARMENIAN_SHORT_WORDS
 
 
-def _ends_sentence(text: str, i: int, j: int | None = None) -> bool:
-    """Is the punctuation run text[i:j] a sentence end (given what follows is whitespace)?"""
+# An Armenian sentence end (`։`, or an ASCII `:` after an Armenian word): the paragraph
+# uses them, so its periods after Armenian words are abbreviations and colons.
+_ARMENIAN_STOPS = re.compile(r"։|[\u0531-\u0587][.»\"'”’)\]]*:")
+
+
+def _ends_sentence(text: str, i: int, j: int | None = None, armenian_stops: bool = False) -> bool:
+    """Is the punctuation run text[i:j] a sentence end (given what follows is whitespace)?
+
+    `armenian_stops`: the paragraph ends its Armenian sentences with `։` or `:`.
+    """
     ch = text[i]
     run = text[i:j] if j is not None else ch
     if ARMENIAN_FULL_STOP in run or any(c in "!?…" for c in run):
@@ -94,6 +104,8 @@ def _ends_sentence(text: str, i: int, j: int | None = None) -> bool:
     if ":" in run:
         # An ASCII colon ends an Armenian sentence (scraped text), never an English one.
         return bool(word) and char_script(word[-1]) == "Armenian"
+    if ch == "." and armenian_stops and word and char_script(word[-1]) == "Armenian":
+        return False  # an abbreviation point or the Armenian colon (միջակետ)
     if ch == ".":
         bare = word.lower().rstrip(".")
         if bare in ABBREVIATIONS or armenian_abbreviation(word):
@@ -110,6 +122,11 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
     start = 0
     i = 0
     n = len(text)
+    # Periods after Armenian words end sentences only in a paragraph written with `.` as its
+    # full stop: no `։`/`:` anywhere, and a period at the end (a headline `Հարձակում
+    # Նորթոնում. Մահափորձ...` has neither, and its period is the colon).
+    armenian_stops = "." in text and (bool(_ARMENIAN_STOPS.search(text))
+                                      or not text.rstrip().rstrip(CLOSERS).endswith("."))
     while i < n:
         ch = text[i]
         if ch in ENDERS or ch == ":":
@@ -119,7 +136,7 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
             k = j
             while k < n and text[k].isspace():
                 k += 1
-            if k > j and k < n and _ends_sentence(text, i, j) and (
+            if k > j and k < n and _ends_sentence(text, i, j, armenian_stops) and (
                 ARMENIAN_FULL_STOP in text[i:j] or ":" in text[i:j] or _is_upper_start(text, k)
             ):
                 pieces.append((text[start:j], text[j:k]))
