@@ -123,7 +123,8 @@ IRREGULAR = {key(word): tuple(parts.split()) for word, parts in {
     "առավոտ": "առավոտվա",
     "Սևան": "Սևանա",
     "Վան": "Վանա",
-    # one syllable, plural -ներ
+    # plural -ներ after a reduced stem, or -ներ after one syllable
+    "երկիր": "երկրներ",
     "լեռ": "լեռներ",
     "մատ": "մատներ",
     "գառ": "գառներ",
