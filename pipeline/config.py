@@ -89,12 +89,25 @@ class CacheConfig:
     memory: bool = True  # reuse translations of segments seen before with the same model and settings
 
 
+SPELLINGS = ("reformed", "classical", "keep")
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """How translated text is written."""
+
+    # Armenian `և`: reformed (Երևան, և; the standard in Armenia), classical (Երեւան, եւ) or keep
+    # (as the model writes it: NFKC models write եւ). See pipeline/glossary/spelling.py.
+    armenian_spelling: str = "reformed"
+
+
 @dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -110,8 +123,10 @@ CHOICES = {
     ("run", "progress"): ("auto", "bar", "lines", "jsonl", "off"),
     ("glossary", "mode"): TERM_MODES,
     **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
+    ("output", "armenian_spelling"): SPELLINGS,
 }
-SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig}
+SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig,
+            "output": OutputConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):

@@ -14,7 +14,7 @@ def write(tmp_path, text):
     "text, message",
     [
         ("[model]\nbeam = 4\n", "unknown key(s) in [model]: beam; valid keys: engine, id,"),
-        ("[modle]\n", "unknown section(s) 'modle'; valid sections: model, run, glossary, cache"),
+        ("[modle]\n", "unknown section(s) 'modle'; valid sections: model, run, glossary, cache, output"),
         ("[model]\nbeam_size = 'four'\n", "[model] beam_size must be a whole number"),
         ("[run]\ntgt = 'fr'\n", "[run] tgt = 'fr' is not one of 'hy', 'en'"),
         ("[run]\nboilerplate = 'x'\n", "[run] boilerplate must be a list of strings"),
@@ -52,3 +52,19 @@ def test_shipped_configs_load(name):
 def test_nllb_config_notes_licence():
     text = cfg.resolve_config_path("nllb-600m").read_text(encoding="utf-8")
     assert "CC-BY-NC" in text
+
+
+def test_armenian_spelling_from_file_and_flag(tmp_path):
+    import argparse
+
+    from pipeline.cli.run import add_engine_options, build_config
+
+    assert cfg.Config().output.armenian_spelling == "reformed"
+    config = cfg.load(write(tmp_path, "[output]\narmenian_spelling = 'classical'\n"))
+    assert config.output.armenian_spelling == "classical"
+    with pytest.raises(ConfigError, match=r"\[output\] armenian_spelling = 'soviet' is not one of 'reformed'"):
+        cfg.load(write(tmp_path, "[output]\narmenian_spelling = 'soviet'\n"))
+    parser = argparse.ArgumentParser()
+    add_engine_options(parser)
+    assert build_config(parser.parse_args(["--armenian-spelling", "keep"])).output.armenian_spelling == "keep"
+    assert build_config(parser.parse_args([])).output.armenian_spelling == "reformed"

@@ -41,7 +41,7 @@ def test_inflections_exclude(term, form):
 def test_inflections_are_few_and_start_with_the_term(term):
     forms = armenian.inflections(term)
     assert forms[0] == term
-    assert 5 <= len(forms) <= 40
+    assert 5 <= len(forms) <= 100  # cases x plural x possessive, and a reduced stem
     assert len(set(forms)) == len(forms)
     assert all(f[: len(term) - 3] == term[: len(term) - 3] for f in forms)  # the last word inflects
 

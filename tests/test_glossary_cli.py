@@ -199,3 +199,66 @@ def test_ntrex_armenian_side_finds_desk_concepts(capsys):
     assert {"united-states", "donald-trump", "china", "eu", "russia", "nato", "united-kingdom"} <= concepts
     lines = ref.read_text(encoding="utf-8").split("\n")
     assert all(lines[r["line"] - 1][r["start"]:r["end"]] == r["surface"] for r in rows)
+
+
+FORMS = """\
+id\ttype\ten\thy\thy_forms\tnote
+child\tterm\tchild\tմանուկ\tմանուկ:  մանկան,մանկանց\t
+woman\tterm\twoman\tկին\t\t
+"""
+
+
+def test_forms_column_formats_and_travels_through_tbx(tmp_path, capsys):
+    path = write(tmp_path, FORMS, "forms.tsv")
+    assert cli("fmt", path) == 0
+    text = path.read_text(encoding="utf-8")
+    assert "child\tterm\tchild\tմանուկ\tմանուկ: մանկան մանկանց\t\n" in text
+    tbx, back = tmp_path / "forms.tbx", tmp_path / "back.tsv"
+    assert cli("convert", path, tbx) == 0 and cli("convert", tbx, back) == 0
+    assert "targman:forms=մանուկ: մանկան մանկանց" in tbx.read_text(encoding="utf-8")
+    assert back.read_bytes() == path.read_bytes()
+    assert cli("convert", path, tmp_path / "forms.csv") == 0
+    assert "2 irregular forms (hy_forms)" in capsys.readouterr().err
+
+
+CAT_TBX = """<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2"><text><body>
+  <conceptEntry id="azat">
+    <descrip type="subjectField">Personal names</descrip>
+    <langSec xml:lang="en"><termSec><term>Azat</term><termNote type="partOfSpeech">properNoun</termNote></termSec></langSec>
+    <langSec xml:lang="hy"><termSec><term>Ազատ</term><termNote type="partOfSpeech">properNoun</termNote></termSec></langSec>
+  </conceptEntry>
+  <conceptEntry id="china">
+    <note>Geography</note>
+    <langSec xml:lang="en"><termSec><term>China</term><termNote type="partOfSpeech">proper noun</termNote></termSec></langSec>
+    <langSec xml:lang="hy"><termSec><term>Չինաստան</term></termSec></langSec>
+  </conceptEntry>
+  <conceptEntry id="acme">
+    <langSec xml:lang="en"><termSec><term>Acme</term><termNote type="partOfSpeech">properNoun</termNote></termSec></langSec>
+    <langSec xml:lang="hy"><termSec><term>Աքմե</term></termSec></langSec>
+  </conceptEntry>
+  <conceptEntry id="freedom">
+    <descrip type="subjectField">Politics</descrip>
+    <langSec xml:lang="en"><termSec><term>freedom</term><termNote type="partOfSpeech">noun</termNote></termSec></langSec>
+    <langSec xml:lang="hy"><termSec><term>ազատություն</term></termSec></langSec>
+  </conceptEntry>
+</body></text></tbx>
+"""
+
+
+def test_tbx_proper_nouns_from_cat_tools_are_names(tmp_path, capsys):
+    from pipeline.glossary import Matcher
+    from pipeline.glossary.formats import read_any
+
+    path = tmp_path / "memoq.tbx"
+    path.write_text(CAT_TBX, encoding="utf-8")
+    glossary = read_any(path)
+    assert {c.id: c.type for c in glossary.concepts.values()} == {
+        "azat": "person", "china": "place", "acme": "org", "freedom": "term"}
+    hy, en = Matcher(glossary, "hy"), Matcher(glossary, "en")
+    assert [m.surface for m in hy.find("Ազատը ասաց, որ ազատ ընտրություններ են պետք։")] == ["Ազատը"]
+    assert [m.surface for m in en.find("China makes fine china.")] == ["China"]
+    assert [m.surface for m in hy.find("Ազատությունն ու ազատության գինը")] == ["Ազատությունն", "ազատության"]
+    out = tmp_path / "memoq.tsv"
+    assert cli("convert", path, out) == 0 and load(out).concepts["azat"].type == "person"
+    capsys.readouterr()

@@ -108,3 +108,37 @@ def test_load_gives_concepts_and_digest(tmp_path):
         ("Mirzoian", "variant", "short")]
     assert glossary.concepts["bbc"].terms["hy"][0].text == "BBC"
     assert glossary.concepts["bbc"].copied == {"hy"}
+
+
+FORMS_HEAD = "id\ttype\ten\thy\thy_forms\tnote\n"
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("կնոջ", "an entry without a word and ':'"),
+    ("մարդ: մարդիկ", "'մարդ' is not the last word of any hy term in this row"),
+    ("կին:", "no forms for 'կին'"),
+    ("կին: կնոջ; կին: կանայք", "'կին' has two entries"),
+    ("կին: woman", "form 'woman' of 'կին' must be one word in Armenian letters"),
+    ("կին: կին", "form 'կին' is 'կին' itself"),
+    ("կին: մոր", "form 'մոր' does not start like 'կին'"),
+    ("կին: կնոջ կնոջ", "form 'կնոջ' of 'կին' is listed twice"),
+])
+def test_forms_problems(tmp_path, cell, expected):
+    path = write(tmp_path, FORMS_HEAD + f"woman\tterm\twoman\tկին\t{cell}\t\n")
+    messages = [str(p) for p in lint.lint_file(path)]
+    assert any(m.startswith(f"{path}:2: ") and expected in m for m in messages), messages
+
+
+def test_forms_column_only_for_armenian(tmp_path):
+    path = write(tmp_path, "id\ttype\ten\ten_forms\thy\tnote\n")
+    assert any("irregular forms are read for hy only" in str(p) for p in lint.lint_file(path))
+
+
+def test_forms_are_loaded_for_the_last_word(tmp_path):
+    path = write(tmp_path, FORMS_HEAD + "child\tterm\tchild\tփոքր մանուկ\tմանուկ: մանկան, մանկանց\t\n"
+                 "god\tterm\tGod\tԱստված\tԱստված: Աստծո\t\n")
+    glossary = load(path)
+    assert lint.lint_file(path) == []
+    assert glossary.concepts["child"].stated_forms("hy", "փոքր մանուկ") == ("մանկան", "մանկանց")
+    assert glossary.concepts["child"].stated_forms("hy", "մանուկ") == ("մանկան", "մանկանց")
+    assert glossary.concepts["child"].stated_forms("hy", "աղջիկ") == ()

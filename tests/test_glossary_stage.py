@@ -115,3 +115,17 @@ def test_example_article_concepts_are_found():
         "Ararat Mirzoian", "Ararat Mirzoian"]
     alone = [t for s in segments for t in s.terms if t.source == "Mirzoyan"]
     assert alone and all(t.target == "Միրզոյան" for t in alone)
+
+
+@pytest.mark.parametrize("target, spelling, honoured", [
+    ("Երևանում", "reformed", True),
+    ("Երեւանում", "reformed", False),  # the desk writes Երևան: not in the chosen spelling
+    ("Երեւանում", "classical", True),
+    ("Երևանում", "classical", False),
+    ("Երեւանում", "keep", True),
+])
+def test_verify_compares_in_the_chosen_spelling(glossary, target, spelling, honoured):
+    [segment] = annotate([seg("Yerevan")], glossary, "hy")
+    segment.target = target
+    verify(segment, glossary, "hy", spelling=spelling)
+    assert segment.terms[0].honoured is honoured

@@ -102,7 +102,10 @@ def hostile(tiny_models, engines, tmp_path_factory):
     folder.mkdir()
     outside.mkdir()
     build_cases(folder, outside)
-    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off")
+    # a module fixture runs before the per-test private cache: give the run its own memory,
+    # never ~/.cache/targman (which another checkout may have written with another schema)
+    config = with_overrides(Config(), model__id=str(tiny_models["hy-en"]), run__tgt="en", run__progress="off",
+                            cache__dir=str(root / "cache"))
     engine = SpyEngine(engines["hy-en"], before_call=poison)
     result = Run(folder, out, config, engine=engine).execute()
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))

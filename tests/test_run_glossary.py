@@ -186,3 +186,30 @@ def test_short_form_inside_the_full_name_is_asked_for_once_more():
     (segment,) = annotate([Segment("a.txt", 0, 0, "Sergei Lavrov spoke, and Lavrov left.", src_lang="en")], desk, "hy")
     wanted = {c.forms[0]: c.count for c in constraints_for(segment, desk, "hy", GlossaryConfig())}
     assert wanted == {"Սերգեյ Լավրով": 1, "Լավրով": 2}
+
+
+def ev_engine():
+    """Writes Armenian as an NFKC SentencePiece model does: `եւ` for every `և`."""
+    from pipeline.engines.testing import FunctionEngine
+
+    return FunctionEngine(lambda text, src, tgt: "Ալիեւը եւ Փաշինյանը հանդիպեցին Երեւանում։ Եւ Եվրոպան",
+                          name="ev", pairs=[("en", "hy")])
+
+
+@pytest.mark.parametrize("spelling, written", [
+    ("reformed", "Ալիևը և Փաշինյանը հանդիպեցին Երևանում։ Եվ Եվրոպան"),
+    ("classical", "Ալիեւը եւ Փաշինյանը հանդիպեցին Երեւանում։ Եւ Եվրոպան"),
+    ("keep", "Ալիեւը եւ Փաշինյանը հանդիպեցին Երեւանում։ Եւ Եվրոպան"),
+    (None, "Ալիևը և Փաշինյանը հանդիպեցին Երևանում։ Եվ Եվրոպան"),  # the default: reformed
+])
+def test_translated_armenian_is_written_in_the_desk_spelling(tmp_path, spelling, written):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Aliyev and Pashinian met in Yerevan.\n", encoding="utf-8")
+    config = with_overrides(Config(), run__tgt="hy", run__progress="off", cache__memory=False,
+                            glossary__path=str(DESK), glossary__mode="check", output__armenian_spelling=spelling)
+    run(folder, tmp_path / "out", config, engine=ev_engine())
+    assert (tmp_path / "out" / "a.txt").read_text(encoding="utf-8") == written + "\n"
+    [row] = rows(tmp_path / "out")
+    assert [(t["concept"], t["honoured"]) for t in row["terms"]] == [
+        ("ilham-aliyev", True), ("nikol-pashinian", True), ("yerevan", True)]

@@ -72,3 +72,97 @@ def test_segments_rebuild_paragraphs_and_kinds():
     assert segments[1].pre == "# " and segments[1].source == "CSTO Ready."
     rebuilt = "".join(s.pre + s.source + s.sep + s.para_sep for s in segments)
     assert rebuilt == "".join(text + sep for text, sep in paragraphs)
+
+
+# Armenian abbreviations that end in a period inside a sentence, and sentences that really
+# end in one. Each text is written with `|` where a sentence ends (and the space after it).
+ARMENIAN_BOUNDARIES = [
+    # abbreviated first names, also in capitals
+    "Հր. Դինքի սպանության գործով դատը շարունակվում է։| Նիստը հետաձգվեց։",
+    "Էդ. Նալբանդյանը հանդիպեց Ս. Լավրովին։",
+    "Գր. Նարեկացու անվան փողոցում։",
+    "Վլ. Պուտինը և Ալ. Լուկաշենկոն խոսեցին։| Այլ մանրամասներ չկան։",
+    "ՀՐ. ԴԻՆՔ, ԷԴ. ՆԱԼԲԱՆԴՅԱՆ։",
+    "Վերջում ելույթ ունեցավ Ստ. Շահումյանը։",
+    "Ռ. Քոչարյանը և Լ. Տեր-Պետրոսյանը մասնակցեցին։",
+    # dates and eras
+    "1915-1923 թթ. Օսմանյան կայսրությունում իրականացվեց Հայոց ցեղասպանությունը։",
+    "XIX-XX դդ. Հայաստանում նոր դպրոցներ բացվեցին։",
+    "Տիգրան Մեծը թագավորել է մ.թ.ա. 95-55 թվականներին։",
+    "Ք.ա. I դարում։",
+    "2022 թ. Սեպտեմբերի 13-ին սկսվեց հարձակումը։",
+    "5-րդ դ. Մեսրոպ Մաշտոցը ստեղծեց այբուբենը։",
+    # titles, addresses, references
+    "Զեկույցով հանդես եկավ պրոֆ. Սարգսյանը։",
+    "Ելույթ ունեցավ ակադ. Ամբարցումյանը։",
+    "Գրասենյակը գտնվում է Աբովյան փող. 5 հասցեում։",
+    "Միջոցառումը Մաշտոցի պող. Մատենադարանի մոտ էր։",
+    "Ուղերձ հղեց պրն. Սիմոնյանը։",
+    "Այս մասին (տե՛ս. Գլուխ 3) խոսվել է։",
+    "Բյուջեն 5 մլրդ. ԱՄՆ դոլար է։",
+    "ՊՐՈՖ. ՍԱՐԳՍՅԱՆԻ ԴԱՍԸ։",
+    # a sentence that ends in an abbreviation still ends
+    "Նա ծնվել է 1915 թ.։| Հետո տեղափոխվել է Մոսկվա։",
+    "Պատերազմը տևեց 1941-1945 թթ.:| Հաղթանակը եկավ։",
+    "Ցեղասպանությունը տեղի ունեցավ XX դ.։| Այն ճանաչված է։",
+    "Դասախոսը պրոֆ.։| Նա ասաց։",
+    # the period as the Armenian colon (միջակետ) before a quote, a dash or a clause
+    "Աղբյուրը հայտնում է. -Թրուլին Հոլիի գլխավոր առաջնահերթությունն էր:",
+    "Նա ավելացրեց. «Վարչապետերը պահում են իրենց աշխատանքը»:",
+    "Հարձակում Միդսոմեր Նորթոնում. Մահափորձ կատարած չորս անձ է ձերբակալվել:",
+    "Սա վերջն է. Սկսվում է նորը։",
+    "Բերնարդ Վան. Մեծարվել է հոգևորականը։",
+    "Դեփթֆորդում ավտովթար է տեղի ունեցել. Հեծանվորդ է մահացել",  # a headline: no full stop at all
+    # ordinary sentences are still split
+    "Լավրովը հանդիպեց Միրզոյանին։| Նա ասաց։",
+    "Նա ասաց՝ այո։| Հետո մեկնեց։",
+    # a paragraph that uses the period as its full stop (no ։ at all)
+    "Այո.| Նա եկավ.",
+    "Սա վերջն է.| Սկսվում է նորը.",
+    "Հր. Դինքը եկավ.| Պրոֆ. Սարգսյանը չեկավ.",
+    "Mr. Smith went to Washington.| He left.",
+    "Armenia agreed.| Հայաստանը համաձայնեց։",
+]
+
+
+def _expected(marked: str) -> tuple[str, set[int]]:
+    text, ends = "", set()
+    for piece in marked.split("|"):
+        text += piece
+        ends.add(len(text))
+    return text, ends - {len(text)}
+
+
+def _found(text: str) -> set[int]:
+    ends, at = set(), 0
+    for sentence, sep in split_sentences(text)[:-1]:
+        at += len(sentence) + len(sep)
+        ends.add(at)
+    return ends
+
+
+def _gold(text: str, ends: set[int]) -> set[int]:
+    # a boundary is counted where the next sentence starts (after the separating space)
+    return {e + len(text[e:]) - len(text[e:].lstrip()) for e in ends}
+
+
+@pytest.mark.parametrize("marked", ARMENIAN_BOUNDARIES)
+def test_armenian_abbreviations_and_sentence_ends(marked):
+    text, ends = _expected(marked)
+    assert _found(text) == _gold(text, ends)
+    pieces = split_sentences(text)
+    assert "".join(s + sep for s, sep in pieces) == text
+
+
+def test_boundary_scores_on_the_abbreviation_table():
+    tp = fp = fn = 0
+    for marked in ARMENIAN_BOUNDARIES:
+        text, ends = _expected(marked)
+        gold, found = _gold(text, ends), _found(text)
+        tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall)
+    print(f"\nsentence boundaries on {len(ARMENIAN_BOUNDARIES)} texts: {tp} found, {fp} false, {fn} missed; "
+          f"precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    assert (fp, fn) == (0, 0)

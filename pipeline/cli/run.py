@@ -55,6 +55,11 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--terms", choices=("constrain", "check", "off"),
         help="constrain: force glossary terms into the output (default); check: translate freely, then flag; off",
     )
+    parser.add_argument(
+        "--armenian-spelling", choices=cfg.SPELLINGS,
+        help="how translated Armenian writes և: reformed (Երևան, the default), classical (Երեւան), "
+        "or keep (as the model writes it)",
+    )
     parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     parser.add_argument(
@@ -85,6 +90,7 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         run__progress=args.progress,
         glossary__path=args.glossary,
         glossary__mode=args.terms,
+        output__armenian_spelling=args.armenian_spelling,
     )
 
 

@@ -2,8 +2,14 @@
 
 Armenian ends a sentence with `։` (U+0589), and scraped text often has an ASCII
 `:` in its place; `՞ ՜ ՛` sit inside words and end nothing; quotes are `« »`.
-Splitting never loses a character: `pre + source + sep` over a paragraph's
-segments gives the paragraph back.
+A period after an Armenian word is an abbreviation point (`Հր. Դինք`, `Էդ.`, `ՎԼ.`,
+`2022 թ.`, `1915-1923 թթ.`, `մ.թ.ա.`, `պրոֆ.`, `փող.`, `պրն.`, `մլն.`) or the Armenian
+colon, the միջակետ (`Նա ասաց. «...»`, `Հարձակում Նորթոնում. Մահափորձ...`), never a
+full stop: in a paragraph that ends its Armenian sentences with `։` (or `:`), it ends
+none. A paragraph written with `.` as its full stop (some web text: no `։` or `:`, and a
+period at its end) is split at a period unless the word before it is an abbreviation. A sentence that ends in an abbreviation
+still ends where the full stop follows it (`1915 թ.։`). Splitting never loses a character: `pre + source + sep` over a
+paragraph's segments gives the paragraph back.
 """
 
 from __future__ import annotations
@@ -25,9 +31,19 @@ ABBREVIATIONS = {
     "sen", "rep", "rev", "hon", "mt", "no", "nos", "vs", "etc", "e.g", "i.e", "a.m", "p.m",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "u.s", "u.k", "u.n", "e.u", "inc", "ltd", "co", "corp", "approx", "fig", "vol",
-    # Armenian: թ. (year), թթ. (years), էջ, պրն (Mr), տիկ (Mrs), հմմտ, օր.
-    "թ", "թթ", "պրն", "տկն", "տիկ", "հմմտ", "օր", "դ", "մ.թ.ա", "մ.թ",
+    # Armenian: թ. (year), թթ. (years), դ./դդ. (century), մ.թ.ա. (BC), պրն (Mr), տիկ (Mrs), հմմտ, օր.
+    "թ", "թթ", "պրն", "տկն", "տիկ", "հմմտ", "օր", "դ", "դդ", "մ.թ.ա", "մ.թ", "ք.ա", "ք.հ",
+    "պրոֆ", "ակադ", "դոկտ", "դոց", "գեն", "լեյտ", "սբ", "ընկ", "պարոն",  # titles
+    "փող", "պող", "հրապ", "շրջ", "նահ", "բն", "շ", "տ", "ք", "գ",  # addresses: street, avenue, ...
+    "տես", "մասն", "նույն", "խմբ", "թարգմ", "հրատ", "հատ", "էջ", "համ",  # references: see, ed., vol.
+    "հազ", "մլն", "մլրդ", "դոլ", "կմ", "կգ", "ժ", "ր",  # numbers and units
 }
+# Short Armenian words that do end a sentence before a period (`Այո.`): not name initials.
+ARMENIAN_SHORT_WORDS = {"այո", "ոչ", "նա", "ես", "դու", "սա", "դա", "այն", "որ", "ով", "իր", "էլ", "ու",
+                        "և", "եվ", "իսկ", "հա", "չէ", "էր", "է", "եմ", "են", "էի", "էին", "մեր", "ձեր",
+                        "այս", "այդ", "մի", "ինձ", "քեզ", "նրա", "ում", "ինչ", "կա", "չկա", "եկ"}
+_ARMENIAN_VOWELS = set("աեէըիոօւևԱԵԷԸԻՈՕՒ")
+_IN_WORD_MARKS = str.maketrans("", "", "՛՜՞")  # ՛ ՜ ՞
 # Markdown markers at the start of a line that are structure, not text.
 MARKDOWN_LEAD = re.compile(r"^(\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,3}[.)]\s+)?)")
 
@@ -49,21 +65,53 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end]
 
 
-def _ends_sentence(text: str, i: int) -> bool:
-    """Is the punctuation at text[i] a sentence end (given what follows is whitespace)?"""
-    ch = text[i]
-    if ch == ARMENIAN_FULL_STOP or ch in "!?…":
+def armenian_abbreviation(word: str) -> bool:
+    """Is `word` (the text before a period) an Armenian abbreviation?
+
+    Known abbreviations (`թթ`, `պրոֆ`, `մ.թ.ա`, `տե՛ս`), a word without a written vowel
+    (`պրն`, `մլրդ`: every Armenian word has one), and a capitalised word of up to three
+    letters that is not a common short word: an abbreviated first name (`Հր`, `Էդ`, `ԳՐ`).
+    """
+    bare = word.translate(_IN_WORD_MARKS).rstrip(".")
+    if not bare or char_script(bare[-1]) != "Armenian":
+        return False
+    lower = bare.lower()
+    if lower in ABBREVIATIONS:
         return True
+    letters = [c for c in bare if c.isalpha()]
+    if not all(char_script(c) == "Armenian" for c in letters):
+        return False
+    if not any(c in _ARMENIAN_VOWELS for c in letters):
+        return True
+    return len(letters) <= 3 and bare[0].isupper() and lower not in ARMENIAN_SHORT_WORDS
+
+
+# An Armenian sentence end (`։`, or an ASCII `:` after an Armenian word): the paragraph
+# uses them, so its periods after Armenian words are abbreviations and colons.
+_ARMENIAN_STOPS = re.compile(r"։|[\u0531-\u0587][.»\"'”’)\]]*:")
+
+
+def _ends_sentence(text: str, i: int, j: int | None = None, armenian_stops: bool = False) -> bool:
+    """Is the punctuation run text[i:j] a sentence end (given what follows is whitespace)?
+
+    `armenian_stops`: the paragraph ends its Armenian sentences with `։` or `:`.
+    """
+    ch = text[i]
+    run = text[i:j] if j is not None else ch
+    if ARMENIAN_FULL_STOP in run or any(c in "!?…" for c in run):
+        return True  # `1915 թ.։`: a full stop after an abbreviation's period
     word = _word_before(text, i).rstrip(CLOSERS + ENDERS)
-    if ch == ":":
+    if ":" in run:
         # An ASCII colon ends an Armenian sentence (scraped text), never an English one.
         return bool(word) and char_script(word[-1]) == "Armenian"
+    if ch == "." and armenian_stops and word and char_script(word[-1]) == "Armenian":
+        return False  # an abbreviation point or the Armenian colon (միջակետ)
     if ch == ".":
         bare = word.lower().rstrip(".")
-        if bare in ABBREVIATIONS:
+        if bare in ABBREVIATIONS or armenian_abbreviation(word):
             return False
-        if len(bare) == 1 and bare.isalpha():  # an initial: "J. Smith", "Ս. Լավրով"
-            return False
+        if len(bare) == 1 and bare.isalpha() and (word[-1:].isupper() or char_script(bare) != "Armenian"):
+            return False  # an initial: "J. Smith", "Ս. Լավրով" (not Armenian `է.` "is")
         return True
     return False
 
@@ -74,6 +122,11 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
     start = 0
     i = 0
     n = len(text)
+    # Periods after Armenian words end sentences only in a paragraph written with `.` as its
+    # full stop: no `։`/`:` anywhere, and a period at the end (a headline `Հարձակում
+    # Նորթոնում. Մահափորձ...` has neither, and its period is the colon).
+    armenian_stops = "." in text and (bool(_ARMENIAN_STOPS.search(text))
+                                      or not text.rstrip().rstrip(CLOSERS).endswith("."))
     while i < n:
         ch = text[i]
         if ch in ENDERS or ch == ":":
@@ -83,8 +136,8 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
             k = j
             while k < n and text[k].isspace():
                 k += 1
-            if k > j and k < n and _ends_sentence(text, i) and (
-                ch in (ARMENIAN_FULL_STOP, ":") or _is_upper_start(text, k)
+            if k > j and k < n and _ends_sentence(text, i, j, armenian_stops) and (
+                ARMENIAN_FULL_STOP in text[i:j] or ":" in text[i:j] or _is_upper_start(text, k)
             ):
                 pieces.append((text[start:j], text[j:k]))
                 start = k

@@ -2,8 +2,10 @@
 
 A hit's constraint is its preferred target term plus, for an Armenian target,
 the term's inflected forms (`Միրզոյան`, `Միրզոյանը`, `Միրզոյանին`, ...), so the
-decoder may pick the case the sentence needs. A concept found twice must appear
-twice. Forbidden target terms of the concepts in a segment are banned.
+decoder may pick the case the sentence needs; the forms are written in the run's
+Armenian spelling (`spelling.respell`), and the check after translation wants them
+in it. A concept found twice must appear twice. Forbidden target terms of the
+concepts in a segment are banned.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, replace
 from pipeline.config import GlossaryConfig
 from pipeline.glossary import armenian
 from pipeline.glossary.matcher import Matcher
-from pipeline.glossary.model import Glossary
+from pipeline.glossary.model import Concept, Glossary
+from pipeline.glossary.spelling import respell_all
 from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG
 from pipeline.segment import TEXT, Segment
 
@@ -36,14 +39,18 @@ class TermConstraint:
         return replace(self, count=min(found, self.count)) if found else None
 
 
-def surface_forms(term: str, tgt: str) -> tuple[str, ...]:
-    """The forms a target term may take in running text."""
+def surface_forms(term: str, tgt: str, concept: Concept | None = None) -> tuple[str, ...]:
+    """The forms a target term may take in running text (for Armenian, by the concept's
+    type and the irregular forms its glossary row states, `hy_forms`)."""
     if tgt == "hy":
-        return tuple(armenian.inflections(term))
+        if concept is None:
+            return tuple(armenian.inflections(term))
+        return tuple(armenian.inflections(term, concept.stated_forms(tgt, term), concept.type))
     return (term, f"{term}'s", f"{term}’s")
 
 
-def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig) -> list[TermConstraint]:
+def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig,
+                    spelling: str = "keep") -> list[TermConstraint]:
     """Constraints for the hits whose concept type is in `constrain` mode."""
     counts: dict[tuple[str, str], int] = {}
     surfaces: dict[tuple[str, str], list[str]] = {}
@@ -64,12 +71,14 @@ def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: Glos
             if other == concept and full != short and f" {short} " in f" {full} ":
                 needed[(concept, short)] += full_count
     return [
-        TermConstraint(concept, surface_forms(target, tgt), needed[(concept, target)], tuple(surfaces[(concept, target)]))
+        TermConstraint(concept, _spelled(surface_forms(target, tgt, glossary.concepts[concept]), tgt, spelling),
+                       needed[(concept, target)], tuple(surfaces[(concept, target)]))
         for (concept, target) in counts
     ]
 
 
-def banned_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig) -> list[str]:
+def banned_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryConfig,
+               spelling: str = "keep") -> list[str]:
     """Forbidden target terms (with their forms) of the concepts found in the segment whose
     type is in `constrain` mode (in `check` mode the translation is free and only flagged)."""
     banned: list[str] = []
@@ -79,8 +88,15 @@ def banned_for(segment: Segment, glossary: Glossary, tgt: str, policy: GlossaryC
             continue
         for term in concept.terms.get(tgt, ()):
             if term.status == "forbidden":
-                banned.extend(surface_forms(term.text, tgt))
+                banned.extend(_spelled(surface_forms(term.text, tgt, concept), tgt, spelling))
     return banned
+
+
+def _spelled(forms: tuple[str, ...], tgt: str, spelling: str) -> tuple[str, ...]:
+    """Armenian forms in the run's spelling of `և` (`Ալիև`, or `Ալիեւ` in classical)."""
+    if tgt != "hy" or spelling == "keep":
+        return forms
+    return tuple(respell_all(forms, spelling))
 
 
 def check_passthrough(segment: Segment, matcher: Matcher | None) -> None:
@@ -102,8 +118,9 @@ class RunTerms:
     """
 
     def __init__(self, glossary: Glossary, policy: GlossaryConfig, tgt: str, engine_constrains: bool,
-                 engine_reranks: bool = False):
+                 engine_reranks: bool = False, spelling: str = "keep"):
         self.glossary = glossary
+        self.spelling = spelling  # the run's Armenian spelling of `և` ([output] armenian_spelling)
         self.policy = policy
         self.tgt = tgt
         self.constrains = engine_constrains
@@ -121,10 +138,10 @@ class RunTerms:
             hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
             segment.terms = hits
             if (self.constrains or self.reranks) and hits:
-                constraints = constraints_for(segment, self.glossary, self.tgt, self.policy)
+                constraints = constraints_for(segment, self.glossary, self.tgt, self.policy, self.spelling)
                 if constraints:
                     segment.meta["constraints"] = constraints
-                banned = banned_for(segment, self.glossary, self.tgt, self.policy)
+                banned = banned_for(segment, self.glossary, self.tgt, self.policy, self.spelling)
                 if banned:
                     segment.meta["banned"] = banned
 
@@ -136,7 +153,7 @@ class RunTerms:
             if segment.kind != TEXT or segment.target is None:
                 continue
             if segment.terms or segment.src_lang != self.tgt:  # a translation is checked for forbidden terms too
-                verify(segment, self.glossary, self.tgt, self.target_matcher)
+                verify(segment, self.glossary, self.tgt, self.target_matcher, self.spelling)
             if segment.meta.pop("constraints", None) is not None:
                 segment.flag(CONSTRAINED_FLAG)
             segment.meta.pop("banned", None)

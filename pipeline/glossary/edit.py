@@ -15,7 +15,7 @@ import unicodedata
 
 from pipeline.errors import GlossaryError
 from pipeline.glossary import lint, tsv
-from pipeline.glossary.model import Concept, Glossary
+from pipeline.glossary.model import Concept, Glossary, forms_cell, forms_from_cell
 from pipeline.glossary.problems import Problem
 
 _SPACES = re.compile(r"\s+")
@@ -23,12 +23,13 @@ _LEADING = ("en", "hy")
 
 
 def canonical_columns(columns: list[str]) -> list[str]:
-    """id, type, languages (en, hy, then alphabetical) each followed by LANG_short, options, note."""
+    """id, type, languages (en, hy, then alphabetical) each followed by LANG_short and LANG_forms,
+    options, note."""
     langs = sorted({c.split("_")[0] for c in columns if c not in tsv.FIXED_COLUMNS},
                    key=lambda lang: (_LEADING.index(lang) if lang in _LEADING else 2, lang))
     order = ["id", "type"]
     for lang in langs:
-        order += [lang, lang + "_short"]
+        order += [lang, lang + "_short", lang + "_forms"]
     order += ["options", "note"]
     return [c for c in order if c in columns]
 
@@ -40,6 +41,9 @@ def clean_cell(column: str, cell: str) -> str:
         return ",".join(sorted({o.strip() for o in cell.split(",") if o.strip()}))
     if column in tsv.FIXED_COLUMNS:
         return cell
+    if column.endswith("_forms"):  # `word: form form; word: form`
+        entries = forms_from_cell(cell)
+        return forms_cell(entries) if all(word for word, _ in entries) else cell
     terms = [t.strip() for t in tsv.split_terms(cell)]
     terms = [("!" + t[1:].strip()) if t.startswith("!") else t for t in terms]
     if not terms:
@@ -139,6 +143,9 @@ def concept_cells(concept: Concept, columns: list[str]) -> list[str]:
             cells.append(",".join(sorted(concept.options)))
         else:
             lang, _, short = column.partition("_")
+            if short == "forms":
+                cells.append(forms_cell(concept.irregular.get(lang, ())))
+                continue
             if lang in concept.copied:
                 cells.append("")
                 continue
@@ -177,6 +184,8 @@ def columns_for(glossary: Glossary) -> list[str]:
         columns.append(lang)
         if any(t.kind == "short" for c in glossary.concepts.values() for t in c.terms.get(lang, ())):
             columns.append(lang + "_short")
+        if any(c.irregular.get(lang) for c in glossary.concepts.values()):
+            columns.append(lang + "_forms")
     if any(c.options for c in glossary.concepts.values()):
         columns.append("options")
     columns.append("note")

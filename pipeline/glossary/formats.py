@@ -6,7 +6,7 @@ CSV shapes (all UTF-8):
 - `amazon`: Amazon Translate custom terminology: a header of language codes, source first,
   one row per source term (variants included) with the preferred target of the same kind;
 - `deepl`: DeepL glossary CSV: no header, rows `source,target,src_lang,tgt_lang`.
-CSV holds no ids, types, notes, options or forbidden terms; `convert` says so on export,
+CSV holds no ids, types, notes, options, forbidden terms or irregular forms; `convert` says so on export,
 and on import makes ids from the terms and uses `--type` for every concept.
 """
 
@@ -70,13 +70,15 @@ def to_csv(glossary: Glossary, shape: str, src_lang: str | None, tgt_lang: str |
     tgt_lang = tgt_lang or next(lang for lang in langs if lang != src_lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    dropped = {"forbidden terms": 0, "notes": 0, "variants": 0}
+    dropped = {"forbidden terms": 0, "notes": 0, "variants": 0, "irregular forms (hy_forms)": 0}
     if shape == "google":
         writer.writerow(langs)
     elif shape == "amazon":
         writer.writerow([src_lang, tgt_lang])
     for concept in glossary.concepts.values():
         dropped["notes"] += bool(concept.note)
+        dropped["irregular forms (hy_forms)"] += sum(len(forms) for entries in concept.irregular.values()
+                                                     for _, forms in entries)
         dropped["forbidden terms"] += sum(t.status == "forbidden" for ts in concept.terms.values() for t in ts)
         for kind in ("full", "short"):
             if shape == "google":

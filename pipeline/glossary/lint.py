@@ -12,7 +12,7 @@ import unicodedata
 
 from pipeline.glossary import normalise, tsv
 from pipeline.glossary.armenian import is_acronym
-from pipeline.glossary.model import OPTIONS, TYPES
+from pipeline.glossary.model import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_cell
 from pipeline.glossary.problems import Problem
 
 REQUIRED = ("id", "type", "note")
@@ -25,6 +25,7 @@ INVISIBLE = re.compile(
 )
 
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587\ufb13-\ufb17]")
+_ARMENIAN_WORD = re.compile(r"^[\u0531-\u0556\u0561-\u0587]+-?$")
 FMT_HINT = "(`targman glossary fmt` fixes this)"
 
 
@@ -72,9 +73,12 @@ def _check_header(sheet: tsv.Sheet) -> list[Problem]:
         if not found:
             problems.append(Problem(
                 name, line, f"unknown column {column!r}; columns are id, type, options, note, "
-                "a language code (en, hy) and LANG_short for short forms"))
+                "a language code (en, hy), LANG_short for short forms and hy_forms for irregular forms"))
         elif found.group(2) and found.group(1) not in header:
             problems.append(Problem(name, line, f"column {column!r} has no {found.group(1)!r} column"))
+        elif found.group(2) == "_forms" and found.group(1) not in FORMS_LANGUAGES:
+            problems.append(Problem(name, line, f"column {column!r}: irregular forms are read for "
+                                    f"{', '.join(FORMS_LANGUAGES)} only; delete the column"))
     if len(sheet.languages()) < 2:
         problems.append(Problem(name, line, "the header names fewer than two language columns "
                                 "(e.g. en and hy)"))
@@ -84,7 +88,9 @@ def _check_header(sheet: tsv.Sheet) -> list[Problem]:
 def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
     name, width = sheet.name, len(sheet.header)
     languages = sheet.languages()
-    term_columns = [c for c in sheet.header if tsv.LANGUAGE_COLUMN.match(c) and c not in tsv.FIXED_COLUMNS]
+    term_columns = [c for c in sheet.header if tsv.LANGUAGE_COLUMN.match(c) and c not in tsv.FIXED_COLUMNS
+                    and not c.endswith("_forms")]
+    forms_columns = [c for c in sheet.header if c.endswith("_forms") and c.split("_")[0] in languages]
     problems: list[Problem] = []
     ids: dict[str, int] = {}
     owners: dict[tuple[str, str], tuple[int, str, str, bool, bool]] = {}
@@ -171,7 +177,53 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
                 elif not _case_distinct(other, text, case_all, nocase):
                     report(f"the {lang} term {text!r} also names concept {other[1]!r} on line "
                            f"{other[0]}; a term may name one concept only")
+        for column in forms_columns:
+            if record[column].strip():
+                _check_forms(column, record, report)
     return problems
+
+
+FORMS_HINT = "write WORD: FORM FORM, entries separated by ';' (e.g. `կին: կնոջ կանայք կանանց`)"
+
+
+def _check_forms(column: str, record: dict[str, str], report) -> None:
+    """`hy_forms`: each entry names the last word of a term of the row, and its forms."""
+    lang = column.split("_")[0]
+    last_words = {}
+    for cell in (record.get(lang, ""), record.get(lang + "_short", "")):
+        for raw in tsv.split_terms(cell):
+            text = raw.strip().lstrip("!").strip()
+            if text:
+                last = text.rsplit(" ", 1)[-1]
+                last_words.setdefault(normalise.key(last), last)
+    seen: set[str] = set()
+    for word, forms in forms_from_cell(record[column]):
+        if not word:
+            report(f"column {column}: an entry without a word and ':'; {FORMS_HINT}")
+            continue
+        folded = normalise.key(word)
+        if folded not in last_words:
+            report(f"column {column}: {word!r} is not the last word of any {lang} term in this row; "
+                   "forms belong to the word that inflects")
+        if folded in seen:
+            report(f"column {column}: {word!r} has two entries; put all its forms in one")
+        seen.add(folded)
+        if not forms:
+            report(f"column {column}: no forms for {word!r}; {FORMS_HINT}")
+        done: set[str] = set()
+        for form in forms:
+            if not _ARMENIAN_WORD.match(form):
+                report(f"column {column}: form {form!r} of {word!r} must be one word in Armenian letters "
+                       "(a stem that takes the vowel endings may end in '-', e.g. `գրք-`)")
+            elif normalise.key(form) == folded:
+                report(f"column {column}: form {form!r} is {word!r} itself; list only the forms the "
+                       "rules cannot make")
+            elif normalise.key(form)[:1] != folded[:1]:
+                report(f"column {column}: form {form!r} does not start like {word!r}; is it a form of "
+                       "another word?")
+            if normalise.key(form) in done:
+                report(f"column {column}: form {form!r} of {word!r} is listed twice")
+            done.add(normalise.key(form))
 
 
 def _case_distinct(other: tuple, text: str, case_all: bool, nocase: bool) -> bool:

@@ -49,7 +49,8 @@ class Match:
 def paradigm(term: Term, concept: Concept) -> list[tuple[str, tuple[str, ...]]]:
     """(stem, endings) pairs for a term in its language."""
     if term.lang == "hy":
-        return armenian.paradigm(term.text)
+        return armenian.paradigm(term.text, ctype=concept.type,
+                                 forms=concept.stated_forms("hy", term.text))
     if term.lang == "en":
         return english.paradigm(term.text, plural=concept.type == "term")
     return [(term.text, ("",))]
@@ -73,22 +74,25 @@ class Matcher:
         self._lengths = sorted({len(f) for f in self._fragments})
 
     def _build(self, glossary: Glossary, lang: str) -> None:
+        # endings tuple -> (all word-character endings as a set, the others): a word ending
+        # is looked up, not scanned for (an Armenian paradigm has some 50 endings)
         interned: dict[tuple, tuple] = {}
         for concept in glossary.concepts.values():
             for term in concept.terms.get(lang, ()):
                 sensitive = concept.case_sensitive(term)
                 for stem, endings in paradigm(term, concept):
-                    if endings not in interned:
-                        interned[endings] = endings
+                    split = interned.get(endings)
+                    if split is None:
                         for ending in endings:
                             leading = _WORD_LEADING.match(ending)
                             if leading:
                                 self._fragments.add(leading.group())
-                    endings = interned[endings]
+                        letters = frozenset(e for e in endings if all(map(_isword, e)))
+                        split = interned[endings] = (letters, tuple(e for e in endings if e not in letters))
                     cased = cased_key(stem) if sensitive else None
                     capital = (not sensitive and concept.type in NAMES and "nocase" not in concept.options
                                and term.text[:1].isupper())
-                    self._add(key(stem), (concept.id, term, endings, cased, capital))
+                    self._add(key(stem), (concept.id, term, split, cased, capital))
 
     def _add(self, stem_key: str, entry: tuple) -> None:
         words = stem_key.split(" ")
@@ -133,11 +137,11 @@ class Matcher:
                         if folded[q:p] in fragments:
                             inner = index.get(folded[s:q])
                             if inner:
-                                best = self._best(best, inner, norm, s, q)
+                                best = self._best(best, inner, norm, s, q, p)
                 if hit is None:
                     break
                 if hit:
-                    best = self._best(best, hit, norm, s, p)
+                    best = self._best(best, hit, norm, s, p, p if _isword(folded[p - 1]) else None)
             if best is None:
                 i += 1
                 continue
@@ -147,8 +151,12 @@ class Matcher:
                 i += 1
         return matches
 
-    def _best(self, best, entries, norm, s: int, q: int):
-        """The longest acceptable (end, entry) for stems ending at `q`, or `best`."""
+    def _best(self, best, entries, norm, s: int, q: int, word_end: int | None):
+        """The longest acceptable (end, entry) for stems ending at `q`, or `best`.
+
+        `word_end`: where the word that `q` is in (or ends) ends, when `q` follows a word
+        character; an ending of word characters can then only be `folded[q:word_end]`.
+        """
         folded = norm.text
         n = len(folded)
         for entry in entries:
@@ -159,7 +167,13 @@ class Matcher:
                     continue
             elif entry[4] and norm.original[norm.span(s, s + 1)[0]].islower():
                 continue
-            for ending in entry[2]:
+            letters, others = entry[2]
+            if word_end is None:
+                others = tuple(letters) + others  # after punctuation (`U.S.`): try them all
+            elif (best is None or word_end > best[0]) and folded[q:word_end] in letters and not (
+                    self.lang == "hy" and self._unknown_hyphen_suffix(norm, word_end)):
+                best = (word_end, entry)
+            for ending in others:
                 end = q + len(ending)
                 if best is not None and end <= best[0]:
                     continue

@@ -26,6 +26,7 @@ OPTIONS = {
     "dnt": "do not translate: the same string in every language (empty cells are copied)",
 }
 STATUSES = ("preferred", "variant", "forbidden")
+FORMS_LANGUAGES = ("hy",)  # languages whose `LANG_forms` column states irregular forms
 KINDS = ("full", "short")
 
 
@@ -57,6 +58,8 @@ class Concept:
     terms: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     line: int = 0
     copied: frozenset[str] = frozenset()  # languages filled from another because of `dnt`
+    # per language, irregular forms stated for a term's last word: ((word, (form, ...)), ...)
+    irregular: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
 
     @property
     def dnt(self) -> bool:
@@ -70,6 +73,20 @@ class Concept:
 
     def forms(self, lang: str, kind: str) -> list[Term]:
         return [t for t in self.terms.get(lang, ()) if t.kind == kind]
+
+    def stated_forms(self, lang: str, text: str) -> tuple[str, ...]:
+        """The irregular forms the glossary states for the last word of `text` (`hy_forms`)."""
+        entries = self.irregular.get(lang)
+        if not entries:
+            return ()
+        from pipeline.glossary.normalise import key
+
+        last = key(text.rsplit(" ", 1)[-1])
+        found: tuple[str, ...] = ()
+        for word, forms in entries:
+            if key(word) == last:
+                found += forms
+        return found
 
     def preferred(self, lang: str, kind: str = "full") -> Term | None:
         """Preferred term of `kind`, falling back to the other kind when there is none."""
@@ -168,6 +185,28 @@ def terms_from_cell(cell: str, lang: str, kind: str) -> list[Term]:
     return terms
 
 
+def forms_from_cell(cell: str) -> list[tuple[str, tuple[str, ...]]]:
+    """`կին: կնոջ կանայք կանանց; մարդ: մարդիկ` -> [('կին', ('կնոջ', ...)), ('մարդ', ('մարդիկ',))].
+
+    Entries are separated by `;`, the word from its forms by `:`, forms by spaces or commas.
+    An entry without a `:` gives the word ''; lint reports it.
+    """
+    entries = []
+    for raw in cell.split(";"):
+        if not raw.strip():
+            continue
+        word, colon, rest = raw.partition(":")
+        if not colon:
+            word, rest = "", raw
+        entries.append((word.strip(), tuple(rest.replace(",", " ").split())))
+    return entries
+
+
+def forms_cell(entries) -> str:
+    """The canonical `LANG_forms` cell: `word: form form; word: form`."""
+    return "; ".join(f"{word}: {' '.join(forms)}" for word, forms in entries)
+
+
 def concept_from_record(record: dict[str, str], languages: list[str], line: int) -> Concept:
     """Build a concept from one row's cells (already linted)."""
     raw_options = record.get("options", "")
@@ -184,9 +223,11 @@ def concept_from_record(record: dict[str, str], languages: list[str], line: int)
             if not terms[lang]:
                 terms[lang] = tuple(Term(t.text, lang, t.status, t.kind) for t in source)
                 copied.add(lang)
+    irregular = {lang: tuple(forms_from_cell(record[lang + "_forms"]))
+                 for lang in languages if record.get(lang + "_forms")}
     return Concept(
         id=record["id"], type=record["type"], note=record.get("note", ""), options=options,
-        terms=terms, line=line, copied=frozenset(copied),
+        terms=terms, line=line, copied=frozenset(copied), irregular=irregular,
     )
 
 

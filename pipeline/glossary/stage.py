@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pipeline.glossary.matcher import Matcher
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.normalise import key
+from pipeline.glossary.spelling import respell
 from pipeline.segment import TEXT, Segment, TermHit
 
 VARIANT_FLAG = "glossary-variant"  # the source spells a concept with an admitted variant
@@ -61,21 +62,25 @@ def annotate(segments: Iterable[Segment], glossary: Glossary, tgt: str,
         yield segment
 
 
-def verify(segment: Segment, glossary: Glossary, tgt: str, matcher: Matcher | None = None) -> None:
+def verify(segment: Segment, glossary: Glossary, tgt: str, matcher: Matcher | None = None,
+           spelling: str = "keep") -> None:
     """Set each TermHit's `honoured` from the target text; flag forbidden terms in it.
 
     A hit is honoured when the target contains its asked-for term, in any inflected form;
     hits of one concept and term are counted, so two mentions need two in the output.
+    With an Armenian `spelling` other than `keep` (see `spelling.respell`), the term must
+    also be written in that spelling (`Երևան`, not `Երեւան`, in `reformed`).
     Does nothing while the segment has no target or `tgt` is not a glossary language.
     """
     if segment.target is None or tgt not in glossary.languages:
         return
     matcher = matcher or Matcher(glossary, tgt)
+    check_spelling = tgt == "hy" and spelling != "keep"
     found: Counter = Counter()
     for match in matcher.find(segment.target):
         if match.status == "forbidden":
             segment.flag(FORBIDDEN_TARGET_FLAG)
-        else:
+        elif not check_spelling or respell(match.surface, spelling) == match.surface:
             found[(match.concept, key(match.term))] += 1
     for hit in segment.terms:
         wanted = (hit.concept, key(hit.target))

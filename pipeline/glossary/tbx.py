@@ -6,18 +6,24 @@ per term with the TBX-Basic data categories `termType` (fullForm, acronym, short
 `partOfSpeech`. What TBX-Basic has no category for (the concept type and options) goes in
 `note` elements prefixed `targman:`; comments and blank lines of the TSV become XML
 comments, and the column list a `p` of the header, so native -> TBX -> native gives the
-same bytes. Import also reads TBX v2 (`martif`/`termEntry`/`langSet`/`tig`) files from
-other tools; concepts without a targman type become `term`.
+same bytes; irregular Armenian forms (`hy_forms`) travel as a `targman:forms=` note of the
+language section. Import also reads TBX v2 (`martif`/`termEntry`/`langSet`/`tig`) files from
+other tools. A concept without a targman type is a name when its terms' `partOfSpeech` is
+`properNoun` (memoQ, Trados MultiTerm and Phrase write it): `person`, `org` or `place` as
+its `subjectField` or a note says (`Person`, `Organization`, `Geography`...), else `org`;
+names match with their capital letter, so `Ազատ` (a given name) is not `ազատ` ("free").
+Other concepts without a type get the default (`term`).
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.errors import GlossaryError
-from pipeline.glossary.model import Concept, Glossary, Term, infer_dnt
+from pipeline.glossary.model import Concept, Glossary, Term, forms_cell, forms_from_cell, infer_dnt
 from pipeline.glossary.problems import Problem
 
 _STATUS_OUT = {"preferred": "preferredTerm-admn-sts", "variant": "admittedTerm-admn-sts",
@@ -25,6 +31,22 @@ _STATUS_OUT = {"preferred": "preferredTerm-admn-sts", "variant": "admittedTerm-a
 _SHORT_TYPES = {"acronym", "abbreviation", "shortForm", "initialism", "clippedTerm"}
 _NS = "urn:iso:std:iso:30042:ed-2"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# `partOfSpeech` values that mean a proper noun, compared without case, spaces, '_' or '-'
+_PROPER = {"propernoun", "propern", "propn", "propername", "nounproper"}
+NAME_DEFAULT = "org"  # a proper noun with nothing saying what it names
+# Words in a subjectField or note that say what a proper noun names, in order of trust.
+_NAME_CLUES = [
+    ("person", re.compile(r"\b(person|persons|people|personal names?|first names?|surnames?|"
+                          r"family names?|anthroponyms?|politicians?|individuals?|minister|president|"
+                          r"ambassador|spokes(man|woman|person)|secretary|chairman|mayor|deputy|"
+                          r"journalist|writer|aide|MP)\b", re.I)),
+    ("place", re.compile(r"\b(place|places|place names?|locations?|geography|geographic(al)?( names?)?|"
+                         r"countr(y|ies)|cit(y|ies)|towns?|villages?|regions?|provinces?|toponyms?|"
+                         r"rivers?|lakes?|mountains?|capitals?|geo)\b", re.I)),
+    ("org", re.compile(r"\b(org|orgs|organi[sz]ations?|compan(y|ies)|institutions?|agenc(y|ies)|"
+                       r"ministr(y|ies)|part(y|ies)|corporations?|associations?|unions?|brands?|"
+                       r"media|newspapers?|broadcasters?|alliances?|bodies|body)\b", re.I)),
+]
 
 
 def _comment(text: str) -> str:
@@ -84,6 +106,8 @@ def _concept_xml(concept: Concept) -> list[str]:
         out.append(f'        <langSec xml:lang="{lang}">')
         if lang in concept.copied:
             out.append("          <note>targman:copied</note>")
+        if concept.irregular.get(lang):
+            out.append(f"          <note>targman:forms={escape(forms_cell(concept.irregular[lang]))}</note>")
         for term in terms:
             term_type = "fullForm" if term.kind == "full" else ("acronym" if term.acronym else "shortForm")
             out += [
@@ -149,6 +173,7 @@ def _read_concept(entry, default_type: str, number: int, languages: list[str]) -
     ctype, options, notes, ours = default_type, frozenset(), [], False
     terms: dict[str, tuple[Term, ...]] = {}
     copied = set()
+    irregular = {}
     for child in entry:
         tag = _local(child.tag)
         text = (child.text or "").strip()
@@ -162,13 +187,47 @@ def _read_concept(entry, default_type: str, number: int, languages: list[str]) -
             lang = (child.get(_XML_LANG) or child.get("lang") or "und").split("-")[0].lower()
             if lang not in languages:
                 languages.append(lang)
-            if any(_local(n.tag) == "note" and (n.text or "").strip() == "targman:copied" for n in child):
-                copied.add(lang)
+            for n in child:
+                text = (n.text or "").strip() if _local(n.tag) == "note" else ""
+                if text == "targman:copied":
+                    copied.add(lang)
+                elif text.startswith("targman:forms="):
+                    irregular[lang] = tuple(forms_from_cell(text.split("=", 1)[1]))
             terms[lang] = terms.get(lang, ()) + tuple(_read_terms(child, lang))
-    concept = Concept(concept_id, ctype, " ".join(notes), options, terms, 0, frozenset(copied))
+    if not ours and _proper_noun(entry):
+        ctype = name_type(_clues(entry, notes)) or NAME_DEFAULT
+    concept = Concept(concept_id, ctype, " ".join(notes), options, terms, 0, frozenset(copied),
+                      irregular=irregular)
     if not ours:
         infer_dnt(concept)
     return concept
+
+
+def _proper_noun(entry) -> bool:
+    """Does any term of the concept have partOfSpeech properNoun?"""
+    for element in entry.iter():
+        if _local(element.tag) == "termNote" and element.get("type") == "partOfSpeech" or \
+                _local(element.tag) == "partOfSpeech":
+            value = re.sub(r"[\s_-]", "", (element.text or "")).lower()
+            if value in _PROPER:
+                return True
+    return False
+
+
+def _clues(entry, notes: list[str]) -> list[str]:
+    """Texts that may say what a proper noun names: subject fields first, then notes."""
+    fields = [(e.text or "").strip() for e in entry.iter()
+              if (_local(e.tag) == "descrip" and e.get("type") == "subjectField") or _local(e.tag) == "subjectField"]
+    return [f for f in fields if f] + notes
+
+
+def name_type(texts: list[str]) -> str | None:
+    """`person`, `place` or `org` from the first text that names one (`Geography` -> place)."""
+    for text in texts:
+        for ctype, pattern in _NAME_CLUES:
+            if pattern.search(text):
+                return ctype
+    return None
 
 
 def _read_terms(lang_sec, lang: str) -> list[Term]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 BOM = "\ufeff"
 FIXED_COLUMNS = ("id", "type", "options", "note")
-LANGUAGE_COLUMN = re.compile(r"^([a-z]{2,3})(_short)?$")
+LANGUAGE_COLUMN = re.compile(r"^([a-z]{2,3})(_short|_forms)?$")  # hy, hy_short, hy_forms
 
 
 @dataclass(slots=True)

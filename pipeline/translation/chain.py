@@ -16,6 +16,7 @@ from pipeline.config import RunConfig
 from pipeline.documents.script import latin_words_in
 from pipeline.engines.base import Engine
 from pipeline.glossary.constraints import UNMET_FLAG
+from pipeline.glossary.spelling import for_output
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 from pipeline.translation import qa
 from pipeline.translation.memory import (
@@ -62,7 +63,7 @@ Progress = Callable[[int, int], None]  # (segments finished, output tokens) as e
 
 def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: TranslationMemory | None = None,
                      human: HumanEdits | None = None, journal: TranslationMemory | None = None,
-                     on_progress: Progress | None = None) -> None:
+                     on_progress: Progress | None = None, spelling: str = "keep") -> None:
     """Translate in one engine call per source language; the engine sorts and batches.
 
     An editor's post-edit of the same source and glossary context (`human`, or the
@@ -70,7 +71,9 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
     memory, segments it knows (same engine fingerprint, direction, glossary context
     and source) are not sent to the engine; each distinct segment is translated once
     per call. Glossary constraints and bans ride along in `segment.meta`. `journal`
-    is the run's own store of finished batches (see `translate_with_memory`).
+    is the run's own store of finished batches (see `translate_with_memory`). Machine
+    Armenian is written in the desk's `spelling` of `և` (`glossary.spelling`; the memory
+    keeps the model's text); an editor's text is kept exactly.
     """
     by_lang: dict[str, list[Segment]] = {}
     for segment in segments:
@@ -89,9 +92,10 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
             human_contexts=[human_context(s) for s in group], human=human, journal=journal, on_done=done,
         )
         for segment, result in zip(group, results):
-            segment.target = result.text
+            human_text = result.origin == "human"
+            segment.target = result.text if human_text else for_output(result.text, tgt, spelling)
             segment.score = result.score
-            segment.origin = "human" if result.origin == "human" else None
+            segment.origin = "human" if human_text else None
             if result.pieces > 1:
                 segment.flag(SPLIT)
             if result.unmet:

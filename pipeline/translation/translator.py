@@ -134,7 +134,8 @@ class Translator:
             from pipeline.glossary.constraints import RunTerms
 
             engine = self.engine(tgt)
-            terms = RunTerms(self.glossary, self.config.glossary, tgt, engine.constrains, engine.reranks)
+            terms = RunTerms(self.glossary, self.config.glossary, tgt, engine.constrains, engine.reranks,
+                             spelling=self.config.output.armenian_spelling)
             if terms.mode != self.config.glossary.mode:
                 log.warning(
                     f"the {engine.name} engine cannot constrain its search; glossary terms are "
@@ -162,7 +163,8 @@ class Translator:
             terms.before(list(segments))
         started = time.perf_counter()
         try:
-            translate_routed(todo, engine, tgt, self.memory, self.human, self.journal, on_progress)
+            translate_routed(todo, engine, tgt, self.memory, self.human, self.journal, on_progress,
+                             spelling=config.output.armenian_spelling)
         finally:
             self.timings["engine_s"] += time.perf_counter() - started
         if terms:
