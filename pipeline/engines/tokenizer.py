@@ -150,9 +150,14 @@ class TokenizerEngine:
                 piece_options.append({name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()})
         encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
         lengths = [len(e) for e in encoded]
-        order = sorted(range(len(pieces)), key=lambda k: -lengths[k])
-        outputs: list[BatchOutput | None] = [None] * len(pieces)
         owners = [i for i, _ in pieces]
+        # Longest first, and the pieces of a split text next to each other, so that a text is
+        # finished (and reported to on_done) as soon as possible, not when its last piece comes up.
+        longest = [0] * len(texts)
+        for k, i in enumerate(owners):
+            longest[i] = max(longest[i], lengths[k])
+        order = sorted(range(len(pieces)), key=lambda k: (-longest[owners[k]], owners[k], k))
+        outputs: list[BatchOutput | None] = [None] * len(pieces)
         waiting = [0] * len(texts)  # pieces of each text not translated yet
         for i in owners:
             waiting[i] += 1
