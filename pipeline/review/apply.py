@@ -275,7 +275,7 @@ def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
 def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dict, tgt: str, state: RunState,
                     glossary) -> None:
     """segments.jsonl with the changed rows in place; run.json's counts, scores and post_edits."""
-    from pipeline.batch.manifest import score_table
+    from pipeline.batch.manifest import FlagCounts, score_table
     from pipeline.batch.parts import COUNTS
     from pipeline.evaluation.report import write_review
 
@@ -292,10 +292,12 @@ def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dic
                 counts[key] = counts.get(key, 0) + value
             if header.get("entry"):
                 files[rel] = header["entry"]
-    scores, _ = score_table(out_dir / "segments.jsonl", tgt)
+    flags = FlagCounts()
+    scores, _ = score_table(out_dir / "segments.jsonl", tgt, flags)
     manifest = dict(run)
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
+    manifest["flags"] = flags.to_dict()
     manifest["files"] = files
     post_edits = table_post_edits(out_dir, tgt, glossary)
     if post_edits:
