@@ -26,6 +26,7 @@ def register(sub) -> None:
     t.add_argument("out", metavar="DIR", type=Path)
     t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
+    t.add_argument("--force", action="store_true", help="DIR exists and is not empty: delete it and build there")
     t.set_defaults(func=cmd_tiny)
     register_convert(msub)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
@@ -40,6 +41,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_tiny(args: argparse.Namespace) -> int:
+    import shutil
+
+    from pipeline.errors import TargmanError
+
+    if args.out.exists():
+        if not args.out.is_dir():
+            raise TargmanError(f"{args.out} is a file; give a folder for the model")
+        if any(args.out.iterdir()):
+            if not args.force:
+                raise TargmanError(f"{args.out} exists and is not empty: choose another folder, or pass --force "
+                                   "to delete it and build the model there")
+            shutil.rmtree(args.out)
     from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from pipeline import config as cfg
-from pipeline.batch.status import WITH_ERRORS, FileStatus
 
 
 def register(sub) -> None:
@@ -94,47 +93,11 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
     )
 
 
-def summary(result) -> None:
-    counts = result.manifest["counts"]
-    partial = f", {counts['partial']} with failed articles" if counts.get("partial") else ""
-    reused = result.manifest.get("resume", {}).get("files_reused", 0)
-    reused = f" ({reused} finished by an earlier run)" if reused else ""
-    print(
-        f"targman: {counts['done']} file(s) translated{reused}, {counts['failed']} failed{partial}, "
-        f"{counts['skipped']} skipped; "
-        f"{counts['translated']} segment(s) translated, {counts['passed_through']} passed through, "
-        f"{counts['dropped']} dropped, {result.manifest.get('cache', {}).get('hits', 0)} from the translation memory -> {result.out_dir}",
-        file=sys.stderr,
-    )
-    terms = result.manifest.get("scores", {}).get("corpus", {}).get("terms") or {}
-    if result.manifest.get("glossary") and terms:
-        checked = terms.get("honoured", 0) + terms.get("missed", 0)
-        rate = terms.get("rate")
-        print(
-            f"targman: glossary terms honoured {terms.get('honoured', 0)}/{checked}"
-            + (f" (term success rate {rate / 100:.3f})" if rate is not None else "")
-            + f", mode {result.manifest['glossary']['mode']}",
-            file=sys.stderr,
-        )
-    retried = result.retried
-    if retried:
-        again = [rel for rel in retried if result.files.get(rel, {}).get("status") in WITH_ERRORS]
-        print(f"targman: {len(retried)} file(s) that failed or were partial before were tried again: "
-              f"{len(retried) - len(again)} now done, {len(again)} not", file=sys.stderr)
-    stale = result.manifest.get("stale") or []
-    if stale:
-        shown = ", ".join(stale[:5]) + (", …" if len(stale) > 5 else "")
-        print(f"targman: {len(stale)} translation(s) in {result.out_dir} have no input any more ({shown}); "
-              "--prune removes them", file=sys.stderr)
-    pruned = result.manifest.get("pruned") or []
-    if pruned:
-        print(f"targman: removed {len(pruned)} translation(s) whose input is gone (--prune)", file=sys.stderr)
-    for name in result.failed:
-        entry = result.files[name]
-        if entry["status"] == FileStatus.FAILED:
-            print(f"targman: FAILED {name}: {entry['error']}", file=sys.stderr)
-        for message in entry.get("failed_articles", {}).values():
-            print(f"targman: FAILED {message}", file=sys.stderr)
+def summary(result, *, review: bool = True) -> None:
+    """The end-of-run summary on stderr (`pipeline.cli.summary`); `review`: the report was written."""
+    from pipeline.cli.summary import print_summary
+
+    print_summary(result, review=review)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -160,10 +123,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run(args.input, args.out, config, force=args.force, prune=args.prune)
     except WriteError as error:  # printed by the caller, after what was finished
         if error.result is not None:
-            summary(error.result)
+            summary(error.result, review=False)
         raise
     except RunInterrupted as stop:
-        summary(stop.result)
+        summary(stop.result, review=False)
         pending = stop.result.manifest["counts"]["pending"]
         print(
             f"targman: interrupted; {pending} file(s) not done. Run the same command again to continue "
