@@ -105,9 +105,11 @@ class Run:
         prune: bool = False,
         journal: bool = True,
     ):
-        self.input_dir = Path(input_dir)
+        self.input_path = Path(input_dir)  # a folder of articles, or one article
         self.out_dir = Path(out_dir)
-        check_folders(self.input_dir, self.out_dir)
+        check_folders(self.input_path, self.out_dir)
+        self.only = None if self.input_path.is_dir() else self.input_path
+        self.input_dir = self.input_path.parent if self.only else self.input_path
         self.config = finalize(config)
         self.tgt = self.config.run.tgt
         self.force = force
@@ -176,7 +178,7 @@ class Run:
         self.state.open(settings, force=self.force)  # a read-only OUT_DIR is found here, before any model
         if self._own_translator and self.translator.loaded_engine(self.tgt) is None:
             check_model_path(self.config.model.id)  # a model folder that is not there, before any reading
-        self.plan = plan_run(self.input_dir, self.out_dir, self.state)
+        self.plan = plan_run(self.input_dir, self.out_dir, self.state, only=self.only)
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
         if self.plan.reused:
@@ -319,6 +321,8 @@ class Run:
             return
         for message in job.failed_docs.values():
             log.warning(f"failed: {message}")
+        if entry.get("reference"):
+            log.warning(f"{rel}: {entry['reference']}")
         self.files[rel] = entry
         self.progress.file(rel, entry["status"])
 
@@ -341,8 +345,9 @@ class Run:
         """segments.jsonl, errors.jsonl and run.json from the parts, in input order."""
         counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
         if not interrupted:
-            self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
-            self.stale, self.pruned = self.stale_outputs()
+            if self.only is None:  # one article's run leaves the other files of OUT_DIR as they are
+                self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
+                self.stale, self.pruned = self.stale_outputs()
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
         flags = FlagCounts()
@@ -364,7 +369,7 @@ class Run:
         timings["total_s"] = total
         return {
             "targman": __version__,
-            "input": str(self.input_dir.resolve()),
+            "input": str(self.input_path.resolve()),
             "tgt": self.tgt,
             "status": run_status(self.files, interrupted),
             "config": self.config.to_dict(),
@@ -448,7 +453,8 @@ def run(
     review: bool = True,
     **overrides,
 ) -> RunResult:
-    """Translate every article under `input_dir` into `out_dir`, then write the review report.
+    """Translate every article under `input_dir` (or the one article it names) into `out_dir`,
+    then write the review report.
 
     `config` and `**overrides` are as `load_config`'s (`tgt="en"`, `max_length=32`,
     `cache=False`, ...); a `translator` brings its own engine, glossary and memory.
