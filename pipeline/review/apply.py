@@ -74,6 +74,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
 
     constrained = CONSTRAINED_FLAG in segment.flags
     segment.flags = [f for f in segment.flags if f in SOURCE_FLAGS]
+    segment.notes = {f: notes for f, notes in segment.notes.items() if f in SOURCE_FLAGS}
     segment.target, segment.score, segment.origin = text, None, "human"
     if segment.terms or segment.src_lang != tgt:
         if glossary is not None and tgt in glossary.languages:
@@ -96,6 +97,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
 def _fill(segment: Segment, row: dict) -> None:
     segment.target = row.get("target")
     segment.flags = list(row.get("flags") or [])
+    segment.notes = {k: list(v) for k, v in (row.get("notes") or {}).items()}
     segment.terms = [TermHit(**t) for t in row.get("terms") or []]
     segment.score = row.get("score")
     segment.origin = row.get("origin")
