@@ -17,6 +17,7 @@ from pipeline.errors import TargmanError
 # Command modules, in the order `targman --help` lists them.
 COMMAND_MODULES = [
     "pipeline.cli.run",
+    "pipeline.cli.translate",
     "pipeline.cli.model",
     "pipeline.cli.eval",
     "pipeline.cli.score",

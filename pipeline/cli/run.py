@@ -35,7 +35,13 @@ def register(sub) -> None:
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """The model, decoding and glossary options that `run` and `eval` share."""
+    """The model, decoding, glossary and document options that `run` and `eval` share."""
+    add_model_options(parser)
+    add_document_options(parser)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The model, decoding and glossary options (`run`, `eval`, `translate`)."""
     parser.add_argument("--tgt", choices=cfg.LANGUAGES, help="language to translate into")
     parser.add_argument("--model", help="hub id (downloaded on first use) or a local model folder")
     parser.add_argument("--config", help="a TOML config file, or the name of one in configs/")
@@ -59,6 +65,10 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         help="how translated Armenian writes և: reformed (Երևան, the default), classical (Երեւան), "
         "or keep (as the model writes it)",
     )
+
+
+def add_document_options(parser: argparse.ArgumentParser) -> None:
+    """What a run does with articles: site chrome, repeats, progress."""
     parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     parser.add_argument(
