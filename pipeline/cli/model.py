@@ -8,7 +8,10 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("model", help="fetch a model for offline use, or build a tiny test model")
+    p = sub.add_parser("model", help="fetch a model for offline use, convert it for ct2, or build a tiny test model",
+                       description="Bring a model to a machine without internet (fetch on a connected machine, copy "
+                       "the folder, pass --model DIR), convert one for the fast ct2 engine, or build a tiny "
+                       "random-weight model to try the pipeline with no model at all.")
     msub = p.add_subparsers(dest="model_command", metavar="ACTION")
     f = msub.add_parser(
         "fetch",

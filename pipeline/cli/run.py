@@ -12,12 +12,18 @@ from pipeline import config as cfg
 def register(sub) -> None:
     p = sub.add_parser(
         "run",
-        help="translate a folder of articles",
-        description="Translate every article under ARTICLES_DIR into OUT_DIR (same relative paths), "
-        "with segments.jsonl and run.json beside them.",
+        help="translate a folder of articles (or one article) into OUT_DIR, with a review page",
+        description="Translate every article under ARTICLES (a folder, read recursively: .txt, .md, .html, "
+        ".jsonl), or the one article ARTICLES names, into OUT_DIR at the same relative paths. What is already "
+        "in the target language passes through untouched; glossary terms are forced or checked; segments an "
+        "editor should look at are flagged. Beside the articles: segments.jsonl (a row a sentence), run.json "
+        "(settings, statuses, scores) and review.html (the side-by-side report). Run the same command again "
+        "after an interruption to continue. Exit status: 0 done, 1 some files failed, 2 a usage or "
+        "configuration error, 74 OUT_DIR cannot be written, 130/143 interrupted.",
     )
-    p.add_argument("input", metavar="ARTICLES_DIR", type=Path)
-    p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True)
+    p.add_argument("input", metavar="ARTICLES", type=Path, help="a folder of articles, or one article file")
+    p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True,
+                   help="where the translations, segments.jsonl, run.json and review.html go")
     add_engine_options(p)
     p.add_argument(
         "--prune",
