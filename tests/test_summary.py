@@ -92,3 +92,18 @@ def test_a_run_with_nothing_flagged_says_so(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "targman: no segment flagged" in err
     assert f"targman: next: review {tmp_path / 'out' / 'review.html'}\n" in err
+
+
+def test_a_rerun_with_nothing_to_translate_says_only_what_is_there(monkeypatch, tmp_path, capsys):
+    use_engine(monkeypatch, FunctionEngine())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "b.txt").write_text("Բաքուն լռեց։\n", encoding="utf-8")
+    base = ["run", str(folder), "-o", str(tmp_path / "out"), "--tgt", "en", "--model", "function-engine",
+            "--progress", "off"]
+    assert main(base) == 0
+    assert "(this run: 1 by the model, 0 from the translation memory)" in capsys.readouterr().err
+    assert main(base) == 0
+    err = capsys.readouterr().err
+    assert "1 file(s) translated (1 finished by an earlier run)" in err
+    assert "1 segment(s): 1 translated by machine, 0 passed through" in err  # no "this run: 0 ..., 0 ..."

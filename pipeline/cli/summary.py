@@ -74,7 +74,7 @@ def this_run(manifest: dict) -> str:
     """Where this run's translations came from, when the translation memory counted them."""
     cache = manifest.get("cache") or {}
     parts = []
-    if cache.get("memory"):
+    if cache.get("memory") and (cache.get("hits") or cache.get("misses")):
         parts.append(f"{cache.get('misses', 0)} by the model")
         parts.append(f"{cache.get('hits', 0)} from the translation memory")
     if cache.get("journal_hits"):
