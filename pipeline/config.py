@@ -206,8 +206,26 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    config = from_mapping(data, where=str(path))
+    config = relative_to(from_mapping(data, where=str(path)), path.resolve().parent)
     return replace(config, source=str(path))
+
+
+def relative_to(config: Config, folder: Path) -> Config:
+    """Paths in a config file are relative to the file's folder: the glossary, the cache folder,
+    and a model id that is a path (`./x`, `../x`, or a folder that exists there; `~` is the home
+    folder). A hub id (`Helsinki-NLP/opus-mt-hy-en`) stays as it is."""
+    def place(value: str) -> str:
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else folder / path)
+
+    model_id = config.model.id
+    if model_id and (model_id.startswith((".", "~", "/")) or (folder / model_id).exists()):
+        config = replace(config, model=replace(config.model, id=place(model_id)))
+    if config.glossary.path:
+        config = replace(config, glossary=replace(config.glossary, path=place(config.glossary.path)))
+    if config.cache.dir:
+        config = replace(config, cache=replace(config.cache, dir=place(config.cache.dir)))
+    return config
 
 
 def resolve_config_path(name: str) -> Path:

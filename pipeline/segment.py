@@ -54,14 +54,20 @@ class Segment:
     ref_span: int = 1  # >1: `ref` covers this and the next segments of the paragraph
     meta: dict = field(default_factory=dict)  # per-format extras (html tag, jsonl fields)
     origin: str | None = None  # "human": the target is an editor's post-edit, not machine output
+    notes: dict[str, list[str]] = field(default_factory=dict)  # flag -> what set it (the word, what to write)
 
     @property
     def last_in_para(self) -> bool:
         return bool(self.meta.get("last_in_para"))
 
-    def flag(self, name: str) -> None:
+    def flag(self, name: str, note: str | None = None) -> None:
+        """Add a flag (once); `note` says what set it (`Mirzoian: the desk writes Mirzoyan`)."""
         if name not in self.flags:
             self.flags.append(name)
+        if note:
+            notes = self.notes.setdefault(name, [])
+            if note not in notes:
+                notes.append(note)
 
     def to_row(self) -> dict:
         row = {
@@ -83,4 +89,7 @@ class Segment:
                 row["ref_span"] = self.ref_span
         if self.origin is not None:
             row["origin"] = self.origin
+        notes = {name: list(found) for name, found in self.notes.items() if name in self.flags and found}
+        if notes:
+            row["notes"] = notes
         return row

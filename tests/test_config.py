@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pipeline import config as cfg
@@ -68,3 +70,32 @@ def test_armenian_spelling_from_file_and_flag(tmp_path):
     add_engine_options(parser)
     assert build_config(parser.parse_args(["--armenian-spelling", "keep"])).output.armenian_spelling == "keep"
     assert build_config(parser.parse_args([])).output.armenian_spelling == "reformed"
+
+
+def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    """Issue 17, item 8: a config that names its model folder, glossary and cache beside it works
+    from any current folder."""
+    desk = tmp_path / "desk"
+    (desk / "models" / "tiny").mkdir(parents=True)
+    (desk / "glossaries").mkdir()
+    (desk / "glossaries" / "desk.tsv").write_text("", encoding="utf-8")
+    config_file = desk / "newsroom.toml"
+    config_file.write_text('[model]\nid = "models/tiny"\n[glossary]\npath = "glossaries/desk.tsv"\n'
+                           '[cache]\ndir = "cache"\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = cfg.load(config_file)
+    assert Path(config.model.id) == desk / "models" / "tiny"
+    assert Path(config.glossary.path) == desk / "glossaries" / "desk.tsv"
+    assert Path(config.cache.dir) == desk / "cache"
+    # A hub id stays a hub id; `./` always means the config's folder, `~` the home folder.
+    config_file.write_text('[model]\nid = "Helsinki-NLP/opus-mt-hy-en"\n', encoding="utf-8")
+    assert cfg.load(config_file).model.id == "Helsinki-NLP/opus-mt-hy-en"
+    config_file.write_text('[model]\nid = "./models/other"\n[cache]\ndir = "~/tm"\n', encoding="utf-8")
+    config = cfg.load(config_file)
+    assert Path(config.model.id) == desk / "models" / "other"
+    assert Path(config.cache.dir) == Path.home() / "tm"
+    # Flags stay relative to the current folder.
+    flagged = cfg.with_overrides(cfg.load(config_file), glossary__path="mine.tsv")
+    assert flagged.glossary.path == "mine.tsv"

@@ -91,7 +91,7 @@ def test_hub_id_offline_says_how_to_use_a_folder(monkeypatch):
     assert "--model DIR" in message
 
 
-@pytest.mark.parametrize("model_id, message", [("/nonexistent/model", "not a folder here"), ("just-a-name", "OWNER/NAME")])
+@pytest.mark.parametrize("model_id, message", [("/nonexistent/model", "no such model folder"), ("just-a-name", "no such model folder")])
 def test_missing_local_model(model_id, message):
     with pytest.raises(ModelError, match=message):
         load_engine(ModelConfig(id=model_id), "en")

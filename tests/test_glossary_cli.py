@@ -262,3 +262,83 @@ def test_tbx_proper_nouns_from_cat_tools_are_names(tmp_path, capsys):
     out = tmp_path / "memoq.tsv"
     assert cli("convert", path, out) == 0 and load(out).concepts["azat"].type == "person"
     capsys.readouterr()
+
+
+def test_fmt_names_the_lines_of_the_file_not_of_its_sorted_output(tmp_path, capsys):
+    """Issue 17, item 5: fmt sorts and drops blank lines before it finds the problem; the line
+    numbers it reports are still the file's."""
+    text = ("\n\n# people\nid\ttype\ten\thy\tnote\n"  # lines 1-4
+            "zed\tperson\tZed\tԶեդ\t\n"  # line 5
+            "abe\tperson\tAbe\tԱբե\t\n"  # line 6
+            "zed\tperson\tZedd\tԶեդդ\t\n")  # line 7: the duplicate
+    path = write(tmp_path, text)
+    capsys.readouterr()
+    assert cli("fmt", path) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:7: duplicate id 'zed' (first used on line 5)" in err
+    assert path.read_text(encoding="utf-8") == text
+
+
+# -- issue 17, item 6: add where the concept belongs, ids from the preferred term, rm, edit ---------
+@pytest.fixture()
+def desk_copy(tmp_path):
+    path = tmp_path / "desk.tsv"
+    path.write_bytes((REPO / "glossaries" / "desk.tsv").read_bytes())
+    return path
+
+
+def section_of(path, concept_id):
+    """The `# Section` comment above a concept's row."""
+    section = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            section = line[2:]
+        elif line.split("\t", 1)[0] == concept_id:
+            return section
+    return None
+
+
+@pytest.mark.parametrize("kind, section", [("person", "People"), ("org", "Organisations"), ("place", "Places"),
+                                           ("term", "Terms")])
+def test_add_puts_a_concept_in_the_section_of_its_type(desk_copy, capsys, kind, section):
+    assert cli("add", desk_copy, "--type", kind, "--en", "Alen Simonyan|Alen Simonian", "--hy", "Ալեն Սիմոնյան") == 0
+    assert section_of(desk_copy, "alen-simonyan") == section  # the id is the preferred term's
+    assert cli("fmt", "--check", desk_copy) == 0 and cli("lint", desk_copy) == 0
+
+
+def test_contradictory_options_fail_lint(tmp_path, capsys):
+    path = write(tmp_path, "id\ttype\ten\thy\toptions\tnote\na\tperson\tA\tԱ\tcase,nocase\t\n")
+    assert cli("lint", path) == 1
+    assert f"{path}:2: options case and nocase contradict each other" in capsys.readouterr().out
+    ok = write(tmp_path, "id\ttype\ten\thy\toptions\tnote\n", "ok.tsv")
+    assert cli("add", ok, "--type", "person", "--en", "B", "--hy", "Բ", "--option", "case", "--option", "nocase") == 2
+    assert "contradict" in capsys.readouterr().err
+
+
+def test_add_with_a_new_language_adds_its_column(desk_copy, capsys):
+    assert cli("add", desk_copy, "--type", "person", "--en", "Sergei Shoigu", "--hy", "Սերգեյ Շոյգու",
+               "--set", "ru=Сергей Шойгу") == 0
+    assert "added column ru" in capsys.readouterr().err
+    glossary = load(desk_copy)
+    assert glossary.concepts["sergei-shoigu"].preferred("ru").text == "Сергей Шойгу"
+    assert cli("fmt", "--check", desk_copy) == 0 and cli("lint", desk_copy) == 0
+    assert cli("add", desk_copy, "--type", "person", "--en", "X Y", "--hy", "Խ Յ", "--set", "colour=red") == 2
+    assert "colour" in capsys.readouterr().err
+
+
+def test_rm_and_edit_change_one_concept(desk_copy, capsys):
+    before = desk_copy.read_text(encoding="utf-8").splitlines()
+    assert cli("edit", desk_copy, "stanislav-zas", "--note", "CSTO Secretary General 2020-2022 (Belarus)") == 0
+    after = desk_copy.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after) and len(changed) == 1
+    assert changed[0][1].endswith("\tCSTO Secretary General 2020-2022 (Belarus)")
+    assert cli("edit", desk_copy, "stanislav-zas", "--en", "Stanislav Zas|Stanislaw Zas") == 0
+    assert load(desk_copy).concepts["stanislav-zas"].terms["en"][1].text == "Stanislaw Zas"
+    assert cli("edit", desk_copy, "no-such-id", "--note", "x") == 2
+    assert "no concept 'no-such-id'" in capsys.readouterr().err
+    assert cli("rm", desk_copy, "stanislav-zas") == 0
+    text = desk_copy.read_text(encoding="utf-8")
+    assert "stanislav-zas" not in text and len(text.splitlines()) == len(before) - 1
+    assert cli("rm", desk_copy, "stanislav-zas") == 2
+    assert cli("fmt", "--check", desk_copy) == 0 and cli("lint", desk_copy) == 0

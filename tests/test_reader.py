@@ -66,7 +66,7 @@ def test_bad_files_name_file_and_line(tmp_path, name, data, message):
 def test_discover_skips_and_reports(tmp_path):
     write(tmp_path / "b.txt", "x")
     write(tmp_path / "sub" / "deep" / "a.md", "x")
-    write(tmp_path / "a.txt.ref.txt", "ref")  # not a reference of anything that exists: still not translated
+    write(tmp_path / "a.txt.ref.txt", "ref")  # not a reference of anything that exists: skipped, and said so
     write(tmp_path / "a.ref.txt", "reference")
     write(tmp_path / "a.txt", "article")
     write(tmp_path / "photo.jpg", b"\xff\xd8")
@@ -77,6 +77,8 @@ def test_discover_skips_and_reports(tmp_path):
     found = {p.relative_to(tmp_path).as_posix(): why for p, why in discover(tmp_path, exclude=tmp_path / "out")}
     assert found == {
         "a.txt": None,
+        "a.txt.ref.txt": "a reference translation without its article: a.txt.txt is not here "
+                         "(NAME.ref.EXT is the reference of NAME.EXT)",  # listed, never translated
         "b.txt": None,
         "link.txt": "symbolic link out of the input folder",
         "photo.jpg": "unsupported file type '.jpg'",

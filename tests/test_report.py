@@ -301,7 +301,28 @@ def test_browser_filter_only_flagged(small_run):
     assert dom.xpath("//input[@id='only-flagged']")[0].get("checked") is None  # a property, not an attribute
     assert dom.xpath("//body")[0].get("data-visible-rows") == "2"
     assert dom.xpath("//span[@id='status']")[0].text == "Showing 2 of 7 segments"
-    assert dom.xpath("//section[@id='d2']")[0].get("hidden") is not None  # a file with nothing flagged
+    # A failed file has nothing flagged but needs a look: it stays (issue 17, item 10); a file with
+    # nothing flagged that did not fail goes.
+    assert dom.xpath("//section[@id='d2']")[0].get("hidden") is None
+    assert "failed" in dom.xpath("//section[@id='d2']")[0].text_content()
+    assert [r.get("hidden") is None for r in dom.xpath("//table[@id='docs-index']/tbody/tr")] == [True, True, True]
+
+
+@needs_chromium
+def test_browser_only_flagged_keeps_failed_and_skipped_files(small_run):
+    run = json.loads((small_run / "run.json").read_text(encoding="utf-8"))
+    run["files"]["notes.pdf"] = {"status": "skipped", "reason": "unsupported file type '.pdf'"}
+    run["files"]["quiet.txt"] = {"status": "done"}
+    (small_run / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    with open(small_run / "segments.jsonl", "a", encoding="utf-8") as table:
+        table.write(json.dumps({"doc": "quiet.txt", "para": 0, "index": 0, "src_lang": "en", "kind": "text",
+                                "source": "Calm.", "target": "Calm.", "flags": [], "terms": []}) + "\n")
+    dom, _ = dump_dom(write_review(small_run), "only-flagged")
+    shown = {s.xpath(".//h2/a")[0].text for s in dom.xpath("//main/section") if s.get("hidden") is None}
+    assert shown == {"csto.txt", "evil.jsonl#7", "broken.html", "notes.pdf"}  # quiet.txt: nothing to look at
+    listed = {r.xpath("td[1]")[0].text_content() for r in dom.xpath("//table[@id='docs-index']/tbody/tr")
+              if r.get("hidden") is None}
+    assert listed == shown
 
 
 @needs_chromium
@@ -390,7 +411,8 @@ def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
     assert dom.xpath("//body")[0].get("data-ready") == "yes"
     rows = dom.xpath("//table[@id='docs-index']/tbody/tr")
     shown = [r for r in rows if r.get("hidden") is None]
-    assert 0 < len(shown) < len(rows) and all(r.get("data-flags") != "0" for r in shown)
+    assert 0 < len(shown) < len(rows) and all(r.get("data-flags") != "0" or r.get("data-status") for r in shown)
+    assert any(r.get("data-status") == "skipped" for r in shown)  # a skipped file stays listed
     assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(shown)} of {len(rows)} documents"
     page, _ = dump_dom(out / "review" / "p0002.html", "only-flagged")
     assert page.xpath("//body")[0].get("data-ready") == "yes" and visible_rows(page)

@@ -25,6 +25,7 @@ class FileJob:
     status: FileStatus = FileStatus.PENDING
     error: str | None = None
     failed_docs: dict[str, str] = field(default_factory=dict)  # JSONL articles that failed alone
+    reference_problems: list[str] = field(default_factory=list)  # references that could not be lined up
     source: dict = field(default_factory=dict)  # the input's stat and hash, for resuming
 
     @property
@@ -33,15 +34,18 @@ class FileJob:
             yield from segments
 
 
-def segment_file(file: InputFile, config: Config) -> list[tuple[Article, list[Segment]]]:
-    """Cut every article of a file into segments (lists: a file is the unit of work)."""
+def segment_file(file: InputFile, config: Config, problems: list[str] | None = None) -> list[tuple[Article, list[Segment]]]:
+    """Cut every article of a file into segments (lists: a file is the unit of work). A reference
+    that cannot be lined up with its article is said in `problems` (and not scored)."""
     result = []
     for article in file.articles:
         paragraphs = [(text, sep) for text, sep, _ in article.paragraphs]
         segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate))
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
-        references.attach(article.ref, segments)
+        if not references.attach(article.ref, segments) and article.ref and problems is not None:
+            where = f"{article.doc}: its ref field" if file.fmt == "jsonl" else reference_for(file.path).name
+            problems.append(f"{where} not used for scoring: {references.layout_mismatch(article.ref, segments)}")
         result.append((article, segments))
     return result
 
@@ -54,7 +58,8 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         ref = reference_for(path)
         ref_before = file_stat(ref) if ref.is_file() else None
         file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars)
-        job = FileJob(file, segment_file(file, config))
+        problems: list[str] = []
+        job = FileJob(file, segment_file(file, config, problems), reference_problems=problems)
     except InputError:
         raise
     except OSError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections import Counter
 from pathlib import Path
 
 from pipeline import __version__
@@ -42,10 +43,29 @@ def write_tables(out_dir: Path, state: RunState, order: list[str], files: dict[s
     return counts
 
 
-def score_table(table_path: Path, tgt: str) -> tuple[dict, set[str]]:
+class FlagCounts:
+    """How many segments carry a flag, and each flag's count: run.json's `flags`."""
+
+    def __init__(self):
+        self.segments = 0
+        self.by_flag: Counter = Counter()
+
+    def add(self, row: dict) -> None:
+        flags = row.get("flags") or ()
+        if flags:
+            self.segments += 1
+            self.by_flag.update(flags)
+
+    def to_dict(self) -> dict:
+        ordered = sorted(self.by_flag.items(), key=lambda item: (-item[1], item[0]))
+        return {"segments": self.segments, "by_flag": dict(ordered)}
+
+
+def score_table(table_path: Path, tgt: str, flags: FlagCounts | None = None) -> tuple[dict, set[str]]:
     """Corpus and per-document scores (with sacrebleu signatures) and term success of a run,
-    and the glossary concepts its segments met; read from the assembled segment table, so a
-    resumed run reports what an uninterrupted one does."""
+    and the glossary concepts its segments met (and, into `flags`, the flags they carry);
+    read from the assembled segment table, so a resumed run reports what an uninterrupted
+    one does."""
     from pipeline.evaluation.scoring import score_segments
 
     concepts: set[str] = set()
@@ -56,6 +76,8 @@ def score_table(table_path: Path, tgt: str) -> tuple[dict, set[str]]:
                 if line.strip():
                     row = json.loads(line)
                     concepts.update(t["concept"] for t in row.get("terms") or ())
+                    if flags is not None:
+                        flags.add(row)
                     yield row
 
     return score_segments(references.scoring_units(rows()), tgt), concepts

@@ -78,6 +78,8 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
     }
     if job.failed_docs:
         entry["failed_articles"] = dict(job.failed_docs)
+    if job.reference_problems:
+        entry["reference"] = "; ".join(job.reference_problems)
     if owner == "edited":
         entry["edited_by_hand"] = {"human_segments": sum(1 for s in segments if s.origin == "human"),
                                    "kept_as": backup}

@@ -14,16 +14,23 @@ from pathlib import Path
 from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
 from pipeline.batch.status import FileStatus
-from pipeline.documents.reader import discover, reference_for
+from pipeline.documents.reader import discover, reference_for, why_not_read
 from pipeline.errors import InputError, TargmanError
 
 log = logging.getLogger("targman")
 
 
 def check_folders(input_dir: Path, out_dir: Path) -> None:
-    """Refuse folders that cannot work before anything is loaded."""
+    """Refuse inputs and output folders that cannot work before anything is loaded. The input
+    is a folder of articles, or one article (then its folder is the one OUT_DIR must not be)."""
+    if not input_dir.exists():
+        raise TargmanError(f"{input_dir}: no such file or folder (give the folder of articles, or one article, "
+                           "to translate)")
     if not input_dir.is_dir():
-        raise TargmanError(f"{input_dir}: no such folder (give the folder of articles to translate)")
+        problem = why_not_read(input_dir)
+        if problem:
+            raise TargmanError(f"{input_dir}: {problem}")
+        input_dir = input_dir.parent
     if out_dir.exists() and not out_dir.is_dir():
         raise TargmanError(f"{out_dir}: is a file; the output must be a folder")
     root, out = input_dir.resolve(), out_dir.resolve()
@@ -43,12 +50,14 @@ class Plan:
     edited: list[str] = field(default_factory=list)  # to do, and their translation was edited by hand
 
 
-def plan_run(input_dir: Path, out_dir: Path, state: RunState) -> Plan:
-    """Every input file in order; what is skipped or already finished is recorded, the rest is to do."""
+def plan_run(input_dir: Path, out_dir: Path, state: RunState, only: Path | None = None) -> Plan:
+    """Every input file in order; what is skipped or already finished is recorded, the rest is to do.
+    `only`: the one file of `input_dir` to translate (`targman run ARTICLE.txt`)."""
     plan = Plan()
     root, out = input_dir.resolve(), out_dir.resolve()
     exclude = out_dir if out.is_relative_to(root) else None
-    for path, skip in discover(input_dir, exclude=exclude):
+    found = [(root / only.name, None)] if only is not None else discover(input_dir, exclude=exclude)
+    for path, skip in found:
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         try:
             rel.encode("utf-8")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from pipeline.batch.edits import EditLog, edits_from_article
 from pipeline.batch.jobs import FileJob, read_job, windows
 from pipeline.batch.layout import output_path
 from pipeline.batch.manifest import (
+    FlagCounts,
     file_counts,
     run_status,
     score_table,
@@ -44,7 +46,8 @@ from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.evaluation.postedit import table_post_edits
-from pipeline.errors import WRITE_ERRNOS, InputError, WriteError, write_error
+from pipeline.models.hub import check_model_path
+from pipeline.errors import WRITE_ERRNOS, InputError, TargmanError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
 
@@ -102,9 +105,11 @@ class Run:
         prune: bool = False,
         journal: bool = True,
     ):
-        self.input_dir = Path(input_dir)
+        self.input_path = Path(input_dir)  # a folder of articles, or one article
         self.out_dir = Path(out_dir)
-        check_folders(self.input_dir, self.out_dir)
+        check_folders(self.input_path, self.out_dir)
+        self.only = None if self.input_path.is_dir() else self.input_path
+        self.input_dir = self.input_path.parent if self.only else self.input_path
         self.config = finalize(config)
         self.tgt = self.config.run.tgt
         self.force = force
@@ -129,31 +134,51 @@ class Run:
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
         self.started = time.perf_counter()
+        created = [folder for folder in (self.out_dir, self.state.dir) if not folder.exists()]
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise write_error(error, "the output folder", self.out_dir) from None
         human = self.translator.human  # this folder's post-edits apply to this run only
+        early: TargmanError | None = None
         try:
             return self._execute()
         except OSError as error:  # a write the stages did not expect to fail: still one clear line
             if error.errno not in WRITE_ERRNOS:
                 raise
             raise write_error(error, "a file in", error.filename or self.out_dir) from None
+        except TargmanError as error:
+            if error.exit_code == 2:  # a usage or model error before any work
+                early = error
+            raise
         finally:
             self.close_journal()
             self.state.close()
             self.translator.human = human
             if self._own_translator:
                 self.translator.close()
+            if early is not None:
+                self.remove_created(created)
+
+    def remove_created(self, created: list[Path]) -> None:
+        """After an error before any work: the folders this run made (OUT_DIR, its state
+        folder) go again, when nothing was written into them but the run's own state."""
+        if self.state.dir in created and not any(self.state.parts.glob("*")):
+            shutil.rmtree(self.state.dir, ignore_errors=True)
+        if self.out_dir in created:
+            try:
+                self.out_dir.rmdir()  # only when empty
+            except OSError:
+                pass
 
     def _execute(self) -> RunResult:
-        settings = settings_of(self.config)
-        if self.translator.glossary is not None:
-            settings["glossary_sha256"] = self.translator.glossary.digest  # an edited glossary is other settings
+        glossary = self.translator.glossary
+        settings = settings_of(self.config, glossary.digest if glossary is not None else None)
         before = previous_statuses(self.out_dir)
-        self.state.open(settings, force=self.force)
-        self.plan = plan_run(self.input_dir, self.out_dir, self.state)
+        self.state.open(settings, force=self.force)  # a read-only OUT_DIR is found here, before any model
+        if self._own_translator and self.translator.loaded_engine(self.tgt) is None:
+            check_model_path(self.config.model.id)  # a model folder that is not there, before any reading
+        self.plan = plan_run(self.input_dir, self.out_dir, self.state, only=self.only)
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
         if self.plan.reused:
@@ -296,6 +321,8 @@ class Run:
             return
         for message in job.failed_docs.values():
             log.warning(f"failed: {message}")
+        if entry.get("reference"):
+            log.warning(f"{rel}: {entry['reference']}")
         self.files[rel] = entry
         self.progress.file(rel, entry["status"])
 
@@ -318,19 +345,22 @@ class Run:
         """segments.jsonl, errors.jsonl and run.json from the parts, in input order."""
         counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
         if not interrupted:
-            self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
-            self.stale, self.pruned = self.stale_outputs()
+            if self.only is None:  # one article's run leaves the other files of OUT_DIR as they are
+                self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
+                self.stale, self.pruned = self.stale_outputs()
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
-        scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt)
-        manifest = self.manifest(counts, scores, concepts_seen, total, interrupted)
+        flags = FlagCounts()
+        scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt, flags)
+        manifest = self.manifest(counts, scores, concepts_seen, total, interrupted, flags.to_dict())
         post_edits = table_post_edits(self.out_dir, self.tgt, self.translator.glossary)
         if post_edits:  # how much editors changed the run (targman review / import / apply)
             manifest["post_edits"] = post_edits
         atomic_write_json(self.out_dir / "run.json", manifest)
         return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 
-    def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool) -> dict:
+    def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool,
+                 flags: dict | None = None) -> dict:
         engine = self.translator.loaded_engine(self.tgt)
         model = engine.info() if engine else (self.state.model_info or {})
         timings = {"engine_s": self.translator.timings["engine_s"]}
@@ -339,7 +369,7 @@ class Run:
         timings["total_s"] = total
         return {
             "targman": __version__,
-            "input": str(self.input_dir.resolve()),
+            "input": str(self.input_path.resolve()),
             "tgt": self.tgt,
             "status": run_status(self.files, interrupted),
             "config": self.config.to_dict(),
@@ -354,6 +384,7 @@ class Run:
             "stale": self.stale,
             **({"pruned": self.pruned} if self.prune else {}),
             "scores": scores,
+            "flags": flags or {"segments": 0, "by_flag": {}},  # segments flagged for review, by flag
             "glossary": self.glossary_info(model, concepts_seen),
             "files": dict(sorted(self.files.items())),
         }
@@ -422,7 +453,8 @@ def run(
     review: bool = True,
     **overrides,
 ) -> RunResult:
-    """Translate every article under `input_dir` into `out_dir`, then write the review report.
+    """Translate every article under `input_dir` (or the one article it names) into `out_dir`,
+    then write the review report.
 
     `config` and `**overrides` are as `load_config`'s (`tgt="en"`, `max_length=32`,
     `cache=False`, ...); a `translator` brings its own engine, glossary and memory.

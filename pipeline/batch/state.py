@@ -56,7 +56,15 @@ NOT_FINGERPRINTED = {
     ("cache", "memory"),
     ("model", "allow_pickle"),
 }
-MODEL_INFO_IGNORED = ("device",)
+# Settings only some engines read (by registry name): for any other engine they decide
+# nothing, so they are not fingerprinted (an hf run resumes whatever --quantization says).
+ENGINE_ONLY = {
+    ("model", "quantization"): ("ct2",),
+}
+# What the engine reports that names a model rather than identifies it: the settings
+# identify the weights already (`model_weights`), so a folder given by another path,
+# or a conversion cached in another --cache-dir, is the same model.
+MODEL_INFO_IGNORED = ("device", "id", "converted", "source")
 
 
 def sha256_file(path: Path) -> str:
@@ -79,8 +87,8 @@ def model_digest(model_id: str, revision: str | None) -> dict:
     return {"hub": model_id, "revision": revision}
 
 
-def settings_of(config: Config) -> dict:
-    """The settings a run's outputs depend on (see NOT_FINGERPRINTED)."""
+def settings_of(config: Config, glossary_sha256: str | None = None) -> dict:
+    """The settings a run's outputs depend on (see NOT_FINGERPRINTED and `normalised`)."""
     data = config.to_dict()
     data.pop("source", None)
     for section, key in NOT_FINGERPRINTED:
@@ -91,7 +99,29 @@ def settings_of(config: Config) -> dict:
         "config": data,
         "model_weights": model_digest(config.model.id, config.model.revision),
     }
-    return json.loads(json.dumps(settings))  # as it reads back from settings.json (tuples are lists)
+    if glossary_sha256:
+        settings["glossary_sha256"] = glossary_sha256  # an edited glossary is other settings
+    return normalised(json.loads(json.dumps(settings)))  # as it reads back from settings.json (tuples are lists)
+
+
+def normalised(settings: dict | None) -> dict | None:
+    """Settings as they are compared: what identifies the model and the glossary by content is
+    kept, the names they were given are dropped (`models/x` and `/abs/models/x` are one folder;
+    a copied glossary is the same glossary), and so are settings the engine does not read.
+    Applied to settings.json of earlier runs too, so their runs still resume."""
+    if not isinstance(settings, dict) or not isinstance(settings.get("config"), dict):
+        return settings
+    settings = json.loads(json.dumps(settings))
+    config = settings["config"]
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    if (settings.get("model_weights") or {}).get("content"):
+        model.pop("id", None)  # a local folder: its content fingerprint is the model
+    if settings.get("glossary_sha256") and isinstance(config.get("glossary"), dict):
+        config["glossary"].pop("path", None)
+    for (section, key), engines in ENGINE_ONLY.items():
+        if model.get("engine") not in engines:
+            (config.get(section) or {}).pop(key, None)
+    return settings
 
 
 def _differences(old, new, prefix: str = "") -> list[str]:
@@ -161,8 +191,9 @@ class RunState:
         self._probe(self.dir, "the state folder")
         previous = self._read_settings()
         existing = list(self.parts.glob("*.jsonl")) if self.parts.is_dir() else []
-        if previous is not None and previous.get("settings") != settings and existing and not force:
-            changes = _differences(previous.get("settings"), settings)
+        same = previous is not None and normalised(previous.get("settings")) == settings
+        if previous is not None and not same and existing and not force:
+            changes = _differences(normalised(previous.get("settings")), settings)
             shown = "; ".join(changes[:6]) + ("; …" if len(changes) > 6 else "")
             raise StateError(
                 f"{self.out_dir} holds a run made with other settings ({shown}). "
@@ -171,7 +202,7 @@ class RunState:
             )
         try:
             self._load_outputs(existing)
-            if previous is None or previous.get("settings") != settings or force:
+            if not same or force:
                 if self.parts.is_dir():
                     shutil.rmtree(self.parts)
                 self.drop_journal()  # made with other settings

@@ -17,6 +17,7 @@ from pipeline.errors import TargmanError
 # Command modules, in the order `targman --help` lists them.
 COMMAND_MODULES = [
     "pipeline.cli.run",
+    "pipeline.cli.translate",
     "pipeline.cli.model",
     "pipeline.cli.eval",
     "pipeline.cli.score",
@@ -28,18 +29,55 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Which module registers each command, so that `targman run ...` imports only the run command's
+# module (the others import the glossary, XML, sacrebleu...: a tenth of a second on every call).
+# tests/test_startup.py checks that this table and the modules' own registrations agree.
+COMMANDS = {
+    "run": "pipeline.cli.run",
+    "translate": "pipeline.cli.translate",
+    "model": "pipeline.cli.model",
+    "eval": "pipeline.cli.eval",
+    "score": "pipeline.cli.score",
+    "review": "pipeline.cli.review",
+    "export": "pipeline.cli.xliff",
+    "import": "pipeline.cli.xliff",
+    "apply": "pipeline.cli.apply",
+    "glossary": "pipeline.cli.glossary",
+    "bench": "pipeline.cli.bench",
+}
+
+DESCRIPTION = """\
+Offline Armenian/English news translation with a desk glossary. targman translates what is
+not already in the target language with a local model, makes names come out as the desk's
+glossary says, flags what an editor should check, and writes a side-by-side review page.
+
+  targman run ARTICLES -o OUT --tgt en      a folder of articles (or one article) -> OUT, review.html
+  targman translate --tgt en < in.txt       a paragraph a line, stdin -> stdout
+  targman glossary lint glossaries/desk.tsv check the desk glossary
+  targman COMMAND --help                    what a command does and its options
+"""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (`command`) one with only that command's module registered."""
     import importlib
 
     parser = argparse.ArgumentParser(
         prog="targman",
-        description="Offline Armenian/English translation with a desk glossary.",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"targman {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS and COMMANDS[command] in COMMAND_MODULES else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command named on the command line (the first word that is not an option)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -69,7 +107,8 @@ def setup_logging() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

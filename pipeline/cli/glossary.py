@@ -1,4 +1,4 @@
-"""`targman glossary`: lint, fmt, add, match and convert desk glossaries."""
+"""`targman glossary`: lint, fmt, add, edit, rm, match and convert desk glossaries."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pipeline.glossary.model import OPTIONS, TYPES
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("glossary", help="check, format, edit, search and convert glossaries",
+    parser = subparsers.add_parser("glossary", help="check, format, add/edit/remove concepts, search and convert glossaries",
                                    description="Desk glossaries: concept-per-row TSV files (see glossaries/README.md).")
     sub = parser.add_subparsers(dest="glossary_command", metavar="ACTION", required=True)
 
@@ -27,18 +27,29 @@ def register(subparsers) -> None:
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not canonical")
     p.set_defaults(func=cmd_fmt)
 
-    p = sub.add_parser("add", help="add a concept (the file stays canonical and lint-clean)")
+    p = sub.add_parser("add", help="add a concept (the file stays canonical and lint-clean)",
+                       description="Add a concept as one new row, sorted by id into the section that holds "
+                       "most concepts of its type (# People for --type person). The id is made from the "
+                       "preferred English term unless --id is given. Refused when the result fails lint.")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--type", required=True, choices=TYPES)
-    p.add_argument("--id", help="concept id (default: made from the English term)")
-    for lang in ("en", "hy"):
-        p.add_argument(f"--{lang}", default="", help=f"{lang} terms: preferred|variant|!forbidden")
-        p.add_argument(f"--{lang}-short", default="", help=f"{lang} short forms (surname, acronym)")
-    p.add_argument("--option", action="append", default=[], choices=sorted(OPTIONS))
-    p.add_argument("--note", default="")
-    p.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="any other column, e.g. --set ru=Сергей Лавров")
+    p.add_argument("--id", help="concept id (default: made from the preferred English term)")
+    _concept_options(p, default="")
     p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("edit", help="change fields of one concept (every other line stays as it is)",
+                       description="Set the given fields of concept ID; fields not given stay as they are. "
+                       "Refused when the result fails lint.")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("concept", metavar="ID")
+    p.add_argument("--type", choices=TYPES)
+    _concept_options(p, default=None)
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("rm", help="remove concepts by id (every other line stays as it is)")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("concepts", nargs="+", metavar="ID")
+    p.set_defaults(func=cmd_rm)
 
     p = sub.add_parser("match", help="find glossary terms in text; one JSON object a match")
     p.add_argument("--glossary", required=True, type=Path, metavar="FILE")
@@ -56,6 +67,38 @@ def register(subparsers) -> None:
     p.add_argument("--tgt-lang", help="target language of directional CSV shapes")
     p.add_argument("--type", choices=TYPES, default="term", help="type for concepts from CSV/TBX that have none")
     p.set_defaults(func=cmd_convert)
+
+
+def _concept_options(p: argparse.ArgumentParser, default) -> None:
+    """The fields of a concept, for `add` (empty by default) and `edit` (None: leave it)."""
+    for lang in ("en", "hy"):
+        p.add_argument(f"--{lang}", default=default, help=f"{lang} terms: preferred|variant|!forbidden")
+        p.add_argument(f"--{lang}-short", default=default, help=f"{lang} short forms (surname, acronym)")
+    p.add_argument("--option", action="append", default=None, choices=sorted(OPTIONS),
+                   help="case, nocase or dnt (repeat for several)")
+    p.add_argument("--note", default=default)
+    p.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="any other column, e.g. --set ru=\"Сергей Лавров\" (a language column the file "
+                   "lacks is added; other rows leave it empty)")
+
+
+def _values(args: argparse.Namespace) -> dict[str, str]:
+    """The fields given on the command line, by column (None: not given)."""
+    values = {"type": args.type, "en": args.en, "hy": args.hy, "en_short": args.en_short,
+              "hy_short": args.hy_short, "note": args.note,
+              "options": None if args.option is None else ",".join(args.option)}
+    for item in args.set:
+        column, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r} must look like COLUMN=VALUE")
+        values[column.strip()] = value
+    return {column: value for column, value in values.items() if value is not None}
+
+
+def _write(path: Path, text: str, added: list[str]) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
+    for column in added:
+        print(f"added column {column} to {path} (empty in the other rows)", file=sys.stderr)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -93,18 +136,38 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return status
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror}") from None
+
+
 def cmd_add(args: argparse.Namespace) -> int:
-    values = {"type": args.type, "en": args.en, "hy": args.hy, "en_short": args.en_short,
-              "hy_short": args.hy_short, "note": args.note, "options": ",".join(args.option)}
-    for item in args.set:
-        column, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {item!r} must look like COLUMN=VALUE")
-        values[column.strip()] = value
     data = args.file.read_bytes() if args.file.exists() else b""
-    text, concept_id = edit.add_concept(data, str(args.file), values, args.id)
-    args.file.write_text(text, encoding="utf-8", newline="\n")
+    added: list[str] = []
+    text, concept_id = edit.add_concept(data, str(args.file), _values(args), args.id, added=added)
+    _write(args.file, text, added)
     print(f"added {concept_id} to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    values = _values(args)
+    if not values:
+        raise ConfigError("nothing to change: give the fields to set (--en, --hy, --note, --set COLUMN=VALUE, ...)")
+    text, added = edit.edit_concept(_read(args.file), str(args.file), args.concept, values)
+    _write(args.file, text, added)
+    print(f"changed {args.concept} in {args.file}: {', '.join(values)}", file=sys.stderr)
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    data = _read(args.file)
+    for concept_id in args.concepts:
+        data = edit.remove_concept(data, str(args.file), concept_id).encode("utf-8")
+    _write(args.file, data.decode("utf-8"), [])
+    print(f"removed {', '.join(args.concepts)} from {args.file}", file=sys.stderr)
     return 0
 
 
@@ -135,6 +198,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.lang not in glossary.languages:
         raise ConfigError(f"--lang {args.lang}: {args.glossary} has the languages "
                           f"{', '.join(glossary.languages)}")
+    if args.to and args.to not in glossary.languages:
+        raise ConfigError(f"--to {args.to}: {args.glossary} has the languages {', '.join(glossary.languages)}")
     target = args.to or next((l for l in glossary.languages if l != args.lang), None)
     matcher = Matcher(glossary, args.lang)
     counts: Counter = Counter()
@@ -144,7 +209,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         for match in matcher.find(line):
             row = {"line": number, **match.to_row()}
             if target:
-                row["target"] = glossary.target_for(match, target)
+                term = glossary.concepts[match.concept].preferred(target, match.kind)
+                row["target"] = term.text if term is not None else None  # no term in that language yet
             print(json.dumps(row, ensure_ascii=False))
             counts[match.concept] += 1
     print(f"{sum(counts.values())} matches of {len(counts)} concepts in {lines} lines", file=sys.stderr)

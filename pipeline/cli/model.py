@@ -8,7 +8,10 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("model", help="fetch a model for offline use, or build a tiny test model")
+    p = sub.add_parser("model", help="fetch a model for offline use, convert it for ct2, or build a tiny test model",
+                       description="Bring a model to a machine without internet (fetch on a connected machine, copy "
+                       "the folder, pass --model DIR), convert one for the fast ct2 engine, or build a tiny "
+                       "random-weight model to try the pipeline with no model at all.")
     msub = p.add_subparsers(dest="model_command", metavar="ACTION")
     f = msub.add_parser(
         "fetch",
@@ -26,6 +29,7 @@ def register(sub) -> None:
     t.add_argument("out", metavar="DIR", type=Path)
     t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
+    t.add_argument("--force", action="store_true", help="DIR exists and is not empty: delete it and build there")
     t.set_defaults(func=cmd_tiny)
     register_convert(msub)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
@@ -40,6 +44,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_tiny(args: argparse.Namespace) -> int:
+    import shutil
+
+    from pipeline.errors import TargmanError
+
+    if args.out.exists():
+        if not args.out.is_dir():
+            raise TargmanError(f"{args.out} is a file; give a folder for the model")
+        if any(args.out.iterdir()):
+            if not args.force:
+                raise TargmanError(f"{args.out} exists and is not empty: choose another folder, or pass --force "
+                                   "to delete it and build the model there")
+            shutil.rmtree(args.out)
     from pipeline.devtools import tinymodel
 
     tinymodel.quiet_transformers()

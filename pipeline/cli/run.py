@@ -7,18 +7,23 @@ import sys
 from pathlib import Path
 
 from pipeline import config as cfg
-from pipeline.batch.status import WITH_ERRORS, FileStatus
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "run",
-        help="translate a folder of articles",
-        description="Translate every article under ARTICLES_DIR into OUT_DIR (same relative paths), "
-        "with segments.jsonl and run.json beside them.",
+        help="translate a folder of articles (or one article) into OUT_DIR, with a review page",
+        description="Translate every article under ARTICLES (a folder, read recursively: .txt, .md, .html, "
+        ".jsonl), or the one article ARTICLES names, into OUT_DIR at the same relative paths. What is already "
+        "in the target language passes through untouched; glossary terms are forced or checked; segments an "
+        "editor should look at are flagged. Beside the articles: segments.jsonl (a row a sentence), run.json "
+        "(settings, statuses, scores) and review.html (the side-by-side report). Run the same command again "
+        "after an interruption to continue. Exit status: 0 done, 1 some files failed, 2 a usage or "
+        "configuration error, 74 OUT_DIR cannot be written, 130/143 interrupted.",
     )
-    p.add_argument("input", metavar="ARTICLES_DIR", type=Path)
-    p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True)
+    p.add_argument("input", metavar="ARTICLES", type=Path, help="a folder of articles, or one article file")
+    p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, required=True,
+                   help="where the translations, segments.jsonl, run.json and review.html go")
     add_engine_options(p)
     p.add_argument(
         "--prune",
@@ -36,7 +41,13 @@ def register(sub) -> None:
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """The model, decoding and glossary options that `run` and `eval` share."""
+    """The model, decoding, glossary and document options that `run` and `eval` share."""
+    add_model_options(parser)
+    add_document_options(parser)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The model, decoding and glossary options (`run`, `eval`, `translate`)."""
     parser.add_argument("--tgt", choices=cfg.LANGUAGES, help="language to translate into")
     parser.add_argument("--model", help="hub id (downloaded on first use) or a local model folder")
     parser.add_argument("--config", help="a TOML config file, or the name of one in configs/")
@@ -60,6 +71,10 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         help="how translated Armenian writes և: reformed (Երևան, the default), classical (Երեւան), "
         "or keep (as the model writes it)",
     )
+
+
+def add_document_options(parser: argparse.ArgumentParser) -> None:
+    """What a run does with articles: site chrome, repeats, progress."""
     parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     parser.add_argument(
@@ -94,47 +109,11 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
     )
 
 
-def summary(result) -> None:
-    counts = result.manifest["counts"]
-    partial = f", {counts['partial']} with failed articles" if counts.get("partial") else ""
-    reused = result.manifest.get("resume", {}).get("files_reused", 0)
-    reused = f" ({reused} finished by an earlier run)" if reused else ""
-    print(
-        f"targman: {counts['done']} file(s) translated{reused}, {counts['failed']} failed{partial}, "
-        f"{counts['skipped']} skipped; "
-        f"{counts['translated']} segment(s) translated, {counts['passed_through']} passed through, "
-        f"{counts['dropped']} dropped, {result.manifest.get('cache', {}).get('hits', 0)} from the translation memory -> {result.out_dir}",
-        file=sys.stderr,
-    )
-    terms = result.manifest.get("scores", {}).get("corpus", {}).get("terms") or {}
-    if result.manifest.get("glossary") and terms:
-        checked = terms.get("honoured", 0) + terms.get("missed", 0)
-        rate = terms.get("rate")
-        print(
-            f"targman: glossary terms honoured {terms.get('honoured', 0)}/{checked}"
-            + (f" (term success rate {rate / 100:.3f})" if rate is not None else "")
-            + f", mode {result.manifest['glossary']['mode']}",
-            file=sys.stderr,
-        )
-    retried = result.retried
-    if retried:
-        again = [rel for rel in retried if result.files.get(rel, {}).get("status") in WITH_ERRORS]
-        print(f"targman: {len(retried)} file(s) that failed or were partial before were tried again: "
-              f"{len(retried) - len(again)} now done, {len(again)} not", file=sys.stderr)
-    stale = result.manifest.get("stale") or []
-    if stale:
-        shown = ", ".join(stale[:5]) + (", …" if len(stale) > 5 else "")
-        print(f"targman: {len(stale)} translation(s) in {result.out_dir} have no input any more ({shown}); "
-              "--prune removes them", file=sys.stderr)
-    pruned = result.manifest.get("pruned") or []
-    if pruned:
-        print(f"targman: removed {len(pruned)} translation(s) whose input is gone (--prune)", file=sys.stderr)
-    for name in result.failed:
-        entry = result.files[name]
-        if entry["status"] == FileStatus.FAILED:
-            print(f"targman: FAILED {name}: {entry['error']}", file=sys.stderr)
-        for message in entry.get("failed_articles", {}).values():
-            print(f"targman: FAILED {message}", file=sys.stderr)
+def summary(result, *, review: bool = True) -> None:
+    """The end-of-run summary on stderr (`pipeline.cli.summary`); `review`: the report was written."""
+    from pipeline.cli.summary import print_summary
+
+    print_summary(result, review=review)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -160,10 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run(args.input, args.out, config, force=args.force, prune=args.prune)
     except WriteError as error:  # printed by the caller, after what was finished
         if error.result is not None:
-            summary(error.result)
+            summary(error.result, review=False)
         raise
     except RunInterrupted as stop:
-        summary(stop.result)
+        summary(stop.result, review=False)
         pending = stop.result.manifest["counts"]["pending"]
         print(
             f"targman: interrupted; {pending} file(s) not done. Run the same command again to continue "

@@ -69,6 +69,29 @@ def reference_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}{REF_MARK}{path.suffix}")
 
 
+def article_for(reference: Path) -> Path:
+    """`NAME.ref.EXT` -> `NAME.EXT`."""
+    return reference.with_name(f"{Path(reference.stem).stem}{reference.suffix}")
+
+
+def why_not_read(path: Path) -> str | None:
+    """Why a file given by name cannot be an input (None: it can)."""
+    if not path.exists():
+        return "no such file or folder"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot read file ({error.strerror or error})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a named pipe, device or socket)"
+    if path.suffix.lower() not in SUPPORTED:
+        return (f"unsupported file type {path.suffix or '(none)'!r}; targman reads "
+                + ", ".join(sorted(SUPPORTED)))
+    if is_reference(path):
+        return f"is a reference translation (read with its article {article_for(path).name}); give the article"
+    return None
+
+
 def _resolve(path: Path) -> Path | None:
     """The real path of `path`, or None for a symbolic-link loop."""
     try:
@@ -132,6 +155,9 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
                 yield path, f"unsupported file type {path.suffix or '(none)'!r}"
                 continue
             if is_reference(path):
+                if not article_for(path).exists():
+                    yield path, (f"a reference translation without its article: {article_for(path).name} is not "
+                                 "here (NAME.ref.EXT is the reference of NAME.EXT)")
                 continue  # read with its article
             yield path, None
 

@@ -45,6 +45,16 @@ def attach(ref_text: str | None, segments: list[Segment]) -> bool:
     return True
 
 
+def layout_mismatch(ref_text: str, segments: list[Segment]) -> str:
+    """Why `attach` could not line a reference up: its paragraphs against the article's."""
+    _, ref_paragraphs = text_paragraphs(ref_text)
+    paras = {s.para for s in segments}
+    text = {s.para for s in segments if s.kind == TEXT}
+    shown = f"{len(text)}" + (f" ({len(paras)} with site chrome and repeats)" if len(paras) != len(text) else "")
+    return (f"it has {len(ref_paragraphs)} paragraph(s) and the article {shown}; lay it out like the article, "
+            "a paragraph a line")
+
+
 def scoring_units(rows: Iterable[dict]) -> Iterator[dict]:
     """Rows of segments.jsonl as scoring units: a paragraph-wide reference joins its targets."""
     pending: dict | None = None

@@ -179,8 +179,14 @@ def _post_edit_rows(post_edits: dict | None) -> list[str]:
     return rows
 
 
-def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
+# File statuses that need an editor's look although no segment is flagged: "Only flagged" keeps them.
+NEEDS_A_LOOK = (FileStatus.FAILED, FileStatus.SKIPPED, FileStatus.PARTIAL)
+
+
+def _doc_attrs(order: int, doc_scores: dict, flagged: int, status: str | None = None) -> str:
     attrs = [f'data-order="{order}"', f'data-flags="{flagged}"']
+    if status in NEEDS_A_LOOK:
+        attrs.append(f'data-status="{esc(status)}"')
     for key, name in SORT_KEYS.items():
         if doc_scores.get(name) is not None:
             attrs.append(f'data-{key}="{doc_scores[name]}"')
@@ -193,7 +199,8 @@ def _doc_attrs(order: int, doc_scores: dict, flagged: int) -> str:
 def _status_html(info: dict) -> str:
     status = info.get("status")
     if status in (FileStatus.FAILED, FileStatus.SKIPPED):
-        error = f": {info['error']}" if info.get("error") else ""
+        why = info.get("error") or info.get("reason")
+        error = f": {why}" if why else ""
         return f'<span class="status-{status}">{esc(status + error)}</span>'
     return ""
 
@@ -227,7 +234,10 @@ def _row_html(d: int, row: dict, new_para: bool, has_ref: bool, tgt: str | None,
     if has_ref:
         ref = row.get("ref")
         cells.append(f'<td class="ref"{_lang(tgt)}>{esc(ref) if isinstance(ref, str) else ""}</td>')
-    side = "".join(f'<span class="flag">{esc(flag)}</span>' for flag in flags)
+    notes = row.get("notes") if isinstance(row.get("notes"), dict) else {}
+    side = "".join(f'<span class="flag">{esc(flag)}</span>' + "".join(
+        f'<span class="flag-note">{esc(note)}</span>' for note in notes.get(flag) or () if isinstance(note, str))
+        for flag in flags)
     if chrf is not None:
         side += f'<span class="chrf">chrF++ {chrf:.1f}</span>'
     if isinstance(row.get("score"), (int, float)):
@@ -253,7 +263,7 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
         f'<span class="meta">{esc(" · ".join(bits))}</span></div>'
     )
     if not rows:
-        return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, 0)}>{head}<p class="note">No segments.</p></section>'
+        return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, 0, info.get("status"))}>{head}<p class="note">No segments.</p></section>'
     ref_head = "<th>Reference</th>" if has_ref else ""
     ref_col = "<col>" if has_ref else ""
     table = [
@@ -266,7 +276,7 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
         table.append(_row_html(d, row, para != previous, has_ref, tgt, glossary, chrf))
         previous = para
     table.append("</tbody></table>")
-    return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, flagged)}>{head}{"".join(table)}</section>'
+    return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, flagged, info.get("status"))}>{head}{"".join(table)}</section>'
 
 
 def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, page: str = "") -> str:
@@ -281,7 +291,7 @@ def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict,
         f'<td class="num">{first}</td>',
     ] + [f'<td class="num">{_num(doc_scores.get(name))}</td>' for name in ("BLEU", "chrF++", "TER")]
     cells.append(f'<td class="num">{esc(_terms_text(doc_scores.get("terms")))}</td>')
-    return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows))}>{"".join(cells)}</tr>'
+    return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows), info.get("status"))}>{"".join(cells)}</tr>'
 
 
 def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
@@ -543,6 +553,12 @@ def _terms_cell(terms) -> str:
     )
 
 
+def _flags_cell(row: dict) -> str:
+    """`flag,flag`; a flag with notes: `glossary-variant [Mirzoian: the desk writes Mirzoyan (ararat-mirzoyan)]`."""
+    notes = row.get("notes") if isinstance(row.get("notes"), dict) else {}
+    return ",".join(f"{flag} [{'; '.join(notes[flag])}]" if notes.get(flag) else flag for flag in row.get("flags") or [])
+
+
 def _tsv_writer(handle):
     # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
     # inside a segment) must be quoted too, or spreadsheet readers split the row there.
@@ -559,7 +575,7 @@ def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
         writer.writerow(
             [
                 _cell(row.get("doc")), row.get("para", ""), row.get("index", ""), row.get("kind", ""),
-                row.get("src_lang", ""), ",".join(row.get("flags") or []), chrf,
+                row.get("src_lang", ""), _cell(_flags_cell(row)), chrf,
                 f"{score:.4f}" if isinstance(score, (int, float)) else "",
                 _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
                 _cell(ref),

@@ -47,6 +47,7 @@ tr.current td { outline: 2px solid #3f51b5; outline-offset: -2px; }
   border: 1px solid #bbb; border-radius: 3px; padding: 0 3px; margin-right: 4px; }
 .flag { display: inline-block; font-size: 11px; background: var(--flag); border: 1px solid #e0c36a;
   border-radius: 3px; padding: 0 4px; margin: 0 3px 3px 0; white-space: nowrap; }
+.flag-note { display: block; font-size: 11px; color: #555; margin: 0 0 3px 0; }
 .chrf, .lp { display: block; font-size: 11px; color: #555; white-space: nowrap; }
 .dropped { color: var(--grey); font-style: italic; }
 mark.term { border-radius: 3px; padding: 0 1px; border-bottom: 2px solid; cursor: help; color: inherit; }
@@ -82,8 +83,12 @@ JS = """
       rows[i].hidden = !visible;
       if (visible) { shown++; }
     }
-    docs.forEach(function (doc) { doc.hidden = on && doc.getAttribute("data-flags") === "0"; });
-    indexRows.forEach(function (row) { row.hidden = on && row.getAttribute("data-flags") === "0"; });
+    // A document with nothing flagged goes, unless its file failed, was skipped or is partial.
+    function quiet(element) {
+      return element.getAttribute("data-flags") === "0" && !element.hasAttribute("data-status");
+    }
+    docs.forEach(function (doc) { doc.hidden = on && quiet(doc); });
+    indexRows.forEach(function (row) { row.hidden = on && quiet(row); });
     body.setAttribute("data-only-flagged", on ? "yes" : "no");
     body.setAttribute("data-visible-rows", String(shown));
     if (rows.length || !indexRows.length) {

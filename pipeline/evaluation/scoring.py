@@ -152,12 +152,12 @@ def _segment_stats(metric, rows: list[dict], positions: list[int]) -> list:
 
 def segment_chrf(rows: Iterable[dict]) -> list[float | None]:
     """Sentence-level chrF++ of each row against its `ref`; None for rows without one."""
-    from sacrebleu.metrics import CHRF as Chrf
-
     rows = list(rows)
     positions = _with_refs(rows)
     out: list[float | None] = [None] * len(rows)
-    if positions:
+    if positions:  # no reference, no sacrebleu import
+        from sacrebleu.metrics import CHRF as Chrf
+
         metric = Chrf(word_order=2)
         for i, stats in zip(positions, _segment_stats(metric, rows, positions)):
             out[i] = metric._aggregate_and_compute([stats]).score
@@ -210,17 +210,26 @@ def score_segments(rows: Iterable[dict], tgt: str = "en", chunk: int = 1000) -> 
     with the number of segments: `corpus_score` is exactly "extract statistics, then
     aggregate", and the sums are made in the same order as sacrebleu makes them.
     """
-    metrics = _metrics()
+    names = [BLEU, CHRF, TER]
     corpus: dict = {"segments": 0, "scored": 0}
     if tgt == "hy":
         note = spbleu_unavailable()
         if note:
             corpus[SPBLEU] = {"skipped": note}
         else:
-            from sacrebleu.metrics import BLEU as Bleu
+            names.append(SPBLEU)
+    metrics: dict = {}  # made at the first reference: a run without references never imports sacrebleu
 
-            metrics[SPBLEU] = Bleu(tokenize=SPBLEU_TOKENIZER)
-    totals: dict[str, list | None] = dict.fromkeys(metrics)
+    def built() -> dict:
+        if not metrics:
+            metrics.update(_metrics())
+            if SPBLEU in names:
+                from sacrebleu.metrics import BLEU as Bleu
+
+                metrics[SPBLEU] = Bleu(tokenize=SPBLEU_TOKENIZER)
+        return metrics
+
+    totals: dict[str, list | None] = dict.fromkeys(names)
     docs: dict[str, dict] = {}
     doc_totals: dict[str, dict[str, list | None]] = {}
     doc_terms: dict[str, TermCounts] = {}
@@ -228,7 +237,7 @@ def score_segments(rows: Iterable[dict], tgt: str = "en", chunk: int = 1000) -> 
     pending: list[tuple[str, str, str]] = []
 
     def flush() -> None:
-        for name, metric in metrics.items():
+        for name, metric in built().items():
             stats = metric._extract_corpus_statistics([hyp for _, hyp, _ in pending], [[ref for _, _, ref in pending]])
             mine = doc_totals
             for (doc, _, _), one in zip(pending, stats):
@@ -241,7 +250,7 @@ def score_segments(rows: Iterable[dict], tgt: str = "en", chunk: int = 1000) -> 
         entry = docs.get(doc)
         if entry is None:
             entry = docs[doc] = {"segments": 0, "scored": 0}
-            doc_totals[doc] = dict.fromkeys(metrics)
+            doc_totals[doc] = dict.fromkeys(names)
             doc_terms[doc] = TermCounts()
         entry["segments"] += 1
         corpus["segments"] += 1
@@ -263,7 +272,7 @@ def score_segments(rows: Iterable[dict], tgt: str = "en", chunk: int = 1000) -> 
     for name, metric in metrics.items():
         if totals[name] is not None:
             corpus[name] = _entry(metric, metric._compute_score_from_stats(totals[name]))
-    corpus = {key: corpus[key] for key in (*metrics, SPBLEU, "segments", "scored") if key in corpus}
+    corpus = {key: corpus[key] for key in dict.fromkeys((*names, SPBLEU, "segments", "scored")) if key in corpus}
     corpus["terms"] = corpus_terms.to_dict()
     return {"corpus": corpus, "docs": docs}
 

@@ -17,7 +17,7 @@ from pipeline.glossary import armenian
 from pipeline.glossary.matcher import Matcher
 from pipeline.glossary.model import Concept, Glossary
 from pipeline.glossary.spelling import respell_all
-from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG
+from pipeline.glossary.stage import FORBIDDEN_TARGET_FLAG, VARIANT_FLAG, flag_note
 from pipeline.segment import TEXT, Segment
 
 CONSTRAINED_FLAG = "terms-constrained"  # the engine was made to produce the segment's terms
@@ -99,15 +99,17 @@ def _spelled(forms: tuple[str, ...], tgt: str, spelling: str) -> tuple[str, ...]
     return tuple(respell_all(forms, spelling))
 
 
-def check_passthrough(segment: Segment, matcher: Matcher | None) -> None:
-    """Text already in the target language passes untouched, but its variants are flagged."""
+def check_passthrough(segment: Segment, matcher: Matcher | None, glossary: Glossary | None = None) -> None:
+    """Text already in the target language passes untouched, but its variants are flagged,
+    with a note naming the word (it has no term hits that would show it)."""
     if matcher is None or segment.kind != TEXT:
         return
     for match in matcher.find(segment.source):
+        note = flag_note(glossary, match, segment.src_lang) if glossary is not None else None
         if match.status == "variant":
-            segment.flag(VARIANT_FLAG)
+            segment.flag(VARIANT_FLAG, note)
         elif match.status == "forbidden":
-            segment.flag(FORBIDDEN_TARGET_FLAG)
+            segment.flag(FORBIDDEN_TARGET_FLAG, note)
 
 
 class RunTerms:
@@ -134,7 +136,7 @@ class RunTerms:
 
         for segment in annotate(segments, self.glossary, self.tgt, matchers=self.matchers):
             if segment.kind == TEXT and segment.src_lang == self.tgt:
-                check_passthrough(segment, self.target_matcher)
+                check_passthrough(segment, self.target_matcher, self.glossary)
             hits = [h for h in segment.terms if self.policy.mode_for(self._type(h.concept)) != "off"]
             segment.terms = hits
             if (self.constrains or self.reranks) and hits:

@@ -53,29 +53,47 @@ def clean_cell(column: str, cell: str) -> str:
     return "|".join(ordered)
 
 
-def _layout_text(header: list[str], body: list[tuple[str, object]]) -> str:
-    """Sort rows within blocks, collapse blank lines, render."""
-    out: list[tuple[str, object]] = []
-    block: list[list[str]] = []
+def _layout_text(header: list[str], body: list[tuple[str, object]], origins: list[int] | None = None,
+                 placed: list[int] | None = None) -> str:
+    """Sort rows within blocks, collapse blank lines, render. With `origins` (the input line
+    of each body item), `placed` receives the input line of each output line."""
+    out: list[tuple[str, object, int]] = []
+    block: list[tuple[list[str], int]] = []
     id_at = header.index("id")
+    origins = origins if origins is not None else [0] * len(body)
 
     def flush() -> None:
-        block.sort(key=lambda cells: (cells[id_at].casefold(), cells[id_at]))
-        out.extend(("row", cells) for cells in block)
+        block.sort(key=lambda item: (item[0][id_at].casefold(), item[0][id_at]))
+        out.extend(("row", cells, origin) for cells, origin in block)
         block.clear()
 
-    for kind, content in body:
+    for (kind, content), origin in zip(body, origins, strict=True):
         if kind == "row":
-            block.append(content)
+            block.append((content, origin))
             continue
         flush()
         if kind == "blank" and (not out or out[-1][0] == "blank"):
             continue
-        out.append((kind, content))
+        out.append((kind, content, origin))
     flush()
     while out and out[-1][0] == "blank":
         out.pop()
-    return tsv.render(header, out)
+    if placed is not None:
+        placed[:] = [origin for _, _, origin in out]
+    return tsv.render(header, [(kind, content) for kind, content, _ in out])
+
+
+_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b")
+
+
+def _on_input_lines(problems: list[Problem], placed: list[int]) -> list[Problem]:
+    """Problems found in fmt's output, moved to the lines of the file they came from."""
+    def origin(line: int) -> int:
+        return placed[line - 1] if 0 < line <= len(placed) and placed[line - 1] else line
+
+    return [Problem(p.path, origin(p.line),
+                    _LINE_IN_MESSAGE.sub(lambda m: f"line {origin(int(m.group(1)))}", p.message))
+            for p in problems]
 
 
 def fmt_bytes(data: bytes, name: str) -> str:
@@ -107,10 +125,11 @@ def fmt_bytes(data: bytes, name: str) -> str:
             body.append(("comment", unicodedata.normalize("NFC", line.text.strip())))
         else:
             body.append(("blank", ""))
-    text = _layout_text(columns, body)
+    placed: list[int] = []
+    text = _layout_text(columns, body, [line.number for line in sheet.lines], placed)
     problems = lint.check_bytes(text.encode(), name)[1]
-    if problems:
-        raise GlossaryError(problems, what=f"{name} (not reformatted)")
+    if problems:  # found in the sorted output; reported on the file's own lines
+        raise GlossaryError(_on_input_lines(problems, placed), what=f"{name} (not reformatted)")
     return text
 
 
@@ -198,19 +217,109 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def add_concept(data: bytes, name: str, values: dict[str, str], concept_id: str | None) -> tuple[str, str]:
-    """Insert a concept row; returns (new file text, id). The file must pass lint first."""
+def first_term(cell: str) -> str:
+    """The preferred term of a cell: `Alen Simonyan|Alen Simonian` -> `Alen Simonyan`."""
+    terms = [t.strip() for t in tsv.split_terms(cell or "") if t.strip() and not t.strip().startswith("!")]
+    return terms[0] if terms else ""
+
+
+def addable(column: str) -> bool:
+    """A column `add`/`edit` may add to a file: a language's (`ru`, `ru_short`, `hy_forms`), options, note."""
+    return column in ("options", "note") or bool(tsv.LANGUAGE_COLUMN.match(column) and column not in tsv.FIXED_COLUMNS)
+
+
+def add_columns(data: bytes, name: str, columns: list[str]) -> bytes:
+    """The file with `columns` added to the header where `fmt` would put them (after the
+    existing column that precedes each in canonical order); every row gets an empty cell."""
+    sheet = tsv.parse(data, name)
+    header = list(sheet.header)
+    for column in columns:
+        order = canonical_columns(header + [column])
+        before = order[: order.index(column)]
+        at = max((header.index(c) + 1 for c in before if c in header), default=len(header))
+        header.insert(at, column)
+    positions = [header.index(c) for c in sheet.header]
+    lines = data.decode("utf-8-sig").split("\n")
+    for line in sheet.lines:
+        if line.kind in ("header", "row"):
+            cells = [""] * len(header)
+            for cell, at in zip(line.cells, positions):
+                cells[at] = cell
+            lines[line.number - 1] = "\t".join(header if line.kind == "header" else cells)
+    return "\n".join(lines).encode("utf-8")
+
+
+def _checked(data: bytes, name: str, what: str) -> tsv.Sheet:
     sheet, problems = lint.check_bytes(data, name)
     if problems:
-        raise GlossaryError(problems, what=f"{name} (nothing added)")
+        raise GlossaryError(problems, what=f"{name} ({what})")
+    return sheet
+
+
+def _with_missing_columns(data: bytes, name: str, values: dict[str, str], what: str) -> tuple[bytes, list[str]]:
+    """Add the columns `values` fill that the header lacks; refuse columns no glossary has."""
+    sheet = tsv.parse(data, name)
+    missing = [c for c, v in values.items() if v and c not in sheet.header]
+    unknown = [c for c in missing if not addable(c)]
+    if unknown:
+        raise GlossaryError([Problem(name, sheet.header_line, f"no column {c!r} can hold that value; columns are "
+                                     "id, type, options, note, a language code (ru) and LANG_short, LANG_forms")
+                             for c in unknown], what=f"{name} ({what})")
+    return (add_columns(data, name, missing) if missing else data), missing
+
+
+def _blocks(sheet: tsv.Sheet) -> list[list[tsv.Line]]:
+    """Runs of consecutive concept rows (a section: between comments or blank lines)."""
+    blocks: list[list[tsv.Line]] = []
+    previous = None
+    for line in sheet.lines:
+        if line.kind != "row":
+            previous = None
+            continue
+        if previous is None:
+            blocks.append([])
+        blocks[-1].append(line)
+        previous = line
+    return blocks
+
+
+def _insert_at(sheet: tsv.Sheet, concept_id: str, concept_type: str, line_count: int) -> int:
+    """Where a new row goes (0-based index into the file's lines): sorted by id into the section
+    that holds most concepts of its type; else into a last section of rows; else at the end."""
+    blocks = _blocks(sheet)
+    type_at, id_at = sheet.header.index("type"), sheet.header.index("id")
+    scored = [(sum(1 for r in block if r.cells[type_at] == concept_type), i) for i, block in enumerate(blocks)]
+    best = max(scored, default=(0, -1))
+    last_line = max((l.number for l in sheet.lines if l.kind != "blank"), default=0)
+    if best[0]:
+        block = blocks[best[1]]
+    elif blocks and blocks[-1][-1].number == last_line:
+        block = blocks[-1]
+    else:
+        return line_count
+    key = (concept_id.casefold(), concept_id)
+    after = [r for r in block if (r.cells[id_at].casefold(), r.cells[id_at]) < key]
+    return max((r.number for r in after), default=block[0].number - 1)
+
+
+def add_concept(data: bytes, name: str, values: dict[str, str], concept_id: str | None, *,
+                added: list[str] | None = None) -> tuple[str, str]:
+    """Insert a concept row; returns (new file text, id). The file must pass lint first.
+
+    The row goes, sorted by id, into the section that holds most concepts of its type
+    (`# People` for a person). The id is made from the preferred English term (else the
+    first language's). A value for a language column the file lacks (`ru`) adds that
+    column; the names of the columns added go into `added`.
+    """
+    _checked(data, name, "nothing added")
+    data, columns = _with_missing_columns(data, name, values, "nothing added")
+    if added is not None:
+        added.extend(columns)
+    sheet = tsv.parse(data, name)
     header = sheet.header
-    missing = [c for c, v in values.items() if v and c not in header]
-    if missing:
-        raise GlossaryError([Problem(name, sheet.header_line, f"the header has no column {c!r} "
-                                     "for the value given; add the column first") for c in missing],
-                            what=f"{name} (nothing added)")
     langs = sheet.languages()
-    concept_id = concept_id or slug(values.get("en") or next((values[l] for l in langs if values.get(l)), ""))
+    source = first_term(values.get("en", "")) or next((first_term(values[l]) for l in langs if values.get(l)), "")
+    concept_id = concept_id or slug(source)
     if not concept_id:
         raise GlossaryError([Problem(name, 0, "cannot make an id from the terms given; pass --id")],
                             what=f"{name} (nothing added)")
@@ -225,18 +334,7 @@ def add_concept(data: bytes, name: str, values: dict[str, str], concept_id: str 
     lines = data.decode("utf-8-sig").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    rows = sheet.rows
-    insert_at = len(lines)
-    if rows and rows[-1].number == max((l.number for l in sheet.lines if l.kind != "blank"), default=0):
-        # the file ends with a block of rows: put the new one where fmt would sort it
-        block = [rows[-1]]
-        for row in reversed(rows[:-1]):
-            if row.number != block[-1].number - 1:
-                break
-            block.append(row)
-        id_at = header.index("id")
-        after = [r for r in block if (r.cells[id_at].casefold(), r.cells[id_at]) < (concept_id.casefold(), concept_id)]
-        insert_at = max((r.number for r in after), default=min(r.number for r in block) - 1)
+    insert_at = _insert_at(sheet, concept_id, values.get("type", ""), len(lines))
     lines.insert(insert_at, "\t".join(cells))
     text = "\n".join(lines) + "\n"
     problems = lint.check_bytes(text.encode(), name)[1]
@@ -244,3 +342,37 @@ def add_concept(data: bytes, name: str, values: dict[str, str], concept_id: str 
         raise GlossaryError(problems, what=f"{name} (nothing added; the new row {concept_id!r} "
                             f"would be line {insert_at + 1})")
     return text, concept_id
+
+
+def _row_of(sheet: tsv.Sheet, concept_id: str, name: str, what: str) -> tsv.Line:
+    for row in sheet.rows:
+        if sheet.record(row).get("id") == concept_id:
+            return row
+    raise GlossaryError([Problem(name, 0, f"no concept {concept_id!r} in this file")], what=f"{name} ({what})")
+
+
+def remove_concept(data: bytes, name: str, concept_id: str) -> str:
+    """The file without the row of `concept_id` (every other byte as it was)."""
+    sheet = _checked(data, name, "nothing removed")
+    row = _row_of(sheet, concept_id, name, "nothing removed")
+    lines = data.decode("utf-8-sig").split("\n")
+    del lines[row.number - 1]
+    return "\n".join(lines)
+
+
+def edit_concept(data: bytes, name: str, concept_id: str, values: dict[str, str]) -> tuple[str, list[str]]:
+    """Set the cells `values` names in the row of `concept_id`; every other byte stays. Returns
+    the new text and the columns added for it. The result must pass lint."""
+    _checked(data, name, "nothing changed")
+    data, added = _with_missing_columns(data, name, values, "nothing changed")
+    sheet = tsv.parse(data, name)
+    row = _row_of(sheet, concept_id, name, "nothing changed")
+    record = sheet.record(row)
+    record.update({column: clean_cell(column, value) for column, value in values.items()})
+    lines = data.decode("utf-8-sig").split("\n")
+    lines[row.number - 1] = "\t".join(record[c] for c in sheet.header)
+    text = "\n".join(lines)
+    problems = lint.check_bytes(text.encode(), name)[1]
+    if problems:
+        raise GlossaryError(problems, what=f"{name} (nothing changed)")
+    return text, added

@@ -16,6 +16,9 @@ from pipeline.glossary.model import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_
 from pipeline.glossary.problems import Problem
 
 REQUIRED = ("id", "type", "note")
+# Every row has terms in the header's first two languages (the glossary's pair); a language
+# column after them may be empty in a row (a language being added, concept by concept).
+REQUIRED_LANGUAGES = 2
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Characters no glossary term contains on purpose, and that make a term silently never match:
 # controls, the soft hyphen, zero-width and bidirectional marks, embeddings and isolates
@@ -121,9 +124,11 @@ def _check_rows(sheet: tsv.Sheet) -> list[Problem]:
         for option in options:
             if option not in OPTIONS:
                 report(f"unknown option {option!r}; options are {', '.join(OPTIONS)}")
+        if "case" in options and "nocase" in options:
+            report("options case and nocase contradict each other; keep one")
         dnt = "dnt" in options
         filled = [lang for lang in languages if record.get(lang, "").strip()]
-        for lang in languages:
+        for lang in languages[:REQUIRED_LANGUAGES]:  # a language added later may wait for its terms
             if not record.get(lang, "").strip() and not (dnt and filled):
                 if record.get(lang + "_short", "").strip():
                     report(f"column {lang} is empty but {lang}_short is not; "

@@ -56,10 +56,18 @@ def annotate(segments: Iterable[Segment], glossary: Glossary, tgt: str,
                     TermHit(match.concept, match.surface, target, start=match.start, end=match.end)
                 )
                 if match.status == "variant":
-                    segment.flag(VARIANT_FLAG)
+                    segment.flag(VARIANT_FLAG, flag_note(glossary, match, segment.src_lang))
                 elif match.status == "forbidden":
-                    segment.flag(FORBIDDEN_SOURCE_FLAG)
+                    segment.flag(FORBIDDEN_SOURCE_FLAG, flag_note(glossary, match, segment.src_lang))
         yield segment
+
+
+def flag_note(glossary: Glossary, match, lang: str) -> str:
+    """What set a glossary flag: `Mirzoian: the desk writes Mirzoyan (ararat-mirzoyan)`."""
+    concept = glossary.concepts.get(match.concept)
+    term = concept.preferred(lang, match.kind) if concept is not None else None
+    wanted = f": the desk writes {term.text}" if term is not None else ""
+    return f"{match.surface}{wanted} ({match.concept})"
 
 
 def verify(segment: Segment, glossary: Glossary, tgt: str, matcher: Matcher | None = None,
@@ -79,7 +87,7 @@ def verify(segment: Segment, glossary: Glossary, tgt: str, matcher: Matcher | No
     found: Counter = Counter()
     for match in matcher.find(segment.target):
         if match.status == "forbidden":
-            segment.flag(FORBIDDEN_TARGET_FLAG)
+            segment.flag(FORBIDDEN_TARGET_FLAG, flag_note(glossary, match, tgt))
         elif not check_spelling or respell(match.surface, spelling) == match.surface:
             found[(match.concept, key(match.term))] += 1
     for hit in segment.terms:

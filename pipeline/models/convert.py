@@ -134,7 +134,7 @@ def convert(
         if not force:
             raise ModelError(f"{out} exists and is not empty: choose another folder or pass --force")
         shutil.rmtree(out)
-    where, kwargs = resolve(model_id, revision)
+    where, kwargs = resolve(model_id, revision, use="convert")
     source = local_folder(where, kwargs)
     if source is None:
         raise ModelError(f"model {model_id!r} is not on this machine; fetch it first (targman model fetch)")

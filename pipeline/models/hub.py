@@ -29,17 +29,53 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def offline_hint(model_id: str) -> str:
-    return (
-        f"On a machine with internet run `targman model fetch {model_id} DIR`, copy DIR to this "
-        f"machine and pass `--model DIR` (or set [model] id = \"DIR\" in your config)."
+def offline_hint(model_id: str, use: str = "run") -> str:
+    """How to bring a hub model over; `use`: what the folder is for then (`run`, or `convert`)."""
+    then = ("run `targman model convert DIR OUT_DIR`" if use == "convert"
+            else "pass `--model DIR` (or set [model] id = \"DIR\" in your config)")
+    return f"On a machine with internet run `targman model fetch {model_id} DIR`, copy DIR to this machine and {then}."
+
+
+def looks_like_path(model_id: str) -> bool:
+    """A model id that can only be a folder: not of the hub's OWNER/NAME form, or one whose
+    first part is a folder here (`models/opus-mt-hy-en` when `models/` exists)."""
+    if model_id.startswith((".", "/", "~")) or model_id.count("/") != 1 or "\\" in model_id:
+        return True
+    return Path(model_id.split("/", 1)[0]).expanduser().is_dir()
+
+
+def missing_folder(model_id: str, use: str = "run") -> ModelError:
+    path = Path(model_id).expanduser()
+    where = path.resolve()
+    nearest = next((p for p in where.parents if p.is_dir()), None)
+    found = ""
+    if nearest is not None and nearest != Path(where.anchor):
+        names = sorted(p.name for p in nearest.iterdir() if p.is_dir() and not p.name.startswith("."))[:8]
+        found = f"; {nearest} holds " + (", ".join(names) if names else "no folders")
+    named = f"--model {model_id}" if use == "run" else model_id
+    return ModelError(
+        f"{named}: no such model folder ({where} does not exist{found}). Check the path "
+        "(a relative one starts from the current folder, or in a config file from the config's folder); "
+        "a model folder is made by `targman model fetch OWNER/NAME DIR` on a machine with internet"
     )
 
 
-def resolve(model_id: str, revision: str | None = None) -> tuple[str, dict]:
+def check_model_path(model_id: str) -> None:
+    """Raise ModelError at once for a model named by a path that is not there (no imports, no
+    network): one that starts with `.`, `/` or `~`, or whose first part is a folder here. Other
+    names are left to the engine (a hub id; a served model's name for an API engine)."""
+    if not model_id or Path(model_id).expanduser().exists():
+        return
+    first = model_id.split("/", 1)[0]
+    if model_id.startswith((".", "/", "~")) or ("/" in model_id and Path(first).expanduser().is_dir()):
+        raise missing_folder(model_id)
+
+
+def resolve(model_id: str, revision: str | None = None, *, use: str = "run") -> tuple[str, dict]:
     """Return (what to pass to from_pretrained, extra keyword arguments).
 
-    Raises ModelError when the model is neither a local folder, nor cached, nor reachable.
+    Raises ModelError when the model is neither a local folder, nor cached, nor reachable;
+    the message says what to do for `use` (`run`: pass --model DIR; `convert`).
     """
     path = Path(model_id).expanduser()
     if path.is_dir():
@@ -51,11 +87,8 @@ def resolve(model_id: str, revision: str | None = None) -> tuple[str, dict]:
         return str(path), {"local_files_only": True}
     if path.exists():
         raise ModelError(f"--model {model_id}: is a file; give the model's folder")
-    if model_id.count("/") != 1 or model_id.startswith((".", "/", "~")):
-        raise ModelError(
-            f"model {model_id!r} is not a folder here and not a hub id of the form OWNER/NAME. "
-            + offline_hint("OWNER/NAME")
-        )
+    if looks_like_path(model_id):
+        raise missing_folder(model_id, use)
     kwargs: dict = {"revision": revision} if revision else {}
     try:
         from huggingface_hub import snapshot_download
@@ -66,8 +99,9 @@ def resolve(model_id: str, revision: str | None = None) -> tuple[str, dict]:
         pass
     if not hub_reachable():
         raise ModelError(
-            f"model {model_id!r} is not a local folder, is not in the Hugging Face cache, and the hub "
-            "cannot be reached from this machine. " + offline_hint(model_id)
+            f"model {model_id!r}: there is no folder {path.resolve()}, and no hub model {model_id} in the "
+            "Hugging Face cache (the hub cannot be reached from this machine). If it is a folder, check the path "
+            "(a relative one starts from the current folder). If it is a hub id: " + offline_hint(model_id, use)
         )
     return model_id, kwargs
 

@@ -74,6 +74,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
 
     constrained = CONSTRAINED_FLAG in segment.flags
     segment.flags = [f for f in segment.flags if f in SOURCE_FLAGS]
+    segment.notes = {f: notes for f, notes in segment.notes.items() if f in SOURCE_FLAGS}
     segment.target, segment.score, segment.origin = text, None, "human"
     if segment.terms or segment.src_lang != tgt:
         if glossary is not None and tgt in glossary.languages:
@@ -96,6 +97,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
 def _fill(segment: Segment, row: dict) -> None:
     segment.target = row.get("target")
     segment.flags = list(row.get("flags") or [])
+    segment.notes = {k: list(v) for k, v in (row.get("notes") or {}).items()}
     segment.terms = [TermHit(**t) for t in row.get("terms") or []]
     segment.score = row.get("score")
     segment.origin = row.get("origin")
@@ -275,7 +277,7 @@ def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
 def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dict, tgt: str, state: RunState,
                     glossary) -> None:
     """segments.jsonl with the changed rows in place; run.json's counts, scores and post_edits."""
-    from pipeline.batch.manifest import score_table
+    from pipeline.batch.manifest import FlagCounts, score_table
     from pipeline.batch.parts import COUNTS
     from pipeline.evaluation.report import write_review
 
@@ -292,10 +294,12 @@ def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dic
                 counts[key] = counts.get(key, 0) + value
             if header.get("entry"):
                 files[rel] = header["entry"]
-    scores, _ = score_table(out_dir / "segments.jsonl", tgt)
+    flags = FlagCounts()
+    scores, _ = score_table(out_dir / "segments.jsonl", tgt, flags)
     manifest = dict(run)
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
+    manifest["flags"] = flags.to_dict()
     manifest["files"] = files
     post_edits = table_post_edits(out_dir, tgt, glossary)
     if post_edits:

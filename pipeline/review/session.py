@@ -358,12 +358,13 @@ class ReviewSession:
             segment = Segment(doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
                               src_lang=row["src_lang"], kind=row.get("kind", "text"), target=row.get("target"),
                               flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
-                              score=row.get("score"))
-        except TypeError:
+                              score=row.get("score"), notes={k: list(v) for k, v in (row.get("notes") or {}).items()})
+        except (TypeError, AttributeError):
             return {}
         refinish(segment, text, self.tgt, glossary)
         new = segment.to_row()
         changed = {key: new[key] for key in ("flags", "terms", "origin")}
+        changed["notes"] = new.get("notes")
         changed["score"] = None
         return changed
 

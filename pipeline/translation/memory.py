@@ -3,9 +3,10 @@
 An SQLite file (`memory.sqlite3` in the cache folder, see `pipeline.cachedir`).
 An entry is keyed by
 
-- the *setting*: the engine's `fingerprint()` (engine, model id, a content hash
-  of the model folder, revision, decoding settings such as beam size and
-  maximum length) and the direction (src -> tgt), hashed into one key;
+- the *setting*: the engine's `fingerprint()` (engine, a content hash of the
+  model folder - or the model id where there is none -, revision, decoding
+  settings such as beam size and maximum length) and the direction (src -> tgt),
+  hashed into one key;
 - the *context*: a string per segment for whatever else decides its
   translation - the glossary entries that applied (see `segment_context`);
 - the exact source segment.
@@ -78,8 +79,14 @@ MIGRATIONS = {2: ("ALTER TABLE entries ADD COLUMN unmet INTEGER NOT NULL DEFAULT
 
 
 def setting_description(engine: Engine, src: str, tgt: str) -> dict:
-    """What decides a translation besides the segment: engine fingerprint and direction."""
-    return {"engine": engine.fingerprint(), "src": src, "tgt": tgt}
+    """What decides a translation besides the segment: engine fingerprint and direction.
+
+    A model whose files are hashed (`content`) is that content wherever it lies: the id it
+    was given (`../models/x`, `/srv/models/x`, a copy elsewhere) is not part of the key."""
+    fingerprint = dict(engine.fingerprint())
+    if fingerprint.get("content"):
+        fingerprint.pop("id", None)
+    return {"engine": fingerprint, "src": src, "tgt": tgt}
 
 
 def setting_key(description: dict) -> str:

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pipeline.segment import TEXT, Segment, TermHit
 
 UNTRANSLATED = "untranslated"
+PASSED_THROUGH = "untranslated:"  # `untranslated:LANG`: a language the model does not translate, kept as it is
 LENGTH_RATIO = "length-ratio"
 REPEATED_NGRAMS = "repeated-ngrams"
 NUMBER_MISSING = "number-missing"
@@ -200,7 +201,8 @@ def flags_for(
 def check(segments: Iterable[Segment], tgt: str, *, min_logprob: float = MIN_LOGPROB) -> Iterator[Segment]:
     """Stage: flag translated text segments; every segment passes on, in order."""
     for segment in segments:
-        if segment.kind == TEXT and segment.target is not None and segment.src_lang != tgt:
+        passed = any(name.startswith(PASSED_THROUGH) for name in segment.flags)  # not translated: nothing to check
+        if segment.kind == TEXT and segment.target is not None and segment.src_lang != tgt and not passed:
             for name in flags_for(
                 segment.source, segment.target, segment.src_lang, tgt,
                 score=segment.score, terms=segment.terms, min_logprob=min_logprob,

@@ -1,0 +1,133 @@
+"""`targman translate`: paragraphs in, paragraphs out (standard input or a file, to standard output).
+
+    targman translate --tgt en [--glossary G] < in.txt > out.txt
+
+A line is a paragraph, as in a `.txt` article: it is cut into sentences, each routed as in a
+run (what is already in the target language passes through untouched), translated through
+the public `Translator` (glossary, translation memory, checks), and written back on its own
+line, so the output is line-aligned with the input. Flags and glossary terms go to stderr, a
+line each, or with `--jsonl FILE` one JSON record a line to FILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.cli.run import add_model_options, build_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "translate",
+        help="translate text: a paragraph a line, from standard input (or FILE) to standard output",
+        description="Translate paragraphs (a paragraph a line) from FILE or standard input to standard output, "
+        "line by line; what is already in the target language passes through untouched. Flags and glossary "
+        "terms go to stderr, or to --jsonl FILE as one JSON record a line. Example: "
+        "targman translate --tgt en --glossary glossaries/desk.tsv < article.txt > article.en.txt",
+    )
+    p.add_argument("file", nargs="?", default="-", metavar="FILE", help="UTF-8 text to translate (default: - for stdin)")
+    p.add_argument("--jsonl", metavar="FILE", type=Path,
+                   help="write a JSON record a line (line, source, text, src_lang, flags, notes, terms, score) to FILE "
+                   "instead of the flag lines on stderr")
+    add_model_options(p)
+    p.set_defaults(func=cmd_translate, keep_boilerplate=False, keep_duplicates=False, progress=None)
+
+
+def read_lines(source: str) -> Iterator[str]:
+    """The lines of FILE or stdin, without their line ends (a BOM at the start is dropped)."""
+    from pipeline.errors import InputError
+
+    if source == "-":
+        stream = sys.stdin
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="strict")
+    else:
+        try:
+            stream = open(source, encoding="utf-8")
+        except OSError as error:
+            raise InputError(source, f"cannot read: {error.strerror}") from None
+    try:
+        for number, line in enumerate(stream, 1):
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            yield line.rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        raise InputError(source if source != "-" else "<stdin>", f"not UTF-8 text ({error.reason}); "
+                         "save it as UTF-8") from None
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def record(number: int, result) -> dict:
+    """A Result as one JSON record."""
+    notes: dict[str, list[str]] = {}
+    for segment in result.segments:
+        for name, found in segment.notes.items():
+            notes.setdefault(name, [])
+            notes[name] += [note for note in found if note not in notes[name]]
+    row = {"line": number, "source": result.source, "text": result.text, "src_lang": result.src_lang,
+           "flags": list(result.flags), "terms": [t.to_row() for t in result.terms],
+           "score": round(result.score, 4) if result.score is not None else None}
+    if notes:
+        row["notes"] = notes
+    return row
+
+
+def described(row: dict) -> str:
+    """A record as a line for stderr: its flags (with their notes) and its glossary terms."""
+    bits = []
+    notes = row.get("notes") or {}
+    flags = [f"{flag} [{'; '.join(notes[flag])}]" if notes.get(flag) else flag for flag in row["flags"]]
+    if flags:
+        bits.append(", ".join(flags))
+    marks = {True: "ok", False: "MISSED", None: "not checked"}
+    if row["terms"]:
+        bits.append("terms " + "; ".join(f"{t['source']} -> {t['target']} ({marks.get(t['honoured'])})"
+                                         for t in row["terms"]))
+    return f"line {row['line']}: " + "; ".join(bits) if bits else ""
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from pipeline.cli.summary import term_success
+    from pipeline.config import finalize
+    from pipeline.evaluation.scoring import TermCounts
+    from pipeline.models.hub import check_model_path
+    from pipeline.translation.translator import Translator
+
+    config = finalize(build_config(args))  # a missing --tgt, a bad config: said before reading anything
+    check_model_path(config.model.id)
+    out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        out.reconfigure(encoding="utf-8")
+    records = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
+    counts = {"paragraphs": 0, "translated": 0, "passed": 0, "flagged": 0}
+    terms = TermCounts()
+    try:
+        with Translator(config) as translator:
+            # Lines stream through in windows of segments: the engine batches across them,
+            # and each window's lines are written as soon as it is done.
+            for number, result in enumerate(translator.translate_stream(read_lines(args.file)), 1):
+                out.write(result.text + "\n")
+                row = record(number, result)
+                if records is not None:  # a record every line, blank ones too: line-aligned
+                    records.write(json.dumps(row, ensure_ascii=False) + "\n")
+                elif described(row):
+                    print(f"targman: {described(row)}", file=sys.stderr)
+                if result.source.strip():
+                    counts["paragraphs"] += 1
+                    counts["translated" if result.text != result.source else "passed"] += 1
+                    counts["flagged"] += bool(row["flags"])
+                    terms.add(row)
+            out.flush()
+    finally:
+        if records is not None:
+            records.close()
+    success = term_success(terms.to_dict())
+    print(f"targman: {counts['paragraphs']} paragraph(s): {counts['translated']} translated, {counts['passed']} "
+          f"passed through; {counts['flagged']} flagged" + (f"; {success}" if success else ""), file=sys.stderr)
+    return 0
