@@ -83,3 +83,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not here (a user's clone has none)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def more_models(tmp_path_factory) -> dict[str, Path]:
+    """A tiny NLLB-200 (M2M100 with NLLB's tokenizer and codes) and a tiny MADLAD-400 (T5 with `<2xx>`)."""
+    from pipeline.devtools import tinymodel
+
+    tinymodel.quiet_transformers()
+    root = tmp_path_factory.mktemp("more-models")
+    return {"nllb": tinymodel.build_nllb(root / "nllb"), "madlad": tinymodel.build_madlad(root / "madlad")}

@@ -118,11 +118,12 @@ def test_score_is_transformers_beam_score(engines, name, src, tgt):
     engine = engines[name]
     results = engine.translate(SENTENCES[:2], src=src, tgt=tgt, min_length=engine.max_new_tokens)
     options = engine._prepare(src, tgt)
+    length = engine.max_new_tokens + ("forced_bos_token_id" in options)  # a language token on top of the text
     for sentence, result in zip(SENTENCES[:2], results):
         inputs = engine.tokenizer(sentence, return_tensors="pt")
         with torch.inference_mode():
             out = engine.model.generate(
-                **inputs, num_beams=4, max_new_tokens=engine.max_new_tokens, min_new_tokens=engine.max_new_tokens,
+                **inputs, num_beams=4, max_new_tokens=length, min_new_tokens=length,
                 forced_eos_token_id=None, do_sample=False, return_dict_in_generate=True, output_scores=True, **options,
             )
         expected = float(out.sequences_scores[0])

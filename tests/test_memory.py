@@ -29,12 +29,15 @@ REPO = Path(__file__).resolve().parents[1]
 SENTENCES = ["The CSTO is ready to send monitors.", "Lavrov met Mirzoyan in Astana.", "Hello."]
 
 
-def variant(engine, attributes=None, **config_changes):
-    """The same loaded engine with other settings (what a differently configured run would load)."""
+def variant(engine, folder=None, **config_changes):
+    """The same loaded engine described with other settings or another model folder (what a
+    differently configured run would load: its fingerprint is its description's)."""
+    from pipeline.models.facts import read_facts
+
     other = copy.copy(engine)
     other.config = dataclasses.replace(engine.config, **config_changes)
-    for name, value in (attributes or {}).items():
-        setattr(other, name, value)
+    facts = read_facts(folder) if folder else engine.facts
+    other.description = type(engine)._describe(other.config, "hy", facts)
     return other
 
 
@@ -67,7 +70,7 @@ def test_repeated_segments_are_translated_once(engines, memory):
     "change",
     [
         pytest.param(lambda e: (variant(e, beam_size=2), "en", "hy", ""), id="beam"),
-        pytest.param(lambda e: (variant(e, {"max_new_tokens": 5}, max_length=5), "en", "hy", ""), id="max-length"),
+        pytest.param(lambda e: (variant(e, max_length=5), "en", "hy", ""), id="max-length"),
         pytest.param(lambda e: (variant(e, id="another/model"), "en", "hy", ""), id="model-id"),
         pytest.param(lambda e: (e, "hy", "en", ""), id="direction"),
         pytest.param(lambda e: (e, "en", "hy", "csto\tCSTO\tՀԱՊԿ"), id="glossary-context"),
@@ -91,9 +94,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
     translate_with_memory(engine, memory, SENTENCES, src="en", tgt="hy")
     copied = Path(shutil.copytree(tiny_models["en-hy"], tmp_path / "copy"))
     assert folder_fingerprint(copied) == folder_fingerprint(tiny_models["en-hy"])  # a copy is the same model
-    same = variant(engine)
-    same.model_dir = copied
-    counting = SpyEngine(same)
+    counting = SpyEngine(variant(engine, copied))
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == []
     weights = copied / "model.safetensors"
@@ -101,6 +102,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
     data[-10] ^= 0xFF  # retrained: the last megabyte differs
     weights.write_bytes(bytes(data))
     assert folder_fingerprint(copied) != folder_fingerprint(tiny_models["en-hy"])
+    counting = SpyEngine(variant(engine, copied))
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == SENTENCES
 

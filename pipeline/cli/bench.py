@@ -8,9 +8,9 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    from pipeline.engines.registry import engine_names
+    from pipeline.engines.registry import LOCAL
 
-    names = ",".join(("naive", *engine_names()))  # naive: generate() a sentence at a time, the baseline
+    names = ",".join(("naive", *LOCAL))  # naive: generate() a sentence at a time, the baseline
     p = sub.add_parser(
         "bench",
         help="measure the engines' speed and memory, the pipeline's overhead and a cached rerun",

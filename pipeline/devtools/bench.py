@@ -40,9 +40,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pipeline.engines.registry import engine_names
+from pipeline.engines.registry import LOCAL
 
-ENGINES = ("naive", *engine_names())  # naive: transformers generate() one sentence at a time, the baseline
+ENGINES = ("naive", *LOCAL)  # naive: transformers generate() one sentence at a time, the baseline
 MODEL_KIND = "marian-hy-en"  # the default bench model: Armenian -> English, the desk's main direction
 
 

@@ -61,10 +61,13 @@ class FunctionEngine(_Recorder):
         reranks: bool = False,
         score: float | None = -0.5,
         version: str = "1",
+        context: int = 0,
         before_call: Hook | None = None,
     ):
         super().__init__(before_call)
         self.fn = fn
+        self.context = context  # >0: it is given its neighbouring sentences (recorded in `contexts`)
+        self.contexts: list = []
         self.name = name
         self.pairs = {tuple(pair) for pair in pairs}
         self.constrains = constrains
@@ -76,9 +79,11 @@ class FunctionEngine(_Recorder):
         return (src, tgt) in self.pairs
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None) -> list[Translation]:
-        check_options(len(texts), min_length, constraints, banned)
+                  constraints=None, banned=None, context=None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned, context)
         self._record(texts)
+        if context is not None:
+            self.contexts.extend(context)
         results = []
         for i, text in enumerate(texts):
             out = self.fn(text, src, tgt)
@@ -113,16 +118,18 @@ class SpyEngine(_Recorder):
         self.name = inner.name
         self.constrains = inner.constrains
         self.reranks = inner.reranks
+        self.context = inner.context
 
     def supports(self, src: str, tgt: str) -> bool:
         return self.inner.supports(src, tgt)
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None) -> list[Translation]:
+                  constraints=None, banned=None, context=None) -> list[Translation]:
         self._record(texts)
         started = time.perf_counter()
         try:
-            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints, banned=banned)
+            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
+                                        banned=banned, context=context)
         finally:
             self.seconds += time.perf_counter() - started
 

@@ -49,9 +49,11 @@ CREATE TABLE IF NOT EXISTS entries (
     tokens INTEGER NOT NULL,
     pieces INTEGER NOT NULL,
     created REAL NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (setting, context, source)
 ) WITHOUT ROWID;
 """
+UNMET = "terms-unmet"  # kept with the flags an engine gave, so a remembered translation keeps them
 
 
 def setting_description(engine: Engine, src: str, tgt: str) -> dict:
@@ -105,6 +107,9 @@ class TranslationMemory:
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             self.db.execute(statement)
+                    columns = {row[1] for row in self.db.execute("PRAGMA table_info(entries)")}
+                    if "flags" not in columns:  # a memory made before engines gave flags
+                        self.db.execute("ALTER TABLE entries ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as error:
@@ -145,10 +150,14 @@ class TranslationMemory:
         """The stored translation of each source (with its context), or None."""
         contexts = contexts if contexts is not None else [""] * len(sources)
         found: list[Translation | None] = []
-        query = "SELECT target, score, tokens, pieces FROM entries WHERE setting = ? AND context = ? AND source = ?"
+        query = "SELECT target, score, tokens, pieces, flags FROM entries WHERE setting = ? AND context = ? AND source = ?"
         for source, context in zip(sources, contexts, strict=True):
             row = self.db.execute(query, (setting, context, source)).fetchone()
-            found.append(Translation(*row) if row else None)
+            if row is None:
+                found.append(None)
+                continue
+            flags = tuple(row[4].split()) if row[4] else ()
+            found.append(Translation(*row[:4], unmet=UNMET in flags, flags=tuple(f for f in flags if f != UNMET)))
         hits = sum(1 for t in found if t is not None)
         self.stats.hits += hits
         self.stats.misses += len(found) - hits
@@ -165,13 +174,18 @@ class TranslationMemory:
         contexts = contexts if contexts is not None else [""] * len(sources)
         now = time.time()
         rows = [
-            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now)
+            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now,
+             " ".join((*t.flags, *((UNMET,) if t.unmet else ()))))
             for source, t, context in zip(sources, translations, contexts, strict=True)
         ]
         if not rows:
             return
         with self._transaction():
-            self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO entries (setting, context, source, target, score, tokens, pieces, created, flags) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         self.stats.stored += len(rows)
 
     def count(self) -> int:
@@ -206,6 +220,9 @@ def segment_context(segment) -> str:
     if meta.get("constraints") or meta.get("banned"):
         # A translation forced to contain the terms is not the free one of the same text.
         context += "\nconstrained\t" + repr((meta.get("constraints"), meta.get("banned")))
+    if meta.get("context"):
+        # An engine that reads the neighbouring sentences translates the same text anew in another document.
+        context += "\ncontext\t" + repr(meta["context"])
     return context
 
 

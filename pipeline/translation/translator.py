@@ -20,12 +20,18 @@ from pipeline.documents.reader import Article, text_paragraphs
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.documents.writer import rebuild_text
 from pipeline.engines.base import Engine
-from pipeline.engines.registry import load_engine
+from pipeline.engines.registry import lazy_engine
 from pipeline.segment import Segment, TermHit
-from pipeline.translation.chain import finish, route, translate_routed
+from pipeline.translation.chain import attach_context, finish, route, translate_routed
 from pipeline.translation.memory import TranslationMemory
 
 log = logging.getLogger("targman")
+
+
+def load_engine(config, tgt: str, *, cache_dir=None) -> Engine:
+    """The engine a Translator holds for `tgt`: described now, its model loaded on its first
+    translation (`engines.registry.lazy_engine`)."""
+    return lazy_engine(config, tgt, cache_dir=cache_dir)
 
 
 @dataclass
@@ -94,7 +100,9 @@ class Translator:
         return finalize(config)
 
     def engine(self, tgt: str | None = None) -> Engine:
-        """The engine for translating into `tgt`, loaded on first use."""
+        """The engine for translating into `tgt`: described on first use (which directions it
+        serves, its memory key, what run.json records), its model loaded only when a segment
+        is not in the translation memory (`engines.lazy.LazyEngine`)."""
         config = self.config_for(tgt)
         tgt = config.run.tgt
         if tgt not in self._engines:
@@ -103,7 +111,7 @@ class Translator:
             else:
                 started = time.perf_counter()
                 self._engines[tgt] = load_engine(config.model, tgt, cache_dir=self.cache_dir)
-                self.timings["load_s"] += time.perf_counter() - started
+                self.timings["describe_s"] = self.timings.get("describe_s", 0.0) + time.perf_counter() - started
         return self._engines[tgt]
 
     def loaded_engine(self, tgt: str) -> Engine | None:
@@ -140,11 +148,18 @@ class Translator:
         terms = self.terms(tgt)
         if terms:
             terms.before(list(segments))
+        if engine.context:
+            attach_context(segments, todo, engine.context)
+        loading = getattr(engine, "load_seconds", 0.0)
         started = time.perf_counter()
         try:
             translate_routed(todo, engine, tgt, self.memory)
         finally:
-            self.timings["engine_s"] += time.perf_counter() - started
+            loaded = getattr(engine, "load_seconds", 0.0) - loading  # a lazy engine loaded in this call
+            self.timings["load_s"] += loaded
+            self.timings["engine_s"] += time.perf_counter() - started - loaded
+            for segment in todo:
+                segment.meta.pop("context", None)
         if terms:
             terms.after(list(segments))
         finish(segments, tgt)
