@@ -42,6 +42,13 @@ from pipeline.models.fingerprint import folder_fingerprint
 log = logging.getLogger("targman")
 
 CAP_SPREAD = 1.25  # rows whose output caps differ more than this go to separate CTranslate2 calls
+_warned: set[str] = set()  # a missing source folder is said once per process
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message)
 
 
 def constrained_source(config: ModelConfig, marker: dict) -> Path | None:
@@ -53,17 +60,17 @@ def constrained_source(config: ModelConfig, marker: dict) -> Path | None:
         return None
     folder = Path(named).expanduser()
     if not (folder / "config.json").is_file() or not any(folder.glob("*.safetensors")):
-        log.warning(
+        _warn_once(f"missing {folder}", (
             f"{folder} (the model {config.id!r} was converted from) is not a Hugging Face model folder here: "
             "glossary terms the n-best lists miss are flagged, not forced; set [model] source to that folder"
-        )
+        ))
         return None
     recorded = marker.get("source_fingerprint")
     if recorded and folder_fingerprint(folder) != recorded:
-        log.warning(
+        _warn_once(f"changed {folder}", (
             f"{folder} holds other weights than the ones {config.id!r} was converted from: "
             "glossary terms the n-best lists miss are flagged, not forced; convert the model again"
-        )
+        ))
         return None
     return folder
 
