@@ -128,9 +128,10 @@ class Translator:
             engine = self.engine(tgt)
             terms = RunTerms(self.glossary, self.config.glossary, tgt, engine.constrains, engine.reranks)
             if terms.mode != self.config.glossary.mode:
+                method = engine.info().get("terms") or ("n-best re-ranking" if terms.reranks else "")
                 log.warning(
                     f"the {engine.name} engine cannot constrain its search; glossary terms are "
-                    + ("preferred by n-best re-ranking and " if terms.reranks else "")
+                    + (f"asked for ({method}) and " if method else "")
                     + "checked after translation instead"
                 )
             self._terms[tgt] = terms
