@@ -339,7 +339,7 @@ def _budget_cases(tm: Tiny, monkeypatch=None) -> tuple[int, int]:
     glued = TermTokens(tm.tokenizer).word_continuation(tm.model.config.vocab_size)
     unmet = total = 0
     for n in range(1, 5):
-        for cap in range(8, 40, 3):
+        for cap in range(8, 40, 5):
             for beams in (2, 4):
                 wanted = [[concepts[(i + j) % len(concepts)] for j in range(n)] for i in range(len(tm.sources))]
                 hyps = tm.search(tm.sources, wanted, num_beams=beams, max_new_tokens=cap, word_continuation=glued)
@@ -356,7 +356,7 @@ def test_terms_are_never_lost_to_the_length_limit(tiny, kind):
     """At every cap, every sentence meets every term: the search keeps the steps its unmet
     terms need and forces them when the room left equals them."""
     unmet, total = _budget_cases(tiny(kind, 0.0))
-    assert (unmet, total) == (0, 352)
+    assert (unmet, total) == (0, 224)
 
 
 def test_without_the_reservation_terms_are_lost(tiny, monkeypatch):
@@ -365,7 +365,7 @@ def test_without_the_reservation_terms_are_lost(tiny, monkeypatch):
 
     monkeypatch.setattr(search, "_reserve", lambda *args, **kwargs: None)
     unmet, _ = _budget_cases(tiny("marian-en-hy", 0.0))
-    assert unmet > 10
+    assert unmet > 5
 
 
 def test_per_sentence_caps(tiny):
