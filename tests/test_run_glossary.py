@@ -226,3 +226,16 @@ def test_short_form_inside_the_full_name_is_asked_for_once_more():
     (segment,) = annotate([Segment("a.txt", 0, 0, "Sergei Lavrov spoke, and Lavrov left.", src_lang="en")], desk, "hy")
     wanted = {c.forms[0]: c.count for c in constraints_for(segment, desk, "hy", GlossaryConfig())}
     assert wanted == {"Սերգեյ Լավրով": 1, "Լավրով": 2}
+
+
+def test_a_term_the_split_cuts_in_two_goes_to_the_piece_where_it_starts():
+    from pipeline.engines.tokenizer import for_piece, place_cut_terms
+    from pipeline.glossary.constraints import TermConstraint
+
+    post = TermConstraint("washington-post", ("Վաշինգտոն Փոստ",), 1, ("Washington Post",))
+    baku = TermConstraint("baku", ("Բաքու",), 1, ("Baku",))
+    parts = ["Baku said, and The Washington", "Post wrote it."]
+    options = [{"constraints": for_piece([post, baku], piece, 2)} for piece in parts]
+    assert options == [{"constraints": [baku]}, {"constraints": []}]  # cut: in no piece
+    place_cut_terms([post, baku], parts, options)
+    assert options == [{"constraints": [baku, post]}, {"constraints": []}]

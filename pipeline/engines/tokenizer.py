@@ -4,6 +4,7 @@ sentences split to fit the model, and length-sorted batches within a token budge
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from pipeline.config import ModelConfig
@@ -220,9 +221,13 @@ class TokenizerEngine:
         piece_options: list[dict] = []
         for i, text in enumerate(texts):
             parts = split_to_fit(text, self.count_tokens, self.max_input)
-            for piece in parts:
+            options = [{name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()}
+                       for piece in parts]
+            if "constraints" in per_text and len(parts) > 1:
+                place_cut_terms(per_text["constraints"][i] or [], parts, options)
+            for piece, piece_option in zip(parts, options):
                 pieces.append((i, f"{prefix} {piece}" if prefix else piece))
-                piece_options.append({name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()})
+                piece_options.append(piece_option)
         encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
         lengths = [len(e) for e in encoded]
         order = sorted(range(len(pieces)), key=lambda k: -lengths[k])
@@ -258,6 +263,21 @@ def for_piece(values: list, piece: str, pieces: int) -> list:
         elif hasattr(value, "within") and (placed := value.within(piece)) is not None:
             kept.append(placed)
     return kept
+
+
+def place_cut_terms(constraints: list, parts: list[str], options: list[dict]) -> None:
+    """A term whose source the split cut in two is in no piece: it goes, as often as it is
+    still missing, to the piece that holds the start of its source (else the first)."""
+    for constraint in constraints:
+        if not hasattr(constraint, "within"):
+            continue
+        placed = sum(c.count for option in options for c in option["constraints"] if c.concept == constraint.concept
+                     and c.forms == constraint.forms)
+        if placed >= constraint.count:
+            continue
+        first_word = constraint.sources[0].split()[0] if constraint.sources and constraint.sources[0].split() else ""
+        k = next((k for k, piece in enumerate(parts) if first_word and first_word in piece.split()[-3:]), 0)
+        options[k]["constraints"] = options[k]["constraints"] + [replace(constraint, count=constraint.count - placed)]
 
 
 def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[BatchOutput]) -> list[Translation]:
