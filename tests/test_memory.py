@@ -269,3 +269,22 @@ def test_store_and_lookup_keep_contexts_apart(memory):
     memory.store(setting, ["x", "x"], [Translation("plain"), Translation("with term")], ["", "t"])
     assert [t.text for t in memory.lookup(setting, ["x", "x", "x"], ["", "t", "u"])[:2]] == ["plain", "with term"]
     assert memory.lookup(setting, ["x"], ["u"]) == [None]
+
+
+def test_flags_and_unmet_are_remembered_and_an_old_memory_gains_the_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # a memory written before entries had flags
+    old.executescript(
+        "CREATE TABLE settings (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, description TEXT NOT NULL, created REAL NOT NULL);"
+        "CREATE TABLE entries (setting INTEGER NOT NULL, context TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,"
+        " score REAL, tokens INTEGER NOT NULL, pieces INTEGER NOT NULL, created REAL NOT NULL,"
+        " PRIMARY KEY (setting, context, source)) WITHOUT ROWID;"
+        "INSERT INTO entries VALUES (1, '', 'old', 'հին', -0.5, 1, 1, 0);"
+    )
+    old.close()
+    with TranslationMemory(path) as memory:
+        assert memory.lookup(1, ["old"])[0] == Translation("հին", -0.5, 1, 1)
+        memory.store(1, ["a", "b"], [Translation("ա", None, 1, 1, True, ("llm-suspect",)), Translation("բ", -1.0, 1)])
+        found = memory.lookup(1, ["a", "b"])
+    assert (found[0].unmet, found[0].flags) == (True, ("llm-suspect",))
+    assert (found[1].unmet, found[1].flags) == (False, ())
