@@ -18,6 +18,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # waiting for each other made a tiny generate() 30x slower (3 s instead of 0.1 s).
 # Set before torch is imported; subprocesses (the CLI tests) inherit it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The test process keeps glibc's malloc defaults: the in-process setting an engine load applies
+# (pipeline.models.malloc) keeps freed memory resident, which the peak-RSS tests would misread.
+# tests/test_malloc.py and the bench's malloc children choose it themselves.
+os.environ.setdefault("TARGMAN_MALLOC", "off")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

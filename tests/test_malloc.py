@@ -28,7 +28,8 @@ print(json.dumps({"applied": applied, "faults": resource.getrusage(resource.RUSA
 
 
 def child(**env) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD], env={**os.environ, "PYTHONPATH": str(REPO), **env},
+    base = {k: v for k, v in os.environ.items() if k != "TARGMAN_MALLOC"}
+    done = subprocess.run([sys.executable, "-c", CHILD], env={**base, "PYTHONPATH": str(REPO), **env},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

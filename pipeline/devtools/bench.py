@@ -407,8 +407,9 @@ def malloc_effect(model: Path, *, src: str, tgt: str, tokens: int, sentences: in
     converted_model(str(model), quantization=quantization, cache_root=cache_root)  # once, before the children
     texts = make_sentences(sentences, src, seed=7)
     package_root = str(Path(__file__).resolve().parents[2])
-    base = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p),
-            "HF_HUB_OFFLINE": "1"}
+    inherited = {k: v for k, v in os.environ.items() if k not in ("TARGMAN_MALLOC", "LD_PRELOAD")}
+    base = {**inherited, "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)}
     modes = [("glibc default", {"TARGMAN_MALLOC": "off"}), ("mallopt (targman)", {})]
     if (jemalloc := jemalloc_path()):
         modes.append(("jemalloc (LD_PRELOAD)", {"LD_PRELOAD": jemalloc}))
