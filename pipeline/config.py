@@ -35,18 +35,34 @@ DEFAULT_BOILERPLATE = (
 class ModelConfig:
     """Which model translates, and how it decodes."""
 
-    engine: str = "hf"  # a name in engines.registry.ENGINES (hf, ct2)
-    id: str = ""  # hub id or local folder; "" = DEFAULT_MODELS[tgt]
+    engine: str = "hf"  # a name in engines.registry.ENGINES (hf, ct2, openai)
+    id: str = ""  # hub id or local folder; "" = DEFAULT_MODELS[tgt]; openai: the served model's name
     revision: str | None = None  # hub revision (branch, tag or commit)
     device: str = "cpu"  # cpu | cuda | cuda:N
     beam_size: int = 4
-    max_length: int = 256  # most output tokens for one segment
+    max_length: int = 256  # most output tokens for one segment, whatever its length
+    # The cap that counts: max_length_a x source tokens + max_length_b (as Sockeye, fairseq and
+    # Marian cap), never above max_length; both 0 = max_length alone. A looping output of a
+    # ten-word sentence stops near 40 tokens instead of running to 256 x beam.
+    max_length_a: float = 3.0
+    max_length_b: int = 10
     max_input_tokens: int = 0  # 0 = the model's own limit; longer sentences are split
     batch_tokens: int = 4096  # padded source tokens in one batch
     batch_size: int = 64  # most sentences in one batch
     threads: int = 0  # CPU threads; 0 = the library's default (ct2: intra_threads)
     quantization: str = "int8"  # ct2: weights type of a conversion, and the compute type
     allow_pickle: bool = False  # load .bin (pickle) weights when no safetensors exist
+    source: str = ""  # ct2: the Hugging Face folder it was converted from, for the constrained search
+    # ("" = the folder its conversion marker records)
+    # openai: an OpenAI-compatible chat endpoint (vLLM, llama.cpp's server, Ollama, hosted)
+    base_url: str = ""  # e.g. http://127.0.0.1:8000/v1
+    api_key_env: str = ""  # the environment variable that holds the API key ("" = no key); the key
+    # itself is never read from a config, nor written to run.json, logs or the memory key
+    temperature: float = 0.0
+    context_sentences: int = 2  # neighbouring sentences of the document on each side, as context
+    concurrency: int = 4  # requests in flight at once
+    timeout_s: float = 60.0  # one request
+    retries: int = 4  # retries of a request on 429, 5xx, timeouts and dropped connections
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,12 @@ def _coerce(where: str, section: str, key: str, value, default):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: [{section}] {key} must be true or false, not {value!r}")
         return value
+    if expected is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: [{section}] {key} must be a number, not {value!r}")
+        if value < 0:
+            raise ConfigError(f"{where}: [{section}] {key} must not be negative")
+        return float(value)
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: [{section}] {key} must be a whole number, not {value!r}")
@@ -255,12 +277,19 @@ def finalize(config: Config) -> Config:
     """Fill what depends on other settings (the default model for the direction)."""
     if not config.run.tgt:
         raise ConfigError("no target language: pass --tgt en or --tgt hy (or set [run] tgt in the config)")
+    if config.model.engine == "openai" and not (config.model.base_url and config.model.id):
+        raise ConfigError(
+            "[model] engine = 'openai' needs [model] base_url, the OpenAI-compatible endpoint "
+            "(e.g. http://127.0.0.1:8000/v1), and [model] id, the served model's name (--model)"
+        )
     if not config.model.id:
         config = replace(config, model=replace(config.model, id=DEFAULT_MODELS[config.run.tgt]))
     if config.model.beam_size < 1:
         raise ConfigError("[model] beam_size must be at least 1")
     if config.model.max_length < 1:
         raise ConfigError("[model] max_length must be at least 1")
+    if config.model.concurrency < 1:
+        raise ConfigError("[model] concurrency must be at least 1")
     if config.run.window < 1:
         raise ConfigError("[run] window must be at least 1")
     return config

@@ -18,6 +18,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # waiting for each other made a tiny generate() 30x slower (3 s instead of 0.1 s).
 # Set before torch is imported; subprocesses (the CLI tests) inherit it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The test process keeps glibc's malloc defaults: the in-process setting an engine load applies
+# (pipeline.models.malloc) keeps freed memory resident, which the peak-RSS tests would misread.
+# tests/test_malloc.py and the bench's malloc children choose it themselves.
+os.environ.setdefault("TARGMAN_MALLOC", "off")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -83,3 +87,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not here (a user's clone has none)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def more_models(tmp_path_factory) -> dict[str, Path]:
+    """A tiny NLLB-200 (M2M100 with NLLB's tokenizer and codes) and a tiny MADLAD-400 (T5 with `<2xx>`)."""
+    from pipeline.devtools import tinymodel
+
+    tinymodel.quiet_transformers()
+    root = tmp_path_factory.mktemp("more-models")
+    return {"nllb": tinymodel.build_nllb(root / "nllb"), "madlad": tinymodel.build_madlad(root / "madlad")}

@@ -15,7 +15,8 @@ pytest.importorskip("ctranslate2")
 def test_bench_runs_every_engine_and_the_pipeline(tiny_models, tmp_path, capsys):
     status = main([
         "bench", "--model", str(tiny_models["hy-en"]), "--sentences", "5", "--output-tokens", "6", "--beam", "2",
-        "--documents", "4", "--cache-dir", str(tmp_path / "cache"), "--json",
+        "--documents", "4", "--cache-dir", str(tmp_path / "cache"), "--malloc-tokens", "8", "--malloc-sentences", "2",
+        "--json",
     ])
     assert status == 0
     report = json.loads(capsys.readouterr().out)
@@ -32,12 +33,25 @@ def test_bench_runs_every_engine_and_the_pipeline(tiny_models, tmp_path, capsys)
     assert pipeline["engine"] == "ct2" and pipeline["documents"] == 4 and pipeline["segments"] > 4
     assert pipeline["rerun_engine_texts"] == 0 and pipeline["cache_hits"] == pipeline["segments"]
     assert pipeline["first_run_s"] > 0 and pipeline["engine_alone_s"] > 0
+    # the desk glossary's terms, forced on both engines: ct2 keeps hf's term success
+    terms = {t["engine"]: t for t in report["terms"]}
+    assert set(terms) == {"hf", "ct2"} and terms["ct2"]["with_terms"] > 0
+    assert terms["ct2"]["term_success"] == terms["hf"]["term_success"] == 1.0
+    assert terms["ct2"]["to_constrained_search"] <= terms["ct2"]["with_terms"] and terms["ct2"]["share_of_plain"] > 0
+    # a rerun in a new process with every segment remembered imports neither torch nor ctranslate2
+    first, rerun = report["cold_rerun"]["runs"]
+    assert "torch" in first["imported"] and rerun["imported"] == [] and rerun["memory_hits"] == first["segments"]
+    # malloc: glibc's default against the in-process setting (and jemalloc where it is installed)
+    modes = [row["mode"] for row in report["malloc"]["runs"]]
+    assert modes[:2] == ["glibc default", "mallopt (targman)"]
+    assert [row["malloc"] for row in report["malloc"]["runs"]][:2] == ["off", "mallopt"]
+    assert all(row["tokens"] == 2 * 8 for row in report["malloc"]["runs"])
 
 
 def test_bench_prints_a_table_for_one_engine(tiny_models, tmp_path, capsys):
     assert main([
         "bench", "--model", str(tiny_models["en-hy"]), "--sentences", "3", "--output-tokens", "4", "--engines", "hf",
-        "--documents", "0", "--cache-dir", str(tmp_path / "cache"),
+        "--documents", "0", "--cache-dir", str(tmp_path / "cache"), "--no-terms",
     ]) == 0
     out = capsys.readouterr().out
     assert "tokens/s" in out and "\n  hf " in out and "\n  naive " not in out and "pipeline" not in out

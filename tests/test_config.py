@@ -99,3 +99,43 @@ def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path, monkeypatch
     # Flags stay relative to the current folder.
     flagged = cfg.with_overrides(cfg.load(config_file), glossary__path="mine.tsv")
     assert flagged.glossary.path == "mine.tsv"
+
+
+def test_relative_cap_and_openai_settings(tmp_path):
+    config = cfg.load(write(tmp_path, "[model]\nmax_length_a = 2\nmax_length_b = 5\ntemperature = 0.2\n"))
+    assert (config.model.max_length_a, config.model.max_length_b, config.model.temperature) == (2.0, 5, 0.2)
+    assert cfg.Config().model.max_length_a == 3.0 and cfg.Config().model.max_length_b == 10
+    with pytest.raises(ConfigError, match="max_length_a must be a number"):
+        cfg.load(write(tmp_path, "[model]\nmax_length_a = 'x'\n"))
+    with pytest.raises(ConfigError, match="max_length_a must not be negative"):
+        cfg.load(write(tmp_path, "[model]\nmax_length_a = -1.0\n"))
+    with pytest.raises(ConfigError, match="base_url"):
+        cfg.finalize(cfg.with_overrides(cfg.Config(), model__engine="openai", run__tgt="hy"))
+    with pytest.raises(ConfigError, match="concurrency"):
+        cfg.finalize(cfg.with_overrides(cfg.Config(), model__concurrency=0, run__tgt="hy"))
+
+
+@pytest.mark.parametrize("source, a, b, limit, min_length, expected", [
+    (10, 3.0, 10, 256, None, 40), (100, 3.0, 10, 256, None, 256), (10, 0.0, 0, 256, None, 256),
+    (10, 0.0, 20, 256, None, 20), (10, 1.5, 0, 256, None, 15), (10, 3.0, 10, 256, 60, 60), (10, 3.0, 10, 50, 60, 50),
+])
+def test_output_cap(source, a, b, limit, min_length, expected):
+    from pipeline.engines.tokenizer import output_cap
+
+    assert output_cap(cfg.ModelConfig(max_length_a=a, max_length_b=b), limit, source, min_length) == expected
+
+
+def test_cli_sets_the_relative_cap(tmp_path):
+    from pipeline.cli import build_parser
+    from pipeline.cli.run import build_config
+
+    args = build_parser().parse_args(["run", str(tmp_path), "-o", str(tmp_path / "o"), "--max-length-a", "1.5",
+                                      "--max-length-b", "4", "--base-url", "http://127.0.0.1:1/v1"])
+    model = build_config(args).model
+    assert (model.max_length_a, model.max_length_b, model.base_url) == (1.5, 4, "http://127.0.0.1:1/v1")
+
+
+@pytest.mark.parametrize("name", ["madlad400-3b", "openai-local"])
+def test_new_shipped_configs_load(name):
+    config = cfg.load(cfg.resolve_config_path(name))
+    assert config.model.id and config.model.engine in ("ct2", "openai")

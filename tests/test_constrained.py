@@ -302,24 +302,81 @@ def test_banned_and_constraints_together(tiny):
 
 # ------------------------------------------------------------------ cannot be met
 
+def test_a_banned_piece_of_the_only_spelling_returns_best_unmet(tiny):
+    tm = tiny("marian-en-hy", 5.0)
+    word = tm.term("Միրզոյանը")
+    (hyp,) = tm.search(tm.sources[:1], [[Constraint((word,))]], banned=[[word[-2:]]], max_new_tokens=20)
+    assert hyp.met is False
+    assert 0 < len(hyp.tokens) <= 20
+    assert hyp.score < 0
+
+
+# ------------------------------------------------------------------ the length budget
+
 @pytest.mark.parametrize("kind,case", [
-    ("marian-en-hy", "longer-than-limit"), ("m2m100", "longer-than-limit"),
-    ("marian-en-hy", "banned"), ("marian-hy-en", "too-many"),
+    ("marian-en-hy", "longer-than-limit"), ("m2m100", "longer-than-limit"), ("marian-hy-en", "too-many"),
 ])
-def test_unreachable_constraints_return_best_unmet(tiny, kind, case):
+def test_a_limit_too_small_for_the_terms_is_raised_to_fit_them(tiny, kind, case):
     tm = tiny(kind, 5.0)
     word = tm.term("Mirzoyan" if kind == "marian-hy-en" else "Միրզոյանը")
-    banned = None
-    if case == "longer-than-limit":
-        constraints, max_new = [Constraint((word,))], len(word) - 1
-    elif case == "banned":
-        constraints, max_new, banned = [Constraint((word,))], 20, [[word[-2:]]]
-    else:
-        constraints, max_new = [Constraint((word,), count=4)], 3 * len(word)
-    (hyp,) = tm.search(tm.sources[:1], [constraints], banned=banned, max_new_tokens=max_new)
-    assert hyp.met is False
-    assert 0 < len(hyp.tokens) <= max_new
-    assert hyp.score < 0
+    count, max_new = (1, len(word) - 1) if case == "longer-than-limit" else (4, 3 * len(word))
+    (hyp,) = tm.search(tm.sources[:1], [[Constraint((word,), count=count)]], max_new_tokens=max_new)
+    assert hyp.met is True
+    assert count_occurrences(Constraint((word,)), hyp.tokens) >= count
+    assert len(hyp.tokens) <= count * len(word) + 1  # the terms, and at most the forced language token
+
+
+def _budget_cases(tm: Tiny, monkeypatch=None) -> tuple[int, int]:
+    """Sentences with 1-4 terms (inflected alternatives, as a run gives them) at caps from tight
+    to roomy, searched as the hf engine searches; returns (unmet, total)."""
+    from pipeline.engines.lexical import TermTokens
+
+    hy = KINDS[tm.kind] == "en"
+    forms = ([("Միրզոյանը", "Միրզոյանին", "Միրզոյանի"), ("ՀԱՊԿ", "ՀԱՊԿ-ը", "ՀԱՊԿ-ի"), ("Աստանայում",),
+              ("Լավրովը", "Լավրովի"), ("Մոսկվան", "Մոսկվայում"), ("Բաքուն", "Բաքվում")] if hy else
+             [("Mirzoyan", "Mirzoyan's"), ("CSTO",), ("Astana",), ("Lavrov", "Lavrov's"), ("Moscow",), ("Baku",)])
+    concepts = [Constraint(tuple(tm.term(f) for f in alternatives)) for alternatives in forms]
+    glued = TermTokens(tm.tokenizer).word_continuation(tm.model.config.vocab_size)
+    unmet = total = 0
+    for n in range(1, 5):
+        for cap in range(8, 40, 5):
+            for beams in (2, 4):
+                wanted = [[concepts[(i + j) % len(concepts)] for j in range(n)] for i in range(len(tm.sources))]
+                hyps = tm.search(tm.sources, wanted, num_beams=beams, max_new_tokens=cap, word_continuation=glued)
+                for hyp, terms in zip(hyps, wanted):
+                    total += 1
+                    met = all(count_occurrences(c, hyp.tokens) >= c.count for c in terms)
+                    assert met == hyp.met
+                    unmet += not met
+    return unmet, total
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_terms_are_never_lost_to_the_length_limit(tiny, kind):
+    """At every cap, every sentence meets every term: the search keeps the steps its unmet
+    terms need and forces them when the room left equals them."""
+    unmet, total = _budget_cases(tiny(kind, 0.0))
+    assert (unmet, total) == (0, 224)
+
+
+def test_without_the_reservation_terms_are_lost(tiny, monkeypatch):
+    """The cases above are hard: with the reservation switched off, terms go unmet."""
+    import pipeline.engines.constrained as search
+
+    monkeypatch.setattr(search, "_reserve", lambda *args, **kwargs: None)
+    unmet, _ = _budget_cases(tiny("marian-en-hy", 0.0))
+    assert unmet > 5
+
+
+def test_per_sentence_caps(tiny):
+    """A list of caps stops each sentence at its own; the same cap for all is generate()'s result."""
+    tm = tiny("marian-en-hy", 0.0)
+    caps = [3, 9, 5, 12]
+    hyps = tm.search(tm.sources, num_beams=4, max_new_tokens=caps)
+    for hyp, cap, sentence in zip(hyps, caps, tm.sources):
+        (alone,) = tm.search([sentence], num_beams=4, max_new_tokens=cap)
+        assert len(hyp.tokens) <= cap - 1  # Marian forces EOS at the cap
+        assert hyp.tokens == alone.tokens and hyp.score == pytest.approx(alone.score, abs=1e-5)
 
 
 # ------------------------------------------------------------------ the automaton

@@ -146,3 +146,15 @@ def test_missing_ctranslate2_gives_an_install_hint(monkeypatch, ct2_models):
     monkeypatch.setattr(builtins, "__import__", no_ct2)
     with pytest.raises(ModelError, match=r"pip install 'targman\[ct2\]'"):
         load_engine(ModelConfig(engine="ct2", id=str(ct2_models["en-hy"])), "hy")
+
+
+def test_relative_cap_groups_rows(ct2_models):
+    from pipeline.engines.ct2 import cap_groups
+
+    assert cap_groups([40, 12, 41, 13, 30]) == [[2, 0], [4], [3, 1]]
+    engine = load_engine(ModelConfig(engine="ct2", id=str(ct2_models["en-hy"]), quantization="float32", max_length=64,
+                                     max_length_a=0.5, max_length_b=2), "hy")
+    results = engine.translate(SENTENCES, src="en", tgt="hy")
+    for sentence, result in zip(SENTENCES, results):
+        cap = engine.caps([engine.tokenizer(sentence)["input_ids"]])[0]
+        assert 0 < result.tokens <= cap - 1

@@ -118,11 +118,12 @@ def test_score_is_transformers_beam_score(engines, name, src, tgt):
     engine = engines[name]
     results = engine.translate(SENTENCES[:2], src=src, tgt=tgt, min_length=engine.max_new_tokens)
     options = engine._prepare(src, tgt)
+    length = engine.max_new_tokens + ("forced_bos_token_id" in options)  # a language token on top of the text
     for sentence, result in zip(SENTENCES[:2], results):
         inputs = engine.tokenizer(sentence, return_tensors="pt")
         with torch.inference_mode():
             out = engine.model.generate(
-                **inputs, num_beams=4, max_new_tokens=engine.max_new_tokens, min_new_tokens=engine.max_new_tokens,
+                **inputs, num_beams=4, max_new_tokens=length, min_new_tokens=length,
                 forced_eos_token_id=None, do_sample=False, return_dict_in_generate=True, output_scores=True, **options,
             )
         expected = float(out.sequences_scores[0])
@@ -130,3 +131,18 @@ def test_score_is_transformers_beam_score(engines, name, src, tgt):
             n = out.sequences.shape[1] - 1
             expected = expected * n / (n - 1)
         assert result.score == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize("name, src, tgt", [("en-hy", "en", "hy"), ("m2m100", "en", "hy")])
+def test_each_sentence_stops_at_its_own_relative_cap(tiny_models, name, src, tgt):
+    """a x source tokens + b, per sentence, whatever else is in the batch; a random model runs to it."""
+    config = ModelConfig(id=str(tiny_models[name]), max_length=64, max_length_a=0.5, max_length_b=2)
+    engine = load_engine(config, tgt)
+    together = engine.translate(SENTENCES, src=src, tgt=tgt)
+    for sentence, result in zip(SENTENCES, together):
+        cap = engine.caps([engine.tokenizer(sentence)["input_ids"]])[0]
+        assert cap == int(0.5 * engine.count_tokens(sentence) + 2 + 0.999)
+        assert 0 < result.tokens <= cap - 1  # the end of sentence counts
+        alone = engine.translate([sentence], src=src, tgt=tgt)[0]
+        assert alone.text == result.text
+    assert len({r.tokens for r in together}) > 1  # not one cap for the batch

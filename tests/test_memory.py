@@ -29,12 +29,15 @@ REPO = Path(__file__).resolve().parents[1]
 SENTENCES = ["The CSTO is ready to send monitors.", "Lavrov met Mirzoyan in Astana.", "Hello."]
 
 
-def variant(engine, attributes=None, **config_changes):
-    """The same loaded engine with other settings (what a differently configured run would load)."""
+def variant(engine, folder=None, **config_changes):
+    """The same loaded engine described with other settings or another model folder (what a
+    differently configured run would load: its fingerprint is its description's)."""
+    from pipeline.models.facts import read_facts
+
     other = copy.copy(engine)
     other.config = dataclasses.replace(engine.config, **config_changes)
-    for name, value in (attributes or {}).items():
-        setattr(other, name, value)
+    facts = read_facts(folder) if folder else engine.facts
+    other.description = type(engine)._describe(other.config, "hy", facts)
     return other
 
 
@@ -67,9 +70,8 @@ def test_repeated_segments_are_translated_once(engines, memory):
     "change",
     [
         pytest.param(lambda e: (variant(e, beam_size=2), "en", "hy", ""), id="beam"),
-        pytest.param(lambda e: (variant(e, {"max_new_tokens": 5}, max_length=5), "en", "hy", ""), id="max-length"),
-        # A model without a content hash is its id (one with a hash is its content: tests/test_run_keys.py).
-        pytest.param(lambda e: (variant(e, {"model_dir": None}, id="another/model"), "en", "hy", ""), id="model-id"),
+        pytest.param(lambda e: (variant(e, max_length=5), "en", "hy", ""), id="max-length"),
+        # The model's id alone is not the key: a model is its content (tests/test_run_keys.py).
         pytest.param(lambda e: (e, "hy", "en", ""), id="direction"),
         pytest.param(lambda e: (e, "en", "hy", "csto\tCSTO\tՀԱՊԿ"), id="glossary-context"),
     ],
@@ -92,9 +94,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
     translate_with_memory(engine, memory, SENTENCES, src="en", tgt="hy")
     copied = Path(shutil.copytree(tiny_models["en-hy"], tmp_path / "copy"))
     assert folder_fingerprint(copied) == folder_fingerprint(tiny_models["en-hy"])  # a copy is the same model
-    same = variant(engine)
-    same.model_dir = copied
-    counting = SpyEngine(same)
+    counting = SpyEngine(variant(engine, copied))
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == []
     weights = copied / "model.safetensors"
@@ -102,6 +102,7 @@ def test_changed_model_weights_miss(tiny_models, engines, memory, tmp_path):
     data[-10] ^= 0xFF  # retrained: the last megabyte differs
     weights.write_bytes(bytes(data))
     assert folder_fingerprint(copied) != folder_fingerprint(tiny_models["en-hy"])
+    counting = SpyEngine(variant(engine, copied))
     translate_with_memory(counting, memory, SENTENCES, src="en", tgt="hy")
     assert counting.texts == SENTENCES
 
@@ -268,3 +269,22 @@ def test_store_and_lookup_keep_contexts_apart(memory):
     memory.store(setting, ["x", "x"], [Translation("plain"), Translation("with term")], ["", "t"])
     assert [t.text for t in memory.lookup(setting, ["x", "x", "x"], ["", "t", "u"])[:2]] == ["plain", "with term"]
     assert memory.lookup(setting, ["x"], ["u"]) == [None]
+
+
+def test_flags_and_unmet_are_remembered_and_an_old_memory_gains_the_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # a memory written before entries had flags
+    old.executescript(
+        "CREATE TABLE settings (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, description TEXT NOT NULL, created REAL NOT NULL);"
+        "CREATE TABLE entries (setting INTEGER NOT NULL, context TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,"
+        " score REAL, tokens INTEGER NOT NULL, pieces INTEGER NOT NULL, created REAL NOT NULL,"
+        " PRIMARY KEY (setting, context, source)) WITHOUT ROWID;"
+        "INSERT INTO entries VALUES (1, '', 'old', 'հին', -0.5, 1, 1, 0);"
+    )
+    old.close()
+    with TranslationMemory(path) as memory:
+        assert memory.lookup(1, ["old"])[0] == Translation("հին", -0.5, 1, 1)
+        memory.store(1, ["a", "b"], [Translation("ա", None, 1, 1, True, ("llm-suspect",)), Translation("բ", -1.0, 1)])
+        found = memory.lookup(1, ["a", "b"])
+    assert (found[0].unmet, found[0].flags) == (True, ("llm-suspect",))
+    assert (found[1].unmet, found[1].flags) == (False, ())

@@ -6,7 +6,6 @@ the option it names exists, the file it names is the one meant, the numbers add 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

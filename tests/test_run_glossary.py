@@ -1,5 +1,6 @@
 """The desk glossary inside a run: refused before the model loads, hits recorded and verified."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -120,16 +121,55 @@ def test_a_term_twice_is_met_twice_and_inflected_forms_count(tiny_models, tmp_pa
     assert found.count("sergei-lavrov") >= 2
 
 
-def test_ct2_cannot_constrain_so_it_reranks_and_checks(ct2_models, articles, tmp_path, caplog):
+@pytest.mark.parametrize("model, tgt", [("en-hy", "hy"), ("hy-en", "en"), ("m2m100", "hy")])
+def test_ct2_forces_the_terms_its_n_best_lists_miss(ct2_models, articles, tmp_path, model, tgt):
+    """ct2 keeps the hf engine's guarantee: segments whose terms no hypothesis holds are translated
+    again by the constrained search on the HF folder the model was converted from."""
     out = tmp_path / "out"
-    config = constrained_config(ct2_models["en-hy"], "hy", model__engine="ct2")
+    result = run(articles, out, constrained_config(ct2_models[model], tgt, model__engine="ct2",
+                                                   model__quantization="float32"))
+    table = rows(out)
+    hits = [t for r in table for t in r["terms"]]
+    assert hits and all(t["honoured"] for t in hits), [(r["target"], r["terms"]) for r in table if r["terms"]]
+    assert all("terms-constrained" in r["flags"] and "terms-unmet" not in r["flags"] for r in table if r["terms"])
+    info = result.manifest["glossary"]
+    assert info["mode"] == "constrain" and info["repair"] is None and "constrained beam search" in info["method"]
+    assert result.manifest["model"]["constrains"] is True and result.manifest["model"]["constrained_search"]
+    assert result.manifest["scores"]["corpus"]["terms"]["rate"] == 100.0
+
+
+def test_ct2_without_its_source_folder_reranks_and_checks(ct2_models, articles, tmp_path, caplog):
+    import shutil
+
+    moved = tmp_path / "ct2-elsewhere"
+    shutil.copytree(ct2_models["en-hy"], moved)
+    marker = json.loads((moved / "targman-ct2.json").read_text())
+    marker["source_folder"] = str(tmp_path / "not-copied-here")
+    (moved / "targman-ct2.json").write_text(json.dumps(marker))
+    out = tmp_path / "out"
     with caplog.at_level("INFO", logger="targman"):
-        result = run(articles, out, config)
+        result = run(articles, out, constrained_config(moved, "hy", model__engine="ct2"))
     logged = [record.getMessage() for record in caplog.records]
+    assert any("not-copied-here" in line and "[model] source" in line for line in logged)
     assert any("cannot constrain" in line and "n-best" in line for line in logged)
     info = result.manifest["glossary"]
     assert info["mode"] == "check" and info["requested_mode"] == "constrain" and info["repair"].startswith("n-best")
+    assert result.manifest["model"]["constrains"] is False
     assert all(t["honoured"] is not None for r in rows(out) for t in r["terms"])  # every hit verified
+
+
+def test_ct2_source_can_be_named_in_the_config(ct2_models, tiny_models, tmp_path):
+    import shutil
+
+    from pipeline.engines.registry import describe_engine
+
+    moved = tmp_path / "ct2-elsewhere"
+    shutil.copytree(ct2_models["en-hy"], moved)
+    (moved / "targman-ct2.json").unlink()  # converted by someone else: no marker
+    config = constrained_config(moved, "hy", model__engine="ct2").model
+    assert describe_engine(config, "hy").constrains is False
+    named = describe_engine(dataclasses.replace(config, source=str(tiny_models["en-hy"])), "hy")
+    assert named.constrains is True and named.info["constrained_search"] == str(tiny_models["en-hy"])
 
 
 @pytest.mark.parametrize(
@@ -213,3 +253,16 @@ def test_translated_armenian_is_written_in_the_desk_spelling(tmp_path, spelling,
     [row] = rows(tmp_path / "out")
     assert [(t["concept"], t["honoured"]) for t in row["terms"]] == [
         ("ilham-aliyev", True), ("nikol-pashinian", True), ("yerevan", True)]
+
+
+def test_a_term_the_split_cuts_in_two_goes_to_the_piece_where_it_starts():
+    from pipeline.engines.tokenizer import for_piece, place_cut_terms
+    from pipeline.glossary.constraints import TermConstraint
+
+    post = TermConstraint("washington-post", ("Վաշինգտոն Փոստ",), 1, ("Washington Post",))
+    baku = TermConstraint("baku", ("Բաքու",), 1, ("Baku",))
+    parts = ["Baku said, and The Washington", "Post wrote it."]
+    options = [{"constraints": for_piece([post, baku], piece, 2)} for piece in parts]
+    assert options == [{"constraints": [baku]}, {"constraints": []}]  # cut: in no piece
+    place_cut_terms([post, baku], parts, options)
+    assert options == [{"constraints": [baku, post]}, {"constraints": []}]

@@ -434,7 +434,8 @@ class Run:
             return None
         from pipeline.glossary.constraints import glossary_info
 
-        return glossary_info(self.translator.glossary, self.config.glossary, self.tgt, bool(model.get("constrains")), concepts_seen)
+        return glossary_info(self.translator.glossary, self.config.glossary, self.tgt, bool(model.get("constrains")),
+                             concepts_seen, method=model.get("terms"))
 
 
 def run(

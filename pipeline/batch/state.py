@@ -55,11 +55,19 @@ NOT_FINGERPRINTED = {
     ("cache", "dir"),  # the translation memory changes how fast, not what comes out
     ("cache", "memory"),
     ("model", "allow_pickle"),
+    ("model", "concurrency"),  # openai: how many requests at once, how long to wait, how often to retry
+    ("model", "timeout_s"),
+    ("model", "retries"),
+    ("model", "api_key_env"),  # which variable holds the key, not what comes out
 }
 # Settings only some engines read (by registry name): for any other engine they decide
 # nothing, so they are not fingerprinted (an hf run resumes whatever --quantization says).
 ENGINE_ONLY = {
     ("model", "quantization"): ("ct2",),
+    ("model", "source"): ("ct2",),
+    ("model", "base_url"): ("openai",),
+    ("model", "temperature"): ("openai",),
+    ("model", "context_sentences"): ("openai",),
 }
 # What the engine reports that names a model rather than identifies it: the settings
 # identify the weights already (`model_weights`), so a folder given by another path,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    from pipeline.engines.registry import engine_names
+    from pipeline.engines.registry import LOCAL
 
-    names = ",".join(("naive", *engine_names()))  # naive: generate() a sentence at a time, the baseline
+    names = ",".join(("naive", *LOCAL))  # naive: generate() a sentence at a time, the baseline
     p = sub.add_parser(
         "bench",
         help="measure the engines' speed and memory, the pipeline's overhead and a cached rerun",
@@ -27,6 +27,11 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=0, help="CPU threads for every engine (default: all CPUs)")
     p.add_argument("--quantization", default="int8", help="ct2 quantization (default int8)")
     p.add_argument("--documents", type=int, default=50, help="articles in the pipeline run (0: skip it; default 50)")
+    p.add_argument("--malloc-tokens", type=int, default=256,
+                   help="ct2 output length for the malloc comparison (child processes; 0: skip it; default 256)")
+    p.add_argument("--malloc-sentences", type=int, default=12, help="sentences for the malloc comparison (default 12)")
+    p.add_argument("--no-terms", action="store_true", help="skip the runs with the desk glossary's terms forced")
+    p.add_argument("--no-cold", action="store_true", help="skip the cached rerun in a new process")
     p.add_argument("--memory", action="store_true",
                    help="also measure peak RSS of `targman run` over 10 and 10,000 small articles (subprocesses, tiny model)")
     p.add_argument("--memory-sizes", default="10,10000", help=argparse.SUPPRESS)
@@ -49,6 +54,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         threads=args.threads,
         quantization=args.quantization,
         documents=args.documents,
+        terms=not args.no_terms,
+        malloc_tokens=args.malloc_tokens,
+        malloc_sentences=args.malloc_sentences,
+        cold=not args.no_cold,
         cache_dir=args.cache_dir,
     )
     if args.memory:

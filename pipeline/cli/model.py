@@ -27,7 +27,7 @@ def register(sub) -> None:
         help="build a tiny random-weight model (output is nonsense; for trying the pipeline offline)",
     )
     t.add_argument("out", metavar="DIR", type=Path)
-    t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100"))
+    t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100", "nllb", "madlad"))
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
     t.add_argument("--force", action="store_true", help="DIR exists and is not empty: delete it and build there")
     t.set_defaults(func=cmd_tiny)

@@ -54,7 +54,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=cfg.CHOICES[("model", "engine")])
     parser.add_argument("--device", help="cpu, cuda or cuda:N")
     parser.add_argument("--beam", type=int, dest="beam_size", help="beam size (default 4)")
-    parser.add_argument("--max-length", type=int, help="most output tokens for one sentence")
+    parser.add_argument("--max-length", type=int, help="most output tokens for one sentence, whatever its length")
+    parser.add_argument("--max-length-a", type=float, help="output cap relative to the source: a x source tokens + b (default 3)")
+    parser.add_argument("--max-length-b", type=int, help="the b of the relative output cap (default 10)")
+    parser.add_argument("--base-url", help="openai engine: the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
     parser.add_argument("--threads", type=int, help="CPU threads for the engine")
     parser.add_argument("--quantization", choices=cfg.CHOICES[("model", "quantization")], help="ct2: weights/compute type (default int8)")
@@ -94,6 +97,9 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         model__device=args.device,
         model__beam_size=args.beam_size,
         model__max_length=args.max_length,
+        model__max_length_a=args.max_length_a,
+        model__max_length_b=args.max_length_b,
+        model__base_url=args.base_url,
         model__batch_tokens=args.batch_tokens,
         model__threads=args.threads,
         model__quantization=args.quantization,

@@ -9,10 +9,19 @@ engine does the same work:
 - `hf`: the batched `hf` engine (length-sorted, token-budget batches);
 - `ct2`: the `ct2` engine (CTranslate2, int8 by default).
 
+Each local engine then translates the same sentences with the desk glossary's
+terms as constraints (`terms`): its tokens/s against its own plain run, and the
+term success; for `ct2` that is the n-best lists plus the constrained search on
+the HF model for what they miss, as a share of plain ct2's throughput.
+
 Then a full `run` over a generated folder of articles with the fastest engine,
 against that engine translating the same segments in one call (the pipeline's
 overhead), and the same run again on the translation memory it filled (the
-speed-up of a cached rerun). With no model given, a random-weight MarianMT of
+speed-up of a cached rerun), in this process and in a fresh one (`cold_rerun`:
+what a user's rerun costs, and whether it imported torch or CTranslate2).
+`malloc` runs ct2 at long outputs (256 tokens) in child processes with glibc's
+default malloc, with `models.malloc`'s in-process setting, and with jemalloc
+preloaded when it is installed. With no model given, a random-weight MarianMT of
 the real OPUS-MT size (`tinymodel.OPUS_SIZE`) is built once into the cache folder.
 
 Peak memory: each measured phase resets the kernel's peak-RSS mark (writing 5
@@ -40,9 +49,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pipeline.engines.registry import engine_names
+from pipeline.engines.registry import LOCAL
 
-ENGINES = ("naive", *engine_names())  # naive: transformers generate() one sentence at a time, the baseline
+ENGINES = ("naive", *LOCAL)  # naive: transformers generate() one sentence at a time, the baseline
 MODEL_KIND = "marian-hy-en"  # the default bench model: Armenian -> English, the desk's main direction
 
 
@@ -304,6 +313,166 @@ def run_pipeline(engine, model_dir: Path, work: Path, *, documents: int, src: st
     )
 
 
+# -- glossary terms -----------------------------------------------------------------------------
+
+DESK = Path(__file__).resolve().parents[2] / "glossaries" / "desk.tsv"
+
+
+def term_constraints(sentences: list[str], src: str, tgt: str, glossary_path: Path = DESK):
+    """The desk glossary's constraints and bans for each sentence, as a run makes them, and a
+    function that counts (honoured, hits) in translations of them."""
+    from pipeline.config import GlossaryConfig
+    from pipeline.glossary import load
+    from pipeline.glossary.constraints import RunTerms
+    from pipeline.segment import Segment
+
+    glossary = load(glossary_path)
+    terms = RunTerms(glossary, GlossaryConfig(path=str(glossary_path)), tgt, True, True)
+    segments = [Segment("bench", 0, i, text, src_lang=src) for i, text in enumerate(sentences)]
+    terms.before(segments)
+    constraints = [s.meta.get("constraints", []) for s in segments]
+    banned = [s.meta.get("banned", []) for s in segments]
+
+    def success(targets: list[str]) -> tuple[int, int]:
+        checked = [Segment("bench", 0, i, seg.source, src_lang=src, target=target, terms=[
+            type(hit)(hit.concept, hit.source, hit.target, start=hit.start, end=hit.end) for hit in seg.terms
+        ], meta={}) for i, (seg, target) in enumerate(zip(segments, targets))]
+        terms.after(checked)
+        hits = [hit for seg in checked for hit in seg.terms]
+        return sum(1 for hit in hits if hit.honoured), len(hits)
+
+    return constraints, banned, success
+
+
+def run_terms(engine, sentences: list[str], *, src: str, tgt: str, length: int, plain_tokens_per_s: float) -> dict:
+    """The engine with the glossary's terms as constraints, at the same fixed length as its plain run."""
+    constraints, banned, success = term_constraints(sentences, src, tgt)
+    with_terms = sum(1 for c in constraints if c)
+    engine.translate(sentences[:2], src=src, tgt=tgt, min_length=length,  # warm-up: loads ct2's constrained search
+                     constraints=[[c for c in constraints if c][0]] * 2 if with_terms else None, banned=[[], []])
+    repaired = getattr(engine, "repaired", 0)
+    started = time.perf_counter()
+    results = engine.translate(sentences, src=src, tgt=tgt, min_length=length, constraints=constraints, banned=banned)
+    seconds = time.perf_counter() - started
+    honoured, hits = success([r.text for r in results])
+    tokens = sum(r.tokens for r in results)
+    return {
+        "engine": engine.name,
+        "sentences": len(sentences),
+        "with_terms": with_terms,
+        "to_constrained_search": getattr(engine, "repaired", 0) - repaired if engine.name == "ct2" else with_terms,
+        "tokens_per_s": round(tokens / seconds, 1),
+        "share_of_plain": round(tokens / seconds / plain_tokens_per_s, 3) if plain_tokens_per_s else None,
+        "term_hits": hits,
+        "term_success": round(honoured / hits, 4) if hits else None,
+        "unmet": sum(1 for r in results if r.unmet),
+    }
+
+
+# -- glibc malloc at long outputs -------------------------------------------------------------------
+
+_MALLOC_CHILD = """
+import json, resource, sys, time
+from pipeline.config import ModelConfig
+from pipeline.engines import load_engine
+from pipeline.models import malloc
+model, tgt, src, tokens, threads, quantization, cache = sys.argv[1:8]
+sentences = json.loads(sys.argv[8])
+tokens, threads = int(tokens), int(threads)
+config = ModelConfig(engine="ct2", id=model, beam_size=4, max_length=tokens, threads=threads, quantization=quantization)
+engine = load_engine(config, tgt, cache_dir=cache)
+engine.translate(sentences[:1], src=src, tgt=tgt, min_length=8)
+before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+results = engine.translate(sentences, src=src, tgt=tgt, min_length=tokens)
+seconds, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"malloc": malloc.applied(), "allocator": malloc.allocator(), "tokens": sum(r.tokens for r in results),
+                  "seconds": seconds, "user_s": after.ru_utime - before.ru_utime, "sys_s": after.ru_stime - before.ru_stime,
+                  "minor_faults": after.ru_minflt - before.ru_minflt}))
+"""
+
+JEMALLOC_PATHS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+                  "/usr/lib64/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2")
+
+
+def jemalloc_path() -> str | None:
+    return next((p for p in JEMALLOC_PATHS if Path(p).is_file()), None)
+
+
+def malloc_effect(model: Path, *, src: str, tgt: str, tokens: int, sentences: int, threads: int, quantization: str,
+                  cache_root: Path, log: Callable[[str], None]) -> dict:
+    """ct2 at `tokens`-token outputs in child processes: glibc's defaults, `models.malloc`'s
+    in-process mallopt, and jemalloc preloaded (when installed). The ratios are within one bench."""
+    from pipeline.models.convert import converted_model
+
+    converted_model(str(model), quantization=quantization, cache_root=cache_root)  # once, before the children
+    texts = make_sentences(sentences, src, seed=7)
+    package_root = str(Path(__file__).resolve().parents[2])
+    inherited = {k: v for k, v in os.environ.items() if k not in ("TARGMAN_MALLOC", "LD_PRELOAD")}
+    base = {**inherited, "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)}
+    modes = [("glibc default", {"TARGMAN_MALLOC": "off"}), ("mallopt (targman)", {})]
+    if (jemalloc := jemalloc_path()):
+        modes.append(("jemalloc (LD_PRELOAD)", {"LD_PRELOAD": jemalloc}))
+    rows = []
+    for label, env in modes:
+        log(f"malloc: ct2, {sentences} sentences x {tokens} tokens, {label} ...")
+        done = subprocess.run(
+            [sys.executable, "-c", _MALLOC_CHILD, str(model), tgt, src, str(tokens), str(threads), quantization,
+             str(cache_root), json.dumps(texts)],
+            env={**base, **env}, capture_output=True, text=True,
+        )
+        if done.returncode:
+            raise RuntimeError(f"malloc bench child ({label}) failed: {done.stderr[-2000:]}")
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row["mode"] = label
+        row["tokens_per_s"] = round(row["tokens"] / row["seconds"], 1)
+        rows.append(row)
+    default = rows[0]["tokens_per_s"]
+    for row in rows:
+        row["speedup"] = round(row["tokens_per_s"] / default, 2) if default else None
+        for key in ("seconds", "user_s", "sys_s"):
+            row[key] = round(row[key], 2)
+    return {"engine": "ct2", "output_tokens": tokens, "sentences": sentences, "threads": threads, "runs": rows}
+
+
+# -- a cached rerun in a fresh process --------------------------------------------------------------
+
+_RERUN_CHILD = """
+import json, sys, time
+started = time.perf_counter()
+from pipeline.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "in_process_s": time.perf_counter() - started,
+                  "imported": sorted(m for m in ("torch", "ctranslate2", "transformers") if m in sys.modules)}))
+"""
+
+
+def cold_rerun(model: Path, engine: str, work: Path, *, documents: int, src: str, tgt: str, quantization: str,
+               log: Callable[[str], None]) -> dict:
+    """`targman run` over a folder, then the same command into a new folder in a new process, every
+    segment in the translation memory: its wall time (interpreter start included) and what it imported."""
+    folder = make_folder(work / "articles-cold", documents, src)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "TARGMAN_CACHE_DIR": str(work / "cold-cache"), "HF_HUB_OFFLINE": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)}
+    rows = []
+    for name in ("first", "rerun"):
+        log(f"cold rerun: targman run ({name}) in a new process ...")
+        command = [sys.executable, "-c", _RERUN_CHILD, "run", str(folder), "-o", str(work / f"cold-{name}"), "--tgt", tgt,
+                   "--model", str(model), "--engine", engine, "--quantization", quantization, "--progress", "off"]
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if done.returncode:
+            raise RuntimeError(f"targman run failed: {done.stderr[-2000:]}")
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        manifest = json.loads((work / f"cold-{name}" / "run.json").read_text(encoding="utf-8"))
+        rows.append({"run": name, "wall_s": round(wall, 3), "in_process_s": round(row["in_process_s"], 3),
+                     "imported": row["imported"], "memory_hits": manifest["cache"].get("hits", 0),
+                     "segments": manifest["counts"]["translated"]})
+    return {"engine": engine, "documents": documents, "runs": rows}
+
+
 # -- the whole benchmark -------------------------------------------------------------------
 
 def bench(
@@ -317,6 +486,10 @@ def bench(
     quantization: str = "int8",
     documents: int = 50,
     pipeline: bool = True,
+    terms: bool = True,
+    malloc_tokens: int = 256,
+    malloc_sentences: int = 12,
+    cold: bool = True,
     cache_dir: str | Path | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> dict:
@@ -330,7 +503,10 @@ def bench(
         raise ConfigError(f"--engines: unknown engine(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(ENGINES)}")
     if sentences < 1 or output_tokens < 1 or beam < 1:
         raise ConfigError("--sentences, --beam and the output length must be at least 1")
+    from pipeline.models.malloc import tune_malloc
+
     threads = threads or os.cpu_count() or 1
+    malloc = tune_malloc()  # as every engine load does; the naive baseline imports torch itself
     cache_root = Path(cache_dir) if cache_dir else default_cache_dir()
     model = Path(model_dir) if model_dir else bench_model(cache_root, log)
     src, tgt = model_direction(model)
@@ -348,7 +524,9 @@ def bench(
         "cpu_count": os.cpu_count(),
         "versions": versions(),
         "peak_rss_method": "",
+        "malloc_in_this_process": malloc,
         "engines": [],
+        "terms": [],
     }
     loaded = {}
     for name in [e for e in ENGINES if e in engines]:
@@ -362,7 +540,12 @@ def bench(
                                            quantization=quantization, cache_root=cache_root)
                 load = time.perf_counter() - started
                 tokens, seconds = run_engine(engine, texts, src=src, tgt=tgt, length=output_tokens)
-                detail = {k: v for k, v in engine.info().items() if k in ("compute_type", "device", "threads", "architecture")}
+                if terms and DESK.is_file():
+                    log(f"{name}: the same sentences with the desk glossary's terms forced ...")
+                    report["terms"].append(run_terms(engine, texts, src=src, tgt=tgt, length=output_tokens,
+                                                     plain_tokens_per_s=tokens / seconds))
+                detail = {k: v for k, v in engine.info().items()
+                          if k in ("compute_type", "device", "threads", "architecture", "constrains")}
                 detail.update(batch_tokens=engine.config.batch_tokens, batch_size=engine.config.batch_size)
                 if report["source_tokens_mean"] is None:
                     report["source_tokens_mean"] = round(sum(engine.count_tokens(t) for t in texts) / len(texts), 1)
@@ -389,6 +572,15 @@ def bench(
                 fastest, model, Path(work), documents=documents, src=src, tgt=tgt, beam=beam, length=output_tokens,
                 quantization=quantization,
             ))
+            if cold:
+                report["cold_rerun"] = cold_rerun(model, fastest.name, Path(work), documents=documents, src=src, tgt=tgt,
+                                                  quantization=quantization, log=log)
+    report["malloc"] = None
+    if malloc_tokens and "ct2" in engines:
+        loaded.clear()
+        gc.collect()
+        report["malloc"] = malloc_effect(model, src=src, tgt=tgt, tokens=malloc_tokens, sentences=malloc_sentences,
+                                         threads=threads, quantization=quantization, cache_root=cache_root, log=log)
     return report
 
 
@@ -488,6 +680,13 @@ def format_report(report: dict) -> str:
             f"  {e['engine']:<7} {e['tokens']:>7} {e['seconds']:>8.2f} {e['tokens_per_s']:>9.1f} {ratio:>9} "
             f"{e['load_seconds']:>7.2f} {e['peak_rss_mb']:>12.1f} {e['added_rss_mb']:>9.1f}"
         )
+    for t in report.get("terms") or []:
+        share = f", {100 * t['share_of_plain']:.0f}% of its plain tokens/s" if t["share_of_plain"] is not None else ""
+        lines.append(
+            f"  {t['engine']:<7} with the desk glossary's terms: {t['tokens_per_s']:.1f} tokens/s{share}; "
+            f"{t['with_terms']}/{t['sentences']} sentences had terms, {t['to_constrained_search']} went to the "
+            f"constrained search; term success {t['term_success']} ({t['term_hits']} hits), {t['unmet']} unmet"
+        )
     p = report.get("pipeline")
     if p:
         lines += [
@@ -500,6 +699,23 @@ def format_report(report: dict) -> str:
             f"    cached rerun {p['rerun_s']:.3f} s: {p['rerun_speedup']:.0f}x faster; {p['cache_hits']} memory hits, "
             f"{p['rerun_engine_texts']} texts sent to the engine",
         ]
+    c = report.get("cold_rerun")
+    if c:
+        lines += ["", f"  a rerun in a new process, every segment remembered ({c['engine']}, {c['documents']} articles):"]
+        for row in c["runs"]:
+            lines.append(
+                f"    {row['run']:<6} {row['wall_s']:.2f} s wall ({row['in_process_s']:.2f} s in targman), "
+                f"{row['memory_hits']} memory hits; imported: {', '.join(row['imported']) or 'no torch, no ctranslate2'}"
+            )
+    mal = report.get("malloc")
+    if mal:
+        lines += ["", f"  ct2 at {mal['output_tokens']}-token outputs, {mal['sentences']} sentences, {mal['threads']} threads "
+                      "(child processes):"]
+        for row in mal["runs"]:
+            lines.append(
+                f"    {row['mode']:<22} {row['tokens_per_s']:>7.1f} tokens/s ({row['speedup']:.2f}x)  user {row['user_s']:.1f} s, "
+                f"system {row['sys_s']:.1f} s, {row['minor_faults']} page faults"
+            )
     m = report.get("memory")
     if m:
         lines += ["", f"  memory scaling ({m['engine']}, {m['model']}; {m['method']}):"]

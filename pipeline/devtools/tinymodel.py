@@ -43,7 +43,7 @@ OPUS_SIZE = dict(d_model=512, layers=6, ffn=2048, heads=8, vocab_size=60000, max
 TINY_SIZE = dict(d_model=32, layers=2, ffn=64, heads=2, vocab_size=600, max_positions=128, pad_vocab=False)
 
 
-def _train_spm(lines: list[str], prefix: Path, vocab_size: int, **ids) -> Path:
+def _train_spm(lines: list[str], prefix: Path, vocab_size: int, model_type: str = "unigram", **ids) -> Path:
     import sentencepiece as spm
 
     # SentencePiece wants at least vocab_size distinct pieces; repeat and let it shrink.
@@ -52,7 +52,7 @@ def _train_spm(lines: list[str], prefix: Path, vocab_size: int, **ids) -> Path:
         model_prefix=str(prefix),
         vocab_size=vocab_size,
         character_coverage=1.0,
-        model_type="unigram",
+        model_type=model_type,
         hard_vocab_limit=False,
         minloglevel=2,
         num_threads=1,
@@ -202,11 +202,128 @@ def build_m2m100(
     return out
 
 
+def build_nllb(
+    out_dir: str | Path,
+    *,
+    size: dict | None = None,
+    extra_text: Iterable[str] = (),
+    seed: int = 0,
+) -> Path:
+    """An NLLB-200 model + tokenizer folder with random weights: M2M100's architecture with
+    NLLB's tokenizer (a BPE SentencePiece model and `hye_Armn`-style language codes)."""
+    import torch
+    from tokenizers.models import BPE
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers.convert_slow_tokenizer import SentencePieceExtractor
+
+    size = {**TINY_SIZE, **(size or {})}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    en, hy = _corpus("en", extra_text)
+    with tempfile.TemporaryDirectory() as tmp:
+        spm_path = _train_spm(
+            en + hy, Path(tmp) / "sentencepiece.bpe", max(100, min(size["vocab_size"], 8000)), model_type="bpe",
+            bos_id=0, pad_id=1, eos_id=2, unk_id=3,
+        )
+        extracted = SentencePieceExtractor(str(spm_path)).extract(BPE)
+        tokenizer = NllbTokenizer(
+            vocab=extracted["vocab"], merges=extracted["merges"], src_lang="eng_Latn", tgt_lang="hye_Armn",
+            model_max_length=size["max_positions"],
+        )
+        tokenizer.save_pretrained(out)
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        **_dimensions(size),
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        scale_embedding=True,
+    )
+    torch.manual_seed(seed)
+    model = M2M100ForConditionalGeneration(config)
+    _sharpen(model, seed)
+    model.save_pretrained(out)
+    return out
+
+
+def _sharpen(model, seed: int, std: float = 0.1) -> None:
+    """Redraw the matrices wider than the default init: the default gives near-uniform output
+    distributions, every step a near-tie that two correct implementations (transformers,
+    CTranslate2) may break differently."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for weight in model.parameters():
+            if weight.dim() > 1:
+                weight.copy_(torch.randn(weight.shape, generator=generator) * std)
+
+
+def build_madlad(
+    out_dir: str | Path,
+    *,
+    size: dict | None = None,
+    extra_text: Iterable[str] = (),
+    seed: int = 0,
+) -> Path:
+    """A MADLAD-400-shaped model folder with random weights: a T5 (gated-GELU feed-forward,
+    relative positions) whose SentencePiece vocabulary holds the `<2xx>` target tokens
+    that go in front of the source, as google/madlad400-3b-mt's does."""
+    import sentencepiece as spm
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+
+    size = {**TINY_SIZE, **(size or {})}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    en, hy = _corpus("en", extra_text)
+    with tempfile.TemporaryDirectory() as tmp:
+        spm_path = _train_spm(
+            en + hy, Path(tmp) / "spiece", max(100, min(size["vocab_size"], 8000)),
+            pad_id=0, eos_id=1, unk_id=2, bos_id=-1, user_defined_symbols=["<2hy>", "<2en>", "<2ru>"],
+        )
+        sp = spm.SentencePieceProcessor(model_file=str(spm_path))
+        vocab = [(sp.id_to_piece(i), sp.get_score(i)) for i in range(sp.get_piece_size())]
+        tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=size["max_positions"])
+        tokenizer.save_pretrained(out)
+    heads = size["heads"]
+    config = T5Config(
+        vocab_size=len(vocab),
+        d_model=size["d_model"],
+        d_kv=size["d_model"] // heads,
+        d_ff=size["ffn"],
+        num_layers=size["layers"],
+        num_decoder_layers=size["layers"],
+        num_heads=heads,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    torch.manual_seed(seed)
+    model = T5ForConditionalGeneration(config)
+    with torch.no_grad():
+        # Random T5 weights make `<pad>` (the decoder start) the likeliest output token at every
+        # step, which a trained model never writes; a zero row (logit 0) puts it mid-field.
+        model.shared.weight[0].zero_()
+    model.save_pretrained(out)
+    return out
+
+
+KINDS = ("marian-en-hy", "marian-hy-en", "m2m100", "nllb", "madlad")
+
+
 def build(kind: str, out_dir: str | Path, **kwargs) -> Path:
-    """`kind` is `marian-en-hy`, `marian-hy-en` or `m2m100`."""
+    """`kind` is one of KINDS: `marian-en-hy`, `marian-hy-en`, `m2m100`, `nllb` or `madlad`."""
     if kind == "m2m100":
         return build_m2m100(out_dir, **kwargs)
+    if kind == "nllb":
+        return build_nllb(out_dir, **kwargs)
+    if kind == "madlad":
+        return build_madlad(out_dir, **kwargs)
     if kind.startswith("marian-"):
         _, src, tgt = kind.split("-")
         return build_marian(out_dir, src, tgt, **kwargs)
-    raise ValueError(f"unknown tiny model kind {kind!r}: use marian-en-hy, marian-hy-en or m2m100")
+    raise ValueError(f"unknown tiny model kind {kind!r}: use one of {', '.join(KINDS)}")

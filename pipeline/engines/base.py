@@ -22,6 +22,7 @@ class Translation:
     pieces: int = 1  # >1 when the source was too long for the model and was split
     unmet: bool = False  # a constrained search could not fit every glossary term
     origin: str = "engine"  # engine | memory (a machine translation stored before) | human (an editor's)
+    flags: tuple[str, ...] = ()  # what the engine wants an editor to see (e.g. `llm-suspect`)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,23 @@ class BatchOutput:
 Done = Callable[[list[int], list[Translation]], None]  # positions in `texts`, and their translations
 
 
+@dataclass(frozen=True)
+class Description:
+    """What the pipeline knows of an engine before it is loaded: enough to route segments,
+    key the translation memory, check a resumed run and fill run.json. Every engine class
+    has `describe(config, tgt, cache_dir=...)`, which reads only small files (no torch,
+    no CTranslate2, no network); a loaded engine's `info()` and `fingerprint()` are its
+    description's, so a run that finds every segment in the memory never loads a model."""
+
+    name: str
+    constrains: bool
+    reranks: bool
+    info: dict
+    fingerprint: dict
+    pairs: frozenset  # the (src, tgt) directions it translates
+    context: int = 0  # neighbouring sentences of the document it reads on each side
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What the pipeline needs of an engine; adding one is a module and a line in `registry.ENGINES`.
@@ -49,8 +67,9 @@ class Engine(Protocol):
     """
 
     name: str
-    constrains: bool  # forces glossary terms into its search
-    reranks: bool  # picks, among its n-best, a hypothesis that holds the terms
+    constrains: bool  # forces glossary terms into its search (every segment that has terms)
+    reranks: bool  # cannot force terms, but takes them as hints (n-best re-ranking, a prompt)
+    context: int  # neighbouring sentences of the document it reads on each side (0: none)
 
     def supports(self, src: str, tgt: str) -> bool:
         """Can this engine translate from `src` into `tgt` (ISO 639-1 codes)?"""
@@ -64,11 +83,13 @@ class Engine(Protocol):
         min_length: int | None = None,
         constraints: Sequence[Sequence] | None = None,
         banned: Sequence[Sequence[str]] | None = None,
+        context: Sequence[Context | None] | None = None,
         on_done: Done | None = None,
     ) -> list[Translation]:
-        """One Translation per text, in input order. `on_done(indices, translations)` is called
-        as texts are finished (per model batch), each text exactly once, so that a caller can
-        make finished work durable before the whole call returns."""
+        """One Translation per text, in input order. `context` (one per text, given only to an
+        engine whose `context` > 0): the document's sentences around it. `on_done(indices,
+        translations)` is called as texts are finished (per model batch), each text exactly
+        once, so that a caller can make finished work durable before the whole call returns."""
 
     def info(self) -> dict:
         """What run.json records about the engine and its model."""
@@ -78,9 +99,17 @@ class Engine(Protocol):
         settings. The translation memory keys its entries on it."""
 
 
-def check_options(count: int, min_length: int | None, constraints, banned) -> None:
+@dataclass(frozen=True)
+class Context:
+    """The sentences of a document around the one to translate, in document order."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+def check_options(count: int, min_length: int | None, constraints, banned, context=None) -> None:
     """Refuse option values an engine would misread: one list per text, a whole-number length."""
-    for name, values in (("constraints", constraints), ("banned", banned)):
+    for name, values in (("constraints", constraints), ("banned", banned), ("context", context)):
         if values is None:
             continue
         if not isinstance(values, (list, tuple)):

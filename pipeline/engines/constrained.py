@@ -216,11 +216,13 @@ class _Automaton:
         n_cons = max([len(s) for s in per_sentence] + [1])
         roots, counts, ells, alphabets = [], [], [], []
         delta_rows, depth, through, ends, f_tok, f_through, kids = [], [], [], [], [], [], []
+        rest, prog = [], []
         for sent in per_sentence:
             offset = len(depth)
             children: list[dict[int, int]] = [{}]
             node_depth, node_through = [0], [set()]
             direct_end: list[dict[int, int]] = [{}]
+            direct_rest: list[dict[int, int]] = [{}]  # tokens left to finish an alternative through the node
             for ci, (alts, _) in enumerate(sent):
                 for alt in alts:
                     node = 0
@@ -233,8 +235,11 @@ class _Automaton:
                             node_depth.append(node_depth[node] + 1)
                             node_through.append(set())
                             direct_end.append({})
+                            direct_rest.append({})
                         node = nxt
                         node_through[node].add(ci)
+                        left = len(alt) - node_depth[node]
+                        direct_rest[node][ci] = min(direct_rest[node].get(ci, left), left)
                     direct_end[node][ci] = min(direct_end[node].get(ci, len(alt)), len(alt))
             alphabet = sorted({tok for ch in children for tok in ch})
             # Aho-Corasick: failure links in BFS order, then the full transition table.
@@ -249,6 +254,20 @@ class _Automaton:
                         f = fail[f]
                     fail[child] = children[f][tok] if node and tok in children[f] else 0
                     queue.append(child)
+            # Fewest tokens that complete constraint ci from a node, over the node and its
+            # failure chain (every suffix the automaton still tracks), and how many tokens of
+            # that partial occurrence are already out; from the root, a fresh shortest one.
+            shortest = [min(len(a) for a in alts) for alts, _ in sent]
+            node_rest = [[shortest[ci] for ci in range(len(sent))] for _ in children]
+            node_prog = [[0] * len(sent) for _ in children]
+            for node in order:
+                for ci in range(len(sent)):
+                    via_fail, prog_fail = node_rest[fail[node]][ci], node_prog[fail[node]][ci]
+                    own = direct_rest[node].get(ci)
+                    if own is not None and own <= via_fail:
+                        node_rest[node][ci], node_prog[node][ci] = own, node_depth[node]
+                    else:
+                        node_rest[node][ci], node_prog[node][ci] = via_fail, prog_fail
             goto = [dict() for _ in children]
             node_ends = [dict(e) for e in direct_end]
             for node in [0] + order:
@@ -265,6 +284,8 @@ class _Automaton:
                 depth.append(node_depth[node])
                 through.append([ci in node_through[node] for ci in range(n_cons)])
                 ends.append([node_ends[node].get(ci, 0) for ci in range(n_cons)])
+                rest.append(node_rest[node] + [0] * (n_cons - len(sent)))
+                prog.append(node_prog[node] + [0] * (n_cons - len(sent)))
                 force = {}
                 for source in (children[0], children[node]):
                     for tok, child in source.items():
@@ -304,6 +325,8 @@ class _Automaton:
         self.root = torch.tensor(roots, **as_long)
         self.count = torch.tensor(counts, **as_long)
         self.ell = torch.tensor(ells, **as_long)
+        self.rest = torch.tensor(rest, **as_long)  # (nodes, constraints) tokens to finish one from here
+        self.prog = torch.tensor(prog, **as_long)  # (nodes, constraints) tokens of it already out
         # bank of a hypothesis that meets everything: one step per constraint token
         self.total = (self.count * self.ell).sum(-1)
         self.stripe_width = int(self.total.max()) + 2  # banks 0..total, one stripe each
@@ -350,6 +373,43 @@ def _advance(auto: _Automaton, sent: torch.Tensor, state: _Beams, beam, token, t
     bank = (torch.minimum(met, count) * ell).sum(-1) + partial
     bank = torch.where(all_met, total, torch.minimum(bank, total - 1))
     return _Beams(nxt, met, last_end), all_met, bank
+
+
+def _need(auto: _Automaton, sent: torch.Tensor, state: _Beams, t_pos: int) -> torch.Tensor:
+    """(S, M) the fewest tokens each hypothesis still has to produce to meet every constraint.
+
+    Each occurrence still missing costs its constraint's shortest alternative, less what
+    the partial occurrence in progress already has out (only one can be in progress, and
+    only tokens after that constraint's last counted occurrence count: `t_pos` is the
+    position of the last token produced)."""
+    count, ell = auto.count[sent][:, None], auto.ell[sent][:, None]
+    missing = (count - state.met).clamp(min=0)
+    base = (missing * ell).sum(-1)
+    rest, prog = auto.rest[state.node], auto.prog[state.node]
+    usable = (missing > 0) & (prog <= t_pos - state.last_end) & (rest < ell)
+    saved = torch.where(usable, ell - rest, 0).max(-1).values
+    return base - saved
+
+
+def _reserve(logp: torch.Tensor, auto: _Automaton, sent: torch.Tensor, state: _Beams, t: int,
+             room: torch.Tensor) -> None:
+    """Keep the steps the unmet constraints need: a hypothesis with no more room left
+    (`room`: (S,) content positions from `t` on) than its terms take may only produce
+    tokens that bring them nearer, so a term is never lost to the length limit."""
+    need = _need(auto, sent, state, t - 1)  # (S, k)
+    tight = (need > 0) & (need >= room[:, None]) & (room[:, None] > 0)
+    if not bool(tight.any()):
+        return
+    n_sent, k, vocab = logp.shape
+    alpha = auto.alpha[sent]  # (S, A) this sentence's constraint tokens (padded with vocab)
+    n_alpha = alpha.shape[1]
+    cand_b = torch.arange(k, device=logp.device).repeat_interleave(n_alpha).expand(n_sent, -1)
+    cand_t = alpha.repeat(1, k)
+    after, _, _ = _advance(auto, sent, state, cand_b, cand_t, t)
+    nearer = (_need(auto, sent, after, t) < need.gather(1, cand_b)) & (cand_t < vocab)
+    allowed = torch.zeros((n_sent, k, vocab + 1), dtype=torch.bool, device=logp.device)
+    allowed.view(n_sent, -1).scatter_(1, cand_b * (vocab + 1) + cand_t.clamp(max=vocab), nearer)
+    logp.masked_fill_(tight[:, :, None] & ~allowed[:, :, :vocab], _NEG_INF)
 
 
 def _allocate(scores, top_s, top_b, top_t, auto, sent, state: _Beams, t: int, n_keep: int):
@@ -505,7 +565,7 @@ def constrained_beam_search(
     constraints: list[list[Constraint]],
     banned: list[list[tuple[int, ...]]] | None = None,
     num_beams: int = 4,
-    max_new_tokens: int = 256,
+    max_new_tokens: int | Sequence[int] = 256,
     length_penalty: float = 1.0,
     forced_bos_token_id: int | None = None,
     min_new_tokens: int | None = None,
@@ -547,14 +607,24 @@ def constrained_beam_search(
         raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
     if banned is not None and len(banned) != n_sent:
         raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
-    if num_beams < 1 or max_new_tokens < 1:
+    caps = [max_new_tokens] * n_sent if isinstance(max_new_tokens, int) else [int(c) for c in max_new_tokens]
+    if len(caps) != n_sent:
+        raise ValueError(f"max_new_tokens has {len(caps)} entries for {n_sent} sentences; give one each, or one int")
+    if num_beams < 1 or min(caps, default=1) < 1:
         raise ValueError("num_beams and max_new_tokens must be >= 1")
     if n_sent == 0:
         return []
     st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping)
     dev = input_ids.device
-    k, n_new, vocab = num_beams, max_new_tokens, st.vocab_size
     auto = _Automaton(constraints, st, dev)
+    # Room for the terms: a cap below what a sentence's constraints take (plus a forced
+    # language token and the end of sentence) is raised to it.
+    frame = (st.forced_bos is not None) + 1
+    caps = [max(cap, int(total) + frame) if int(total) else cap for cap, total in zip(caps, auto.total.tolist())]
+    cap_of = torch.tensor(caps, dtype=torch.long, device=dev)
+    # the last position a term may take: before a forced end of sentence at the cap
+    last_content = cap_of - (2 if st.forced_eos else 1)
+    k, n_new, vocab = num_beams, max(caps), st.vocab_size
     ban = _Banned(banned, st, n_sent, dev)
     eos_t = torch.tensor(st.eos, device=dev)
     n_keep = max(2, 1 + len(st.eos)) * k  # generate()'s beams_to_keep
@@ -627,12 +697,16 @@ def constrained_beam_search(
         if auto.any:
             unmet_beam = (state.met < auto.count[active][:, None]).any(-1)
             logp[:, :, eos_t] = logp[:, :, eos_t].masked_fill(unmet_beam[:, :, None], _NEG_INF)
+            if not (t == 0 and st.forced_bos is not None):
+                _reserve(logp, auto, active, state, t, last_content[active] - t + 1)
         if t == 0 and st.forced_bos is not None:
             logp.fill_(_NEG_INF)
             logp[:, :, st.forced_bos] = 0.0
-        if t == n_new - 1 and st.forced_eos:
-            logp.fill_(_NEG_INF)
-            logp[:, :, list(st.forced_eos)] = 0.0
+        at_cap = cap_of[active] - 1 == t  # (S,) sentences at their last step
+        if st.forced_eos and bool(at_cap.any()):
+            only_eos = torch.full_like(logp[:1], _NEG_INF)
+            only_eos[:, :, list(st.forced_eos)] = 0.0
+            logp = torch.where(at_cap[:, None, None], only_eos, logp)
         scores = logp + run_scores[:, :, None]
         top_s, top_i = torch.topk(scores.view(n_live, k * vocab), n_keep)
         top_b, top_t = top_i // vocab, top_i % vocab
@@ -645,7 +719,7 @@ def constrained_beam_search(
             cand_state = state.take(cand_b)
             cand_met = torch.ones_like(cand_b, dtype=torch.bool)
         del scores, logp
-        stop = torch.isin(cand_t, eos_t) | (t == n_new - 1)
+        stop = torch.isin(cand_t, eos_t) | at_cap[:, None]
         valid = cand_s > _NEG_INF
         cand_seq = seqs.gather(1, cand_b[:, :, None].expand(-1, -1, seqs.shape[2])).clone()
         cand_seq[:, :, t + 1] = cand_t
@@ -676,13 +750,14 @@ def constrained_beam_search(
 
         # generate()'s early-stopping heuristic (best running beam = highest score, not first)
         if st.early_stopping == "never" and length_penalty > 0.0:
-            hypothetical = n_new
+            # as generate()'s Python float n_new ** length_penalty, then float32
+            norm_len = (cap_of[active][:, None].double() ** length_penalty).float()
         else:
-            hypothetical = t + 1
-        best_running = run_scores.max(1, keepdim=True).values / (hypothetical**length_penalty)
+            norm_len = (t + 1) ** length_penalty
+        best_running = run_scores.max(1, keepdim=True).values / norm_len
         worst_finished = torch.where(fin_flag, fin_key.min(1, keepdim=True).values, _NEG)
         improvable = improvable & (best_running > worst_finished).any(-1, keepdim=True)
-        done = ~improvable[:, 0] | (fin_flag.all(-1) & es_true)
+        done = ~improvable[:, 0] | (fin_flag.all(-1) & es_true) | at_cap
         if t == n_new - 1 or bool(stop.all()) or bool(done.all()):
             finish(torch.arange(n_live, device=dev), t + 1)
             break

@@ -10,15 +10,25 @@ given to CTranslate2 as `target_prefix` and stripped from the output.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput
-from pipeline.engines.tokenizer import TokenizerEngine, model_kind
+from pipeline.engines.base import BatchOutput, Description
+from pipeline.engines.tokenizer import (
+    TokenizerEngine,
+    check_direction,
+    input_limit,
+    output_limit,
+    supported_pairs,
+    token_budget_batches,
+    tokenizer_info,
+)
 from pipeline.errors import ConfigError, ModelError
+from pipeline.models.facts import ModelFacts, read_facts
 from pipeline.models.convert import (
     MARKER,
     converted_model,
@@ -29,33 +39,117 @@ from pipeline.models.convert import (
 from pipeline.models.fingerprint import folder_fingerprint
 
 
+log = logging.getLogger("targman")
+
+CAP_SPREAD = 1.25  # rows whose output caps differ more than this go to separate CTranslate2 calls
+_warned: set[str] = set()  # a missing source folder is said once per process
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message)
+
+
+def constrained_source(config: ModelConfig, marker: dict) -> Path | None:
+    """The Hugging Face folder a CTranslate2 model was converted from, for the constrained
+    search: `[model] source`, else the folder the conversion marker records. None (with a
+    warning) when it is gone or holds other weights than the ones converted."""
+    named = config.source or marker.get("source_folder")
+    if not named:
+        return None
+    folder = Path(named).expanduser()
+    if not (folder / "config.json").is_file() or not any(folder.glob("*.safetensors")):
+        _warn_once(f"missing {folder}", (
+            f"{folder} (the model {config.id!r} was converted from) is not a Hugging Face model folder here: "
+            "glossary terms the n-best lists miss are flagged, not forced; set [model] source to that folder"
+        ))
+        return None
+    recorded = marker.get("source_fingerprint")
+    if recorded and folder_fingerprint(folder) != recorded:
+        _warn_once(f"changed {folder}", (
+            f"{folder} holds other weights than the ones {config.id!r} was converted from: "
+            "glossary terms the n-best lists miss are flagged, not forced; convert the model again"
+        ))
+        return None
+    return folder
+
+
 class CT2Engine(TokenizerEngine):
     name = "ct2"
-    # CTranslate2 has no positive lexical constraints. Glossary terms are repaired by n-best
-    # re-ranking (the best of `beam_size` hypotheses that has every term), forbidden terms are
-    # suppressed in the search itself (`suppress_sequences`), and the check reports the rest.
+    # CTranslate2 has no positive lexical constraints. Glossary terms are first sought in the
+    # n-best lists (the best of `beam_size` hypotheses that has every term), forbidden terms are
+    # suppressed in the search itself (`suppress_sequences`), and a segment whose terms no
+    # hypothesis holds is translated again by the project's constrained beam search on the
+    # Hugging Face model it was converted from (loaded on first need). Without that folder the
+    # engine only re-ranks (`constrains` is False) and the check reports what is missing.
     constrains = False
     reranks = True
     _terms = None
+    _fallback = None
 
-    def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
-        ctranslate2 = import_ctranslate2()
+    @classmethod
+    def describe(cls, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
+        model_dir, marker = cls._locate(config, cache_dir)
+        return cls._describe(config, tgt, model_dir, marker, read_facts(model_dir, marker))
+
+    @staticmethod
+    def _locate(config: ModelConfig, cache_dir) -> tuple[Path, dict]:
         from pipeline.cachedir import cache_dir as default_cache_dir
-        from pipeline.models.hub import quiet_transformers
 
-        quiet_transformers()
-        from transformers import AutoTokenizer
-
-        self.config = config
-        self.ctranslate2 = ctranslate2
-        self.model_dir = converted_model(
+        model_dir = converted_model(
             config.id,
             quantization=config.quantization,
             cache_root=Path(cache_dir) if cache_dir else default_cache_dir(),
             revision=config.revision,
             allow_pickle=config.allow_pickle,
         )
-        self.marker = read_marker(self.model_dir)
+        return model_dir, read_marker(model_dir)
+
+    @classmethod
+    def _describe(cls, config: ModelConfig, tgt: str, model_dir: Path, marker: dict, facts: ModelFacts) -> Description:
+        check_direction(facts, tgt, config.id)
+        source = constrained_source(config, marker)
+        constrains = source is not None
+        info = tokenizer_info(facts, config, cls.name)
+        info["revision"] = config.revision or marker.get("revision")
+        info.update(
+            converted=str(model_dir),
+            source=marker.get("source"),
+            device=config.device,
+            compute_type=config.quantization,
+            threads=config.threads,
+            constrains=constrains,
+            constrained_search=str(source) if source else None,
+            terms=(
+                "n-best re-ranking; segments no hypothesis satisfies are translated again by the constrained "
+                f"beam search on {source}; forbidden terms suppressed"
+                if constrains else "n-best re-ranking, forbidden terms suppressed"
+            ),
+        )
+        fingerprint = {key: info[key] for key in ("engine", "id", "revision", "compute_type", "beam_size", "max_length",
+                                                  "max_length_a", "max_length_b", "max_input_tokens")}
+        fingerprint["content"] = folder_fingerprint(model_dir)
+        if source:  # the constrained search decides the output of segments with terms
+            fingerprint["constrained_search"] = folder_fingerprint(source)
+        return Description(cls.name, constrains, True, info, fingerprint, supported_pairs(facts))
+
+    def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
+        model_dir, marker = self._locate(config, cache_dir)
+        self.facts = read_facts(model_dir, marker)
+        self.description = self._describe(config, tgt, model_dir, marker, self.facts)
+        self.constrains = self.description.constrains
+        self.config = config
+        self.model_dir = model_dir
+        self.marker = marker
+        self.source = Path(self.description.info["constrained_search"]) if self.constrains else None
+        ctranslate2 = import_ctranslate2()
+        from pipeline.models.hub import quiet_transformers
+
+        quiet_transformers()
+        from transformers import AutoTokenizer
+
+        self.ctranslate2 = ctranslate2
         device, _, index = config.device.partition(":")
         try:
             self.translator = ctranslate2.Translator(
@@ -78,52 +172,33 @@ class CT2Engine(TokenizerEngine):
                 f"{self.model_dir} has no usable tokenizer ({error}); convert the model with `targman model convert`, "
                 f"which saves the tokenizer next to the CTranslate2 weights"
             ) from None
-        self.kind = model_kind(self.tokenizer)
-        positions = self.marker.get("max_position_embeddings")
-        self.max_input = self._limit_input(positions)
-        self.max_decoding = max(1, min(config.max_length, (positions or 1024) - 2))
-        self._check_direction(tgt)
+        self.max_input = input_limit(self.facts, config)
+        self.max_output = self.max_decoding = output_limit(self.facts, config)
+        self._tgt = tgt
 
     # -- the interface ----------------------------------------------------------------
-    def info(self) -> dict:
-        return {
-            "engine": self.name,
-            "id": self.config.id,
-            "converted": str(self.model_dir),
-            "source": self.marker.get("source"),
-            "revision": self.config.revision or self.marker.get("revision"),
-            "architecture": self.marker.get("architecture"),
-            "tokenizer": type(self.tokenizer).__name__,
-            "device": self.translator.device,
-            "compute_type": self.translator.compute_type,
-            "threads": self.config.threads,
-            "beam_size": self.config.beam_size,
-            "max_length": self.max_decoding,
-            "max_input_tokens": self.max_input,
-        }
-
-    def fingerprint(self) -> dict:
-        return {
-            "engine": self.name,
-            "id": self.config.id,
-            "revision": self.config.revision or self.marker.get("revision"),
-            "content": folder_fingerprint(self.model_dir),
-            "compute_type": self.translator.compute_type,
-            "beam_size": self.config.beam_size,
-            "max_length": self.max_decoding,
-            "max_input_tokens": self.max_input,
-        }
-
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:
+        caps = self.caps(ids, min_length)
+        out: list[BatchOutput | None] = [None] * len(ids)
+        for group in cap_groups(caps):
+            rows = self._translate_rows(
+                [ids[k] for k in group], max(caps[k] for k in group), src=src, tgt=tgt, min_length=min_length,
+                constraints=[constraints[k] for k in group] if constraints else None, banned=banned,
+            )
+            for k, row in zip(group, rows):
+                out[k] = row
+        return out  # type: ignore[return-value]
+
+    def _translate_rows(self, ids, cap: int, *, src: str, tgt: str, min_length: int | None, constraints, banned) -> list[BatchOutput]:
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
         rerank = bool(constraints) and any(constraints)
         suppress = self._suppressed(banned)
         lang = self.target_language_token(tgt)
         # `max_length` counts the end-of-sentence token, as transformers' max_new_tokens does;
-        # a fixed length (min_length >= max_length) is that many tokens of text, as in `hf`.
-        fixed = bool(min_length) and min_length >= self.max_decoding
-        limit = self.max_decoding if fixed else max(1, self.max_decoding - 1)
+        # a fixed length (min_length >= the cap) is that many tokens of text, as in `hf`.
+        fixed = bool(min_length) and min_length >= cap
+        limit = cap if fixed else max(1, cap - 1)
         prefix = 1 if lang else 0  # CTranslate2 counts the target prefix in the lengths
         results = self.translator.translate_batch(
             tokens,
@@ -151,6 +226,40 @@ class CT2Engine(TokenizerEngine):
             out.append(best or replace(candidates[0], unmet=bool(wanted)))
         return out
 
+    # -- terms the n-best lists could not hold ------------------------------------------
+    def _repair(self, encoded, outputs, *, src: str, tgt: str, min_length: int | None, options: list[dict]) -> list[BatchOutput]:
+        """Segments whose terms no hypothesis held: the constrained search on the HF model, in
+        length-sorted batches of their own (the others keep CTranslate2's output)."""
+        todo = [k for k, output in enumerate(outputs) if output.unmet and options[k].get("constraints")]
+        if not todo or not self.constrains:
+            return outputs
+        engine = self.constrained_engine()
+        lengths = [len(row) for row in encoded]
+        order = sorted(todo, key=lambda k: -lengths[k])
+        outputs = list(outputs)
+        for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
+            results = engine._translate_batch(
+                [encoded[k] for k in batch], src=src, tgt=tgt, min_length=min_length,
+                constraints=[options[k]["constraints"] for k in batch],
+                banned=[options[k].get("banned", []) for k in batch],
+            )
+            for k, result in zip(batch, results, strict=True):
+                outputs[k] = result
+        self.repaired += len(todo)
+        return outputs
+
+    repaired = 0  # segments (pieces) the constrained search translated again
+
+    def constrained_engine(self):
+        """The `hf` engine on the folder this model was converted from, loaded on first need."""
+        if self._fallback is None:
+            from pipeline.engines.hf import HFEngine
+
+            config = replace(self.config, engine="hf", id=str(self.source), revision=None, source="")
+            log.info(f"ct2: loading {self.source} for the constrained search of segments whose terms the n-best lists miss")
+            self._fallback = HFEngine(config, self._tgt)
+        return self._fallback
+
     def _suppressed(self, banned) -> list[list[str]]:
         """Forbidden glossary terms as token sequences CTranslate2 never produces (whole batch)."""
         if not banned or not any(banned):
@@ -163,15 +272,30 @@ class CT2Engine(TokenizerEngine):
         return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._terms.bans(forms)]
 
 
+def cap_groups(caps: list[int]) -> list[list[int]]:
+    """Rows (indices) grouped for CTranslate2, whose output cap is one per call: largest cap
+    first, a new group where a row's cap is below the group's largest / CAP_SPREAD. The
+    batches are length-sorted already, so a batch is usually one group."""
+    order = sorted(range(len(caps)), key=lambda k: -caps[k])
+    groups: list[list[int]] = []
+    for k in order:
+        if groups and caps[k] * CAP_SPREAD >= caps[groups[-1][0]]:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
 def has_terms(text: str, constraints) -> bool:
     """Does `text` hold every constraint as often as asked, in any of its forms?
 
     Occurrences are counted without overlap, longest form first, so `Միրզոյանին`
-    counts once although it starts with `Միրզոյան`.
+    counts once although it starts with `Միրզոյան`; and only as words of their own, as
+    the check after translation counts them (`ՀԱՊԿական` holds no `ՀԱՊԿ`).
     """
     for constraint in constraints:
-        pattern = "|".join(re.escape(f) for f in sorted(constraint.forms, key=len, reverse=True))
-        if len(re.findall(pattern, text)) < constraint.count:
+        forms = "|".join(re.escape(f) for f in sorted(constraint.forms, key=len, reverse=True))
+        if len(re.findall(rf"(?<!\w)(?:{forms})(?!\w)", text)) < constraint.count:
             return False
     return True
 

@@ -11,11 +11,19 @@ import math
 from pathlib import Path
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput
-from pipeline.engines.tokenizer import TokenizerEngine, model_kind
+from pipeline.engines.base import BatchOutput, Description
+from pipeline.engines.tokenizer import (
+    TokenizerEngine,
+    check_direction,
+    input_limit,
+    output_limit,
+    supported_pairs,
+    tokenizer_info,
+)
 from pipeline.errors import ConfigError, ModelError
+from pipeline.models.facts import ModelFacts, read_facts
 from pipeline.models.fingerprint import folder_fingerprint
-from pipeline.models.hub import local_folder, resolve
+from pipeline.models.hub import download, local_folder, resolve
 
 
 def _import_torch():
@@ -30,34 +38,73 @@ def _import_torch():
 SCORE_CHUNK_FLOATS = 1 << 23  # logits held at once while scoring (32 MB of float32)
 
 
+def model_folder(config: ModelConfig) -> Path:
+    """The local folder of `[model] id` (a hub model is downloaded once, without torch)."""
+    where, kwargs = resolve(config.id, config.revision)
+    folder = local_folder(where, kwargs)
+    if folder is None:
+        folder = download(where, kwargs)
+    return folder
+
+
+def check_weights(folder: Path, allow_pickle: bool) -> None:
+    if folder.is_dir() and not any(folder.glob("*.safetensors")) and not allow_pickle:
+        if any(folder.glob("*.bin")):
+            raise ModelError(
+                f"{folder} has only pickled weights (*.bin), which can run code when loaded. "
+                "Convert them to safetensors, or set [model] allow_pickle = true / pass --allow-pickle "
+                "if you trust where they came from."
+            )
+        raise ModelError(f"{folder} has no model weights (*.safetensors)")
+
+
 class HFEngine(TokenizerEngine):
     name = "hf"
     constrains = True  # glossary terms forced by the search itself (engines.constrained)
     reranks = False
     _terms = None  # TermTokens, made on first use
 
+    @classmethod
+    def describe(cls, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
+        folder = model_folder(config)
+        check_weights(folder, config.allow_pickle)
+        return cls._describe(config, tgt, read_facts(folder))
+
+    @classmethod
+    def _describe(cls, config: ModelConfig, tgt: str, facts: ModelFacts) -> Description:
+        check_direction(facts, tgt, config.id)
+        info = tokenizer_info(facts, config, cls.name)
+        info.update(parameters=facts.parameters, device=config.device, constrains=cls.constrains,
+                    terms="constrained beam search: terms forced, forbidden terms banned")
+        fingerprint = {key: info[key] for key in ("engine", "id", "revision", "beam_size", "max_length",
+                                                  "max_length_a", "max_length_b", "max_input_tokens")}
+        fingerprint["content"] = folder_fingerprint(facts.folder)
+        return Description(cls.name, cls.constrains, cls.reranks, info, fingerprint, supported_pairs(facts))
+
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         # `cache_dir` is for engines that convert models; hub models stay in Hugging Face's own cache.
+        folder = model_folder(config)
+        check_weights(folder, config.allow_pickle)
+        self.facts = read_facts(folder)
+        self.description = self._describe(config, tgt, self.facts)
+        self.config = config
+        self.model_dir = folder
         torch = _import_torch()
         from pipeline.models.hub import quiet_transformers
 
         quiet_transformers()
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        self.config = config
         self.torch = torch
         if config.threads:
             torch.set_num_threads(config.threads)
-        where, kwargs = resolve(config.id, config.revision)
-        self.model_dir = local_folder(where, kwargs)
-        self._check_weights(where, kwargs)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=False, **kwargs)
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False, local_files_only=True)
             self.model = AutoModelForSeq2SeqLM.from_pretrained(
-                where,
+                str(folder),
                 trust_remote_code=False,
                 use_safetensors=None if config.allow_pickle else True,
-                **kwargs,
+                local_files_only=True,
             )
         except (OSError, ValueError) as error:
             raise ModelError(f"cannot load model {config.id!r}: {error}") from None
@@ -67,52 +114,8 @@ class HFEngine(TokenizerEngine):
         except (RuntimeError, AssertionError) as error:
             raise ConfigError(f"[model] device = {config.device!r} is not usable here: {error}") from None
         self.model.eval()
-        self.kind = model_kind(self.tokenizer)
-        positions = getattr(self.model.config, "max_position_embeddings", None)
-        self.max_input = self._limit_input(positions)
-        positions = positions or 1024
-        self.max_new_tokens = max(1, min(config.max_length, positions - 2))
-        self.commit = getattr(self.model.config, "_commit_hash", None)
-        self._check_direction(tgt)
-
-    # -- loading -------------------------------------------------------------------
-    def _check_weights(self, where: str, kwargs: dict) -> None:
-        folder = Path(where)
-        if folder.is_dir() and not any(folder.glob("*.safetensors")) and not self.config.allow_pickle:
-            if any(folder.glob("*.bin")):
-                raise ModelError(
-                    f"{folder} has only pickled weights (*.bin), which can run code when loaded. "
-                    "Convert them to safetensors, or set [model] allow_pickle = true / pass --allow-pickle "
-                    "if you trust where they came from."
-                )
-            raise ModelError(f"{folder} has no model weights (*.safetensors)")
-
-    # -- the interface ----------------------------------------------------------------
-    def info(self) -> dict:
-        return {
-            "engine": self.name,
-            "id": self.config.id,
-            "revision": self.config.revision or self.commit,
-            "architecture": type(self.model).__name__,
-            "tokenizer": type(self.tokenizer).__name__,
-            "parameters": sum(p.numel() for p in self.model.parameters()),
-            "device": str(self.device),
-            "beam_size": self.config.beam_size,
-            "max_length": self.max_new_tokens,
-            "max_input_tokens": self.max_input,
-            "constrains": self.constrains,
-        }
-
-    def fingerprint(self) -> dict:
-        return {
-            "engine": self.name,
-            "id": self.config.id,
-            "revision": self.config.revision or self.commit,
-            "content": folder_fingerprint(self.model_dir) if self.model_dir else None,
-            "beam_size": self.config.beam_size,
-            "max_length": self.max_new_tokens,
-            "max_input_tokens": self.max_input,
-        }
+        self.max_input = input_limit(self.facts, config)
+        self.max_output = self.max_new_tokens = output_limit(self.facts, config)
 
     def _prepare(self, src: str, tgt: str) -> dict:
         """Set the tokenizer's source language; return generate() options for the target."""
@@ -141,6 +144,8 @@ class HFEngine(TokenizerEngine):
             self._terms = TermTokens(self.tokenizer)
             self._glued = self._terms.word_continuation(self.model.config.vocab_size)
         n = len(ids)
+        bos_id = gen_options.get("forced_bos_token_id")
+        bos = 1 if bos_id is not None else 0
         constraints = constraints or [[]] * n
         token_constraints = [self._terms.constraints(c or []) for c in constraints]
         token_bans = [self._terms.bans(b or []) for b in (banned or [[]] * n)]
@@ -153,16 +158,17 @@ class HFEngine(TokenizerEngine):
                 constraints=token_constraints,
                 banned=token_bans,
                 num_beams=self.config.beam_size,
-                max_new_tokens=self.max_new_tokens,
-                forced_bos_token_id=gen_options.get("forced_bos_token_id"),
-                min_new_tokens=min(min_length, self.max_new_tokens) if min_length else None,
+                # raised by the search where a sentence's terms need more; a forced language token on top
+                max_new_tokens=[cap + bos for cap in self.caps(ids, min_length)],
+                forced_bos_token_id=bos_id,
+                min_new_tokens=min(min_length, self.max_new_tokens) + bos if min_length else None,
                 word_continuation=self._glued.to(self.device),
             )
         strip = self._strip_ids()
         results = []
         for i, hyp in enumerate(hyps):
             text, count = self._decode(hyp.tokens, strip)
-            # a term the tokenizer cannot spell could not be forced: as unmet as one that did not fit
+            # the search keeps room for every term it can spell: what is unmet is unspellable
             unspellable = len(token_constraints[i]) < len(constraints[i] or [])
             results.append(BatchOutput(text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
@@ -203,12 +209,22 @@ class HFEngine(TokenizerEngine):
         torch = self.torch
         inputs = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt").to(self.device)
         beams = self.config.beam_size
+        # A forced language token (M2M100, NLLB) is not text: the caps count it on top, as ct2 does.
+        bos = 1 if gen_options.get("forced_bos_token_id") is not None else 0
+        caps = [cap + bos for cap in self.caps(ids, min_length)]
+        longest = max(caps)
         if min_length:
             # At least `min_length` output tokens (bench: min = max, a fixed length, so every
             # engine does the same work). A forced end-of-sentence at the last step would fight it.
-            gen_options = {**gen_options, "min_new_tokens": min(min_length, self.max_new_tokens)}
-            if min_length >= self.max_new_tokens:
-                gen_options["forced_eos_token_id"] = None
+            gen_options = {**gen_options, "min_new_tokens": min(min_length + bos, longest)}
+        if min_length and min_length + bos >= longest:
+            gen_options["forced_eos_token_id"] = None
+        elif self.model.generation_config.forced_eos_token_id is None:
+            # the cap counts the end of sentence for every model (as for MarianMT and M2M100, whose
+            # configs force it at the last step; T5's does not), so `ct2` stops where `hf` does
+            gen_options["forced_eos_token_id"] = self.model.generation_config.eos_token_id
+        if min(caps) < longest:  # each sentence stops at its own cap (relative to its source length)
+            gen_options["logits_processor"] = row_caps(caps, beams, self.model.generation_config.eos_token_id)
         with torch.inference_mode():
             # The encoder runs once, for generate() and for scoring (generate() expands the
             # object it is given in place for the beams, so it gets its own).
@@ -218,7 +234,7 @@ class HFEngine(TokenizerEngine):
                 encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
                 num_beams=beams,
                 num_return_sequences=1,
-                max_new_tokens=self.max_new_tokens,
+                max_new_tokens=longest,
                 do_sample=False,
                 **gen_options,
             )
@@ -229,3 +245,28 @@ class HFEngine(TokenizerEngine):
             text, n = self._decode(row, strip)
             results.append(BatchOutput(text, float(score) if math.isfinite(score) else None, n))
         return results
+
+
+def row_caps(caps: list[int], beams: int, eos):
+    """A logits processor that ends each sentence at its own cap: at its cap's last step only
+    the end-of-sentence token is left (what generate() does for the whole batch at
+    max_new_tokens with a forced EOS). Rows of `input_ids` are sentence x beam."""
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    eos_id = eos[0] if isinstance(eos, (list, tuple)) else eos
+
+    class RowCaps(LogitsProcessor):
+        def __init__(self):
+            self.caps = None
+
+        def __call__(self, input_ids, scores):
+            if self.caps is None:
+                self.caps = scores.new_tensor(caps, dtype=input_ids.dtype).repeat_interleave(beams)
+            generated = input_ids.shape[1] - 1  # the decoder start token is not generated
+            ending = self.caps[: scores.shape[0]] - 1 == generated
+            if bool(ending.any()):
+                scores[ending] = float("-inf")
+                scores[ending, eos_id] = 0.0
+            return scores
+
+    return LogitsProcessorList([RowCaps()])

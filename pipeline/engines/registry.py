@@ -3,6 +3,7 @@
 The config's choices, the CLI's `--engine` choices, the error for an unknown engine and
 `targman bench`'s list all come from `ENGINES`: adding an engine is one module with a
 class that meets `engines.base.Engine` (constructed as `Class(model_config, tgt,
+cache_dir=...)`, described without loading by `Class.describe(model_config, tgt,
 cache_dir=...)`) and one line here.
 """
 
@@ -13,15 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
+from pipeline.models.malloc import tune_malloc
 
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
-    from pipeline.engines.base import Engine
+    from pipeline.engines.base import Description, Engine
 
 ENGINES: dict[str, str] = {
     "hf": "pipeline.engines.hf:HFEngine",  # transformers, with the project's constrained search
     "ct2": "pipeline.engines.ct2:CT2Engine",  # CTranslate2, the fast path on CPU
+    "openai": "pipeline.engines.llm:OpenAIEngine",  # any OpenAI-compatible chat endpoint
 }
+LOCAL = ("hf", "ct2")  # engines that run a model on this machine (what `targman bench` compares)
 
 
 def engine_names() -> tuple[str, ...]:
@@ -37,8 +41,21 @@ def engine_class(name: str) -> type:
 
 
 def load_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine:
-    """Build the configured engine for translating into `tgt`.
+    """Build the configured engine for translating into `tgt`, loaded now.
 
     `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
     """
+    tune_malloc()
     return engine_class(config.engine)(config, tgt, cache_dir=cache_dir)
+
+
+def describe_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
+    """What the configured engine is, without loading it (see `engines.base.Description`)."""
+    return engine_class(config.engine).describe(config, tgt, cache_dir=cache_dir)
+
+
+def lazy_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine:
+    """The configured engine, described now and loaded on its first translation."""
+    from pipeline.engines.lazy import LazyEngine
+
+    return LazyEngine(config, tgt, cache_dir=cache_dir)

@@ -63,10 +63,13 @@ class FunctionEngine(_Recorder):
         version: str = "1",
         batch_size: int = 0,
         seconds_per_batch: float = 0.0,
+        context: int = 0,
         before_call: Hook | None = None,
     ):
         super().__init__(before_call)
         self.fn = fn
+        self.context = context  # >0: it is given its neighbouring sentences (recorded in `contexts`)
+        self.contexts: list = []
         self.name = name
         self.pairs = {tuple(pair) for pair in pairs}
         self.constrains = constrains
@@ -80,9 +83,11 @@ class FunctionEngine(_Recorder):
         return (src, tgt) in self.pairs
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
-        check_options(len(texts), min_length, constraints, banned)
+                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned, context)
         self._record(texts)
+        if context is not None:
+            self.contexts.extend(context)
         results: list[Translation] = []
         size = self.batch_size or max(1, len(texts))
         for start in range(0, len(texts), size):
@@ -126,17 +131,18 @@ class SpyEngine(_Recorder):
         self.name = inner.name
         self.constrains = inner.constrains
         self.reranks = inner.reranks
+        self.context = inner.context
 
     def supports(self, src: str, tgt: str) -> bool:
         return self.inner.supports(src, tgt)
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
         self._record(texts)
         started = time.perf_counter()
         try:
             return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
-                                        banned=banned, on_done=on_done)
+                                        banned=banned, context=context, on_done=on_done)
         finally:
             self.seconds += time.perf_counter() - started
 

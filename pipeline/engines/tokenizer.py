@@ -3,11 +3,14 @@ sentences split to fit the model, and length-sorted batches within a token budge
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput, Done, Translation, check_options
+from pipeline.engines.base import BatchOutput, Description, Done, Translation, check_options
 from pipeline.errors import ConfigError
+from pipeline.models.facts import ModelFacts
 
 # ISO 639-1 -> the codes multilingual models use.
 NLLB_CODES = {"hy": "hye_Armn", "en": "eng_Latn", "ru": "rus_Cyrl", "ka": "kat_Geor", "fr": "fra_Latn", "de": "deu_Latn"}
@@ -30,70 +33,141 @@ def token_budget_batches(order: Sequence[int], lengths: Sequence[int], batch_tok
 
 
 def model_kind(tokenizer) -> str:
-    """`marian`, `m2m100` or `nllb`, from the tokenizer's class."""
+    """`marian`, `m2m100`, `nllb` or `madlad`, from the tokenizer's class."""
     name = type(tokenizer).__name__.lower()
     if "nllb" in name:
         return "nllb"
     if "m2m" in name:
         return "m2m100"
+    if "t5" in name:
+        return "madlad"
     return "marian"
+
+
+# -- what the model folder says (no tokenizer, no torch: see pipeline.models.facts) --------------
+
+def _marian_pair(facts: ModelFacts) -> tuple[str | None, str | None]:
+    def iso(code):
+        return code.split("_")[0] if code and code.split("_")[0] in ISO3 else None
+
+    return iso(facts.source_lang), iso(facts.target_lang)
+
+
+def target_prefix(facts: ModelFacts, tgt: str) -> str | None:
+    """The token in front of the source that picks the target: `>>hye<<` for multi-target
+    OPUS-MT models, `<2hy>` for MADLAD-400; None when the model needs none."""
+    if facts.kind == "madlad":
+        return f"<2{tgt}>"
+    if facts.kind == "marian":
+        for code in (ISO3.get(tgt), tgt):
+            if code and f">>{code}<<" in facts.prefixes:
+                return f">>{code}<<"
+    return None
+
+
+def supports(facts: ModelFacts, src: str, tgt: str) -> bool:
+    if src == tgt:
+        return False
+    if facts.kind == "nllb":
+        return src in NLLB_CODES and tgt in NLLB_CODES
+    if facts.kind == "m2m100":
+        return src in ISO3 and tgt in ISO3
+    if facts.kind == "madlad":
+        return src in ISO3 and (not facts.prefixes or f"<2{tgt}>" in facts.prefixes)
+    model_src, _ = _marian_pair(facts)
+    if model_src:
+        return model_src == src
+    return src in ("hy", "en")
+
+
+def supported_pairs(facts: ModelFacts) -> frozenset:
+    return frozenset((s, t) for s in ISO3 for t in ISO3 if supports(facts, s, t))
+
+
+def check_direction(facts: ModelFacts, tgt: str, model_id: str) -> None:
+    """A one-direction model asked for the other direction: say so before anything loads."""
+    if facts.kind == "marian":
+        _, model_tgt = _marian_pair(facts)
+        if model_tgt and model_tgt != tgt and not target_prefix(facts, tgt):
+            raise ConfigError(
+                f"model {model_id!r} translates into {facts.target_lang!r}, but the run's target is {tgt!r}: "
+                f"pass a model for that direction (--model) or --tgt {model_tgt}"
+            )
+    elif facts.kind == "madlad" and facts.prefixes and f"<2{tgt}>" not in facts.prefixes:
+        raise ConfigError(f"model {model_id!r} has no <2{tgt}> target token: it cannot translate into {tgt!r}")
+
+
+def input_limit(facts: ModelFacts, config: ModelConfig) -> int:
+    """Most source tokens of one piece: the model's positions, its tokenizer's limit, the config's."""
+    limits = [facts.positions or 512]
+    if facts.model_max_length:
+        limits.append(facts.model_max_length)
+    if config.max_input_tokens:
+        limits.append(config.max_input_tokens)
+    return max(4, min(limits) - 2)
+
+
+def output_limit(facts: ModelFacts, config: ModelConfig) -> int:
+    """The absolute output cap: `[model] max_length`, within the model's positions."""
+    return max(1, min(config.max_length, (facts.positions or 1024) - 2))
+
+
+def output_cap(config: ModelConfig, limit: int, source_tokens: int, min_length: int | None = None) -> int:
+    """Most output tokens (end of sentence included) for a source of `source_tokens` tokens:
+    `max_length_a x source_tokens + max_length_b`, at most `limit` (the absolute cap). A
+    `min_length` (the bench's fixed length) raises it, within `limit`."""
+    cap = limit
+    if config.max_length_a or config.max_length_b:
+        cap = min(limit, max(1, math.ceil(config.max_length_a * source_tokens + config.max_length_b)))
+    if min_length:
+        cap = max(cap, min(min_length, limit))
+    return cap
+
+
+def tokenizer_info(facts: ModelFacts, config: ModelConfig, name: str) -> dict:
+    """The part of `info()` every tokenizer engine shares."""
+    return {
+        "engine": name,
+        "id": config.id,
+        "revision": config.revision or facts.revision,
+        "architecture": facts.architecture,
+        "tokenizer": facts.tokenizer,
+        "beam_size": config.beam_size,
+        "max_length": output_limit(facts, config),
+        "max_length_a": config.max_length_a,
+        "max_length_b": config.max_length_b,
+        "max_input_tokens": input_limit(facts, config),
+    }
 
 
 class TokenizerEngine:
     """What the `hf` and `ct2` engines share: the model's own Hugging Face tokenizer,
     language codes, splitting of over-long sentences, and length-sorted batching
-    within a token budget. Subclasses set `tokenizer`, `config`, `max_input`, `kind`
-    and implement `_translate_batch`."""
+    within a token budget. Subclasses set `tokenizer`, `config`, `facts`,
+    `max_input`, `max_output` and implement `_translate_batch`."""
 
     name = ""
     tokenizer = None
     config: ModelConfig
-    kind = "marian"
+    facts: ModelFacts
+    description: Description
+    context = 0  # reads no neighbouring sentences
     max_input = 512
+    max_output = 256  # the absolute output cap; `output_cap` gives each sentence's
+
+    @property
+    def kind(self) -> str:
+        return self.facts.kind
+
+    def info(self) -> dict:
+        return self.description.info
+
+    def fingerprint(self) -> dict:
+        return self.description.fingerprint
 
     # -- languages ----------------------------------------------------------------------
-    def _limit_input(self, positions: int | None) -> int:
-        limits = [positions or 512]
-        tok_limit = getattr(self.tokenizer, "model_max_length", None)
-        if tok_limit and tok_limit < 100_000:
-            limits.append(tok_limit)
-        if self.config.max_input_tokens:
-            limits.append(self.config.max_input_tokens)
-        return max(4, min(limits) - 2)
-
-    def _marian_langs(self) -> tuple[str | None, str | None]:
-        src = getattr(self.tokenizer, "source_lang", None)
-        tgt = getattr(self.tokenizer, "target_lang", None)
-        return (src if isinstance(src, str) else None), (tgt if isinstance(tgt, str) else None)
-
-    def _target_prefix_token(self, tgt: str) -> str | None:
-        """Multi-target OPUS-MT models want `>>hye<<` in front of the source."""
-        vocab = self.tokenizer.get_vocab()
-        for code in (ISO3.get(tgt), tgt):
-            if code and f">>{code}<<" in vocab:
-                return f">>{code}<<"
-        return None
-
-    def _check_direction(self, tgt: str) -> None:
-        if self.kind == "marian":
-            _, model_tgt = self._marian_langs()
-            if model_tgt and model_tgt.split("_")[0] in ISO3 and model_tgt.split("_")[0] != tgt and not self._target_prefix_token(tgt):
-                raise ConfigError(
-                    f"model {self.config.id!r} translates into {model_tgt!r}, but the run's target is {tgt!r}: "
-                    f"pass a model for that direction (--model) or --tgt {model_tgt}"
-                )
-
     def supports(self, src: str, tgt: str) -> bool:
-        if src == tgt:
-            return False
-        if self.kind == "nllb":
-            return src in NLLB_CODES and tgt in NLLB_CODES
-        if self.kind == "m2m100":
-            return src in self.tokenizer.lang_code_to_id if hasattr(self.tokenizer, "lang_code_to_id") else True
-        model_src, _ = self._marian_langs()
-        if model_src and model_src.split("_")[0] in ISO3:
-            return model_src.split("_")[0] == src
-        return src in ("hy", "en")
+        return (src, tgt) in self.description.pairs
 
     def _set_source_language(self, src: str) -> None:
         if self.kind == "nllb":
@@ -108,6 +182,10 @@ class TokenizerEngine:
         if self.kind == "m2m100":
             return self.tokenizer.convert_ids_to_tokens(self.tokenizer.get_lang_id(tgt))
         return None
+
+    def caps(self, ids: Sequence[Sequence[int]], min_length: int | None = None) -> list[int]:
+        """Each row's output cap (see `output_cap`)."""
+        return [output_cap(self.config, self.max_output, len(row), min_length) for row in ids]
 
     # -- tokens ---------------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
@@ -126,28 +204,32 @@ class TokenizerEngine:
 
     # -- the interface ----------------------------------------------------------------------
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
         """Translate `texts` from `src` into `tgt`; results in input order.
 
         Sentences longer than the model's input limit are split (`split_to_fit`),
         all pieces are sorted by length and cut into batches within
         `[model] batch_tokens` / `batch_size`, and the pieces are joined again.
         `on_done(indices, translations)` hears of each text as soon as the batch that
-        finishes it returns.
+        finishes it returns (one that `_repair` may still change, when that is done).
         """
-        check_options(len(texts), min_length, constraints, banned)
+        check_options(len(texts), min_length, constraints, banned, context)
         if not texts:
             return []
         self._set_source_language(src)
-        prefix = self._target_prefix_token(tgt) if self.kind == "marian" else None
+        prefix = target_prefix(self.facts, tgt)
         per_text = {name: values for name, values in (("constraints", constraints), ("banned", banned)) if values is not None}
         pieces: list[tuple[int, str]] = []
         piece_options: list[dict] = []
         for i, text in enumerate(texts):
             parts = split_to_fit(text, self.count_tokens, self.max_input)
-            for piece in parts:
+            options = [{name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()}
+                       for piece in parts]
+            if "constraints" in per_text and len(parts) > 1:
+                place_cut_terms(per_text["constraints"][i] or [], parts, options)
+            for piece, piece_option in zip(parts, options):
                 pieces.append((i, f"{prefix} {piece}" if prefix else piece))
-                piece_options.append({name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()})
+                piece_options.append(piece_option)
         encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
         lengths = [len(e) for e in encoded]
         owners = [i for i, _ in pieces]
@@ -159,8 +241,15 @@ class TokenizerEngine:
         order = sorted(range(len(pieces)), key=lambda k: (-longest[owners[k]], owners[k], k))
         outputs: list[BatchOutput | None] = [None] * len(pieces)
         waiting = [0] * len(texts)  # pieces of each text not translated yet
-        for i in owners:
+        pieces_of: list[list[int]] = [[] for _ in texts]
+        for k, i in enumerate(owners):
             waiting[i] += 1
+            pieces_of[i].append(k)
+        deferred: list[int] = []
+
+        def joined(i: int) -> Translation:
+            return join_pieces(1, [0] * len(pieces_of[i]), [outputs[k] for k in pieces_of[i]])[0]
+
         for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
             batch_options = {name: [piece_options[k][name] for k in batch] for name in per_text}
             results = self._translate_batch([encoded[k] for k in batch], src=src, tgt=tgt, min_length=min_length, **batch_options)
@@ -171,9 +260,21 @@ class TokenizerEngine:
                 if not waiting[owners[k]]:
                     finished.append(owners[k])
             if on_done is not None and finished:
-                mine = [[outputs[k] for k in range(len(pieces)) if owners[k] == i] for i in finished]
-                on_done(finished, [join_pieces(1, [0] * len(parts), parts)[0] for parts in mine])
+                # A text with a term still unmet may be repaired after the batches: it is told of then.
+                ready = [i for i in finished if not any(outputs[k].unmet for k in pieces_of[i])]
+                deferred += [i for i in finished if i not in ready]
+                if ready:
+                    on_done(ready, [joined(i) for i in ready])
+        outputs = self._repair(encoded, outputs, src=src, tgt=tgt, min_length=min_length, options=piece_options)
+        if on_done is not None and deferred:
+            on_done(deferred, [joined(i) for i in deferred])
         return join_pieces(len(texts), owners, outputs)
+
+    def _repair(self, encoded: list[list[int]], outputs: list[BatchOutput], *, src: str, tgt: str,
+                min_length: int | None, options: list[dict]) -> list[BatchOutput]:
+        """A second pass over every piece of the call, after all batches (ct2: the terms the
+        n-best lists could not hold go to the constrained search). Nothing by default."""
+        return outputs
 
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:
@@ -192,6 +293,21 @@ def for_piece(values: list, piece: str, pieces: int) -> list:
         elif hasattr(value, "within") and (placed := value.within(piece)) is not None:
             kept.append(placed)
     return kept
+
+
+def place_cut_terms(constraints: list, parts: list[str], options: list[dict]) -> None:
+    """A term whose source the split cut in two is in no piece: it goes, as often as it is
+    still missing, to the piece that holds the start of its source (else the first)."""
+    for constraint in constraints:
+        if not hasattr(constraint, "within"):
+            continue
+        placed = sum(c.count for option in options for c in option["constraints"] if c.concept == constraint.concept
+                     and c.forms == constraint.forms)
+        if placed >= constraint.count:
+            continue
+        first_word = constraint.sources[0].split()[0] if constraint.sources and constraint.sources[0].split() else ""
+        k = next((k for k, piece in enumerate(parts) if first_word and first_word in piece.split()[-3:]), 0)
+        options[k]["constraints"] = options[k]["constraints"] + [replace(constraint, count=constraint.count - placed)]
 
 
 def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[BatchOutput]) -> list[Translation]:

@@ -174,8 +174,10 @@ def effective_mode(policy: GlossaryConfig, constrains: bool) -> str:
     return "check" if policy.mode == "constrain" and not constrains else policy.mode
 
 
-def glossary_info(glossary: Glossary, policy: GlossaryConfig, tgt: str, constrains: bool, seen: set[str]) -> dict:
-    """What run.json records: the file, its digest, the modes, and the concepts the run met."""
+def glossary_info(glossary: Glossary, policy: GlossaryConfig, tgt: str, constrains: bool, seen: set[str],
+                  method: str | None = None) -> dict:
+    """What run.json records: the file, its digest, the modes, and the concepts the run met.
+    `method`: how the engine honours terms, in its words (its info's `terms`)."""
     concepts = {}
     for concept_id in sorted(seen):
         concept = glossary.concepts.get(concept_id)
@@ -191,7 +193,8 @@ def glossary_info(glossary: Glossary, policy: GlossaryConfig, tgt: str, constrai
         "digest": glossary.digest,
         "concepts_total": len(glossary.concepts),
         "mode": effective_mode(policy, constrains),
-        "repair": None if constrains or policy.mode != "constrain" else "n-best re-ranking, forbidden terms suppressed",
+        "repair": None if constrains or policy.mode != "constrain" else (method or "n-best re-ranking, forbidden terms suppressed"),
+        "method": method if policy.mode != "off" else None,
         "requested_mode": policy.mode,
         "per_type": {t: policy.mode_for(t) for t in ("person", "org", "place", "term")},
         "concepts": concepts,

@@ -7,7 +7,7 @@ that says where the model came from. `converted_model()` is what a run with
 an HF folder is converted into the cache folder once, keyed by the model's
 content hash and the quantization.
 
-Two things the stock converter gets wrong, handled here:
+Three things the stock converter gets wrong, handled here:
 
 - transformers 5 no longer lists M2M100's language tokens (`__en__`, `__hy__`) in
   `tokenizer.get_vocab()` nor in `special_tokens_map["additional_special_tokens"]`,
@@ -16,6 +16,10 @@ Two things the stock converter gets wrong, handled here:
   converter is given the tokenizer through `_FullVocabulary`, which adds the
   language tokens at their ids and counts the "madeup" filler words from the
   model's own `vocab_size` instead of assuming eight.
+- transformers 5 reports every T5 (MADLAD-400 too) as `tie_word_embeddings = True` and keeps
+  in `scale_decoder_outputs` whether the decoder output is scaled by d_model^-0.5, which is
+  what the converter reads `tie_word_embeddings` for: the converted MADLAD would scale its
+  outputs and translate differently. The loaded model's flag is set back before converting.
 - The converter drops the last row of a MarianMT model's embeddings, assuming
   `<pad>` is the last token as in every OPUS-MT model; a model laid out otherwise
   would be silently shifted, so it is refused with a message.
@@ -89,7 +93,13 @@ def _converter(source: Path, allow_pickle: bool):
 
         def load_model(self, model_class, model_name_or_path, **kwargs):
             kwargs.setdefault("use_safetensors", None if allow_pickle else True)
-            return model_class.from_pretrained(model_name_or_path, **kwargs)
+            model = model_class.from_pretrained(model_name_or_path, **kwargs)
+            scaled = getattr(model.config, "scale_decoder_outputs", None)
+            if model.config.model_type in ("t5", "mt5") and scaled is not None:
+                # transformers 5 always reports T5 as tied and says in `scale_decoder_outputs` whether
+                # the decoder output is scaled; the converter reads the old flag for that
+                model.config.tie_word_embeddings = scaled
+            return model
 
         def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
             from transformers import AutoConfig

@@ -120,6 +120,20 @@ def local_folder(where: str, kwargs: dict | None = None) -> Path | None:
         return None
 
 
+MODEL_FILES = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bpe", "*.vocab", "*.py.txt"]
+
+
+def download(model_id: str, kwargs: dict | None = None) -> Path:
+    """Download a hub model (what `resolve` found reachable) into the Hugging Face cache; its folder."""
+    from huggingface_hub import snapshot_download
+
+    revision = (kwargs or {}).get("revision")
+    try:
+        return Path(snapshot_download(model_id, revision=revision, allow_patterns=MODEL_FILES))
+    except Exception as error:
+        raise ModelError(f"downloading {model_id!r} failed: {error}. " + offline_hint(model_id)) from None
+
+
 def fetch(model_id: str, out_dir: str | Path, revision: str | None = None) -> Path:
     """Save a hub model (weights, tokenizer, configs) as a self-contained folder for offline use."""
     out = Path(out_dir)
@@ -134,7 +148,7 @@ def fetch(model_id: str, out_dir: str | Path, revision: str | None = None) -> Pa
             model_id,
             revision=revision,
             local_dir=str(out),
-            allow_patterns=["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bpe", "*.vocab", "*.py.txt"],
+            allow_patterns=MODEL_FILES,
         )
     except Exception as error:
         raise ModelError(f"fetching {model_id!r} failed: {error}") from None

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from pipeline.config import RunConfig
 from pipeline.documents.script import latin_words_in
-from pipeline.engines.base import Engine
+from pipeline.engines.base import Context, Engine
 from pipeline.glossary.constraints import UNMET_FLAG
 from pipeline.glossary.spelling import for_output
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
@@ -82,6 +82,8 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
         options = None
         if any("constraints" in s.meta or "banned" in s.meta for s in group):
             options = [{"constraints": s.meta.get("constraints", []), "banned": s.meta.get("banned", [])} for s in group]
+        if engine.context and any("context" in s.meta for s in group):
+            options = [{**(options[i] if options else {}), "context": s.meta.get("context")} for i, s in enumerate(group)]
         done = None
         if on_progress is not None:
             def done(positions, translations):
@@ -100,6 +102,32 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
                 segment.flag(SPLIT)
             if result.unmet:
                 segment.flag(UNMET_FLAG)
+            for name in result.flags:
+                segment.flag(name)
+
+
+def attach_context(segments: list[Segment], todo: list[Segment], size: int) -> None:
+    """Give each segment to translate its document's neighbouring sentences (`size` text
+    sentences on each side, in document order) in `segment.meta["context"]`, for an engine
+    that reads context (`engine.context`). The Translator removes it after the call."""
+    by_doc: dict[str, list[Segment]] = {}
+    for segment in segments:
+        if segment.kind == TEXT:
+            by_doc.setdefault(segment.doc, []).append(segment)
+    position = {}
+    for group in by_doc.values():
+        group.sort(key=lambda s: s.index)
+        for i, segment in enumerate(group):
+            position[id(segment)] = i
+    for segment in todo:
+        group = by_doc.get(segment.doc, [])
+        i = position.get(id(segment))
+        if i is None:
+            continue
+        segment.meta["context"] = Context(
+            before=tuple(s.source for s in group[max(0, i - size):i]),
+            after=tuple(s.source for s in group[i + 1:i + 1 + size]),
+        )
 
 
 def finish(segments: Iterable[Segment], tgt: str) -> None:

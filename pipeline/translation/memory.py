@@ -42,7 +42,7 @@ from pipeline.errors import TargmanError
 log = logging.getLogger("targman")
 
 FILENAME = "memory.sqlite3"
-SCHEMA_VERSION = 2  # 2: the human table; entries remember `unmet`
+SCHEMA_VERSION = 3  # 2: the human table; 3: entries keep the engine's flags (and terms-unmet)
 BUSY_TIMEOUT_MS = 60_000
 
 SCHEMA = """
@@ -70,12 +70,11 @@ CREATE TABLE IF NOT EXISTS entries (
     tokens INTEGER NOT NULL,
     pieces INTEGER NOT NULL,
     created REAL NOT NULL,
-    unmet INTEGER NOT NULL DEFAULT 0,
+    flags TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (setting, context, source)
 ) WITHOUT ROWID;
 """
-# Version 1 memories lack these; `_setup` adds them.
-MIGRATIONS = {2: ("ALTER TABLE entries ADD COLUMN unmet INTEGER NOT NULL DEFAULT 0",)}
+UNMET = "terms-unmet"  # kept with the flags an engine gave, so a remembered translation keeps them
 
 
 def setting_description(engine: Engine, src: str, tgt: str) -> dict:
@@ -141,15 +140,12 @@ class TranslationMemory:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 with self._transaction():
-                    version = self._schema_version()
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             self.db.execute(statement)
-                    if version:  # an older memory: bring its tables up to date
-                        for target, statements in sorted(MIGRATIONS.items()):
-                            if version < target:
-                                for statement in statements:
-                                    self.db.execute(statement)
+                    columns = {row[1] for row in self.db.execute("PRAGMA table_info(entries)")}
+                    if "flags" not in columns:  # a memory made before engines gave flags
+                        self.db.execute("ALTER TABLE entries ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as error:
@@ -227,12 +223,15 @@ class TranslationMemory:
         contexts = contexts if contexts is not None else [""] * len(sources)
         found: list[Translation | None] = [None] * len(sources)
         if setting is not None and self.readable:
-            query = ("SELECT target, score, tokens, pieces, unmet FROM entries "
+            query = ("SELECT target, score, tokens, pieces, flags FROM entries "
                      "WHERE setting = ? AND context = ? AND source = ?")
             try:
                 for i, (source, context) in enumerate(zip(sources, contexts, strict=True)):
                     row = self.db.execute(query, (setting, context, source)).fetchone()
-                    found[i] = Translation(row[0], row[1], row[2], row[3], bool(row[4]), origin="memory") if row else None
+                    if row is not None:
+                        flags = tuple(row[4].split()) if row[4] else ()
+                        found[i] = Translation(*row[:4], unmet=UNMET in flags, flags=tuple(f for f in flags if f != UNMET),
+                                               origin="memory")
             except sqlite3.Error as error:
                 self._degrade(error, writing=False)
                 found = [None] * len(sources)
@@ -252,7 +251,8 @@ class TranslationMemory:
         contexts = contexts if contexts is not None else [""] * len(sources)
         now = time.time()
         rows = [
-            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now, int(t.unmet))
+            (setting, context, source, t.text, t.score, t.tokens, t.pieces, now,
+             " ".join((*t.flags, *((UNMET,) if t.unmet else ()))))
             for source, t, context in zip(sources, translations, contexts, strict=True)
         ]
         if not rows or setting is None or not self.writable:
@@ -260,7 +260,7 @@ class TranslationMemory:
         try:
             with self._transaction():
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO entries (setting, context, source, target, score, tokens, pieces, created, unmet) "
+                    "INSERT OR REPLACE INTO entries (setting, context, source, target, score, tokens, pieces, created, flags) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.Error as error:
             self._degrade(error, writing=True)
@@ -346,6 +346,9 @@ def segment_context(segment) -> str:
     if meta.get("constraints") or meta.get("banned"):
         # A translation forced to contain the terms is not the free one of the same text.
         context += "\nconstrained\t" + repr((meta.get("constraints"), meta.get("banned")))
+    if meta.get("context"):
+        # An engine that reads the neighbouring sentences translates the same text anew in another document.
+        context += "\ncontext\t" + repr(meta["context"])
     return context
 
 

@@ -20,13 +20,19 @@ from pipeline.documents.reader import Article, text_paragraphs
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.documents.writer import rebuild_text
 from pipeline.engines.base import Engine
-from pipeline.engines.registry import load_engine
+from pipeline.engines.registry import lazy_engine
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
-from pipeline.translation.chain import Progress, finish, route, translate_routed
+from pipeline.translation.chain import Progress, attach_context, finish, route, translate_routed
 from pipeline.translation.memory import HumanEdits, TranslationMemory
 
 log = logging.getLogger("targman")
+
+
+def load_engine(config, tgt: str, *, cache_dir=None) -> Engine:
+    """The engine a Translator holds for `tgt`: described now, its model loaded on its first
+    translation (`engines.registry.lazy_engine`)."""
+    return lazy_engine(config, tgt, cache_dir=cache_dir)
 
 
 @dataclass
@@ -110,7 +116,9 @@ class Translator:
         return finalize(config)
 
     def engine(self, tgt: str | None = None) -> Engine:
-        """The engine for translating into `tgt`, loaded on first use."""
+        """The engine for translating into `tgt`: described on first use (which directions it
+        serves, its memory key, what run.json records), its model loaded only when a segment
+        is not in the translation memory (`engines.lazy.LazyEngine`)."""
         config = self.config_for(tgt)
         tgt = config.run.tgt
         if tgt not in self._engines:
@@ -119,7 +127,7 @@ class Translator:
             else:
                 started = time.perf_counter()
                 self._engines[tgt] = load_engine(config.model, tgt, cache_dir=self.cache_dir)
-                self.timings["load_s"] += time.perf_counter() - started
+                self.timings["describe_s"] = self.timings.get("describe_s", 0.0) + time.perf_counter() - started
         return self._engines[tgt]
 
     def loaded_engine(self, tgt: str) -> Engine | None:
@@ -137,9 +145,10 @@ class Translator:
             terms = RunTerms(self.glossary, self.config.glossary, tgt, engine.constrains, engine.reranks,
                              spelling=self.config.output.armenian_spelling)
             if terms.mode != self.config.glossary.mode:
+                method = engine.info().get("terms") or ("n-best re-ranking" if terms.reranks else "")
                 log.warning(
                     f"the {engine.name} engine cannot constrain its search; glossary terms are "
-                    + ("preferred by n-best re-ranking and " if terms.reranks else "")
+                    + (f"asked for ({method}) and " if method else "")
                     + "checked after translation instead"
                 )
             self._terms[tgt] = terms
@@ -161,12 +170,19 @@ class Translator:
         terms = self.terms(tgt)
         if terms:
             terms.before(list(segments))
+        if engine.context:
+            attach_context(segments, todo, engine.context)
+        loading = getattr(engine, "load_seconds", 0.0)
         started = time.perf_counter()
         try:
             translate_routed(todo, engine, tgt, self.memory, self.human, self.journal, on_progress,
                              spelling=config.output.armenian_spelling)
         finally:
-            self.timings["engine_s"] += time.perf_counter() - started
+            loaded = getattr(engine, "load_seconds", 0.0) - loading  # a lazy engine loaded in this call
+            self.timings["load_s"] += loaded
+            self.timings["engine_s"] += time.perf_counter() - started - loaded
+            for segment in todo:
+                segment.meta.pop("context", None)
         if terms:
             terms.after(list(segments))
         finish(segments, tgt)

@@ -1,0 +1,97 @@
+"""Glossary terms on the fast path, on real news: `python -m pipeline.devtools.terms_bench`.
+
+The NTREX English documents (`../shared/data/ntrex`, the first `--docs` of them) with
+the desk glossary's terms, into Armenian, in one process with one model:
+
+  ct2 plain        CTranslate2, no terms (the fast path's own speed);
+  ct2 constrained  the n-best lists, then the constrained search on the HF model for the
+                   segments whose terms no hypothesis holds;
+  hf constrained   the constrained search for every segment with terms (the guarantee).
+
+Prints tokens/s, ct2-constrained as a share of plain ct2, how many segments went to the
+constrained search, and the term success (honoured / hits, as a run's check counts it).
+Without `--model` a random-weight MarianMT en->hy of the real OPUS-MT size is built
+(a random model never writes a term by itself: every segment with terms needs the search).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NTREX = Path(__file__).resolve().parents[3] / "shared" / "data" / "ntrex"
+
+
+def ntrex_sentences(folder: Path, docs: int) -> list[str]:
+    lines = (folder / "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
+    ids = [line.split("\t")[0] for line in (folder / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()]
+    keep = list(dict.fromkeys(ids))[:docs] if docs else list(dict.fromkeys(ids))
+    wanted = set(keep)
+    return [line for line, doc in zip(lines, ids) if doc in wanted and line.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="an HF en->hy model folder (default: a random OPUS-MT-size one)")
+    parser.add_argument("--docs", type=int, default=10, help="NTREX documents (0: all 123; default 10)")
+    parser.add_argument("--ntrex", type=Path, default=NTREX)
+    parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quantization", default="int8")
+    parser.add_argument("--tiny", action="store_true", help="a tiny random model instead of the OPUS-MT-size one")
+    parser.add_argument("--skip-hf", action="store_true", help="only the two ct2 paths")
+    args = parser.parse_args(argv)
+
+    from pipeline.config import ModelConfig
+    from pipeline.devtools import tinymodel
+    from pipeline.devtools.bench import term_constraints
+    from pipeline.engines import load_engine
+
+    tinymodel.quiet_transformers()
+    sentences = ntrex_sentences(args.ntrex, args.docs)
+    with tempfile.TemporaryDirectory(prefix="targman-terms-") as tmp:
+        model = args.model
+        if model is None:
+            model = tinymodel.build_marian(Path(tmp) / "model", "en", "hy",
+                                           size=tinymodel.TINY_SIZE if args.tiny else tinymodel.OPUS_SIZE)
+        constraints, banned, success = term_constraints(sentences, "en", "hy")
+        with_terms = sum(1 for c in constraints if c)
+        print(f"NTREX: {len(sentences)} English sentences of {args.docs or 'all'} documents, {with_terms} with desk "
+              f"glossary terms ({sum(len(c) for c in constraints)} constraints); model {model}; beam {args.beam}, "
+              f"{args.threads} threads, ct2 {args.quantization}", flush=True)
+        config = ModelConfig(engine="ct2", id=str(model), beam_size=args.beam, threads=args.threads,
+                             quantization=args.quantization)
+        ct2 = load_engine(config, "hy", cache_dir=Path(tmp) / "cache")
+        rows = []
+
+        def measure(name, engine, **options):
+            engine.translate(sentences[:2], src="en", tgt="hy", **{k: v[:2] for k, v in options.items()})  # warm-up
+            before = getattr(engine, "repaired", 0)
+            started = time.perf_counter()
+            results = engine.translate(sentences, src="en", tgt="hy", **options)
+            seconds = time.perf_counter() - started
+            tokens = sum(r.tokens for r in results)
+            honoured, hits = success([r.text for r in results])
+            searched = getattr(engine, "repaired", 0) - before if engine.name == "ct2" else with_terms
+            rows.append((name, tokens, seconds, honoured, hits, sum(r.unmet for r in results),
+                         searched if options else 0))
+            print(f"{name:16s} {tokens:7d} tokens {seconds:8.1f} s {tokens / seconds:8.1f} tokens/s   "
+                  f"term success {honoured}/{hits} = {honoured / hits if hits else float('nan'):.4f}   "
+                  f"{rows[-1][5]} unmet, {rows[-1][6]} segments through the constrained search", flush=True)
+
+        measure("ct2 plain", ct2)
+        measure("ct2 constrained", ct2, constraints=constraints, banned=banned)
+        if not args.skip_hf:
+            hf = load_engine(ModelConfig(engine="hf", id=str(model), beam_size=args.beam, threads=args.threads), "hy")
+            measure("hf constrained", hf, constraints=constraints, banned=banned)
+    plain, constrained = rows[0], rows[1]
+    share = (constrained[1] / constrained[2]) / (plain[1] / plain[2])
+    print(f"ct2 constrained throughput: {100 * share:.1f}% of plain ct2's (tokens/s, same process)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

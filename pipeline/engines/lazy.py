@@ -1,0 +1,73 @@
+"""An engine described now and loaded on its first translation.
+
+The `Translator` holds one of these per target language. Routing (`supports`), the
+glossary (`constrains`, `reranks`), the translation memory's key (`fingerprint`) and
+a resumed run's model check (`info`) all come from the engine's `Description`, read
+from small files; torch, CTranslate2 and the weights are loaded only when a segment
+is not in the memory. A rerun whose segments are all remembered loads nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Sequence
+
+from pipeline.config import ModelConfig
+from pipeline.engines.base import Description, Done, Engine, Translation
+
+log = logging.getLogger("targman")
+
+
+class LazyEngine:
+    def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
+        from pipeline.engines.registry import describe_engine
+
+        self.config = config
+        self.tgt = tgt
+        self.cache_dir = cache_dir
+        self.description: Description = describe_engine(config, tgt, cache_dir=cache_dir)
+        self.name = self.description.name
+        self.constrains = self.description.constrains
+        self.reranks = self.description.reranks
+        self.context = self.description.context
+        self.load_seconds = 0.0
+        self._engine: Engine | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    def load(self) -> Engine:
+        """The real engine, loaded now if it is not yet."""
+        if self._engine is None:
+            from pipeline.engines.registry import load_engine
+
+            started = time.perf_counter()
+            self._engine = load_engine(self.config, self.tgt, cache_dir=self.cache_dir)
+            self.load_seconds += time.perf_counter() - started
+            log.debug(f"loaded the {self.name} engine in {self.load_seconds:.1f} s")
+        return self._engine
+
+    def supports(self, src: str, tgt: str) -> bool:
+        return (src, tgt) in self.description.pairs
+
+    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
+                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+        if not texts:
+            return []
+        return self.load().translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
+                                     banned=banned, context=context, on_done=on_done)
+
+    def info(self) -> dict:
+        return self.description.info
+
+    def fingerprint(self) -> dict:
+        return self.description.fingerprint
+
+    def __getattr__(self, name: str):
+        # Anything else (the tokenizer, `count_tokens`, the model folder) is the loaded engine's.
+        if name.startswith("__") or name in ("_engine", "description"):
+            raise AttributeError(name)
+        return getattr(self.load(), name)
