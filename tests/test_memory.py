@@ -283,8 +283,8 @@ def test_flags_and_unmet_are_remembered_and_an_old_memory_gains_the_column(tmp_p
     )
     old.close()
     with TranslationMemory(path) as memory:
-        assert memory.lookup(1, ["old"])[0] == Translation("հին", -0.5, 1, 1)
-        memory.store(1, ["a", "b"], [Translation("ա", None, 1, 1, True, ("llm-suspect",)), Translation("բ", -1.0, 1)])
+        assert memory.lookup(1, ["old"])[0] == Translation("հին", -0.5, 1, 1, origin="memory")
+        memory.store(1, ["a", "b"], [Translation("ա", None, 1, 1, True, flags=("llm-suspect",)), Translation("բ", -1.0, 1)])
         found = memory.lookup(1, ["a", "b"])
     assert (found[0].unmet, found[0].flags) == (True, ("llm-suspect",))
     assert (found[1].unmet, found[1].flags) == (False, ())
