@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from pipeline import cli
@@ -363,6 +364,11 @@ def test_source_term_offsets(start, end, expected):
 # --- a large run: an index page and pages of documents ------------------------------------
 
 
+def index_entries(dom) -> list:
+    """A large run's index: every document as [sort keys, row HTML], from its JSON block."""
+    return json.loads(dom.xpath("//script[@id='docs-data']")[0].text)
+
+
 @pytest.fixture
 def paged(monkeypatch):
     """Page thresholds small enough for a test run."""
@@ -378,7 +384,12 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
     index = parse(write_review(out).read_text(encoding="utf-8"))
     assert not index.xpath("//tr[contains(@class, 'seg')]")  # the index holds documents, not segments
-    links = [a.get("href") for a in index.xpath("//table[@id='docs-index']/tbody/tr/td[1]/a")]
+    entries = index_entries(index)  # every document travels as JSON; the first INDEX_STATIC as HTML too
+    static = [lxml.html.tostring(tr, encoding="unicode") for tr in index.xpath("//table[@id='docs-index']/tbody/tr")]
+    assert 0 < len(static) == min(len(entries), paged.INDEX_STATIC)
+    assert [parse(html).xpath("//tr/td[1]")[0].text_content() for _, html in entries[:len(static)]] == [
+        parse(html).xpath("//tr/td[1]")[0].text_content() for html in static]
+    links = [a.get("href") for _, html in entries for a in parse(html).xpath("//tr/td[1]/a")]
     docs = [json.loads(line)["doc"] for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(links) == len(dict.fromkeys(docs))
     assert all(re.fullmatch(r"review/p\d{4}\.html#d\d+", link) for link in links)
@@ -407,13 +418,21 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
 @needs_chromium
 def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
+    paged.INDEX_STATIC = 5  # the script shows its own pages of INDEX_PAGE (200) documents
     dom, _ = dump_dom(write_review(out), "only-flagged")
     assert dom.xpath("//body")[0].get("data-ready") == "yes"
-    rows = dom.xpath("//table[@id='docs-index']/tbody/tr")
-    shown = [r for r in rows if r.get("hidden") is None]
-    assert 0 < len(shown) < len(rows) and all(r.get("data-flags") != "0" or r.get("data-status") for r in shown)
+    entries = index_entries(dom)
+    shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
+    assert 5 < len(shown) < len(entries) and all(r.get("data-flags") != "0" or r.get("data-status") for r in shown)
     assert any(r.get("data-status") == "skipped" for r in shown)  # a skipped file stays listed
-    assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(shown)} of {len(rows)} documents"
+    flagged = [keys for keys, _ in entries if keys["flags"] or keys.get("status")]
+    assert [int(r.get("data-order")) for r in shown] == [keys["order"] for keys in flagged][:200]
+    assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(flagged)} of {len(entries)} documents"
+    dom, _ = dump_dom(out / "review.html", "sort=flags")  # every document, most flagged first
+    shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
+    assert len(shown) == min(200, len(entries))
+    counts = [int(r.get("data-flags")) for r in shown]
+    assert counts == sorted(counts, reverse=True) and counts[0] == max(keys["flags"] for keys, _ in entries)
     page, _ = dump_dom(out / "review" / "p0002.html", "only-flagged")
     assert page.xpath("//body")[0].get("data-ready") == "yes" and visible_rows(page)
     assert all("flagged" in row.get("class") for row in visible_rows(page))

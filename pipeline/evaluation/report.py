@@ -183,17 +183,22 @@ def _post_edit_rows(post_edits: dict | None) -> list[str]:
 NEEDS_A_LOOK = (FileStatus.FAILED, FileStatus.SKIPPED, FileStatus.PARTIAL)
 
 
-def _doc_attrs(order: int, doc_scores: dict, flagged: int, status: str | None = None) -> str:
-    attrs = [f'data-order="{order}"', f'data-flags="{flagged}"']
+def _doc_keys(order: int, doc_scores: dict, flagged: int, status: str | None = None) -> dict:
+    """What the page's script sorts and filters a document by."""
+    keys: dict = {"order": order, "flags": flagged}
     if status in NEEDS_A_LOOK:
-        attrs.append(f'data-status="{esc(status)}"')
+        keys["status"] = str(status)
     for key, name in SORT_KEYS.items():
         if doc_scores.get(name) is not None:
-            attrs.append(f'data-{key}="{doc_scores[name]}"')
+            keys[key] = doc_scores[name]
     rate = (doc_scores.get("terms") or {}).get("rate")
     if rate is not None:
-        attrs.append(f'data-terms="{rate}"')
-    return " ".join(attrs)
+        keys["terms"] = rate
+    return keys
+
+
+def _doc_attrs(order: int, doc_scores: dict, flagged: int, status: str | None = None) -> str:
+    return " ".join(f'data-{key}="{esc(value)}"' for key, value in _doc_keys(order, doc_scores, flagged, status).items())
 
 
 def _status_html(info: dict) -> str:
@@ -281,17 +286,24 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
 
 def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, page: str = "") -> str:
     """A document's line in the index; `page` is the file that holds it (large runs), "" for this one."""
+    return _index_entry(d, doc, rows, info, doc_scores, page)[1]
+
+
+def _index_entry(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, page: str = "") -> tuple[dict, str]:
+    """A document's sort keys and its line in the index."""
     flagged_rows = [row for row in rows if row.get("flags")]
     first = f'<a href="{page}#s{d}-{esc(flagged_rows[0].get("index"))}">{len(flagged_rows)}</a>' if flagged_rows else "0"
     link = f'<a href="{page}#d{d}">{esc(doc)}</a>' if rows or not page else esc(doc)
     cells = [
         f'<td>{link}</td>',
         f"<td>{esc(info.get('status', ''))}</td>",
-        f'<td class="num">{len(rows)}</td>',
-        f'<td class="num">{first}</td>',
-    ] + [f'<td class="num">{_num(doc_scores.get(name))}</td>' for name in ("BLEU", "chrF++", "TER")]
-    cells.append(f'<td class="num">{esc(_terms_text(doc_scores.get("terms")))}</td>')
-    return f'<tr {_doc_attrs(d, doc_scores, len(flagged_rows), info.get("status"))}>{"".join(cells)}</tr>'
+        f'<td>{len(rows)}</td>',
+        f'<td>{first}</td>',
+    ] + [f'<td>{_num(doc_scores.get(name))}</td>' for name in ("BLEU", "chrF++", "TER")]
+    cells.append(f'<td>{esc(_terms_text(doc_scores.get("terms")))}</td>')  # numbers align right by CSS
+    keys = _doc_keys(d, doc_scores, len(flagged_rows), info.get("status"))
+    attrs = " ".join(f'data-{key}="{esc(value)}"' for key, value in keys.items())
+    return keys, f'<tr {attrs}>{"".join(cells)}</tr>'
 
 
 def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
@@ -351,22 +363,42 @@ def _controls(status: str) -> str:
 
 
 INDEX_HEAD = (
-    '<thead><tr><th>Document</th><th>Status</th><th class="num">Segments</th><th class="num">Flagged</th>'
-    '<th class="num">BLEU</th><th class="num">chrF++</th><th class="num">TER</th><th class="num">Terms</th></tr></thead>'
+    '<thead><tr><th>Document</th><th>Status</th><th>Segments</th><th>Flagged</th>'
+    '<th>BLEU</th><th>chrF++</th><th>TER</th><th>Terms</th></tr></thead>'
 )
 
 
-def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "") -> str:
+# The index of a large run writes this many documents as HTML (enough to read without a
+# script); all of them travel as JSON that the page's script sorts, filters and shows a
+# page at a time, so 10,000 documents do not become 80,000 table cells to lay out.
+INDEX_STATIC = 200
+
+
+def _json_in_html(value) -> str:
+    """JSON for a `<script type="application/json">` block: nothing in it can close the element."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
+            entries: list[tuple[dict, str]] | None = None) -> str:
     model = run.get("model") or {}
     model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
     tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
+    pager = data = ""
+    if entries is not None:
+        index = [html for _, html in entries[:INDEX_STATIC]]
+        pager = ('<p class="note index-pager"><button type="button" id="index-prev" hidden>&#9664; previous</button> '
+                 f'<span id="index-range">documents 1–{len(index)} of {len(entries)} (all of them are in review.tsv)</span> '
+                 '<button type="button" id="index-next" hidden>next &#9654;</button></p>')
+        data = f'<script type="application/json" id="docs-data">{_json_in_html([[k, h] for k, h in entries])}</script>'
     return "".join([
         '<header id="top"><h1>Translation review</h1>',
         f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {docs} documents · {segments} segments</p>',
         extra,
         _corpus_html(corpus, flagged, segments, run.get("post_edits")),
-        f'<details class="docs-index" open><summary>Documents ({docs})</summary>',
+        f'<details class="docs-index" open><summary>Documents ({docs})</summary>{pager}',
         f'<div class="index-scroll"><table class="index" id="docs-index">{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
+        data,
         "</header>",
     ])
 
@@ -470,7 +502,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     pages.mkdir(exist_ok=True)
     for old in pages.glob("p*.html"):
         old.unlink()  # pages of an earlier, larger report
-    index: list[str] = []
+    index: list[tuple[dict, str]] = []
     seen: set[str] = set()
     totals = {"docs": 0, "segments": 0, "flagged": 0}
     page: list[tuple[int, str, list[dict]]] = []
@@ -511,16 +543,16 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             _tsv_rows(writer, rows, segment_chrf(rows))
             if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
                 write_page()
-            index.append(_index_row(d, doc, rows, files.get(doc) or {},
-                                    _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
-                                    page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
+            index.append(_index_entry(d, doc, rows, files.get(doc) or {},
+                                      _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
+                                      page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
             page.append((d, doc, rows))
             page_segments += len(rows)
         if page:
             write_page()
     for doc in files:  # failed or skipped files have no segments but belong in the review
         if doc not in seen:
-            index.append(_index_row(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
+            index.append(_index_entry(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
             totals["docs"] += 1
     last = pages / numbers[-1] if numbers else None
     if last is not None:  # the last page has no next page
@@ -528,7 +560,8 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             f' · <a href="{name(len(numbers) + 1)}" id="next-page">next page &#9654;</a>', "")
         atomic_write_text(last, text)
     extra = f'<p class="note">{len(numbers)} pages of documents in {PAGES_DIR}/; open one from the table.</p>'
-    header = _header(run, tgt, scores.get("corpus") or {}, totals["docs"], totals["segments"], totals["flagged"], index, extra)
+    header = _header(run, tgt, scores.get("corpus") or {}, totals["docs"], totals["segments"], totals["flagged"], [], extra,
+                     entries=index)
     atomic_write_text(out_dir / "review.html", _page(
         f"Review: {totals['docs']} documents, {totals['segments']} segments", header,
         _controls(f"Showing {totals['docs']} of {totals['docs']} documents"), '<main id="docs"></main>'))

@@ -23,7 +23,11 @@ h2 { font-size: 16px; margin: 0; word-break: break-all; }
 table { border-collapse: collapse; }
 .scores td, .scores th, .index td, .index th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }
 .index { margin-top: 10px; font-size: 13px; }
-.index td.num, .index th.num { text-align: right; }
+.index td:nth-child(n+3), .index th:nth-child(n+3) { text-align: right; }
+/* Fixed layout: column widths from the header, not from measuring 10,000 rows. */
+.index { table-layout: fixed; width: 100%; }
+.index th:first-child { width: 40%; }
+.index td { overflow-wrap: anywhere; }
 .index tbody tr:hover { background: #f3f6ff; }
 details.docs-index { margin-top: 8px; }
 .index-scroll { max-height: 38vh; overflow: auto; border: 1px solid #eee; }
@@ -67,6 +71,10 @@ JS = """
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.seg"));
   var docs = Array.prototype.slice.call(document.querySelectorAll("section.doc"));
   var indexRows = Array.prototype.slice.call(document.querySelectorAll("#docs-index tbody tr"));
+  // A large run's index carries every document as [keys, row HTML] and shows a page of them.
+  var data = document.getElementById("docs-data");
+  var entries = data ? JSON.parse(data.textContent) : null;
+  var listed = entries, indexPage = 0, INDEX_PAGE = 200;
   var main = document.getElementById("docs");
   var indexBody = document.querySelector("#docs-index tbody");
   var box = document.getElementById("only-flagged");
@@ -80,34 +88,62 @@ JS = """
     var shown = 0;
     for (var i = 0; i < rows.length; i++) {
       var visible = !on || rows[i].classList.contains("flagged");
-      rows[i].hidden = !visible;
+      if (rows[i].hidden === visible) { rows[i].hidden = !visible; }  // touch only what changes
       if (visible) { shown++; }
     }
-    // A document with nothing flagged goes, unless its file failed, was skipped or is partial.
-    function quiet(element) {
-      return element.getAttribute("data-flags") === "0" && !element.hasAttribute("data-status");
+    function show(element) {
+      var hide = on && quiet(element);
+      if (element.hidden !== hide) { element.hidden = hide; }
     }
-    docs.forEach(function (doc) { doc.hidden = on && quiet(doc); });
-    indexRows.forEach(function (row) { row.hidden = on && quiet(row); });
+    docs.forEach(show);
     body.setAttribute("data-only-flagged", on ? "yes" : "no");
     body.setAttribute("data-visible-rows", String(shown));
-    if (rows.length || !indexRows.length) {
+    if (entries) {  // the index page of a large run: documents, each on its page
+      listed = entries.filter(function (entry) { return !on || !quiet(entry); });
+      indexPage = 0;
+      renderIndex();
+      status.textContent = "Showing " + listed.length + " of " + entries.length + " documents";
+    } else if (rows.length || !indexRows.length) {
+      indexRows.forEach(show);
       status.textContent = "Showing " + shown + " of " + rows.length + " segments";
-    } else {  // the index page of a large run: documents, each on its page
-      var listed = indexRows.filter(function (row) { return !row.hidden; }).length;
-      status.textContent = "Showing " + listed + " of " + indexRows.length + " documents";
+    } else {
+      indexRows.forEach(show);
+      var count = indexRows.filter(function (row) { return !row.hidden; }).length;
+      status.textContent = "Showing " + count + " of " + indexRows.length + " documents";
     }
   }
 
-  function value(element, key) {
-    var raw = element.getAttribute("data-" + key);
+  // A document's key: a data- attribute of its section or index row, or from a large run's JSON.
+  function attr(item, key) {
+    if (Array.isArray(item)) { return item[0][key] === undefined ? null : String(item[0][key]); }
+    return item.getAttribute("data-" + key);
+  }
+
+  // A document with nothing flagged goes, unless its file failed, was skipped or is partial.
+  function quiet(item) {
+    return attr(item, "flags") === "0" && attr(item, "status") === null;
+  }
+
+  function value(item, key) {
+    var raw = attr(item, key);
     if (raw === null || raw === "") { return null; }
     return parseFloat(raw);
+  }
+
+  function renderIndex() {
+    var start = indexPage * INDEX_PAGE, slice = listed.slice(start, start + INDEX_PAGE);
+    indexBody.innerHTML = slice.map(function (entry) { return entry[1]; }).join("");
+    document.getElementById("index-range").textContent = listed.length
+      ? "documents " + (start + 1) + "–" + (start + slice.length) + " of " + listed.length
+      : "no documents";
+    document.getElementById("index-prev").hidden = indexPage === 0;
+    document.getElementById("index-next").hidden = start + INDEX_PAGE >= listed.length;
   }
 
   function sortBy(key) {
     if (!sortSelect.querySelector('option[value="' + key + '"]')) { key = "order"; }
     sortSelect.value = key;
+    if (key === (body.getAttribute("data-sort") || "order")) { body.setAttribute("data-sort", key); return; }  // as written: nothing to move
     function compare(a, b) {
       if (key !== "order") {
         var x = value(a, key), y = value(b, key);
@@ -118,8 +154,13 @@ JS = """
       return value(a, "order") - value(b, "order");
     }
     docs.slice().sort(compare).forEach(function (doc) { main.appendChild(doc); });
-    indexRows.slice().sort(compare).forEach(function (row) { indexBody.appendChild(row); });
     body.setAttribute("data-sort", key);
+    if (entries) {
+      entries.sort(compare);
+      setFilter(box.checked);
+    } else {
+      indexRows.slice().sort(compare).forEach(function (row) { indexBody.appendChild(row); });
+    }
   }
 
   function writeHash() {
@@ -162,6 +203,10 @@ JS = """
     current.scrollIntoView({ block: "center" });
   }
 
+  if (entries) {
+    document.getElementById("index-prev").addEventListener("click", function () { indexPage--; renderIndex(); });
+    document.getElementById("index-next").addEventListener("click", function () { indexPage++; renderIndex(); });
+  }
   box.addEventListener("change", function () { setFilter(box.checked); writeHash(); });
   sortSelect.addEventListener("change", function () { sortBy(sortSelect.value); writeHash(); });
   document.getElementById("next-flag").addEventListener("click", function () { jump(1); });
