@@ -54,4 +54,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_json(path: Path, data) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """`data` as indented JSON, written a piece at a time: `json.dumps` with an indent would
+    first gather every token of a 10,000-file run.json in one list (tens of MB)."""
+    with atomic_open(path) as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")

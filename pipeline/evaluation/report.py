@@ -374,23 +374,29 @@ INDEX_HEAD = (
 INDEX_STATIC = 200
 
 
+def _index_json(entry: tuple[dict, str]) -> str:
+    """One document of a large run's index as the page's script reads it: [keys, row HTML]."""
+    return _json_in_html(list(entry))
+
+
 def _json_in_html(value) -> str:
     """JSON for a `<script type="application/json">` block: nothing in it can close the element."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
-            entries: list[tuple[dict, str]] | None = None) -> str:
+            entries: list[str] | None = None) -> str:
+    """The page's top; `entries` (a large run's index): every document's `_index_json`, of
+    which `index` holds the first INDEX_STATIC rows as HTML."""
     model = run.get("model") or {}
     model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
     tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
     pager = data = ""
     if entries is not None:
-        index = [html for _, html in entries[:INDEX_STATIC]]
         pager = ('<p class="note index-pager"><button type="button" id="index-prev" hidden>&#9664; previous</button> '
                  f'<span id="index-range">documents 1–{len(index)} of {len(entries)} (all of them are in review.tsv)</span> '
                  '<button type="button" id="index-next" hidden>next &#9654;</button></p>')
-        data = f'<script type="application/json" id="docs-data">{_json_in_html([[k, h] for k, h in entries])}</script>'
+        data = f'<script type="application/json" id="docs-data">[{",".join(entries)}]</script>'
     return "".join([
         '<header id="top"><h1>Translation review</h1>',
         f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {docs} documents · {segments} segments</p>',
@@ -502,8 +508,15 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     pages.mkdir(exist_ok=True)
     for old in pages.glob("p*.html"):
         old.unlink()  # pages of an earlier, larger report
-    index: list[tuple[dict, str]] = []
+    index: list[str] = []  # the first INDEX_STATIC rows, as HTML
+    entries: list[str] = []  # every document, as JSON text (a string each: 10,000 of them stay small)
     seen: set[str] = set()
+
+    def add(entry: tuple[dict, str]) -> None:
+        if len(index) < INDEX_STATIC:
+            index.append(entry[1])
+        entries.append(_index_json(entry))
+
     totals = {"docs": 0, "segments": 0, "flagged": 0}
     page: list[tuple[int, str, list[dict]]] = []
     page_segments = 0
@@ -543,16 +556,16 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             _tsv_rows(writer, rows, segment_chrf(rows))
             if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
                 write_page()
-            index.append(_index_entry(d, doc, rows, files.get(doc) or {},
-                                      _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
-                                      page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
+            add(_index_entry(d, doc, rows, files.get(doc) or {},
+                             _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
+                             page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
             page.append((d, doc, rows))
             page_segments += len(rows)
         if page:
             write_page()
     for doc in files:  # failed or skipped files have no segments but belong in the review
         if doc not in seen:
-            index.append(_index_entry(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
+            add(_index_entry(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
             totals["docs"] += 1
     last = pages / numbers[-1] if numbers else None
     if last is not None:  # the last page has no next page
@@ -560,8 +573,8 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             f' · <a href="{name(len(numbers) + 1)}" id="next-page">next page &#9654;</a>', "")
         atomic_write_text(last, text)
     extra = f'<p class="note">{len(numbers)} pages of documents in {PAGES_DIR}/; open one from the table.</p>'
-    header = _header(run, tgt, scores.get("corpus") or {}, totals["docs"], totals["segments"], totals["flagged"], [], extra,
-                     entries=index)
+    header = _header(run, tgt, scores.get("corpus") or {}, totals["docs"], totals["segments"], totals["flagged"], index, extra,
+                     entries=entries)
     atomic_write_text(out_dir / "review.html", _page(
         f"Review: {totals['docs']} documents, {totals['segments']} segments", header,
         _controls(f"Showing {totals['docs']} of {totals['docs']} documents"), '<main id="docs"></main>'))
