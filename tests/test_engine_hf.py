@@ -146,3 +146,20 @@ def test_each_sentence_stops_at_its_own_relative_cap(tiny_models, name, src, tgt
         alone = engine.translate([sentence], src=src, tgt=tgt)[0]
         assert alone.text == result.text
     assert len({r.tokens for r in together}) > 1  # not one cap for the batch
+
+
+@pytest.mark.parametrize("name, src, tgt", [("hy-en", "hy", "en"), ("m2m100", "en", "hy")])
+def test_a_sentence_without_terms_scores_the_same_beside_one_with_terms(engines, name, src, tgt):
+    """A batch with glossary terms goes to the constrained search, one without to generate():
+    a sentence without terms gets the same words and the same score either way (issue 15: a
+    Ray run batches differently from a local one, and must write the same bytes). The tiny
+    random models run to the length limit, where the two searches' own scores differ."""
+    from pipeline.glossary.constraints import TermConstraint
+
+    engine = engines[name]
+    texts = ["Նա ասաց, որ 0 անգամ։", "Լավրովը հանդիպեց Միրզոյանին։"] if src == "hy" else SENTENCES[:2]
+    term = [TermConstraint("c", ("Lavrov",) if tgt == "en" else ("Լավրով",), 1, ())]
+    plain = engine.translate(texts[:1], src=src, tgt=tgt)[0]
+    beside = engine.translate(texts, src=src, tgt=tgt, constraints=[[], term])[0]
+    assert beside.text == plain.text
+    assert beside.score == pytest.approx(plain.score, abs=1e-4)
