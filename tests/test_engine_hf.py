@@ -163,3 +163,20 @@ def test_a_sentence_without_terms_scores_the_same_beside_one_with_terms(engines,
     beside = engine.translate(texts, src=src, tgt=tgt, constraints=[[], term])[0]
     assert beside.text == plain.text
     assert beside.score == pytest.approx(plain.score, abs=1e-4)
+
+
+def test_translated_by_its_plan_a_call_gives_the_same_bits(tiny_models):
+    """`plan` cuts a call into groups of texts that, translated one by one, make exactly the
+    call's batches (a Ray run sends them to different actors, and must write a local run's bytes)."""
+    engine = load_engine(ModelConfig(id=str(tiny_models["hy-en"]), max_length=12, batch_tokens=64, max_input_tokens=24), "en")
+    texts = [("Լավրովը հանդիպեց Միրզոյանին։ " * (3 if i % 5 == 0 else 1)).strip() + f" {i}" for i in range(14)]
+    texts += ["Բարև։", "Այո։"]
+    whole = engine.translate(texts, src="hy", tgt="en")
+    plan = engine.plan(texts, src="hy", tgt="en")
+    assert sorted(i for group in plan for i in group) == list(range(len(texts))) and len(plan) > 3
+    assert any(r.pieces > 1 for r in whole)  # split texts, kept whole in one group
+    by_plan = {}
+    for group in plan:
+        for i, result in zip(group, engine.translate([texts[i] for i in group], src="hy", tgt="en")):
+            by_plan[i] = result
+    assert [by_plan[i] for i in range(len(texts))] == whole  # text, score, tokens, pieces: every bit
