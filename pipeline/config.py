@@ -128,7 +128,6 @@ class RayConfig:
     actors: int = 0  # engine actors, each loading the model once; 0 = as many as the cluster's CPUs allow
     cpus_per_actor: float = 1.0  # CPUs Ray reserves for each actor (its engine's threads)
     gpus_per_actor: float = 0.0  # GPUs for each actor (with [model] device = "cuda")
-    actor_batch: int = 0  # segments sent to an actor at a time; 0 = [model] batch_size
     task_retries: int = 3  # times a batch is sent again when its actor died (the actor is restarted)
 
 

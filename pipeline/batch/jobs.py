@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -71,6 +72,44 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         "ref": {**ref_before, "sha256": file.ref_digest} if ref_before and file.ref_digest else None,
     }
     return job
+
+
+def read_jobs(root: Path, todo: list[tuple[Path, str]], config: Config) -> Iterator[tuple[str, FileJob | str]]:
+    """Read and segment each file in order: (relative name, its FileJob, or why it cannot be read)."""
+    for path, rel in todo:
+        try:
+            yield rel, read_job(root, path, rel, config)
+        except InputError as error:
+            yield rel, str(error)
+
+
+def read_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
+    """`read_jobs` over a few files at once: one Ray task (`read_jobs_on_ray`)."""
+    return list(read_jobs(root, todo, config))
+
+
+FILES_PER_TASK = 16  # a Ray task costs the driver about what reading a small article does: group them
+TASKS_AHEAD = 8  # read ahead of the translation, so the driver never waits for a read
+
+
+def read_jobs_on_ray(ray, root: Path, todo: list[tuple[Path, str]], config: Config) -> Iterator[tuple[str, FileJob | str]]:
+    """`read_jobs` as Ray tasks, a few files each, read ahead of the run and yielded in input
+    order. The files must be where the cluster's workers see them at the same path (docs/scale.md).
+    The tasks reserve no CPU: reading is light, and must never wait behind the engine actors'
+    reservations; at most TASKS_AHEAD run at once."""
+    task = ray.remote(num_cpus=0)(read_group)
+    groups = deque(todo[i:i + FILES_PER_TASK] for i in range(0, len(todo), FILES_PER_TASK))
+    ahead: deque = deque()
+    while groups or ahead:
+        while groups and len(ahead) < TASKS_AHEAD:
+            group = groups.popleft()
+            ahead.append((group, task.remote(root, group, config)))
+        group, ref = ahead.popleft()
+        try:
+            yield from ray.get(ref)
+        except ray.exceptions.RayError as error:  # the task's worker died, every time Ray tried
+            for _, rel in group:
+                yield rel, f"{rel}: cannot read on the Ray cluster ({type(error).__name__}); see the Ray worker logs"
 
 
 def windows(jobs: Iterable[FileJob], size: int) -> Iterator[list[FileJob]]:

@@ -27,7 +27,7 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.edits import EditLog, edits_from_article
-from pipeline.batch.jobs import FileJob, read_job, windows
+from pipeline.batch.jobs import FileJob, read_job, read_jobs, read_jobs_on_ray, windows
 from pipeline.batch.layout import output_path
 from pipeline.batch.manifest import (
     FlagCounts,
@@ -273,14 +273,24 @@ class Run:
         self.hand_edited = keep
 
     # -- the stages ---------------------------------------------------------------------
+    @property
+    def on_ray(self) -> bool:
+        """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster."""
+        return self.translator.config.run.executor == "ray"
+
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do; a file that cannot be read fails alone."""
+        """Read and segment the files still to do (here, or as Ray tasks); a file that cannot be
+        read fails alone."""
         root = self.input_dir.resolve()
-        for path, rel in self.plan.todo:
-            try:
-                yield read_job(root, path, rel, self.config)
-            except InputError as error:
-                self.fail(rel, str(error))
+        if self.on_ray and self.plan.todo:
+            read = read_jobs_on_ray(self.translator.ray_pool().ray, root, self.plan.todo, self.config)
+        else:
+            read = read_jobs(root, self.plan.todo, self.config)
+        for rel, job in read:
+            if isinstance(job, str):
+                self.fail(rel, job)
+            else:
+                yield job
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
@@ -372,7 +382,7 @@ class Run:
             "input": str(self.input_path.resolve()),
             "tgt": self.tgt,
             "status": run_status(self.files, interrupted),
-            "config": self.config.to_dict(),
+            "config": outputs_config(self.config),
             "model": model,
             "versions": versions(),
             "counts": {**counts, **file_counts(self.plan.order, self.files)},
@@ -380,6 +390,7 @@ class Run:
             # and what the translation memory already knew.
             "cache": self.cache_info(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
+            "executor": self.translator.executor_info(),  # where the engine ran: local, or Ray and its actors
             "resume": {"files_reused": self.plan.reused},
             "stale": self.stale,
             **({"pruned": self.pruned} if self.prune else {}),
@@ -474,6 +485,15 @@ def run(
         except OSError as error:
             raise WriteError(str(write_error(error, "the review report in", out_dir)), result) from None
     return result
+
+
+def outputs_config(config: Config) -> dict:
+    """The config for run.json: all of it but where the engine ran (that is run.json's
+    `executor`), so that a local run and a Ray run of the same settings say the same."""
+    data = config.to_dict()
+    data["run"].pop("executor", None)
+    data.pop("ray", None)
+    return data
 
 
 def previous_statuses(out_dir: Path) -> dict[str, str]:
