@@ -106,18 +106,23 @@ def test_hostile_folder_same_outcome_on_ray(cluster, tmp_path):
     assert compared(tmp_path / "ray") == compared(tmp_path / "local")
 
 
-def test_the_driver_keeps_the_memory(cluster, tmp_path):
+def test_the_driver_keeps_the_memory(cluster, tmp_path, capsys):
     """The memory is looked up before batches go out and stores what the actors made: a second
-    Ray run of the same folder sends nothing to the cluster."""
+    Ray run of the same folder sends nothing to the cluster. Progress counts the segments the
+    readers on the cluster found, and every batch as it lands."""
     folder = mixed_folder(tmp_path / "in")
-    common = dict(tgt="en", progress="off", batch_size=3, **on_ray())
-    first = run(folder, tmp_path / "one", engine=FunctionEngine(), **common)
-    second = run(folder, tmp_path / "two", engine=FunctionEngine(), **common)
+    common = dict(tgt="en", batch_size=3, **on_ray())
+    first = run(folder, tmp_path / "one", engine=FunctionEngine(), progress="jsonl", **common)
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    second = run(folder, tmp_path / "two", engine=FunctionEngine(), progress="off", **common)
     translated = first.manifest["counts"]["translated"]
     assert first.manifest["executor"]["batches"] > 0 and first.manifest["cache"]["stored"] > 0
     assert second.manifest["executor"]["batches"] == 0 and second.manifest["cache"]["hits"] > 0
     assert second.manifest["counts"]["translated"] == translated
     assert compared(tmp_path / "two") == compared(tmp_path / "one")
+    start = next(e for e in events if e["event"] == "start")
+    assert start["segments"] == events[-1]["segments"] == first.manifest["counts"]["segments"]
+    assert sum(1 for e in events if e["event"] == "batch") > 3
 
 
 def test_a_killed_driver_resumes_locally_with_the_same_bytes(cluster, tiny_models, engines, tmp_path):

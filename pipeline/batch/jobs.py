@@ -84,32 +84,76 @@ def read_jobs(root: Path, todo: list[tuple[Path, str]], config: Config) -> Itera
 
 
 def read_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
-    """`read_jobs` over a few files at once: one Ray task (`read_jobs_on_ray`)."""
+    """`read_jobs` over a few files at once."""
     return list(read_jobs(root, todo, config))
 
 
-FILES_PER_TASK = 16  # a Ray task costs the driver about what reading a small article does: group them
-TASKS_AHEAD = 8  # read ahead of the translation, so the driver never waits for a read
+def count_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+    """The segments of a few files (one that cannot be read has none)."""
+    return sum(sum(1 for _ in job.segments) for _, job in read_jobs(root, todo, config) if not isinstance(job, str))
 
 
-def read_jobs_on_ray(ray, root: Path, todo: list[tuple[Path, str]], config: Config) -> Iterator[tuple[str, FileJob | str]]:
-    """`read_jobs` as Ray tasks, a few files each, read ahead of the run and yielded in input
-    order. The files must be where the cluster's workers see them at the same path (docs/scale.md).
-    The tasks reserve no CPU: reading is light, and must never wait behind the engine actors'
-    reservations; at most TASKS_AHEAD run at once."""
-    task = ray.remote(num_cpus=0)(read_group)
-    groups = deque(todo[i:i + FILES_PER_TASK] for i in range(0, len(todo), FILES_PER_TASK))
+class FileReader:
+    """A Ray actor that reads and segments input files for a run on Ray (`read_jobs_on_ray`).
+
+    Long-lived, and it reserves no CPU: reading is light, and must never wait behind the
+    engine actors' reservations. (A Ray task per group of files, on a cluster whose CPUs the
+    engine actors hold, started a worker process for nearly every group: the driver waited
+    on reads for 18 of a run's 29 s.)"""
+
+    def read(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
+        return read_group(root, todo, config)
+
+    def count(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+        return count_group(root, todo, config)
+
+
+READERS = 2  # FileReader actors for a run: each reads a few thousand small articles a second
+FILES_PER_CALL = 32
+CALLS_AHEAD = 8  # groups read ahead of the translation, so the driver does not wait for reads
+
+
+def start_readers(ray, count: int = READERS) -> list:
+    """The FileReader actors of a run; Ray restarts one that dies, and sends its call again."""
+    actor = ray.remote(FileReader).options(num_cpus=0, max_restarts=-1, max_task_retries=3)
+    return [actor.remote() for _ in range(count)]
+
+
+def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, str]],
+           config: Config) -> Iterator[tuple[list, object]]:
+    """`FileReader.<method>(root, files, config)` over groups of FILES_PER_CALL files, across the
+    readers, CALLS_AHEAD at a time, yielded in input order: (the files, the result, or the
+    RayError of a call whose reader died every time Ray tried). The files must be where the
+    cluster's workers see them, at the same path (docs/scale.md)."""
+    groups = deque(todo[i:i + FILES_PER_CALL] for i in range(0, len(todo), FILES_PER_CALL))
     ahead: deque = deque()
+    sent = 0
     while groups or ahead:
-        while groups and len(ahead) < TASKS_AHEAD:
+        while groups and len(ahead) < CALLS_AHEAD:
             group = groups.popleft()
-            ahead.append((group, task.remote(root, group, config)))
+            ahead.append((group, getattr(readers[sent % len(readers)], method).remote(root, group, config)))
+            sent += 1
         group, ref = ahead.popleft()
         try:
-            yield from ray.get(ref)
-        except ray.exceptions.RayError as error:  # the task's worker died, every time Ray tried
+            yield group, ray.get(ref)
+        except ray.exceptions.RayError as error:
+            yield group, error
+
+
+def read_jobs_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]],
+                     config: Config) -> Iterator[tuple[str, FileJob | str]]:
+    """`read_jobs` by the readers on the cluster, read ahead of the run."""
+    for group, result in on_ray(ray, readers, "read", root, todo, config):
+        if isinstance(result, Exception):
             for _, rel in group:
-                yield rel, f"{rel}: cannot read on the Ray cluster ({type(error).__name__}); see the Ray worker logs"
+                yield rel, f"{rel}: cannot read on the Ray cluster ({type(result).__name__}); see the Ray worker logs"
+        else:
+            yield from result
+
+
+def count_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+    """The segments of the files to do, counted by the readers (progress's total)."""
+    return sum(result for _, result in on_ray(ray, readers, "count", root, todo, config) if isinstance(result, int))
 
 
 def windows(jobs: Iterable[FileJob], size: int) -> Iterator[list[FileJob]]:

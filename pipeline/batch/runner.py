@@ -27,7 +27,7 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.edits import EditLog, edits_from_article
-from pipeline.batch.jobs import FileJob, read_job, read_jobs, read_jobs_on_ray, windows
+from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
 from pipeline.batch.layout import output_path
 from pipeline.batch.manifest import (
     FlagCounts,
@@ -130,6 +130,7 @@ class Run:
         self.pruned: list[str] = []  # ... and those removed by `prune`
         self.retried: dict[str, str] = {}  # inputs that failed or were partial in the last run: their status then
         self.started = 0.0
+        self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -154,6 +155,7 @@ class Run:
         finally:
             self.close_journal()
             self.state.close()
+            self.stop_readers()
             self.translator.human = human
             if self._own_translator:
                 self.translator.close()
@@ -233,6 +235,8 @@ class Run:
         if self.progress is None or self.progress.mode == "off":
             return 0
         root = self.input_dir.resolve()
+        if self.on_ray and self.plan.todo:
+            return count_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
         total = 0
         for path, rel in self.plan.todo:
             try:
@@ -278,12 +282,28 @@ class Run:
         """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster."""
         return self.translator.config.run.executor == "ray"
 
+    def readers(self) -> list:
+        """The run's FileReader actors on the Ray cluster, started on first need."""
+        if self._readers is None:
+            self._readers = start_readers(self.translator.ray_pool().ray)
+        return self._readers
+
+    def stop_readers(self) -> None:
+        if self._readers:
+            ray = self.translator.ray_pool().ray
+            for reader in self._readers:
+                try:
+                    ray.kill(reader)
+                except Exception:  # gone with the cluster already
+                    pass
+        self._readers = None
+
     def read_jobs(self) -> Iterator[FileJob]:
         """Read and segment the files still to do (here, or as Ray tasks); a file that cannot be
         read fails alone."""
         root = self.input_dir.resolve()
         if self.on_ray and self.plan.todo:
-            read = read_jobs_on_ray(self.translator.ray_pool().ray, root, self.plan.todo, self.config)
+            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
         else:
             read = read_jobs(root, self.plan.todo, self.config)
         for rel, job in read:
