@@ -12,6 +12,10 @@ Nothing is lost: each finished file is written atomically with a part in
 `OUT_DIR/.targman/` (see `batch.state`), so a run that is killed resumes
 where it stopped, and `segments.jsonl`, `errors.jsonl` and `run.json` are
 assembled from the parts at the end (`batch.manifest`).
+
+With `[run] executor = "ray"` the files are read, and the engine's batches translated, on a
+Ray cluster (`batch.jobs.FileReader`, `engines.ray_pool`); everything that decides what the
+run writes stays here, in this process, so the bytes are a local run's (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -279,7 +283,8 @@ class Run:
     # -- the stages ---------------------------------------------------------------------
     @property
     def on_ray(self) -> bool:
-        """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster."""
+        """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster
+        (the Translator's engine is a `RayEngine`)."""
         return self.translator.config.run.executor == "ray"
 
     def readers(self) -> list:
@@ -299,8 +304,8 @@ class Run:
         self._readers = None
 
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do (here, or as Ray tasks); a file that cannot be
-        read fails alone."""
+        """Read and segment the files still to do (here, or by reader actors on the Ray cluster);
+        a file that cannot be read fails alone."""
         root = self.input_dir.resolve()
         if self.on_ray and self.plan.todo:
             read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
