@@ -65,7 +65,6 @@ class Hypothesis:
     tokens: list[int]  # generated ids, without decoder start / forced BOS / pad, ending before EOS
     score: float  # length-normalised log-probability, as transformers' sequences_scores
     met: bool  # all constraints met
-    ended: bool = True  # it ended with EOS (not cut at the length limit without one)
 
 
 def count_occurrences(constraint: Constraint, tokens: Sequence[int]) -> int:
@@ -677,9 +676,7 @@ def constrained_beam_search(
                 seq, length = seqs[r, j], t_len
                 score = float(run_scores[r, j]) / (t_len**length_penalty)
                 met = bool((state.met[r, j] >= auto.count[active[r]]).all())
-            generated = seq[1 : 1 + length].tolist()
-            ended = bool(generated) and generated[-1] in st.eos
-            results[int(active[r])] = Hypothesis(_clean(generated, st), score, met, ended)
+            results[int(active[r])] = Hypothesis(_clean(seq[1 : 1 + length].tolist(), st), score, met)
 
     for t in range(n_new):
         n_live = active.shape[0]

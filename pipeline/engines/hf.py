@@ -176,33 +176,14 @@ class HFEngine(TokenizerEngine):
                 word_continuation=self._glued.to(self.device),
                 forced_eos_token_id=self._forced_eos(ids, min_length, bos),
             )
-            scores = self._rescore(inputs, hyps, bos_id)
         strip = self._strip_ids()
         results = []
-        for i, (hyp, score) in enumerate(zip(hyps, scores)):
+        for i, hyp in enumerate(hyps):
             text, count = self._decode(hyp.tokens, strip)
             # the search keeps room for every term it can spell: what is unmet is unspellable
             unspellable = len(token_constraints[i]) < len(constraints[i] or [])
-            results.append(BatchOutput(text, score if math.isfinite(hyp.score) and math.isfinite(score) else None,
-                                       count, not hyp.met or unspellable))
+            results.append(BatchOutput(text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
         return results
-
-    def _rescore(self, inputs, hyps, bos_id) -> list[float]:
-        """The constrained search's outputs scored as `_generate` scores its own (a teacher-forced
-        pass: `_mean_log_probs`), so that a sentence without terms has the same score whether
-        its batch went to the constrained search or to generate(), as it has the same words.
-        (The search's own score is generate()'s beam score, which counts an end of sentence
-        forced at the length limit as certain: the two differ for outputs cut at the limit.)"""
-        config = self.model.config
-        eos = self.model.generation_config.eos_token_id
-        eos = eos[0] if isinstance(eos, (list, tuple)) else eos
-        start = [config.decoder_start_token_id] + ([bos_id] if bos_id is not None else [])
-        rows = [start + hyp.tokens + ([eos] if hyp.ended else []) for hyp in hyps]
-        width = max(len(row) for row in rows)
-        sequences = self.torch.tensor([row + [config.pad_token_id] * (width - len(row)) for row in rows],
-                                      device=self.device)
-        hidden = self.model.get_encoder()(**inputs).last_hidden_state
-        return self._mean_log_probs(inputs, hidden, sequences, skip_first=bos_id is not None)
 
     def _mean_log_probs(self, inputs, hidden, sequences, *, skip_first: bool) -> list[float]:
         """Mean log-probability of each output token under the model, from a teacher-forced
