@@ -1,6 +1,7 @@
 """`[run] executor = "ray"` on a local Ray started by this module: the local run's bytes, the
-translation memory kept by the driver, a killed driver resumed (locally), a file that keeps
-failing failing alone, and an actor that dies retried (issue 15).
+translation memory kept by the driver, a killed Ray driver resumed locally and an interrupted
+local run resumed on Ray, a file that keeps failing failing alone, and an actor that dies
+retried (issue 15).
 
 One Ray for the module (starting one costs seconds), with the machine's 2 CPUs, on 127.0.0.1.
 """
@@ -18,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import run
+from pipeline import RunInterrupted, run
 from pipeline.config import Config
 from pipeline.engines.testing import FunctionEngine, SpyEngine, tag
 from tests.test_hostile import build_cases
-from tests.test_resume import make_articles, parts, snapshot
+from tests.test_resume import make_articles, parts, signal_on, snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 # Where the engine ran, how long it took, what an earlier run or the memory had: the only
@@ -158,6 +159,20 @@ def test_a_killed_driver_resumes_locally_with_the_same_bytes(cluster, tiny_model
     assert resumed.failed == ["latin1.txt"]
     assert compared(out) == compared(tmp_path / "reference")
     assert 0 < len(counter.texts) < len(reference.texts)
+
+
+def test_a_local_run_interrupted_resumes_on_ray(cluster, tmp_path):
+    """Ctrl-C in a local run; the same settings with --executor ray continue it."""
+    folder = mixed_folder(tmp_path / "in")
+    common = dict(tgt="en", cache=False, progress="off", batch_size=3, window=1)
+    run(folder, tmp_path / "reference", engine=FunctionEngine(), **common)
+    with pytest.raises(RunInterrupted):
+        run(folder, tmp_path / "out", engine=FunctionEngine(before_call=signal_on(6)), **common)
+    done = parts(tmp_path / "out")
+    assert done >= 3
+    resumed = run(folder, tmp_path / "out", engine=FunctionEngine(), **common, **on_ray())
+    assert resumed.manifest["resume"] == {"files_reused": done} and resumed.manifest["executor"]["batches"] > 0
+    assert compared(tmp_path / "out") == compared(tmp_path / "reference")
 
 
 def dies(text: str, src: str, tgt: str, *, marker: str) -> str:
