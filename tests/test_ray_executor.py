@@ -35,6 +35,7 @@ NOT_COMPARED = ("timings", "executor", "resume", "cache")
 def cluster(tmp_path_factory):
     """A local Ray for the module: 2 CPUs, no dashboard; the functions of this module travel by value."""
     ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no test reaches the network
     ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
              logging_level="WARNING", runtime_env={"env_vars": {"OMP_NUM_THREADS": "1", "TARGMAN_MALLOC": "off"}})
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])

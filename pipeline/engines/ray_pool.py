@@ -60,6 +60,7 @@ def connect(settings: RayConfig) -> bool:
     if ray.is_initialized():
         return False
     address = settings.address or "local"
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # an offline tool does not report usage (set it to 1 to)
     stop = signal.getsignal(signal.SIGTERM)
     try:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
