@@ -77,6 +77,7 @@ class RunConfig:
     progress: str = "auto"  # auto | bar | lines | jsonl | off
     max_file_mb: int = 32  # a bigger input file fails ("file too large"); 0 = no limit
     max_line_chars: int = 50_000  # a longer line (paragraph) fails the file; 0 = no limit
+    executor: str = "local"  # local: the engine runs in this process | ray: on a Ray actor pool ([ray])
 
 
 TERM_MODES = ("constrain", "check", "off")
@@ -118,12 +119,26 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class RayConfig:
+    """Where engine batches run with `[run] executor = "ray"` (see docs/scale.md). How fast a run
+    goes, never what it writes: none of these is part of a run's settings fingerprint."""
+
+    address: str = ""  # "" = start a Ray on this machine for the run; "auto" = the cluster this
+    # machine belongs to (`ray start`, RAY_ADDRESS); or a cluster's address (host:6379, ray://host:10001)
+    actors: int = 0  # engine actors, each loading the model once; 0 = as many as the cluster's CPUs allow
+    cpus_per_actor: float = 1.0  # CPUs Ray reserves for each actor (its engine's threads)
+    gpus_per_actor: float = 0.0  # GPUs for each actor (with [model] device = "cuda")
+    task_retries: int = 3  # times a batch is sent again when its actor died (the actor is restarted)
+
+
+@dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    ray: RayConfig = field(default_factory=RayConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -137,12 +152,13 @@ CHOICES = {
     ("run", "boilerplate_output"): ("drop", "keep"),
     ("run", "duplicate_output"): ("drop", "keep"),
     ("run", "progress"): ("auto", "bar", "lines", "jsonl", "off"),
+    ("run", "executor"): ("local", "ray"),
     ("glossary", "mode"): TERM_MODES,
     **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
     ("output", "armenian_spelling"): SPELLINGS,
 }
 SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig,
-            "output": OutputConfig}
+            "output": OutputConfig, "ray": RayConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):
@@ -292,6 +308,8 @@ def finalize(config: Config) -> Config:
         raise ConfigError("[model] concurrency must be at least 1")
     if config.run.window < 1:
         raise ConfigError("[run] window must be at least 1")
+    if config.run.executor == "ray" and config.ray.cpus_per_actor <= 0 and config.ray.gpus_per_actor <= 0:
+        raise ConfigError("[ray] cpus_per_actor or gpus_per_actor must be more than 0 (what Ray reserves for an actor)")
     return config
 
 
@@ -304,6 +322,7 @@ ALIASES = {
     "cache_dir": ("cache", "dir"),
     "glossary": ("glossary", "path"),
     "terms": ("glossary", "mode"),
+    "ray_address": ("ray", "address"),
 }
 
 

@@ -139,3 +139,16 @@ def test_cli_sets_the_relative_cap(tmp_path):
 def test_new_shipped_configs_load(name):
     config = cfg.load(cfg.resolve_config_path(name))
     assert config.model.id and config.model.engine in ("ct2", "openai")
+
+
+def test_ray_settings(tmp_path):
+    """Issue 15: where the engine runs is configured like the rest; a typo lists the valid keys."""
+    config = cfg.load(write(tmp_path, "[run]\nexecutor = 'ray'\n[ray]\naddress = 'auto'\nactors = 4\n"
+                                      "cpus_per_actor = 2\ngpus_per_actor = 0.5\n"))
+    assert (config.run.executor, config.ray.address, config.ray.actors) == ("ray", "auto", 4)
+    assert (config.ray.cpus_per_actor, config.ray.gpus_per_actor) == (2.0, 0.5)
+    with pytest.raises(ConfigError, match=r"\[run\] executor = 'dask' is not one of 'local', 'ray'"):
+        cfg.load(write(tmp_path, "[run]\nexecutor = 'dask'\n"))
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) in \[ray\]: actor; valid keys: address, actors,"):
+        cfg.load(write(tmp_path, "[ray]\nactor = 2\n"))
+    assert cfg.load_config(tgt="en", executor="ray", ray_address="auto").ray.address == "auto"

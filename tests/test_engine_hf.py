@@ -146,3 +146,37 @@ def test_each_sentence_stops_at_its_own_relative_cap(tiny_models, name, src, tgt
         alone = engine.translate([sentence], src=src, tgt=tgt)[0]
         assert alone.text == result.text
     assert len({r.tokens for r in together}) > 1  # not one cap for the batch
+
+
+@pytest.mark.parametrize("name, src, tgt", [("hy-en", "hy", "en"), ("m2m100", "en", "hy")])
+def test_a_sentence_without_terms_gets_the_same_words_beside_one_with_terms(engines, name, src, tgt):
+    """A batch with glossary terms goes to the constrained search, one without to generate():
+    both end a sentence at its cap the same way, also for a model whose generation_config
+    forces no end of sentence (this tiny M2M100's, T5's). The tiny random models run to the cap.
+    (The scores of such capped outputs differ: generate()'s path scores the end of sentence
+    forced at the cap by what the model gives it, the search counts it as certain.)"""
+    from pipeline.glossary.constraints import TermConstraint
+
+    engine = engines[name]
+    texts = ["Նա ասաց, որ 0 անգամ։", "Լավրովը հանդիպեց Միրզոյանին։"] if src == "hy" else SENTENCES[:2]
+    term = [TermConstraint("c", ("Lavrov",) if tgt == "en" else ("Լավրով",), 1, ())]
+    plain = engine.translate(texts[:1], src=src, tgt=tgt)[0]
+    beside = engine.translate(texts, src=src, tgt=tgt, constraints=[[], term])[0]
+    assert (beside.text, beside.tokens) == (plain.text, plain.tokens)
+
+
+def test_translated_by_its_plan_a_call_gives_the_same_bits(tiny_models):
+    """`plan` cuts a call into groups of texts that, translated one by one, make exactly the
+    call's batches (a Ray run sends them to different actors, and must write a local run's bytes)."""
+    engine = load_engine(ModelConfig(id=str(tiny_models["hy-en"]), max_length=12, batch_tokens=64, max_input_tokens=24), "en")
+    texts = [("Լավրովը հանդիպեց Միրզոյանին։ " * (3 if i % 5 == 0 else 1)).strip() + f" {i}" for i in range(14)]
+    texts += ["Բարև։", "Այո։"]
+    whole = engine.translate(texts, src="hy", tgt="en")
+    plan = engine.plan(texts, src="hy", tgt="en")
+    assert sorted(i for group in plan for i in group) == list(range(len(texts))) and len(plan) > 3
+    assert any(r.pieces > 1 for r in whole)  # split texts, kept whole in one group
+    by_plan = {}
+    for group in plan:
+        for i, result in zip(group, engine.translate([texts[i] for i in group], src="hy", tgt="en")):
+            by_plan[i] = result
+    assert [by_plan[i] for i in range(len(texts))] == whole  # text, score, tokens, pieces: every bit

@@ -16,7 +16,7 @@ import pytest
 from pipeline.batch.runner import run
 from pipeline.batch.state import settings_of
 from pipeline.cli import main
-from pipeline.config import finalize, load_config
+from pipeline.config import finalize, load_config, with_overrides
 from pipeline.engines.testing import FunctionEngine
 from pipeline.errors import StateError
 from pipeline.translation.memory import setting_description
@@ -150,3 +150,11 @@ def test_a_model_error_after_a_finished_run_keeps_its_state(tmp_path, monkeypatc
     (src / "c.txt").write_text("Նոր։\n", encoding="utf-8")
     assert cli_run(str(src), "-o", str(out), "--model", "./models/not-here") == 2
     assert (out / ".targman" / "settings.json").is_file() and (out / "a.txt").is_file()
+
+
+def test_where_the_engine_runs_is_not_a_setting_of_the_outputs():
+    """A run started locally resumes on Ray and the other way round."""
+    local = load_config(tgt="en", model="x/y")
+    remote = with_overrides(local, run__executor="ray", ray__address="auto", ray__actors=8, ray__gpus_per_actor=1.0)
+    assert settings_of(local) == settings_of(remote)
+    assert "ray" not in settings_of(remote)["config"]

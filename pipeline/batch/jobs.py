@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -71,6 +72,88 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         "ref": {**ref_before, "sha256": file.ref_digest} if ref_before and file.ref_digest else None,
     }
     return job
+
+
+def read_jobs(root: Path, todo: list[tuple[Path, str]], config: Config) -> Iterator[tuple[str, FileJob | str]]:
+    """Read and segment each file in order: (relative name, its FileJob, or why it cannot be read)."""
+    for path, rel in todo:
+        try:
+            yield rel, read_job(root, path, rel, config)
+        except InputError as error:
+            yield rel, str(error)
+
+
+def read_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
+    """`read_jobs` over a few files at once."""
+    return list(read_jobs(root, todo, config))
+
+
+def count_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+    """The segments of a few files (one that cannot be read has none)."""
+    return sum(sum(1 for _ in job.segments) for _, job in read_jobs(root, todo, config) if not isinstance(job, str))
+
+
+class FileReader:
+    """A Ray actor that reads and segments input files for a run on Ray (`read_jobs_on_ray`).
+
+    Long-lived, and it reserves no CPU: reading is light, and must never wait behind the
+    engine actors' reservations. (A Ray task per group of files, on a cluster whose CPUs the
+    engine actors hold, started a worker process for nearly every group: the driver waited
+    on reads for 18 of a run's 29 s.)"""
+
+    def read(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
+        return read_group(root, todo, config)
+
+    def count(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+        return count_group(root, todo, config)
+
+
+READERS = 2  # FileReader actors for a run: each reads a few thousand small articles a second
+FILES_PER_CALL = 32
+CALLS_AHEAD = 8  # groups read ahead of the translation, so the driver does not wait for reads
+
+
+def start_readers(ray, count: int = READERS) -> list:
+    """The FileReader actors of a run; Ray restarts one that dies, and sends its call again."""
+    actor = ray.remote(FileReader).options(num_cpus=0, max_restarts=-1, max_task_retries=3)
+    return [actor.remote() for _ in range(count)]
+
+
+def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, str]],
+           config: Config) -> Iterator[tuple[list, object]]:
+    """`FileReader.<method>(root, files, config)` over groups of FILES_PER_CALL files, across the
+    readers, CALLS_AHEAD at a time, yielded in input order: (the files, the result, or the
+    RayError of a call whose reader died every time Ray tried). The files must be where the
+    cluster's workers see them, at the same path (docs/scale.md)."""
+    groups = deque(todo[i:i + FILES_PER_CALL] for i in range(0, len(todo), FILES_PER_CALL))
+    ahead: deque = deque()
+    sent = 0
+    while groups or ahead:
+        while groups and len(ahead) < CALLS_AHEAD:
+            group = groups.popleft()
+            ahead.append((group, getattr(readers[sent % len(readers)], method).remote(root, group, config)))
+            sent += 1
+        group, ref = ahead.popleft()
+        try:
+            yield group, ray.get(ref)
+        except ray.exceptions.RayError as error:
+            yield group, error
+
+
+def read_jobs_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]],
+                     config: Config) -> Iterator[tuple[str, FileJob | str]]:
+    """`read_jobs` by the readers on the cluster, read ahead of the run."""
+    for group, result in on_ray(ray, readers, "read", root, todo, config):
+        if isinstance(result, Exception):
+            for _, rel in group:
+                yield rel, f"{rel}: cannot read on the Ray cluster ({type(result).__name__}); see the Ray worker logs"
+        else:
+            yield from result
+
+
+def count_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
+    """The segments of the files to do, counted by the readers (progress's total)."""
+    return sum(result for _, result in on_ray(ray, readers, "count", root, todo, config) if isinstance(result, int))
 
 
 def windows(jobs: Iterable[FileJob], size: int) -> Iterator[list[FileJob]]:

@@ -12,6 +12,10 @@ Nothing is lost: each finished file is written atomically with a part in
 `OUT_DIR/.targman/` (see `batch.state`), so a run that is killed resumes
 where it stopped, and `segments.jsonl`, `errors.jsonl` and `run.json` are
 assembled from the parts at the end (`batch.manifest`).
+
+With `[run] executor = "ray"` the files are read, and the engine's batches translated, on a
+Ray cluster (`batch.jobs.FileReader`, `engines.ray_pool`); everything that decides what the
+run writes stays here, in this process, so the bytes are a local run's (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.edits import EditLog, edits_from_article
-from pipeline.batch.jobs import FileJob, read_job, windows
+from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
 from pipeline.batch.layout import output_path
 from pipeline.batch.manifest import (
     FlagCounts,
@@ -130,6 +134,7 @@ class Run:
         self.pruned: list[str] = []  # ... and those removed by `prune`
         self.retried: dict[str, str] = {}  # inputs that failed or were partial in the last run: their status then
         self.started = 0.0
+        self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -154,6 +159,7 @@ class Run:
         finally:
             self.close_journal()
             self.state.close()
+            self.stop_readers()
             self.translator.human = human
             if self._own_translator:
                 self.translator.close()
@@ -233,6 +239,8 @@ class Run:
         if self.progress is None or self.progress.mode == "off":
             return 0
         root = self.input_dir.resolve()
+        if self.on_ray and self.plan.todo:
+            return count_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
         total = 0
         for path, rel in self.plan.todo:
             try:
@@ -273,14 +281,41 @@ class Run:
         self.hand_edited = keep
 
     # -- the stages ---------------------------------------------------------------------
+    @property
+    def on_ray(self) -> bool:
+        """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster
+        (the Translator's engine is a `RayEngine`)."""
+        return self.translator.config.run.executor == "ray"
+
+    def readers(self) -> list:
+        """The run's FileReader actors on the Ray cluster, started on first need."""
+        if self._readers is None:
+            self._readers = start_readers(self.translator.ray_pool().ray)
+        return self._readers
+
+    def stop_readers(self) -> None:
+        if self._readers:
+            ray = self.translator.ray_pool().ray
+            for reader in self._readers:
+                try:
+                    ray.kill(reader)
+                except Exception:  # gone with the cluster already
+                    pass
+        self._readers = None
+
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do; a file that cannot be read fails alone."""
+        """Read and segment the files still to do (here, or by reader actors on the Ray cluster);
+        a file that cannot be read fails alone."""
         root = self.input_dir.resolve()
-        for path, rel in self.plan.todo:
-            try:
-                yield read_job(root, path, rel, self.config)
-            except InputError as error:
-                self.fail(rel, str(error))
+        if self.on_ray and self.plan.todo:
+            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
+        else:
+            read = read_jobs(root, self.plan.todo, self.config)
+        for rel, job in read:
+            if isinstance(job, str):
+                self.fail(rel, job)
+            else:
+                yield job
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
@@ -372,7 +407,7 @@ class Run:
             "input": str(self.input_path.resolve()),
             "tgt": self.tgt,
             "status": run_status(self.files, interrupted),
-            "config": self.config.to_dict(),
+            "config": outputs_config(self.config),
             "model": model,
             "versions": versions(),
             "counts": {**counts, **file_counts(self.plan.order, self.files)},
@@ -380,6 +415,7 @@ class Run:
             # and what the translation memory already knew.
             "cache": self.cache_info(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
+            "executor": self.translator.executor_info(),  # where the engine ran: local, or Ray and its actors
             "resume": {"files_reused": self.plan.reused},
             "stale": self.stale,
             **({"pruned": self.pruned} if self.prune else {}),
@@ -474,6 +510,15 @@ def run(
         except OSError as error:
             raise WriteError(str(write_error(error, "the review report in", out_dir)), result) from None
     return result
+
+
+def outputs_config(config: Config) -> dict:
+    """The config for run.json: all of it but where the engine ran (that is run.json's
+    `executor`), so that a local run and a Ray run of the same settings say the same."""
+    data = config.to_dict()
+    data["run"].pop("executor", None)
+    data.pop("ray", None)
+    return data
 
 
 def previous_statuses(out_dir: Path) -> dict[str, str]:

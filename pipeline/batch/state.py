@@ -59,7 +59,9 @@ NOT_FINGERPRINTED = {
     ("model", "timeout_s"),
     ("model", "retries"),
     ("model", "api_key_env"),  # which variable holds the key, not what comes out
+    ("run", "executor"),  # where the engine runs (this process, a Ray cluster): a run resumes on either
 }
+NOT_FINGERPRINTED_SECTIONS = ("ray",)  # the Ray cluster and its actors: how fast, not what comes out
 # Settings only some engines read (by registry name): for any other engine they decide
 # nothing, so they are not fingerprinted (an hf run resumes whatever --quantization says).
 ENGINE_ONLY = {
@@ -101,6 +103,8 @@ def settings_of(config: Config, glossary_sha256: str | None = None) -> dict:
     data.pop("source", None)
     for section, key in NOT_FINGERPRINTED:
         data.get(section, {}).pop(key, None)
+    for section in NOT_FINGERPRINTED_SECTIONS:
+        data.pop(section, None)
     settings = {
         "state_version": STATE_VERSION,
         "targman": __version__,

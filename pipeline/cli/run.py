@@ -37,6 +37,16 @@ def register(sub) -> None:
         help="OUT_DIR holds a run made with other settings: discard it and translate everything again "
         "(without it, such a run is refused; a run with the same settings is resumed)",
     )
+    p.add_argument(
+        "--executor", choices=cfg.CHOICES[("run", "executor")],
+        help="where the engine runs: local (this process, the default) or ray (a Ray actor pool; needs "
+        "pip install -e '.[ray]'; see docs/scale.md). Outputs are the same bytes; a run resumes on either",
+    )
+    p.add_argument(
+        "--ray-address", metavar="ADDRESS",
+        help="with --executor ray: auto (the cluster this machine belongs to), or a cluster's address "
+        "(HOST:6379, ray://HOST:10001); without it, a Ray is started on this machine for the run",
+    )
     p.set_defaults(func=cmd_run)
 
 
@@ -112,6 +122,9 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         glossary__path=args.glossary,
         glossary__mode=args.terms,
         output__armenian_spelling=args.armenian_spelling,
+        # `run` only; an address alone means Ray
+        run__executor=getattr(args, "executor", None) or ("ray" if getattr(args, "ray_address", None) else None),
+        ray__address=getattr(args, "ray_address", None),
     )
 
 

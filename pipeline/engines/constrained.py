@@ -117,7 +117,10 @@ _IGNORED_OPTIONS = {
 }
 
 
-def _settings(model, forced_bos_token_id, min_new_tokens, early_stopping) -> _Settings:
+FROM_CONFIG = "generation_config"  # an option left as the model's generation_config sets it
+
+
+def _settings(model, forced_bos_token_id, min_new_tokens, early_stopping, forced_eos_token_id=FROM_CONFIG) -> _Settings:
     """Special tokens and defaults exactly where generate() takes them: generation_config, then config."""
     gc, cfg = model.generation_config, model.config
 
@@ -158,7 +161,7 @@ def _settings(model, forced_bos_token_id, min_new_tokens, early_stopping) -> _Se
         eos=eos,
         pad=int(pad) if pad is not None else eos[0],
         forced_bos=forced_bos_token_id if forced_bos_token_id is not None else gc.forced_bos_token_id,
-        forced_eos=as_tuple(gc.forced_eos_token_id),
+        forced_eos=as_tuple(gc.forced_eos_token_id if forced_eos_token_id == FROM_CONFIG else forced_eos_token_id),
         bad_words=bad_words,
         min_length=int(gc.min_length or 0),
         min_new_tokens=int(min_new_tokens if min_new_tokens is not None else (gc.min_new_tokens or 0)),
@@ -571,6 +574,7 @@ def constrained_beam_search(
     min_new_tokens: int | None = None,
     early_stopping: bool | str | None = None,
     word_continuation: torch.Tensor | None = None,
+    forced_eos_token_id: int | Sequence[int] | None | str = FROM_CONFIG,
 ) -> list[Hypothesis]:
     """Best hypothesis per input sentence, in input order, meeting every constraint when possible.
 
@@ -583,7 +587,8 @@ def constrained_beam_search(
     num_beams >= 2 (at 1, generate() switches to greedy search, which finishes differently).
     Unset options default as generate() defaults them,
     from ``model.generation_config``: early_stopping, min_new_tokens, forced_bos_token_id;
-    its bad_words_ids, min_length and forced_eos_token_id (at the length limit) apply too.
+    its bad_words_ids, min_length and forced_eos_token_id (at the length limit) apply too
+    (`forced_eos_token_id`: another one, or None for none, as generate() takes it).
     Sequence scores are generate()'s: summed log-probabilities divided by
     (generated tokens, EOS and forced BOS included) ** length_penalty.
 
@@ -614,7 +619,7 @@ def constrained_beam_search(
         raise ValueError("num_beams and max_new_tokens must be >= 1")
     if n_sent == 0:
         return []
-    st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping)
+    st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping, forced_eos_token_id)
     dev = input_ids.device
     auto = _Automaton(constraints, st, dev)
     # Room for the terms: a cap below what a sentence's constraints take (plus a forced

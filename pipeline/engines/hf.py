@@ -125,6 +125,17 @@ class HFEngine(TokenizerEngine):
         token = self.target_language_token(tgt)
         return {"forced_bos_token_id": self.tokenizer.convert_tokens_to_ids(token)} if token else {}
 
+    def _forced_eos(self, ids: list[list[int]], min_length: int | None, bos: int):
+        """The end of sentence forced at a sentence's cap, for generate() and the constrained search
+        alike: the cap counts it for every model (as for MarianMT, whose config forces it at the last
+        step; T5's does not), so `ct2` stops where `hf` does. None when `min_length` reaches the cap
+        (the bench's fixed length), where a forced end would fight it."""
+        longest = max(cap + bos for cap in self.caps(ids, min_length))
+        if min_length and min_length + bos >= longest:
+            return None
+        config = self.model.generation_config
+        return config.forced_eos_token_id if config.forced_eos_token_id is not None else config.eos_token_id
+
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:
         if any(constraints or ()) or any(banned or ()):
@@ -163,6 +174,7 @@ class HFEngine(TokenizerEngine):
                 forced_bos_token_id=bos_id,
                 min_new_tokens=min(min_length, self.max_new_tokens) + bos if min_length else None,
                 word_continuation=self._glued.to(self.device),
+                forced_eos_token_id=self._forced_eos(ids, min_length, bos),
             )
         strip = self._strip_ids()
         results = []
@@ -217,12 +229,7 @@ class HFEngine(TokenizerEngine):
             # At least `min_length` output tokens (bench: min = max, a fixed length, so every
             # engine does the same work). A forced end-of-sentence at the last step would fight it.
             gen_options = {**gen_options, "min_new_tokens": min(min_length + bos, longest)}
-        if min_length and min_length + bos >= longest:
-            gen_options["forced_eos_token_id"] = None
-        elif self.model.generation_config.forced_eos_token_id is None:
-            # the cap counts the end of sentence for every model (as for MarianMT and M2M100, whose
-            # configs force it at the last step; T5's does not), so `ct2` stops where `hf` does
-            gen_options["forced_eos_token_id"] = self.model.generation_config.eos_token_id
+        gen_options["forced_eos_token_id"] = self._forced_eos(ids, min_length, bos)
         if min(caps) < longest:  # each sentence stops at its own cap (relative to its source length)
             gen_options["logits_processor"] = row_caps(caps, beams, self.model.generation_config.eos_token_id)
         with torch.inference_mode():

@@ -216,30 +216,17 @@ class TokenizerEngine:
         check_options(len(texts), min_length, constraints, banned, context)
         if not texts:
             return []
-        self._set_source_language(src)
-        prefix = target_prefix(self.facts, tgt)
         per_text = {name: values for name, values in (("constraints", constraints), ("banned", banned)) if values is not None}
-        pieces: list[tuple[int, str]] = []
+        parts_of, encoded, owners, order = self._layout(texts, src, tgt)
         piece_options: list[dict] = []
-        for i, text in enumerate(texts):
-            parts = split_to_fit(text, self.count_tokens, self.max_input)
+        for i, parts in enumerate(parts_of):
             options = [{name: for_piece(values[i] or [], piece, len(parts)) for name, values in per_text.items()}
                        for piece in parts]
             if "constraints" in per_text and len(parts) > 1:
                 place_cut_terms(per_text["constraints"][i] or [], parts, options)
-            for piece, piece_option in zip(parts, options):
-                pieces.append((i, f"{prefix} {piece}" if prefix else piece))
-                piece_options.append(piece_option)
-        encoded = [self.tokenizer(p, add_special_tokens=True)["input_ids"] for _, p in pieces]
+            piece_options += options
         lengths = [len(e) for e in encoded]
-        owners = [i for i, _ in pieces]
-        # Longest first, and the pieces of a split text next to each other, so that a text is
-        # finished (and reported to on_done) as soon as possible, not when its last piece comes up.
-        longest = [0] * len(texts)
-        for k, i in enumerate(owners):
-            longest[i] = max(longest[i], lengths[k])
-        order = sorted(range(len(pieces)), key=lambda k: (-longest[owners[k]], owners[k], k))
-        outputs: list[BatchOutput | None] = [None] * len(pieces)
+        outputs: list[BatchOutput | None] = [None] * len(owners)
         waiting = [0] * len(texts)  # pieces of each text not translated yet
         pieces_of: list[list[int]] = [[] for _ in texts]
         for k, i in enumerate(owners):
@@ -269,6 +256,42 @@ class TokenizerEngine:
         if on_done is not None and deferred:
             on_done(deferred, [joined(i) for i in deferred])
         return join_pieces(len(texts), owners, outputs)
+
+    def _layout(self, texts: Sequence[str], src: str, tgt: str):
+        """Each text's pieces (split to fit the model), every piece's token ids and owner (the
+        text it is of), and the order they are batched in."""
+        self._set_source_language(src)
+        prefix = target_prefix(self.facts, tgt)
+        parts_of = [split_to_fit(text, self.count_tokens, self.max_input) for text in texts]
+        owners = [i for i, parts in enumerate(parts_of) for _ in parts]
+        encoded = [self.tokenizer(f"{prefix} {piece}" if prefix else piece, add_special_tokens=True)["input_ids"]
+                   for parts in parts_of for piece in parts]
+        # Longest first, and the pieces of a split text next to each other, so that a text is
+        # finished (and reported to on_done) as soon as possible, not when its last piece comes up.
+        longest = [0] * len(texts)
+        for k, i in enumerate(owners):
+            longest[i] = max(longest[i], len(encoded[k]))
+        order = sorted(range(len(owners)), key=lambda k: (-longest[owners[k]], owners[k], k))
+        return parts_of, encoded, owners, order
+
+    def plan(self, texts: Sequence[str], *, src: str, tgt: str) -> list[list[int]]:
+        """How one call over `texts` is batched, as groups of text positions (each in order):
+        translated group by group, the texts of a group in this order, the engine makes exactly
+        the batches the one call makes, so the outputs are the same to the bit. A group is a
+        batch, or consecutive batches that share a split text. `engines.ray_pool` sends the
+        groups of a call to different actors."""
+        if not texts:
+            return []
+        _, encoded, owners, order = self._layout(texts, src, tgt)
+        groups: list[list[int]] = []
+        for batch in token_budget_batches(order, [len(e) for e in encoded], self.config.batch_tokens,
+                                          self.config.batch_size):
+            texts_in = list(dict.fromkeys(owners[k] for k in batch))
+            if groups and texts_in[0] == groups[-1][-1]:  # a text split across the two batches
+                groups[-1] += texts_in[1:]
+            else:
+                groups.append(texts_in)
+        return [sorted(group) for group in groups]
 
     def _repair(self, encoded: list[list[int]], outputs: list[BatchOutput], *, src: str, tgt: str,
                 min_length: int | None, options: list[dict]) -> list[BatchOutput]:

@@ -83,6 +83,7 @@ class Translator:
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
         self.human: HumanEdits = {}  # editors' post-edits that outrank machine output (a run's edits.jsonl)
         self.journal: TranslationMemory | None = None  # a run's own store of finished batches (batch.runner)
+        self._ray_pool = None  # [run] executor = "ray": the actors that run the engine (engines.ray_pool)
 
     def _open_memory(self) -> TranslationMemory | None:
         """The translation memory in the cache folder; one that cannot be opened is skipped with
@@ -123,12 +124,28 @@ class Translator:
         tgt = config.run.tgt
         if tgt not in self._engines:
             if self._given_engine is not None:
-                self._engines[tgt] = self._given_engine
+                engine = self._given_engine
             else:
                 started = time.perf_counter()
-                self._engines[tgt] = load_engine(config.model, tgt, cache_dir=self.cache_dir)
+                engine = load_engine(config.model, tgt, cache_dir=self.cache_dir)
                 self.timings["describe_s"] = self.timings.get("describe_s", 0.0) + time.perf_counter() - started
+            if config.run.executor == "ray":  # the same engine, translating on a Ray actor pool
+                engine = self.ray_pool().engine(engine)
+            self._engines[tgt] = engine
         return self._engines[tgt]
+
+    def ray_pool(self):
+        """The Ray connection and actor pool of `[run] executor = "ray"` (`engines.ray_pool`),
+        made on first use; ConfigError, with the extra to install, when Ray is not installed."""
+        if self._ray_pool is None:
+            from pipeline.engines.ray_pool import RayPool
+
+            self._ray_pool = RayPool(self.config.ray, self.config.model.batch_size)
+        return self._ray_pool
+
+    def executor_info(self) -> dict:
+        """Where the engine ran, for run.json's `executor`."""
+        return self._ray_pool.info() if self._ray_pool is not None else {"name": self.config.run.executor}
 
     def loaded_engine(self, tgt: str) -> Engine | None:
         """The engine for `tgt` if one was loaded (or given); never loads one."""
@@ -220,10 +237,15 @@ class Translator:
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the translation memory this Translator opened (a given one stays open)."""
+        """Close the translation memory this Translator opened (a given one stays open), and
+        stop its Ray actors."""
         if self._own_memory and self.memory is not None:
             self.memory.close()
             self.memory = None
+        if self._ray_pool is not None:
+            self._ray_pool.close()
+            self._ray_pool = None
+            self._engines.clear()
 
     def __enter__(self) -> "Translator":
         return self
