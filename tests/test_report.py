@@ -384,9 +384,9 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
     index = parse(write_review(out).read_text(encoding="utf-8"))
     assert not index.xpath("//tr[contains(@class, 'seg')]")  # the index holds documents, not segments
-    entries = index_entries(index)  # every document travels as JSON; the first INDEX_STATIC as HTML too
+    entries = index_entries(index)  # every document travels as JSON; the first INDEX_PAGE as HTML too
     static = [lxml.html.tostring(tr, encoding="unicode") for tr in index.xpath("//table[@id='docs-index']/tbody/tr")]
-    assert 0 < len(static) == min(len(entries), paged.INDEX_STATIC)
+    assert 0 < len(static) == min(len(entries), paged.INDEX_PAGE)
     assert [parse(html).xpath("//tr/td[1]")[0].text_content() for _, html in entries[:len(static)]] == [
         parse(html).xpath("//tr/td[1]")[0].text_content() for html in static]
     links = [a.get("href") for _, html in entries for a in parse(html).xpath("//tr/td[1]/a")]
@@ -416,21 +416,59 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
 
 
 @needs_chromium
+def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch):
+    """The large index shows INDEX_PAGE documents at a time; next / previous walk the sorted,
+    filtered list of all of them."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    out = build_run(tmp_path / "out", 400)
+    monkeypatch.setattr(paged, "INDEX_PAGE", 4)
+    entries = index_entries(parse(write_review(out).read_text(encoding="utf-8")))
+    assert len(entries) > 8
+
+    def orders(tab) -> list[int]:
+        return [int(o) for o in tab.eval_on_selector_all("#docs-index tbody tr", "rows => rows.map(r => r.dataset.order)")]
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        try:
+            tab = browser.new_page()
+            tab.goto((out / "review.html").resolve().as_uri())
+            assert orders(tab) == [0, 1, 2, 3] and not tab.is_visible("#index-prev") and tab.is_visible("#index-next")
+            tab.click("#index-next")
+            assert orders(tab) == [4, 5, 6, 7] and tab.is_visible("#index-prev")
+            assert tab.inner_text("#index-range") == f"documents 5–8 of {len(entries)}"
+            tab.click("#index-prev")
+            assert orders(tab) == [0, 1, 2, 3]
+            tab.click("#index-next")
+            tab.select_option("#sort", "flags")  # a new order starts again at its first page
+            most = sorted(entries, key=lambda e: (-e[0]["flags"], e[0]["order"]))
+            assert orders(tab) == [keys["order"] for keys, _ in most[:4]]
+            tab.check("#only-flagged")
+            listed = [keys for keys, _ in most if keys["flags"] or keys.get("status")]
+            while tab.is_visible("#index-next"):  # to the last page of the filtered list
+                tab.click("#index-next")
+            last = (len(listed) - 1) // 4 * 4
+            assert orders(tab) == [keys["order"] for keys in listed[last:]]
+            assert tab.inner_text("#index-range") == f"documents {last + 1}–{len(listed)} of {len(listed)}"
+        finally:
+            browser.close()
+
+
+@needs_chromium
 def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
-    paged.INDEX_STATIC = 5  # the script shows its own pages of INDEX_PAGE (200) documents
     dom, _ = dump_dom(write_review(out), "only-flagged")
     assert dom.xpath("//body")[0].get("data-ready") == "yes"
     entries = index_entries(dom)
     shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
-    assert 5 < len(shown) < len(entries) and all(r.get("data-flags") != "0" or r.get("data-status") for r in shown)
+    assert 0 < len(shown) < len(entries) and all(r.get("data-flags") != "0" or r.get("data-status") for r in shown)
     assert any(r.get("data-status") == "skipped" for r in shown)  # a skipped file stays listed
     flagged = [keys for keys, _ in entries if keys["flags"] or keys.get("status")]
-    assert [int(r.get("data-order")) for r in shown] == [keys["order"] for keys in flagged][:200]
+    assert [int(r.get("data-order")) for r in shown] == [keys["order"] for keys in flagged][:paged.INDEX_PAGE]
     assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(flagged)} of {len(entries)} documents"
     dom, _ = dump_dom(out / "review.html", "sort=flags")  # every document, most flagged first
     shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
-    assert len(shown) == min(200, len(entries))
+    assert len(shown) == min(paged.INDEX_PAGE, len(entries))
     counts = [int(r.get("data-flags")) for r in shown]
     assert counts == sorted(counts, reverse=True) and counts[0] == max(keys["flags"] for keys, _ in entries)
     page, _ = dump_dom(out / "review" / "p0002.html", "only-flagged")

@@ -197,8 +197,12 @@ def _doc_keys(order: int, doc_scores: dict, flagged: int, status: str | None = N
     return keys
 
 
+def _data_attrs(keys: dict) -> str:
+    return " ".join(f'data-{key}="{esc(value)}"' for key, value in keys.items())
+
+
 def _doc_attrs(order: int, doc_scores: dict, flagged: int, status: str | None = None) -> str:
-    return " ".join(f'data-{key}="{esc(value)}"' for key, value in _doc_keys(order, doc_scores, flagged, status).items())
+    return _data_attrs(_doc_keys(order, doc_scores, flagged, status))
 
 
 def _status_html(info: dict) -> str:
@@ -302,8 +306,7 @@ def _index_entry(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dic
     ] + [f'<td>{_num(doc_scores.get(name))}</td>' for name in ("BLEU", "chrF++", "TER")]
     cells.append(f'<td>{esc(_terms_text(doc_scores.get("terms")))}</td>')  # numbers align right by CSS
     keys = _doc_keys(d, doc_scores, len(flagged_rows), info.get("status"))
-    attrs = " ".join(f'data-{key}="{esc(value)}"' for key, value in keys.items())
-    return keys, f'<tr {attrs}>{"".join(cells)}</tr>'
+    return keys, f'<tr {_data_attrs(keys)}>{"".join(cells)}</tr>'
 
 
 def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
@@ -368,10 +371,10 @@ INDEX_HEAD = (
 )
 
 
-# The index of a large run writes this many documents as HTML (enough to read without a
-# script); all of them travel as JSON that the page's script sorts, filters and shows a
-# page at a time, so 10,000 documents do not become 80,000 table cells to lay out.
-INDEX_STATIC = 200
+# The index of a large run shows this many documents at a time: all of them travel as JSON
+# that the page's script sorts, filters and shows a page at a time (the first page is HTML
+# too, to read without a script), so 10,000 documents do not become 80,000 cells to lay out.
+INDEX_PAGE = 200
 
 
 def _index_json(entry: tuple[dict, str]) -> str:
@@ -387,12 +390,13 @@ def _json_in_html(value) -> str:
 def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
             entries: list[str] | None = None) -> str:
     """The page's top; `entries` (a large run's index): every document's `_index_json`, of
-    which `index` holds the first INDEX_STATIC rows as HTML."""
+    which `index` holds the first INDEX_PAGE rows as HTML."""
     model = run.get("model") or {}
     model_text = "@".join(str(v) for v in (model.get("id"), model.get("revision")) if v) or "unknown model"
     tgt_text = f"{LANGUAGES.get(tgt, tgt)} ({tgt})" if tgt else "unknown"
-    pager = data = ""
+    pager = data = page_size = ""
     if entries is not None:
+        page_size = f' data-page-size="{INDEX_PAGE}"'
         pager = ('<p class="note index-pager"><button type="button" id="index-prev" hidden>&#9664; previous</button> '
                  f'<span id="index-range">documents 1–{len(index)} of {len(entries)} (all of them are in review.tsv)</span> '
                  '<button type="button" id="index-next" hidden>next &#9654;</button></p>')
@@ -403,7 +407,7 @@ def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int
         extra,
         _corpus_html(corpus, flagged, segments, run.get("post_edits")),
         f'<details class="docs-index" open><summary>Documents ({docs})</summary>{pager}',
-        f'<div class="index-scroll"><table class="index" id="docs-index">{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
+        f'<div class="index-scroll"><table class="index" id="docs-index"{page_size}>{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
         data,
         "</header>",
     ])
@@ -508,12 +512,12 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     pages.mkdir(exist_ok=True)
     for old in pages.glob("p*.html"):
         old.unlink()  # pages of an earlier, larger report
-    index: list[str] = []  # the first INDEX_STATIC rows, as HTML
+    index: list[str] = []  # the first INDEX_PAGE rows, as HTML
     entries: list[str] = []  # every document, as JSON text (a string each: 10,000 of them stay small)
     seen: set[str] = set()
 
     def add(entry: tuple[dict, str]) -> None:
-        if len(index) < INDEX_STATIC:
+        if len(index) < INDEX_PAGE:
             index.append(entry[1])
         entries.append(_index_json(entry))
 

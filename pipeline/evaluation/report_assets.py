@@ -74,7 +74,8 @@ JS = """
   // A large run's index carries every document as [keys, row HTML] and shows a page of them.
   var data = document.getElementById("docs-data");
   var entries = data ? JSON.parse(data.textContent) : null;
-  var listed = entries, indexPage = 0, INDEX_PAGE = 200;
+  var listed = entries, indexPage = 0;
+  var INDEX_PAGE = entries ? parseInt(document.getElementById("docs-index").getAttribute("data-page-size"), 10) : 0;
   var main = document.getElementById("docs");
   var indexBody = document.querySelector("#docs-index tbody");
   var box = document.getElementById("only-flagged");
