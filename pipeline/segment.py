@@ -69,6 +69,17 @@ class Segment:
             if note not in notes:
                 notes.append(note)
 
+    @classmethod
+    def from_row(cls, row: dict) -> "Segment":
+        """A segment back from its row of segments.jsonl (the inverse of `to_row`, but for `meta`)."""
+        return cls(
+            doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
+            src_lang=row.get("src_lang", "und"), kind=row.get("kind", TEXT), target=row.get("target"),
+            flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
+            score=row.get("score"), ref=row.get("ref"), ref_span=row.get("ref_span", 1), origin=row.get("origin"),
+            notes={k: list(v) for k, v in (row.get("notes") or {}).items()},
+        )
+
     def to_row(self) -> dict:
         row = {
             "doc": self.doc,

@@ -1,119 +1,302 @@
 """Editors' post-edits: `OUT_DIR/edits.jsonl`, and what a hand-edited article holds.
 
-Human work outranks machine work. Every post-edit (from an article edited by hand
-in OUT_DIR, and later from the review page or an XLIFF file) is one line of
-`edits.jsonl`, append-only and never rewritten: the segment it belongs to (document,
-index, direction, glossary context, source), the text before and after, who (when
-known) and when. Every later run over the folder takes the latest edit of a
-(direction, context, source) as that segment's translation (`origin: human`), and the
-translation memory keeps it too, for other folders.
+Human work outranks machine work, and the editor's text is the ground truth. Every
+post-edit (an article edited by hand in OUT_DIR, the review page, an XLIFF file) is one
+line of `edits.jsonl`, append-only and never rewritten (`pipeline.jsonl`).
 
-Appends are one `write()` of whole lines under an exclusive `flock`, fsynced: two
-writers never interleave, and a crash mid-write leaves at most a torn last line,
-which readers skip.
+A post-edit belongs to its segment: the document, the segment's index and its source
+(`FolderEdits` finds it again when a paragraph added above shifts the index, by the
+nearest segment of that document with the same source). It does not depend on the
+glossary: a glossary edit never orphans it. The same sentence in two articles keeps two
+edits. A post-edit of a paragraph that the editor rewrote with another number of
+sentences covers all of the paragraph's segments (`span`).
+
+Edits have versions: `before` is the text the editor changed (the base). An edit whose
+base is not the segment's current text (a stale XLIFF file, a second browser tab, a hand
+edit of an article an import has changed since) is a conflict: written with
+`status: "conflict"`, listed, never applied. An edit back to the machine's own text
+(`revert`) makes the segment the machine's again: machine text is never `origin: human`.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-import os
+import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from pipeline.documents.segmenter import MARKDOWN_LEAD
-from pipeline.translation.memory import HumanEdits, terms_context
+from pipeline.documents.segmenter import MARKDOWN_LEAD, split_sentences
+from pipeline.jsonl import append_jsonl, read_jsonl
+from pipeline.translation.memory import terms_context
+
+log = logging.getLogger("targman")
 
 EDITS_FILE = "edits.jsonl"
+TAKEN, CONFLICT = "taken", "conflict"
+
+__all__ = ["EDITS_FILE", "Edit", "EditLog", "FolderEdits", "append_jsonl", "edits_from_article"]
 
 
 @dataclass(frozen=True)
 class Edit:
-    """One post-edit of one segment."""
+    """One post-edit of one segment (or, with `span` > 1, of a whole paragraph's segments)."""
 
     doc: str
     index: int
     src_lang: str
     tgt: str
-    context: str  # the glossary entries that applied (`memory.human_context`)
-    source: str
-    before: str  # the machine's translation the editor changed
+    context: str  # the glossary entries that applied (the memory's human table is keyed by it)
+    source: str  # the segment's source (span > 1: the paragraph's segments' sources, joined by a space)
+    before: str  # the base: the text the editor changed
     after: str  # the editor's text, kept exactly
     via: str = "article"  # article (edited in OUT_DIR) | review | xliff
     who: str | None = None
     when: float = field(default_factory=time.time)
+    span: int = 1  # segments covered from `index` on
+    status: str = TAKEN  # taken | conflict (its base was not the segment's current text; not applied)
+    revert: bool = False  # `after` is the machine's own translation: the segment is the machine's again
+    current: str | None = None  # conflicts: the segment's text at the time, which was kept
 
     @property
     def key(self) -> tuple[str, str, str, str]:
+        """(direction, glossary context, source): how the translation memory's human table keys it."""
         return (self.src_lang, self.tgt, self.context, self.source)
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Edit | None":
+        """An Edit from a line of edits.jsonl, or None when the line's fields are not an edit's."""
+        names = {f.name for f in fields(cls)}
+        data = {k: v for k, v in record.items() if k in names}
+        texts = ("doc", "src_lang", "tgt", "source", "before", "after")
+        if any(not isinstance(data.get(name), str) for name in texts):
+            return None
+        if not isinstance(data.get("index"), int) or isinstance(data.get("index"), bool) or data["index"] < 0:
+            return None
+        if not isinstance(data.get("context", ""), str):
+            return None
+        data.setdefault("context", "")
+        span = data.get("span", 1)
+        if not isinstance(span, int) or isinstance(span, bool) or span < 1:
+            return None
+        if data.get("status", TAKEN) not in (TAKEN, CONFLICT):
+            return None
+        for name in ("via", "who", "current"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                data[name] = str(data[name])
+        if not isinstance(data.get("when", 0.0), (int, float)):
+            data["when"] = 0.0
+        data["revert"] = bool(data.get("revert", False))
+        return cls(**data)
 
 
 class EditLog:
-    """`OUT_DIR/edits.jsonl`: append, read, and the latest edit per segment key."""
+    """`OUT_DIR/edits.jsonl`: append, read, and the edits of a folder by segment."""
 
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / EDITS_FILE
 
     def append(self, edits: Iterable[Edit]) -> None:
-        append_jsonl(self.path, (asdict(e) for e in edits))
+        append_jsonl(self.path, (asdict(e) for e in edits), what="the post-edits")
 
-    def read(self) -> list[Edit]:
+    def read_all(self) -> list[Edit]:
+        """Every record, edits and conflicts, oldest first (a damaged line is skipped and reported)."""
         edits = []
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        edits.append(Edit(**json.loads(line)))
-                    except (ValueError, TypeError):
-                        continue  # a torn last line, or a line from elsewhere
-        except FileNotFoundError:
-            pass
+        for number, record in read_jsonl(self.path):
+            edit = Edit.from_record(record)
+            if edit is None:
+                log.warning(f"{self.path}: line {number} is not a post-edit (a field is missing or of the wrong "
+                            "type); it is skipped")
+                continue
+            edits.append(edit)
         return edits
 
-    def human(self, tgt: str) -> HumanEdits:
-        """The latest edit of every segment key into `tgt`, as `translate_with_memory` takes them."""
-        return {edit.key: edit.after for edit in self.read() if edit.tgt == tgt}
+    def read(self) -> list[Edit]:
+        """The post-edits that were taken (conflicts are not), oldest first."""
+        return [edit for edit in self.read_all() if edit.status == TAKEN]
+
+    def conflicts(self) -> list[Edit]:
+        return [edit for edit in self.read_all() if edit.status == CONFLICT]
+
+    def human(self, tgt: str) -> "FolderEdits":
+        """The folder's post-edits into `tgt`, to find by segment."""
+        return FolderEdits(self.read(), tgt)
 
 
-def append_jsonl(path: Path, records: Iterable[dict]) -> None:
-    """Append whole JSON lines to `path` in one `write()` under an exclusive `flock`, fsynced:
-    two writers never interleave, and a crash leaves at most a torn last line."""
-    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
-    if not data:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        try:
-            import fcntl
+class FolderEdits:
+    """The taken post-edits of one folder into one language, found by segment.
 
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except ImportError:  # pragma: no cover - Windows
-            pass
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)  # closing releases the lock
+    A unit is anything with `doc`, `index`, `para` and `source` (a Segment, or a row of
+    segments.jsonl as a dict). Within a document, an edit goes to the unit (or the run of
+    `span` units of one paragraph) with its source that is nearest to its recorded index;
+    the latest edit of a unit wins.
+    """
+
+    def __init__(self, edits: Iterable[Edit], tgt: str):
+        self.tgt = tgt
+        self.by_doc: dict[str, list[Edit]] = {}
+        for edit in edits:
+            if edit.tgt == tgt and edit.status == TAKEN:
+                self.by_doc.setdefault(edit.doc, []).append(edit)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_doc)
+
+    def __len__(self) -> int:
+        return sum(len(edits) for edits in self.by_doc.values())
+
+    def chains(self, units: Sequence) -> dict[int, list[Edit]]:
+        """Position in `units` -> the edits that went to it, oldest first. A span edit is listed
+        at its first unit; the other units it covers are not keys (`covered` finds them)."""
+        chains: dict[int, list[Edit]] = {}
+        by_doc: dict[str, list[int]] = {}
+        for position, unit in enumerate(units):
+            by_doc.setdefault(_get(unit, "doc"), []).append(position)
+        for doc, positions in by_doc.items():
+            edits = self.by_doc.get(doc)
+            if edits:
+                _resolve(edits, [units[p] for p in positions], positions, chains)
+        return chains
+
+    def assign(self, units: Sequence) -> dict[int, Edit]:
+        """Position -> the edit that decides the unit's text now (its latest); a span edit's
+        other units are not keys (see `covered`)."""
+        return {p: chain[-1] for p, chain in self.chains(units).items() if chain}
+
+    @staticmethod
+    def covered(units: Sequence, assigned: dict[int, Edit]) -> dict[int, int]:
+        """Position of a unit that a span edit covers (not its first) -> the position of its first."""
+        return covered(units, assigned)
+
+    def unmatched(self, units: Sequence) -> list[Edit]:
+        """The latest edits whose segment is not among `units` of their document (its source is
+        gone from the input): reported, never silently dropped."""
+        seen_docs = {_get(unit, "doc") for unit in units}
+        matched = {id(edit) for chain in self.chains(units).values() for edit in chain}
+        lost: dict[tuple, Edit] = {}
+        for doc, edits in self.by_doc.items():
+            if doc not in seen_docs:
+                continue
+            for edit in edits:
+                if id(edit) not in matched:
+                    lost[(edit.index, edit.source)] = edit  # the latest of each
+        return list(lost.values())
 
 
-def edits_from_article(edited, rows: list[dict], tgt: str) -> list[Edit]:
+def _get(unit, name: str):
+    return unit[name] if isinstance(unit, dict) else getattr(unit, name)
+
+
+def _resolve(edits: list[Edit], units: list, positions: list[int], chains: dict[int, list[Edit]]) -> None:
+    """Lay one document's edits (oldest first) over its units; see `FolderEdits`."""
+    order = sorted(range(len(units)), key=lambda i: _get(units[i], "index"))
+    units = [units[i] for i in order]
+    positions = [positions[i] for i in order]
+    by_source: dict[str, list[int]] = {}
+    for i, unit in enumerate(units):
+        by_source.setdefault(_get(unit, "source"), []).append(i)
+    local: dict[int, list[Edit]] = {}  # unit -> its edits, oldest first
+    heads: dict[int, int] = {}  # unit -> the first unit of the span edit that decides it now
+    for edit in edits:
+        candidates = by_source.get(edit.source, []) if edit.span == 1 else _span_candidates(units, edit)
+        if not candidates:
+            continue
+        i = min(candidates, key=lambda c: (abs(_get(units[c], "index") - edit.index), c))
+        cover = range(i, i + edit.span)
+        restart = edit.span > 1
+        for j in cover:  # a span edit over any of these units is undone whole
+            head = heads.get(j)
+            if head is not None:
+                span = local[head][-1].span
+                for k in range(head, head + span):
+                    heads.pop(k, None)
+                local.pop(head, None)
+                restart = True
+        if restart:
+            local[i] = [edit]
+        else:
+            local.setdefault(i, []).append(edit)
+        for j in cover[1:]:
+            local.pop(j, None)
+        if edit.span > 1:
+            for j in cover:
+                heads[j] = i
+    for i, chain in local.items():
+        chains[positions[i]] = chain
+
+
+def _span_candidates(units: list, edit: Edit) -> list[int]:
+    """Starts of runs of `edit.span` units of one paragraph whose sources, joined, are the edit's."""
+    found = []
+    for i in range(len(units) - edit.span + 1):
+        run = units[i:i + edit.span]
+        if len({_get(u, "para") for u in run}) == 1 and " ".join(_get(u, "source") for u in run) == edit.source:
+            found.append(i)
+    return found
+
+
+def covered(units: Sequence, assigned: dict[int, Edit]) -> dict[int, int]:
+    """Position of a unit that a span edit covers (not its first) -> the position of its first."""
+    index_of = {(_get(u, "doc"), _get(u, "index")): p for p, u in enumerate(units)}
+    result = {}
+    for p, edit in assigned.items():
+        if edit.span > 1:
+            doc, index = _get(units[p], "doc"), _get(units[p], "index")
+            for k in range(1, edit.span):
+                q = index_of.get((doc, index + k))
+                if q is not None:
+                    result[q] = p
+    return result
+
+
+def open_conflicts(records: Iterable[Edit], rows: Sequence, tgt: str) -> list[dict]:
+    """The conflicts nobody has settled: a conflict is settled by any edit of the same segment
+    (document and source) taken after it, or when the segment's text is the conflict's text.
+    Each as a dict: doc, index, source, current (kept), theirs (not applied), via, who, when."""
+    records = [r for r in records if r.tgt == tgt]
+    taken = FolderEdits([r for r in records if r.status == TAKEN], tgt)
+    current = {}
+    for p, chain in taken.chains(rows).items():
+        current[(_get(rows[p], "doc"), _get(rows[p], "source"))] = chain[-1].after
+    for row in rows:
+        current.setdefault((_get(row, "doc"), _get(row, "source")), _get(row, "target"))
+    found: dict[tuple, dict] = {}
+    for record in records:
+        key = (record.doc, record.source)
+        if record.status == TAKEN:
+            found.pop(key, None)
+        elif current.get(key) not in (None, record.after):
+            found[key] = {"doc": record.doc, "index": record.index, "source": record.source,
+                          "current": current.get(key), "theirs": record.after, "base": record.before,
+                          "via": record.via, "who": record.who, "when": record.when}
+    return list(found.values())
+
+
+# -- an article edited by hand ----------------------------------------------------------------------------
+
+def edits_from_article(edited, rows: list[dict], tgt: str, current: FolderEdits | None = None) -> list[Edit]:
     """The post-edits in an article edited by hand, found by lining it up with the rows of
     segments.jsonl its machine translation was written from.
 
     `edited`: the edited output read back as an `InputFile` (`reader.read_file` on the
     output folder), so text, Markdown, HTML and JSONL are read as their inputs are.
     Paragraphs are paired in order (a changed paragraph between unchanged ones is the
-    same paragraph); inside a changed paragraph each sentence's new text is where its
-    old text went, by a character alignment, cut at spaces. Only translated segments
-    can carry a post-edit; an edit to text that was passed through stays in the article.
+    same paragraph). In a changed paragraph with as many sentences as it had segments,
+    each sentence's new text is where its old text went (a character alignment, cut at
+    spaces); a paragraph rewritten with another number of sentences is one post-edit of
+    the whole source paragraph. Only translated segments carry a post-edit.
+
+    `current`: the folder's post-edits; the base of a hand edit is the text the article
+    was written with, and when an edit has been taken since (an import), the hand edit is
+    a conflict (status "conflict"), not a post-edit.
     """
     edits: list[Edit] = []
     by_doc: dict[str, list[dict]] = {}
     for row in rows:
         by_doc.setdefault(row["doc"], []).append(row)
+    latest = current.assign(rows) if current else {}
+    position = {id(row): p for p, row in enumerate(rows)}
     for article in edited.articles:
         mine = by_doc.get(article.doc)
         if not mine:
@@ -125,14 +308,40 @@ def edits_from_article(edited, rows: list[dict], tgt: str) -> list[Edit]:
             if tag != "replace" or i2 - i1 != j2 - j1:
                 continue  # unchanged, or paragraphs added or removed: nothing to pair
             for (text, spans), new in zip(original[i1:i2], changed[j1:j2]):
-                for row, after in zip((row for row, _, _ in spans), _split(text, spans, new)):
-                    if after != row["target"] and row["kind"] == "text" and row["src_lang"] not in (tgt, "und"):
-                        edits.append(Edit(
-                            doc=row["doc"], index=row["index"], src_lang=row["src_lang"], tgt=tgt,
-                            context=terms_context(row.get("terms") or []), source=row["source"],
-                            before=row["target"], after=after,
-                        ))
+                for row, after, span in _paragraph_edits(text, spans, new, tgt):
+                    taken = latest.get(position[id(row)])
+                    if span == 1 and taken is not None and taken.span > 1 and taken.after == row["target"]:
+                        span, source, base = taken.span, taken.source, row["target"]  # the paragraph's edit, again
+                    else:
+                        written = [r for r, _, _ in spans]
+                        rows_covered = written[written.index(row):][:span]
+                        source = " ".join(r["source"] for r in rows_covered)
+                        base = " ".join(r["target"] for r in rows_covered)
+                    if after == base:
+                        continue
+                    edit = Edit(doc=row["doc"], index=row["index"], src_lang=row["src_lang"], tgt=tgt,
+                                context=terms_context(row.get("terms") or []), source=source,
+                                before=base, after=after, span=span)
+                    if taken is not None and taken.after != row["target"] and taken.after != after:
+                        # An edit taken since the article was written (an import, a page save): the hand
+                        # edit's base is stale. Keep both; the editor decides.
+                        edit = Edit(**{**asdict(edit), "status": CONFLICT, "current": taken.after})
+                    edits.append(edit)
     return edits
+
+
+def _paragraph_edits(text: str, spans: list[tuple[dict, int, int]], new: str, tgt: str) -> list[tuple[dict, str, int]]:
+    """(first row, its new text, rows covered) for a changed paragraph (see `edits_from_article`)."""
+    editable = [row["kind"] == "text" and row["src_lang"] not in (tgt, "und") for row, _, _ in spans]
+    if len(spans) > 1 and all(editable) and len(split_sentences(text)) == len(spans) != len(split_sentences(new)):
+        # The sentences of the written paragraph are its segments, and the editor's has another number
+        # of them: one post-edit of the whole paragraph (a cut by alignment would misplace words).
+        return [(spans[0][0], new, len(spans))]
+    found = []
+    for (row, _, _), after, ok in zip(spans, _split(text, spans, new), editable):
+        if ok and after != row["target"]:
+            found.append((row, after, 1))
+    return found
 
 
 def _paragraphs(rows: list[dict]) -> list[tuple[str, list[tuple[dict, int, int]]]]:

@@ -14,6 +14,9 @@ STATE_DIR = ".targman"
 # What describes one run and goes when --force discards it (edits.jsonl and review-log.jsonl, the editors'
 # work, stay).
 DISCARDED_WITH_A_RUN = ("segments.jsonl", "errors.jsonl", "run.json")
+# In the state folder while `targman apply` writes post-edits into articles: the next apply (or run)
+# finishes the run's tables.
+APPLY_INTENT = "apply.json"
 
 
 def output_path(out_dir: Path, rel: str) -> Path:

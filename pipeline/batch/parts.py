@@ -37,7 +37,8 @@ def count_segments(segments: list[Segment]) -> dict[str, int]:
     return counts
 
 
-def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, edited_by_hand: bool = False) -> dict:
+def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, edited_by_hand: bool = False,
+                   glossary_sha256: str | None = None) -> dict:
     """Write one translated file and its part; returns the file's entry for run.json.
 
     Only a file targman wrote, unchanged, is replaced: a file it never wrote is the
@@ -90,6 +91,7 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
         "counts": count_segments(segments),
         "input": job.source,
         "output_sha256": digest,
+        "glossary_sha256": glossary_sha256,  # the glossary the file was translated with (batch.plan rechecks it)
     }
     try:
         state.save_part(header, rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
@@ -48,11 +49,14 @@ class Plan:
     todo: list[tuple[Path, str]] = field(default_factory=list)  # (path, relative name) still to translate
     reused: int = 0  # finished by an earlier run
     edited: list[str] = field(default_factory=list)  # to do, and their translation was edited by hand
+    regloss: list[str] = field(default_factory=list)  # finished, but their glossary matches changed: to do again
 
 
-def plan_run(input_dir: Path, out_dir: Path, state: RunState, only: Path | None = None) -> Plan:
+def plan_run(input_dir: Path, out_dir: Path, state: RunState, only: Path | None = None,
+             fresh: Callable[[str, dict], bool] | None = None) -> Plan:
     """Every input file in order; what is skipped or already finished is recorded, the rest is to do.
-    `only`: the one file of `input_dir` to translate (`targman run ARTICLE.txt`)."""
+    `only`: the one file of `input_dir` to translate (`targman run ARTICLE.txt`). `fresh(rel, header)`:
+    whether a finished file still holds (False: translate it again, e.g. its glossary matches changed)."""
     plan = Plan()
     root, out = input_dir.resolve(), out_dir.resolve()
     exclude = out_dir if out.is_relative_to(root) else None
@@ -82,6 +86,9 @@ def plan_run(input_dir: Path, out_dir: Path, state: RunState, only: Path | None 
             plan.todo.append((path, rel))  # fails when written, with the reason
             continue
         header = state.finished(rel, path, reference_for(path), target)
+        if header is not None and fresh is not None and not fresh(rel, header):
+            plan.regloss.append(rel)
+            header = None
         if header is not None:
             plan.files[rel] = header["entry"]
             plan.reused += 1

@@ -32,7 +32,7 @@ from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.edits import EditLog, edits_from_article
 from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
-from pipeline.batch.layout import output_path
+from pipeline.batch.layout import APPLY_INTENT, output_path
 from pipeline.batch.manifest import (
     FlagCounts,
     file_counts,
@@ -49,7 +49,7 @@ from pipeline.batch.status import WITH_ERRORS, FileStatus
 from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
-from pipeline.evaluation.postedit import table_post_edits
+from pipeline.evaluation.postedit import edit_summary
 from pipeline.models.hub import check_model_path
 from pipeline.errors import WRITE_ERRNOS, InputError, TargmanError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
@@ -179,12 +179,15 @@ class Run:
 
     def _execute(self) -> RunResult:
         glossary = self.translator.glossary
-        settings = settings_of(self.config, glossary.digest if glossary is not None else None)
+        settings = settings_of(self.config)
         before = previous_statuses(self.out_dir)
         self.state.open(settings, force=self.force)  # a read-only OUT_DIR is found here, before any model
         if self._own_translator and self.translator.loaded_engine(self.tgt) is None:
             check_model_path(self.config.model.id)  # a model folder that is not there, before any reading
-        self.plan = plan_run(self.input_dir, self.out_dir, self.state, only=self.only)
+        self.plan = plan_run(self.input_dir, self.out_dir, self.state, only=self.only, fresh=self.glossary_fresh)
+        if self.plan.regloss:
+            log.info(f"the glossary changed: {len(self.plan.regloss)} finished file(s) have other glossary matches now "
+                     "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
         if self.plan.reused:
@@ -226,6 +229,7 @@ class Run:
             raise RunInterrupted(result)
         self.close_journal()  # every file is written: its batches are in the parts now
         self.state.drop_journal()
+        self.state.drop_discarded()
         return result
 
     def close_journal(self) -> None:
@@ -251,14 +255,17 @@ class Run:
 
     def take_hand_edits(self) -> None:
         """Translations edited by hand in OUT_DIR: their changed sentences become post-edits
-        (edits.jsonl and the memory's human table), which the new translation then uses."""
+        (edits.jsonl and the memory's human table), which the new translation then uses. A
+        hand edit of a segment that an import or the review page changed since the article
+        was written is a conflict: listed, not applied."""
         keep: set[str] = set()
         root = self.out_dir.resolve()
+        current = self.edits.human(self.tgt) if self.plan.edited else None
         for rel in self.plan.edited:
             target = output_path(self.out_dir, rel)
             try:
-                rows = [json.loads(line) for line in self.state.rows(rel)]
-                edits = edits_from_article(read_file(root, target), rows, self.tgt)
+                rows = [json.loads(line) for line in self.state.written_rows(rel)]
+                edits = edits_from_article(read_file(root, target), rows, self.tgt, current)
             except (OSError, ValueError, InputError):
                 rows, edits = [], []
             if not rows:
@@ -269,16 +276,46 @@ class Run:
                 continue
             keep.add(rel)
             self.edits.append(edits)
+            taken = [edit for edit in edits if edit.status == "taken"]
             if self.translator.memory is not None:
                 by_direction: dict[str, list] = {}
-                for edit in edits:
-                    by_direction.setdefault(edit.src_lang, []).append((edit.context, edit.source, edit.after))
+                for edit in taken:
+                    if edit.span == 1 and not edit.revert:
+                        by_direction.setdefault(edit.src_lang, []).append((edit.context, edit.source, edit.after))
                 for src, entries in by_direction.items():
                     self.translator.memory.store_human(src, self.tgt, entries)
-            log.warning(f"{rel}: edited by hand in {self.out_dir}: {len(edits)} changed sentence(s) kept as post-edits "
-                        f"({self.edits.path.name}); the translation is made again around them")
+            conflicts = len(edits) - len(taken)
+            log.warning(f"{rel}: edited by hand in {self.out_dir}: {len(taken)} changed sentence(s) kept as post-edits "
+                        f"({self.edits.path.name}); the translation is made again around them"
+                        + (f"; {conflicts} hand edit(s) conflict with a newer edit and were not applied" if conflicts else ""))
         self.plan.todo = [(path, rel) for path, rel in self.plan.todo if rel not in self.plan.edited or rel in keep]
         self.hand_edited = keep
+
+    @property
+    def glossary_digest(self) -> str | None:
+        glossary = self.translator.glossary
+        return glossary.digest if glossary is not None else None
+
+    def glossary_fresh(self, rel: str, header: dict) -> bool:
+        """Whether a finished file still holds under this run's glossary: made with the same
+        glossary, or every segment finds the same glossary matches (and source flags) as
+        then. A file that still holds is marked with the new glossary, so this is checked once."""
+        digest = self.glossary_digest
+        if header.get("glossary_sha256", "unknown") == digest:
+            return True
+        try:
+            lines = list(self.state.rows(rel))
+            rows = [json.loads(line) for line in lines]
+        except (OSError, ValueError):
+            return False
+        if not same_glossary_matches(rows, self.translator.glossary, self.config.glossary, self.tgt):
+            return False
+        try:
+            self.state.save_part({**{k: v for k, v in header.items() if k not in ("rows", "rows_sha256")},
+                                  "glossary_sha256": digest}, lines)
+        except OSError:
+            pass  # checked again next time
+        return True
 
     # -- the stages ---------------------------------------------------------------------
     @property
@@ -350,7 +387,8 @@ class Run:
             self.fail(rel, job.error or f"{rel}: failed")
             return
         try:
-            entry = write_finished(job, self.out_dir, self.state, self.tgt, edited_by_hand=rel in self.hand_edited)
+            entry = write_finished(job, self.out_dir, self.state, self.tgt, edited_by_hand=rel in self.hand_edited,
+                                   glossary_sha256=self.glossary_digest)
         except InputError as error:
             self.fail(rel, str(error))
             return
@@ -388,10 +426,18 @@ class Run:
         flags = FlagCounts()
         scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt, flags)
         manifest = self.manifest(counts, scores, concepts_seen, total, interrupted, flags.to_dict())
-        post_edits = table_post_edits(self.out_dir, self.tgt, self.translator.glossary)
-        if post_edits:  # how much editors changed the run (targman review / import / apply)
-            manifest["post_edits"] = post_edits
+        edits = edit_summary(self.out_dir, self.tgt, self.translator.glossary)
+        manifest.update(edits)  # what editors changed (post_edits), and what could not be applied
+        for conflict in edits.get("conflicts", []):
+            log.warning(f"{conflict['doc']}: a post-edit ({conflict['via']}) was not applied: the segment "
+                        f"{conflict['source']!r} had changed since; kept {conflict['current']!r}, not applied "
+                        f"{conflict['theirs']!r} (review it: targman review {self.out_dir} --serve)")
+        for lost in edits.get("edits_unmatched", []):
+            log.warning(f"{lost['doc']}: a post-edit's source is no longer in the input: {lost['source']!r} "
+                        f"(its text {lost['text']!r} stays in edits.jsonl)")
         atomic_write_json(self.out_dir / "run.json", manifest)
+        if not interrupted:
+            (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
         return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool,
@@ -510,6 +556,39 @@ def run(
         except OSError as error:
             raise WriteError(str(write_error(error, "the review report in", out_dir)), result) from None
     return result
+
+
+GLOSSARY_SOURCE_FLAGS = ("glossary-variant", "glossary-forbidden", "forbidden-term")
+
+
+def same_glossary_matches(rows: list[dict], glossary, policy, tgt: str) -> bool:
+    """Whether `glossary` finds in each row's source the hits the row has (concept, forms,
+    place) and sets the same source flags: then the rows' translations still hold."""
+    from pipeline.segment import Segment
+
+    fresh = []
+    for row in rows:
+        segment = Segment.from_row(row)
+        segment.terms, segment.flags, segment.notes = [], [], {}
+        fresh.append(segment)
+    if glossary is not None and tgt in glossary.languages:
+        from pipeline.glossary.constraints import RunTerms
+
+        RunTerms(glossary, policy, tgt, False).before(fresh)
+    for row, segment in zip(rows, fresh):
+        old_terms = [(t.get("concept"), t.get("source"), t.get("target"), t.get("start"), t.get("end"))
+                     for t in row.get("terms") or []]
+        new_terms = [(t.concept, t.source, t.target, t.start, t.end) for t in segment.terms]
+        if old_terms != new_terms:
+            return False
+        old_flags = {f for f in row.get("flags") or [] if f in GLOSSARY_SOURCE_FLAGS and row.get("src_lang") != tgt}
+        new_flags = {f for f in segment.flags if f in GLOSSARY_SOURCE_FLAGS and segment.src_lang != tgt}
+        if row.get("src_lang") == tgt:  # passed through: its variants are flagged from the source alone
+            old_flags = {f for f in row.get("flags") or [] if f in GLOSSARY_SOURCE_FLAGS}
+            new_flags = set(segment.flags) & set(GLOSSARY_SOURCE_FLAGS)
+        if old_flags != new_flags:
+            return False
+    return True
 
 
 def outputs_config(config: Config) -> dict:

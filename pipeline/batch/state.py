@@ -35,6 +35,7 @@ from pipeline.batch.layout import DISCARDED_WITH_A_RUN, STATE_DIR
 from pipeline.batch.status import FileStatus
 from pipeline.config import Config
 from pipeline.errors import StateError, TargmanError, write_error
+from pipeline.jsonl import append_jsonl, read_jsonl
 
 log = logging.getLogger("targman")
 
@@ -97,7 +98,7 @@ def model_digest(model_id: str, revision: str | None) -> dict:
     return {"hub": model_id, "revision": revision}
 
 
-def settings_of(config: Config, glossary_sha256: str | None = None) -> dict:
+def settings_of(config: Config) -> dict:
     """The settings a run's outputs depend on (see NOT_FINGERPRINTED and `normalised`)."""
     data = config.to_dict()
     data.pop("source", None)
@@ -111,8 +112,8 @@ def settings_of(config: Config, glossary_sha256: str | None = None) -> dict:
         "config": data,
         "model_weights": model_digest(config.model.id, config.model.revision),
     }
-    if glossary_sha256:
-        settings["glossary_sha256"] = glossary_sha256  # an edited glossary is other settings
+    # The glossary's content is not a setting: a file whose glossary matches changed is translated
+    # again on its own (`batch.plan`), and the editors' work stays (no --force for a glossary edit).
     return normalised(json.loads(json.dumps(settings)))  # as it reads back from settings.json (tuples are lists)
 
 
@@ -128,7 +129,8 @@ def normalised(settings: dict | None) -> dict | None:
     model = config.get("model") if isinstance(config.get("model"), dict) else {}
     if (settings.get("model_weights") or {}).get("content"):
         model.pop("id", None)  # a local folder: its content fingerprint is the model
-    if settings.get("glossary_sha256") and isinstance(config.get("glossary"), dict):
+    settings.pop("glossary_sha256", None)  # earlier versions kept it here; now each part keeps its own
+    if isinstance(config.get("glossary"), dict):
         config["glossary"].pop("path", None)
     for (section, key), engines in ENGINE_ONLY.items():
         if model.get("engine") not in engines:
@@ -178,6 +180,7 @@ class RunState:
         self.out_dir = out_dir
         self.dir = out_dir / STATE_DIR
         self.parts = self.dir / "parts"
+        self.discarded = self.dir / "parts.discarded"  # the parts of a run --force discarded, until this one ends
         self.settings_path = self.dir / "settings.json"
         self.outputs_path = self.dir / "outputs.jsonl"
         self.journal_path = self.dir / "journal.sqlite3"
@@ -215,8 +218,9 @@ class RunState:
         try:
             self._load_outputs(existing)
             if not same or force:
-                if self.parts.is_dir():
-                    shutil.rmtree(self.parts)
+                if self.parts.is_dir():  # kept aside until the run ends: an article edited by hand is read against it
+                    shutil.rmtree(self.discarded, ignore_errors=True)
+                    self.parts.rename(self.discarded)
                 self.drop_journal()  # made with other settings
                 for name in DISCARDED_WITH_A_RUN:  # they described the run being discarded
                     (self.out_dir / name).unlink(missing_ok=True)
@@ -381,16 +385,9 @@ class RunState:
     def _load_outputs(self, parts: list[Path]) -> None:
         """Read outputs.jsonl (a torn last line is skipped); parts of earlier versions count too."""
         self._outputs = {}
-        try:
-            with open(self.outputs_path, encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        entry = json.loads(line)
-                        self._outputs.setdefault(entry["rel"], set()).add(entry["sha256"])
-                    except (ValueError, KeyError, TypeError):
-                        continue
-        except OSError:
-            pass
+        for _, entry in read_jsonl(self.outputs_path):
+            if isinstance(entry.get("rel"), str) and isinstance(entry.get("sha256"), str):
+                self._outputs.setdefault(entry["rel"], set()).add(entry["sha256"])
         for part in parts:  # a run of an earlier version recorded what it wrote only in its parts
             try:
                 with open(part, encoding="utf-8") as handle:
@@ -405,13 +402,7 @@ class RunState:
         """Note, before writing it, that targman writes this content at `rel` (fsynced)."""
         if sha256 in self._outputs.get(rel, ()):
             return
-        line = json.dumps({"rel": rel, "sha256": sha256}, ensure_ascii=False) + "\n"
-        fd = os.open(self.outputs_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_jsonl(self.outputs_path, [{"rel": rel, "sha256": sha256}], what="the record of a translation")
         self._outputs.setdefault(rel, set()).add(sha256)
 
     def keep_edited(self, rel: str, output: Path) -> str:
@@ -470,6 +461,19 @@ class RunState:
         with open(self.part_path(rel), encoding="utf-8") as handle:
             handle.readline()
             yield from handle
+
+    def written_rows(self, rel: str) -> list[str]:
+        """The rows a file's translation was written from: its part, or the part of the run that
+        --force discarded (so an article edited by hand is still read against its rows)."""
+        try:
+            return list(self.rows(rel))
+        except FileNotFoundError:
+            with open(self.discarded / self.part_path(rel).name, encoding="utf-8") as handle:
+                handle.readline()
+                return list(handle)
+
+    def drop_discarded(self) -> None:
+        shutil.rmtree(self.discarded, ignore_errors=True)
 
     def prune(self, keep: set[str]) -> None:
         """Parts of files that are no longer inputs go (their translated files stay)."""

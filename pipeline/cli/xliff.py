@@ -41,6 +41,10 @@ def register(subparsers) -> None:
     parser.add_argument("--who", help="the translator's name, kept with each post-edit")
     parser.add_argument("--force", action="store_true",
                         help="take a file exported from another run folder (still only units whose source matches)")
+    parser.add_argument("--prefer", choices=("newer", "file"), default="newer",
+                        help="a unit the translator changed whose segment was also changed in the run since the "
+                             "export: newer (default) keeps the run's text and lists the conflict; file takes the "
+                             "file's text")
     parser.set_defaults(func=cmd_import)
 
 
@@ -57,13 +61,21 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from pipeline.review.xliff import import_xliff
 
-    result = import_xliff(args.out_dir, args.xliff, who=args.who, force=args.force)
+    result = import_xliff(args.out_dir, args.xliff, who=args.who, force=args.force, prefer=args.prefer)
     for uid, why in result.not_applied[:50]:
         print(f"targman: {args.xliff}: unit {uid}: not applied: {why}", file=sys.stderr)
     if len(result.not_applied) > 50:
         print(f"targman: ... and {len(result.not_applied) - 50} more not applied", file=sys.stderr)
+    for conflict in result.conflicts[:50]:
+        print(f"targman: {args.xliff}: unit {conflict['unit']}: conflict: the segment was changed since the export; "
+              f"kept {conflict['current']!r}, not applied {conflict['theirs']!r}", file=sys.stderr)
+    if len(result.conflicts) > 50:
+        print(f"targman: ... and {len(result.conflicts) - 50} more conflicts", file=sys.stderr)
+    outdated = f" ({result.outdated} of them changed in the run since the export: kept)" if result.outdated else ""
+    conflicts = (f", {len(result.conflicts)} conflict(s) not applied (to take the file's text: --prefer file)"
+                 if result.conflicts else "")
     print(f"targman: {result.units} unit(s): {result.edited} post-edit(s) taken, {result.reviewed} marked reviewed, "
-          f"{result.unchanged} unchanged, {len(result.not_applied)} not applied"
+          f"{result.unchanged} unchanged{outdated}, {len(result.not_applied)} not applied{conflicts}"
           + (f"; `targman apply {args.out_dir}` writes them into the articles" if result.edited else ""),
           file=sys.stderr)
     return 0

@@ -17,14 +17,16 @@ def rebuild_text(article: Article, segments: list[Segment]) -> str:
     """
     parts = [article.head]
     last_sep = None  # index in `parts` of the line break after the last kept paragraph
-    paragraph: list[str] = []
+    paragraph: list[list[str]] = []
     for segment in segments:
         target = segment.target if segment.target is not None else segment.source
         if target:
-            paragraph.append(segment.pre + target + segment.sep)
+            paragraph.append([segment.pre + target, segment.sep])
+        elif paragraph:  # an empty one inside a paragraph (a paragraph-wide post-edit holds its text): its space goes
+            paragraph[-1][1] = segment.sep
         if segment.last_in_para:
             if paragraph:
-                parts.extend(paragraph)
+                parts.extend(text + sep for text, sep in paragraph)
                 parts.append(segment.para_sep)
                 last_sep = len(parts) - 1
             elif last_sep is not None and segment.para_sep.count("\n") > parts[last_sep].count("\n"):

@@ -12,7 +12,7 @@
 The machine output of a segment is the `before` of its first post-edit (what the editor
 started from), the final text the `after` of its latest; segments nobody edited have their
 row's target as both. Edits are matched to rows as a run matches them: by direction,
-glossary context and exact source (`batch.edits.Edit.key`).
+document, source and nearest index (`batch.edits.FolderEdits`).
 """
 
 from __future__ import annotations
@@ -43,13 +43,14 @@ def row_key(row: dict, tgt: str) -> tuple[str, str, str, str]:
     return (row["src_lang"], tgt, terms_context(row.get("terms") or []), row["source"])
 
 
-def edit_chains(edits: Iterable, tgt: str) -> dict[tuple, list]:
-    """Every segment key's post-edits into `tgt`, oldest first."""
-    chains: dict[tuple, list] = {}
-    for edit in edits:
-        if edit.tgt == tgt:
-            chains.setdefault(edit.key, []).append(edit)
-    return chains
+def row_chains(rows: list[dict], edits: Iterable, tgt: str) -> dict[tuple[str, int], list]:
+    """(doc, index) of a row -> its post-edits into `tgt`, oldest first, found as a run finds
+    them: by document, source and nearest index (`batch.edits.FolderEdits`)."""
+    from pipeline.batch.edits import FolderEdits
+
+    units = [row for row in rows if row.get("kind", TEXT) == TEXT]
+    chains = FolderEdits(edits, tgt).chains(units)
+    return {(units[p]["doc"], units[p].get("index")): chain for p, chain in chains.items()}
 
 
 def honoured(text: str, terms: list[dict], tgt: str, glossary=None) -> list[bool]:
@@ -77,13 +78,13 @@ def post_edit_metrics(rows: list[dict], edits: Iterable, tgt: str, *, glossary=N
     post-edits (`EditLog.read()`); `concepts`: the review log's concept events."""
     from sacrebleu.metrics import TER
 
-    chains = edit_chains(edits, tgt)
+    chains = row_chains(rows, edits, tgt)
     pairs: list[tuple[str, str, str]] = []  # (doc, machine, final)
     added: dict[str, int] = {}
     for row in rows:
         if not editable(row, tgt):
             continue
-        chain = chains.get(row_key(row, tgt))
+        chain = chains.get((row["doc"], row.get("index")))
         machine, final = (chain[0].before, chain[-1].after) if chain else (row["target"], row["target"])
         pairs.append((row["doc"], machine, final))
         terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
@@ -151,6 +152,35 @@ def table_post_edits(out_dir: str | Path, tgt: str, glossary=None) -> dict | Non
     with open(out_dir / "segments.jsonl", encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     return run_post_edits(out_dir, rows, tgt, glossary)
+
+
+def edit_summary(out_dir: str | Path, tgt: str, glossary=None) -> dict:
+    """What run.json says of the editors' work, from segments.jsonl and edits.jsonl: `post_edits`
+    (the metrics), `conflicts` (edits not applied because their segment had changed since:
+    both texts) and `edits_unmatched` (edits whose source is gone from the input; the text
+    stays in edits.jsonl and in `.targman/edited/`). Keys only where there is something."""
+    import json
+
+    from pipeline.batch.edits import EditLog, FolderEdits, open_conflicts
+
+    out_dir = Path(out_dir)
+    if not (out_dir / "edits.jsonl").is_file() and not (out_dir / "review-log.jsonl").is_file():
+        return {}
+    with open(out_dir / "segments.jsonl", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    summary: dict = {}
+    metrics = run_post_edits(out_dir, rows, tgt, glossary)
+    if metrics:
+        summary["post_edits"] = metrics
+    records = EditLog(out_dir).read_all()
+    conflicts = open_conflicts(records, rows, tgt)
+    if conflicts:
+        summary["conflicts"] = conflicts
+    lost = FolderEdits(records, tgt).unmatched([r for r in rows if r.get("kind", TEXT) == TEXT])
+    if lost:
+        summary["edits_unmatched"] = [{"doc": e.doc, "index": e.index, "source": e.source, "text": e.after,
+                                       "via": e.via, "who": e.who, "when": e.when} for e in lost]
+    return summary
 
 
 def format_text(metrics: dict) -> str:

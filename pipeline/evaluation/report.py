@@ -387,6 +387,30 @@ def _json_in_html(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
+def _editors_html(run: dict) -> str:
+    """Editors' work that is not in the articles: conflicts (an edit whose segment had changed
+    since its base: both texts) and edits whose source is gone from the input."""
+    parts = []
+    conflicts = run.get("conflicts") or []
+    if conflicts:
+        cells = "".join(
+            f'<tr><td>{esc(c.get("doc"))} #{esc(c.get("index"))}</td><td>{esc(c.get("current"))}</td>'
+            f'<td>{esc(c.get("theirs"))}</td><td>{esc(c.get("via"))}{" · " + esc(c["who"]) if c.get("who") else ""}</td></tr>'
+            for c in conflicts)
+        parts.append(f'<details class="editors" id="conflicts" open><summary>Conflicts ({len(conflicts)}): edits not '
+                     'applied because the segment had changed since</summary><table class="index"><thead><tr>'
+                     '<th>segment</th><th>kept (current)</th><th>not applied</th><th>from</th></tr></thead>'
+                     f'<tbody>{cells}</tbody></table></details>')
+    lost = run.get("edits_unmatched") or []
+    if lost:
+        cells = "".join(f'<tr><td>{esc(e.get("doc"))}</td><td>{esc(e.get("source"))}</td><td>{esc(e.get("text"))}</td></tr>'
+                        for e in lost)
+        parts.append(f'<details class="editors" id="edits-unmatched" open><summary>Post-edits whose source is gone '
+                     f'from the input ({len(lost)})</summary><table class="index"><thead><tr><th>document</th>'
+                     f'<th>source</th><th>editor\'s text</th></tr></thead><tbody>{cells}</tbody></table></details>')
+    return "".join(parts)
+
+
 def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
             entries: list[str] | None = None) -> str:
     """The page's top; `entries` (a large run's index): every document's `_index_json`, of
@@ -406,6 +430,7 @@ def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int
         f'<p class="meta">Model {esc(model_text)} · into {esc(tgt_text)} · {docs} documents · {segments} segments</p>',
         extra,
         _corpus_html(corpus, flagged, segments, run.get("post_edits")),
+        _editors_html(run),
         f'<details class="docs-index" open><summary>Documents ({docs})</summary>{pager}',
         f'<div class="index-scroll"><table class="index" id="docs-index"{page_size}>{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
         data,
@@ -651,12 +676,12 @@ def write_review(out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     run = _read_manifest(out_dir)
     if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
-        from pipeline.evaluation.postedit import table_post_edits
+        from pipeline.evaluation.postedit import edit_summary
 
         tgt = _manifest_view(run)[0]
-        post_edits = table_post_edits(out_dir, tgt) if tgt else None
-        if post_edits:
-            run = {**run, "post_edits": post_edits}
+        if tgt:  # the editors' work as it is now (run.json has it as of the last run or apply)
+            run = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}
+            run.update(edit_summary(out_dir, tgt))
     segments = docs = 0
     last = None
     for row in _rows_of(out_dir):  # a counting pass: cheap next to rendering

@@ -28,12 +28,12 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
 from pipeline.batch.edits import EditLog
-from pipeline.batch.layout import output_path
+from pipeline.batch.layout import APPLY_INTENT, output_path
 from pipeline.batch.parts import count_segments
 from pipeline.batch.state import RunState, same_file
 from pipeline.batch.status import FINISHED
 from pipeline.errors import InputError, TargmanError, write_error
-from pipeline.evaluation.postedit import editable, row_key, table_post_edits
+from pipeline.evaluation.postedit import edit_summary, editable
 from pipeline.segment import DUPLICATE, TEXT, Segment, TermHit
 
 log = logging.getLogger("targman")
@@ -151,8 +151,11 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
     input_root = Path(run["input"])
     state = RunState(out_dir)
     state.adopt()
+    intent = state.dir / APPLY_INTENT
+    unfinished = intent.is_file()  # an apply that was stopped half-way: its tables are finished now
     try:
         changed_rows: dict[tuple[str, int], dict] = {}
+        applied: list = []
         for rel, entry in (run.get("files") or {}).items():
             if entry.get("status") not in FINISHED:
                 continue
@@ -160,9 +163,12 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
             if header is None:
                 continue
             rows = [json.loads(line) for line in state.rows(rel)]
-            todo = [row for row in rows if editable(row, tgt) and human.get(row_key(row, tgt)) not in (None, row["target"])]
-            if not todo:
+            assigned = {p: edit for p, edit in human.assign(rows).items() if editable(rows[p], tgt)}
+            if not any(_pending(rows, p, edit, human) for p, edit in assigned.items()):
                 continue
+            if not unfinished:
+                _write_intent(intent, out_dir)
+                unfinished = True
             try:
                 new_rows, text, count = _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out_dir,
                                                     state, read_job, reference_for, render_file)
@@ -185,15 +191,41 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
                 raise write_error(error, f"{rel}: its post-edited translation", target) from None
             for row in new_rows:
                 changed_rows[(row["doc"], row["index"])] = row
+            applied.extend(assigned.values())
             result.files.append(rel)
             result.segments += count
             log.info(f"{rel}: {count} post-edited segment(s) of {segments} written")
-        if result.files:
-            _store_in_memory(run, human, changed_rows.values(), tgt)
-            _rewrite_tables(out_dir, rows_all, changed_rows, run, tgt, state, glossary)
+        if applied:
+            _store_in_memory(run, applied, tgt)
+        if unfinished:
+            _rewrite_tables(out_dir, state, run, tgt, glossary, _order(rows_all, run.get("files") or {}))
+            try:
+                intent.unlink(missing_ok=True)
+            except OSError as error:
+                raise write_error(error, "the end of `apply`:", intent) from None
     finally:
         state.close()
     return result
+
+
+def _write_intent(intent: Path, out_dir: Path) -> None:
+    """Say, before the first article is replaced, that the run's tables must follow."""
+    import time
+
+    try:
+        atomic_write_json(intent, {"started": time.time(), "note": "targman apply is writing post-edits into "
+                                   "articles; segments.jsonl, run.json and the report follow when it ends"})
+    except OSError as error:
+        raise write_error(error, "the start of `apply`:", intent) from None
+
+
+def _pending(rows: list[dict], p: int, edit, human) -> bool:
+    """Whether a row's post-edit is not in its article yet."""
+    if edit.after != rows[p]["target"]:
+        return True
+    if edit.span > 1:
+        return any(rows[q].get("target") for q, head in human.covered(rows, {p: edit}).items() if head == p)
+    return edit.revert and rows[p].get("origin") == "human"
 
 
 def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out_dir, state, read_job, reference_for,
@@ -228,11 +260,23 @@ def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out
         raise _Skip("its article cannot be rebuilt byte for byte from the segment table; run `targman run --force` "
                     "to translate it again with the post-edits")
     count = 0
-    for segment, row in zip(segments, rows):
-        after = human.get(row_key(row, tgt)) if editable(row, tgt) else None
-        if after is not None and after != segment.target:
-            refinish(segment, after, tgt, glossary)
-            count += 1
+    assigned = {p: edit for p, edit in human.assign(rows).items() if editable(rows[p], tgt)}
+    followers: dict[int, list[int]] = {}
+    for q, p in human.covered(rows, assigned).items():
+        followers.setdefault(p, []).append(q)
+    for p, edit in assigned.items():
+        if not _pending(rows, p, edit, human):
+            continue
+        segment = segments[p]
+        refinish(segment, edit.after, tgt, glossary)
+        if edit.revert:
+            segment.origin = None  # the machine's own text again
+        for q in followers.get(p, []):
+            other = segments[q]
+            other.target, other.score, other.origin = "", None, "human"
+            other.flags = [f for f in other.flags if f in SOURCE_FLAGS]
+            other.notes = {f: n for f, n in other.notes.items() if f in other.flags}
+        count += 1
     by_doc: dict[str, list[Segment]] = {}
     for segment in segments:
         by_doc.setdefault(segment.doc, []).append(segment)
@@ -252,9 +296,10 @@ def _counts(rows: list[dict]) -> dict[str, int]:
     return count_segments(segments)
 
 
-def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
+def _store_in_memory(run: dict, edits: list, tgt: str) -> None:
     """The applied post-edits in the translation memory's human table (they were stored when
-    taken; a memory that was unavailable then learns them now)."""
+    taken; a memory that was unavailable then learns them now): an editor's own sentences
+    only, not a revert to machine text, not a paragraph-wide edit."""
     cache = (run.get("config") or {}).get("cache") or {}
     if not cache.get("memory", True):
         return
@@ -262,10 +307,11 @@ def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
     from pipeline.translation.memory import TranslationMemory
 
     by_src: dict[str, list] = {}
-    for row in rows:
-        if row.get("origin") == "human" and row.get("kind") == TEXT:
-            src, _, context, source = row_key(row, tgt)
-            by_src.setdefault(src, []).append((context, source, row["target"]))
+    for edit in edits:
+        if edit.span == 1 and not edit.revert:
+            by_src.setdefault(edit.src_lang, []).append((edit.context, edit.source, edit.after))
+    if not by_src:
+        return
     try:
         with TranslationMemory.in_folder(cache_dir(cache.get("dir") or None)) as memory:
             for src, entries in by_src.items():
@@ -274,35 +320,48 @@ def _store_in_memory(run: dict, human: dict, rows, tgt: str) -> None:
         log.warning(f"{error}; the post-edits stay in edits.jsonl")
 
 
-def _rewrite_tables(out_dir: Path, rows_all: list[dict], changed: dict, run: dict, tgt: str, state: RunState,
-                    glossary) -> None:
-    """segments.jsonl with the changed rows in place; run.json's counts, scores and post_edits."""
+def _order(rows: list[dict], files: dict) -> list[str]:
+    """The input files in the order segments.jsonl has them (input order), then any others."""
+    order: dict[str, None] = {}
+    for row in rows:
+        doc = str(row.get("doc"))
+        rel = doc if doc in files else doc.split("#", 1)[0]
+        if rel in files:
+            order.setdefault(rel, None)
+    for rel in files:
+        order.setdefault(rel, None)
+    return list(order)
+
+
+def _rewrite_tables(out_dir: Path, state: RunState, run: dict, tgt: str, glossary, order: list[str]) -> None:
+    """segments.jsonl from the parts (what the articles hold), in input order; run.json's
+    counts, scores, post_edits and conflicts; the review report."""
     from pipeline.batch.manifest import FlagCounts, score_table
     from pipeline.batch.parts import COUNTS
     from pipeline.evaluation.report import write_review
 
-    with atomic_open(out_dir / "segments.jsonl") as table:
-        for row in rows_all:
-            row = changed.get((row["doc"], row.get("index")), row)
-            table.write(json.dumps(row, ensure_ascii=False) + "\n")
-    counts = dict.fromkeys(COUNTS, 0)
     files = dict(run.get("files") or {})
-    for rel, entry in files.items():
-        if entry.get("status") in FINISHED:
-            header = state.header(rel) or {}
+    counts = dict.fromkeys(COUNTS, 0)
+    with atomic_open(out_dir / "segments.jsonl") as table:
+        for rel in order:
+            if (files.get(rel) or {}).get("status") not in FINISHED:
+                continue
+            header = state.valid_header(rel)
+            if header is None:
+                continue
+            for line in state.rows(rel):
+                table.write(line if line.endswith("\n") else line + "\n")
             for key, value in header.get("counts", {}).items():
                 counts[key] = counts.get(key, 0) + value
             if header.get("entry"):
                 files[rel] = header["entry"]
     flags = FlagCounts()
     scores, _ = score_table(out_dir / "segments.jsonl", tgt, flags)
-    manifest = dict(run)
+    manifest = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
     manifest["flags"] = flags.to_dict()
     manifest["files"] = files
-    post_edits = table_post_edits(out_dir, tgt, glossary)
-    if post_edits:
-        manifest["post_edits"] = post_edits
+    manifest.update(edit_summary(out_dir, tgt, glossary))
     atomic_write_json(out_dir / "run.json", manifest)
     write_review(out_dir)

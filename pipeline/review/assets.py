@@ -14,6 +14,9 @@ tr.pending td.tgt { box-shadow: inset 3px 0 0 #2e7d32; }
   white-space: pre-wrap; resize: vertical; }
 .edit-terms { margin: 3px 0; } .edit-terms mark { margin-right: 6px; }
 .edit-msg { color: #b00020; font-size: 12px; margin-left: 6px; }
+.editor.conflict textarea { border-color: #b00020; }
+.conflict-current, .conflict-theirs { display: block; color: #222; margin: 2px 0; padding: 2px 4px; border-radius: 3px; }
+.conflict-current { background: #e3f2e3; } .conflict-theirs { background: #fde7e9; }
 #edit-status { font-size: 13px; color: #2e7d32; }
 #who { width: 9em; font: inherit; }
 .edit-panel { margin: 10px 20px 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; }
@@ -118,8 +121,21 @@ EDIT_JS = """
     }
     save.addEventListener("click", function () {
       save.disabled = true;
-      post("/api/edit", { doc: info.doc, index: info.index, text: area.value, who: who.value }).then(function (res) {
+      post("/api/edit", { doc: info.doc, index: info.index, text: area.value, base: info.text, who: who.value }).then(function (res) {
         save.disabled = false;
+        if (res.status === 409 && res.body.conflict) {
+          // Someone saved this segment since this page showed it: show both texts; saving again
+          // keeps this editor's text over the newer one, knowingly.
+          info.text = res.body.conflict.current;
+          message.textContent = "";
+          message.appendChild(el("span", {}, (res.body.error || "changed since you opened it") + " "));
+          var now = el("div", { "class": "conflict-current" }, "Now: " + res.body.conflict.current);
+          var mine = el("div", { "class": "conflict-theirs" }, "Yours (not saved): " + res.body.conflict.theirs);
+          message.appendChild(now); message.appendChild(mine);
+          box.classList.add("conflict");
+          say("Not saved: segment " + info.index + " of " + info.doc + " was changed by someone else");
+          return;
+        }
         if (!res.ok) { message.textContent = res.body.error || ("error " + res.status); return; }
         info.text = res.body.text; info.state = res.body.state; info.reviewed = res.body.reviewed; info.pending = res.body.pending;
         close(res.body.text);

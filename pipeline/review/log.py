@@ -13,11 +13,10 @@ from the review page (`line` is the row written to the glossary file).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
-from pipeline.batch.edits import append_jsonl
+from pipeline.jsonl import append_jsonl, read_jsonl
 
 REVIEW_LOG = "review-log.jsonl"
 
@@ -27,31 +26,20 @@ class ReviewLog:
         self.path = Path(out_dir) / REVIEW_LOG
 
     def read(self) -> list[dict]:
-        events = []
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                for line in handle:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue  # a torn last line
-                    if isinstance(event, dict) and isinstance(event.get("event"), str):
-                        events.append(event)
-        except FileNotFoundError:
-            pass
-        return events
+        """Every event, oldest first (a torn or damaged line is skipped and reported)."""
+        return [event for _, event in read_jsonl(self.path) if isinstance(event.get("event"), str)]
 
     def mark(self, doc: str, index: int, source: str, reviewed: bool, who: str | None = None) -> dict:
         event = {"event": "reviewed", "doc": doc, "index": index, "source": source, "reviewed": bool(reviewed),
                  "who": who, "when": time.time()}
-        append_jsonl(self.path, [event])
+        append_jsonl(self.path, [event], what="the review log")
         return event
 
     def concept(self, concept: str, glossary: str, line: str, doc: str | None = None, index: int | None = None,
                 who: str | None = None) -> dict:
         event = {"event": "concept", "concept": concept, "glossary": glossary, "line": line, "doc": doc,
                  "index": index, "who": who, "when": time.time()}
-        append_jsonl(self.path, [event])
+        append_jsonl(self.path, [event], what="the review log")
         return event
 
     def reviewed(self) -> dict[tuple[str, int], str]:

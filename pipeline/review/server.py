@@ -114,10 +114,12 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
     headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
                "X-Frame-Options": "DENY", "Cross-Origin-Resource-Policy": "same-origin"}
 
-    def error(status: int, message: str, problems: list[str] | None = None) -> Response:
-        body = {"error": message}
+    def error(status: int, message: str, problems: list[str] | None = None, conflict: dict | None = None) -> Response:
+        body: dict = {"error": message}
         if problems:
             body["problems"] = problems
+        if conflict:
+            body["conflict"] = conflict
         return JSONResponse(body, status_code=status, headers=headers)
 
     async def body_of(request: Request) -> dict:
@@ -162,7 +164,7 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
                 data = await body_of(request)
                 return JSONResponse(handler(data), headers=headers)
             except ReviewError as problem:
-                return error(problem.status, str(problem), problem.problems)
+                return error(problem.status, str(problem), problem.problems, problem.conflict)
         return endpoint
 
     async def page(request: Request) -> Response:
@@ -174,7 +176,7 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
 
     def edit(data: dict) -> dict:
         doc, index = segment_of(data)
-        return public(session.edit(doc, index, data.get("text"), who=data.get("who") or who))
+        return public(session.edit(doc, index, data.get("text"), who=data.get("who") or who, base=data.get("base")))
 
     def review(data: dict) -> dict:
         doc, index = segment_of(data)

@@ -19,12 +19,13 @@ import hashlib
 import logging
 import os
 import threading
+from dataclasses import replace
 import unicodedata
 from pathlib import Path
 
-from pipeline.batch.edits import Edit, EditLog
+from pipeline.batch.edits import CONFLICT, Edit, EditLog, open_conflicts
 from pipeline.errors import GlossaryError, TargmanError
-from pipeline.evaluation.postedit import edit_chains, editable, row_key, run_post_edits
+from pipeline.evaluation.postedit import editable, row_chains, row_key, run_post_edits
 from pipeline.evaluation.report import read_run
 from pipeline.review.log import ReviewLog
 
@@ -39,10 +40,12 @@ STATES = ("translated", "reviewed", "final")
 class ReviewError(TargmanError):
     """A request the review cannot honour; `status` is the HTTP status the server answers with."""
 
-    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None):
+    def __init__(self, message: str, status: int = 422, problems: list[str] | None = None,
+                 conflict: dict | None = None):
         super().__init__(message)
         self.status = status
         self.problems = problems or []
+        self.conflict = conflict  # a stale save (409): the segment's text now, and the one not saved
 
 
 def check_text(text, what: str = "the translation") -> str:
@@ -75,17 +78,29 @@ class ReviewSession:
 
     def __init__(self, out_dir: str | Path, *, glossary: str | Path | None = None, memory=None):
         self.out_dir = Path(out_dir)
+        self._stamp = None
+        self._load()
+        self.edits = EditLog(self.out_dir)
+        self.log = ReviewLog(self.out_dir)
+        self.glossary_path = self._glossary_path(glossary)
+        self._memory = memory
+        self._lock = threading.RLock()
+        self._glossary_cache: tuple | None = None
+
+    def _table_stamp(self):
+        try:
+            stat = (self.out_dir / "segments.jsonl").stat()
+            return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            return None
+
+    def _load(self) -> None:
+        self._stamp = self._table_stamp()
         self.rows, self.run = read_run(self.out_dir)
         config = self.run.get("config") or {}
         self.tgt = self.run.get("tgt") or (config.get("run") or {}).get("tgt")
         if not self.tgt:
             raise TargmanError(f"{self.out_dir / 'run.json'}: no target language recorded; is this a targman run?")
-        self.edits = EditLog(self.out_dir)
-        self.log = ReviewLog(self.out_dir)
-        self.glossary_path = self._glossary_path(glossary)
-        self._memory = memory
-        self._lock = threading.Lock()
-        self._glossary_cache: tuple | None = None
         self.dom_ids: dict[tuple[str, int], str] = {}
         self.by_key: dict[tuple[str, int], dict] = {}
         docs: dict[str, int] = {}
@@ -93,6 +108,16 @@ class ReviewSession:
             d = docs.setdefault(str(row["doc"]), len(docs))
             self.by_key[(row["doc"], row.get("index"))] = row
             self.dom_ids[(row["doc"], row.get("index"))] = f"s{d}-{row.get('index')}"
+
+    def refresh(self) -> bool:
+        """Read the run's tables again when `targman apply` or `run` rewrote them since; True if so."""
+        if self._table_stamp() == self._stamp:
+            return False
+        try:
+            self._load()
+        except TargmanError:  # a run in the middle of rewriting them: keep what was read
+            return False
+        return True
 
     # -- where things are ----------------------------------------------------------------
     def _glossary_path(self, given) -> Path | None:
@@ -127,6 +152,41 @@ class ReviewSession:
                                "XLIFF file carries; make the output folder writable") from None
         return value
 
+    def export_id(self, views: list[dict]) -> str:
+        """The identity an exported file carries: `RUN_ID/EXPORT_ID`. What each unit's target
+        held at export (its base) is kept in `.targman/exports/EXPORT_ID.json`, so an import
+        can tell a unit the translator left alone (its target is still the base) from one
+        they changed, and a change made to a segment since the export (a conflict)."""
+        from pipeline.atomic import atomic_write_json
+        from pipeline.review.xliff import unit_id
+
+        run_id = self.run_id()
+        export = hashlib.sha256(os.urandom(32)).hexdigest()[:16]
+        path = self.out_dir / ".targman" / "exports" / f"{export}.json"
+        bases = {unit_id(v["doc"], v["index"]): v["text"] for v in views}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(path, {"run": run_id, "bases": bases})
+        except OSError as error:
+            raise TargmanError(f"cannot write {path} ({error.strerror}): what the export holds, which its import "
+                               "compares with; make the output folder writable") from None
+        return f"{run_id}/{export}"
+
+    def export_bases(self, export: str) -> dict[str, str] | None:
+        """The units' bases of an export (`export_id`), or None when unknown (an older export)."""
+        import json
+
+        if not export or not all(c in "0123456789abcdef" for c in export):
+            return None
+        try:
+            data = json.loads((self.out_dir / ".targman" / "exports" / f"{export}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        bases = data.get("bases") if isinstance(data, dict) else None
+        if not isinstance(bases, dict):
+            return None
+        return {k: v for k, v in bases.items() if isinstance(k, str) and isinstance(v, str)}
+
     def recorded_run_id(self) -> str | None:
         try:
             return (self.out_dir / ".targman" / "run-id").read_text(encoding="ascii").strip() or None
@@ -156,25 +216,32 @@ class ReviewSession:
 
     # -- reading ---------------------------------------------------------------------------
     def row(self, doc, index) -> dict:
+        self.refresh()
         row = self.by_key.get((doc, index))
         if row is None:
             raise ReviewError(f"no segment {index!r} in document {doc!r} in this run", 404)
         return row
 
+    def chains(self) -> dict[tuple[str, int], list[Edit]]:
+        """(doc, index) -> the post-edits of that segment, oldest first."""
+        return row_chains(self.rows, self.edits.read(), self.tgt)
+
     def views(self) -> list[dict]:
         """Every row with the editors' work laid over it (see `view`)."""
-        chains = edit_chains(self.edits.read(), self.tgt)
+        self.refresh()
+        chains = self.chains()
         marks = self.log.reviewed()
         return [self._view(row, chains, marks) for row in self.rows]
 
     def view(self, doc, index) -> dict:
-        return self._view(self.row(doc, index), edit_chains(self.edits.read(), self.tgt), self.log.reviewed())
+        row = self.row(doc, index)
+        return self._view(row, self.chains(), self.log.reviewed())
 
     def _view(self, row: dict, chains: dict, marks: dict) -> dict:
         """`machine` (what the engine wrote), `text` (the current translation: the latest
         post-edit, else the row's), `edited`, `state`, `editable`, and the row."""
         can_edit = editable(row, self.tgt)
-        chain = chains.get(row_key(row, self.tgt)) if can_edit else None
+        chain = chains.get((row["doc"], row.get("index"))) if can_edit else None
         target = row.get("target")
         text = chain[-1].after if chain else target
         machine = chain[0].before if chain else target
@@ -188,29 +255,56 @@ class ReviewSession:
         who = chain[-1].who if chain else None
         return {"row": row, "doc": row["doc"], "index": row.get("index"), "text": text, "machine": machine,
                 "edited": bool(chain) and text != machine, "pending": text != target, "state": state,
-                "editable": can_edit, "reviewed": marked, "who": who, "dom_id": self.dom_ids[(row["doc"], row.get("index"))]}
+                "editable": can_edit, "reviewed": marked, "who": who, "dom_id": self.dom_ids[(row["doc"], row.get("index"))],
+                "chain": chain or []}
 
     # -- writing -----------------------------------------------------------------------------
-    def edit(self, doc, index, text, *, who=None, via: str = "review") -> dict:
-        """Take an editor's translation of one segment, exactly as given."""
+    def edit(self, doc, index, text, *, who=None, via: str = "review", base=None) -> dict:
+        """Take an editor's translation of one segment, exactly as given.
+
+        `base`: the text the editor started from (what the page showed). When the segment
+        has changed since (another tab, an import), nothing is saved: the attempt is kept in
+        edits.jsonl as a conflict, and ReviewError 409 carries both texts."""
         row = self.row(doc, index)
         if not editable(row, self.tgt):
             raise ReviewError(f"segment {index} of {doc} was not translated by the engine (it passed through or "
                               "was dropped); there is nothing to post-edit", 409)
         text = check_text(text)
+        if base is not None and not isinstance(base, str):
+            raise ReviewError("base must be a string: the text the edit started from", 400)
         who = clean_who(who)
         with self._lock:
             current = self.view(doc, index)
             if text == current["text"]:
                 return current
-            src, tgt, context, source = row_key(row, self.tgt)
-            edit = Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
-                        before=current["text"], after=text, via=via, who=who)
+            edit = self.new_edit(current, text, via=via, who=who)
+            if base is not None and base != current["text"]:
+                conflict = replace(edit, before=base, status=CONFLICT, current=current["text"])
+                self.edits.append([conflict])
+                changed_by = f" by {current['who']}" if current.get("who") else ""
+                raise ReviewError(f"segment {index} of {doc} was changed{changed_by} since you opened it; your text was "
+                                  "not saved (it is kept as a conflict): compare the two and save again", 409,
+                                  conflict={"current": current["text"], "theirs": text, "who": current.get("who")})
             self.take([edit])
             return self.view(doc, index)
 
+    def new_edit(self, view: dict, text: str, *, via: str, who: str | None) -> Edit:
+        """The post-edit that makes `text` the segment's translation (base: its current text).
+        A segment whose paragraph an editor rewrote whole keeps that paragraph's edit shape;
+        a text that is the machine's own translation is a revert."""
+        row = view["row"]
+        src, tgt, context, source = row_key(row, self.tgt)
+        span = 1
+        latest = view["chain"][-1] if view["chain"] else None
+        if latest is not None and latest.span > 1:
+            span, source = latest.span, latest.source
+        revert = bool(view["chain"]) and text == view["machine"]
+        return Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
+                    before=view["text"], after=text, via=via, who=who, span=span, revert=revert)
+
     def take(self, edits: list[Edit]) -> None:
-        """Post-edits into edits.jsonl and the translation memory's human table."""
+        """Post-edits into edits.jsonl and the translation memory's human table (an editor's own
+        sentences only: no revert to machine text, no paragraph-wide edit)."""
         if not edits:
             return
         self.edits.append(edits)
@@ -218,9 +312,15 @@ class ReviewSession:
         if memory is not None:
             by_direction: dict[tuple[str, str | None], list] = {}
             for edit in edits:
-                by_direction.setdefault((edit.src_lang, edit.who), []).append((edit.context, edit.source, edit.after))
+                if edit.status == "taken" and not edit.revert and edit.span == 1:
+                    by_direction.setdefault((edit.src_lang, edit.who), []).append((edit.context, edit.source, edit.after))
             for (src, who), entries in by_direction.items():
                 memory.store_human(src, self.tgt, entries, who=who)
+
+    def conflicts(self) -> list[dict]:
+        """Edits that were not applied because the segment had changed since their base, and that
+        nobody has settled since (see `batch.edits.open_conflicts`)."""
+        return open_conflicts(self.edits.read_all(), self.rows, self.tgt)
 
     def mark(self, doc, index, reviewed: bool = True, *, who=None) -> dict:
         row = self.row(doc, index)

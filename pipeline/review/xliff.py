@@ -158,7 +158,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     if others:
         result.left_out[f"source language not {src}"] = others
     glossary = session.glossary()
-    run_id = session.run_id()
+    run_id = session.export_id(views)
     by_doc: dict[str, list[dict]] = {}
     for view in views:
         if view["row"]["src_lang"] == src:
@@ -268,6 +268,8 @@ class ImportResult:
     reviewed: int = 0  # units marked reviewed
     unchanged: int = 0
     not_applied: list[tuple[str, str]] = field(default_factory=list)  # (unit id, why)
+    conflicts: list[dict] = field(default_factory=list)  # unit, doc, index, current (kept), theirs (not applied)
+    outdated: int = 0  # unchanged units whose segment an editor changed since the export (the newer text is kept)
 
 
 def _flat(element, ns: str) -> str:
@@ -349,28 +351,44 @@ def _read_12(root) -> tuple[str, dict, list[dict]]:
     return "1.2", info, units
 
 
-def import_xliff(out_dir: str | Path, path: str | Path, *, who: str | None = None, force: bool = False) -> ImportResult:
-    """Take a translator's edited XLIFF back into the run (see the module docstring)."""
+def import_xliff(out_dir: str | Path, path: str | Path, *, who: str | None = None, force: bool = False,
+                 prefer: str = "newer") -> ImportResult:
+    """Take a translator's edited XLIFF back into the run (see the module docstring).
+    `prefer="file"`: a unit the translator changed wins over a change made to its segment
+    since the export (otherwise that is a conflict: listed, not applied)."""
+    if prefer not in ("newer", "file"):
+        raise TargmanError(f"--prefer {prefer!r}: give newer or file")
     version, info, units = read_xliff(path)
     session = ReviewSession(out_dir)
     try:
-        return _import(session, Path(path), info, units, who, force)
+        return _import(session, Path(path), info, units, who, force, prefer)
     finally:
         session.close()
 
 
-def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], who, force: bool) -> ImportResult:
+def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], who, force: bool,
+            prefer: str = "newer") -> ImportResult:
+    from dataclasses import replace
+
+    from pipeline.batch.edits import CONFLICT
+    from pipeline.review.session import check_text
+
     mine = session.recorded_run_id()
+    run, _, export = (info["run"] or "").partition("/")
+    run = run or None
     if info["trgLang"] and info["trgLang"].split("-")[0].lower() != session.tgt:
         raise TargmanError(f"{path} translates into {info['trgLang']!r}, but the run in {session.out_dir} translates "
                            f"into {session.tgt!r}: it belongs to another run; nothing was imported")
-    if not force and (info["run"] is None or info["run"] != mine):
-        where = "was not exported by `targman export`" if info["run"] is None else \
-            f"was exported from another run (run id {info['run']}; this run's is {mine or 'not set: nothing was exported from it'})"
+    if not force and (run is None or run != mine):
+        where = "was not exported by `targman export`" if run is None else \
+            f"was exported from another run (run id {run}; this run's is {mine or 'not set: nothing was exported from it'})"
         raise TargmanError(f"{path} {where}; nothing was imported. Import it into the output folder it came from, "
                            "or pass --force to take the units whose segment and source match this run")
+    bases = session.export_bases(export) if run == mine else None
     result = ImportResult()
-    edits = []
+    edits, seen = [], set()
+    chains = session.chains()
+    marks = session.log.reviewed()
     for unit in units:
         result.units += 1
         uid = unit["id"]
@@ -382,36 +400,49 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
         if row is None:
             result.not_applied.append((uid, "no such segment in this run"))
             continue
+        if key in seen:
+            result.not_applied.append((uid, "a second unit for the same segment; the first one was taken"))
+            continue
+        seen.add(key)
         if unit["source"] != row["source"]:
             result.not_applied.append((uid, "its source differs from the run's (the article changed since the export, "
                                             "or the CAT tool changed the source)"))
             continue
-        if not unit["target"] or not unit["target"].strip():
+        theirs = unit["target"]
+        if not theirs or not theirs.strip():
             result.not_applied.append((uid, "no target"))
             continue
-        view = session.view(*key)
+        view = session._view(row, chains, marks)
         if not view["editable"]:
             result.not_applied.append((uid, "the segment was not translated by the engine"))
             continue
-        if unit["target"] != view["text"]:
+        base = bases.get(uid) if bases is not None else None
+        history = {view["machine"], *(e.before for e in view["chain"]), *(e.after for e in view["chain"])}
+        if theirs == view["text"]:
+            result.unchanged += 1
+        elif theirs == base or (base is None and theirs in history and prefer != "file"):
+            # The translator left it as exported; the segment was changed since (a newer import, a page
+            # save): the newer text stays. Machine text never comes back as an editor's.
+            result.unchanged += 1
+            result.outdated += 1
+            continue
+        else:
             try:
-                from pipeline.review.session import check_text
-
-                check_text(unit["target"])
+                check_text(theirs)
             except ReviewError as error:
                 result.not_applied.append((uid, str(error)))
                 continue
-            from pipeline.batch.edits import Edit
-            from pipeline.evaluation.postedit import row_key
-
-            src, tgt, context, source = row_key(row, session.tgt)
-            edits.append(Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
-                              before=view["text"], after=unit["target"], via="xliff", who=who))
-        else:
-            result.unchanged += 1
-        if unit["state"] in ("reviewed", "final") and view["state"] == "translated" and unit["target"] == view["text"]:
+            edit = session.new_edit(view, theirs, via="xliff", who=who)
+            if base is not None and base != view["text"] and prefer != "file":
+                edits.append(replace(edit, before=base, status=CONFLICT, current=view["text"]))
+                result.conflicts.append({"unit": uid, "doc": row["doc"], "index": row["index"],
+                                         "current": view["text"], "theirs": theirs})
+                continue
+            edits.append(edit)
+            result.edited += 1
+            continue
+        if unit["state"] in ("reviewed", "final") and view["state"] == "translated" and theirs == view["text"]:
             session.log.mark(row["doc"], row["index"], row["source"], True, who)
             result.reviewed += 1
     session.take(edits)
-    result.edited = len(edits)
     return result

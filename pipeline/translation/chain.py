@@ -31,6 +31,7 @@ from pipeline.translation.memory import (
 DROPPED = "dropped"
 SPLIT = "split"  # too long for the model: translated in pieces
 LATIN_MISSING = "latin-name-missing"  # a Latin name of the Armenian source is not in the output
+NO_HUMAN = "\x00machine"  # a human context no post-edit has: an editor asked for the machine's text
 
 
 def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
@@ -91,7 +92,8 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
         results = translate_with_memory(
             engine, memory, [s.source for s in group], src=src, tgt=tgt,
             contexts=[segment_context(s) for s in group], options=options,
-            human_contexts=[human_context(s) for s in group], human=human, journal=journal, on_done=done,
+            human_contexts=[NO_HUMAN if s.meta.pop("machine_only", False) else human_context(s) for s in group],
+            human=human, journal=journal, on_done=done,
         )
         for segment, result in zip(group, results):
             human_text = result.origin == "human"

@@ -24,9 +24,13 @@ from pipeline.engines.registry import lazy_engine
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
 from pipeline.translation.chain import Progress, attach_context, finish, route, translate_routed
-from pipeline.translation.memory import HumanEdits, TranslationMemory
+from pipeline.translation.memory import TranslationMemory
+from pipeline.translation.qa import TERM_MISSED
 
 log = logging.getLogger("targman")
+
+# What a segment whose text another segment's paragraph post-edit holds keeps of its flags.
+KEPT_ON_COVERED = (TERM_MISSED, "glossary-variant", "glossary-forbidden")
 
 
 def load_engine(config, tgt: str, *, cache_dir=None) -> Engine:
@@ -81,7 +85,7 @@ class Translator:
         self._engines: dict[str, Engine] = {}
         self._terms: dict = {}
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
-        self.human: HumanEdits = {}  # editors' post-edits that outrank machine output (a run's edits.jsonl)
+        self.human = None  # a run folder's post-edits (`batch.edits.FolderEdits`): they outrank machine output
         self.journal: TranslationMemory | None = None  # a run's own store of finished batches (batch.runner)
         self._ray_pool = None  # [run] executor = "ray": the actors that run the engine (engines.ray_pool)
 
@@ -187,12 +191,16 @@ class Translator:
         terms = self.terms(tgt)
         if terms:
             terms.before(list(segments))
+        edited = self._take_human(segments, todo)
+        if edited:
+            taken = {id(s) for s, _ in edited}
+            todo = [s for s in todo if id(s) not in taken]
         if engine.context:
             attach_context(segments, todo, engine.context)
         loading = getattr(engine, "load_seconds", 0.0)
         started = time.perf_counter()
         try:
-            translate_routed(todo, engine, tgt, self.memory, self.human, self.journal, on_progress,
+            translate_routed(todo, engine, tgt, self.memory, None, self.journal, on_progress,
                              spelling=config.output.armenian_spelling)
         finally:
             loaded = getattr(engine, "load_seconds", 0.0) - loading  # a lazy engine loaded in this call
@@ -200,9 +208,48 @@ class Translator:
             self.timings["engine_s"] += time.perf_counter() - started - loaded
             for segment in todo:
                 segment.meta.pop("context", None)
+        covered = [(s, head) for s, head in edited if head is not None]
+        for segment, head in covered:  # checked against the paragraph's text that covers it
+            segment.target = head.target
         if terms:
             terms.after(list(segments))
         finish(segments, tgt)
+        for segment, head in covered:
+            segment.target = ""
+            segment.flags = [f for f in segment.flags if f in KEPT_ON_COVERED]
+            segment.notes = {f: n for f, n in segment.notes.items() if f in segment.flags}
+
+    def _take_human(self, segments: Sequence[Segment], todo: list[Segment]) -> list[tuple[Segment, Segment | None]]:
+        """The segments to translate that a post-edit of this run's folder decides (`self.human`):
+        they take the editor's text, exactly (`origin: human`). A paragraph's post-edit covers
+        its other segments (their text is empty; they are listed with the segment that holds
+        it). A post-edit back to the machine's text leaves the segment to the machine, and
+        the memory's human table is not asked for it."""
+        if not self.human:
+            return []
+        routed = {id(s) for s in todo}
+        segments = list(segments)
+        assigned = self.human.assign(segments)
+        followers: dict[int, list[Segment]] = {}
+        for q, p in self.human.covered(segments, assigned).items():
+            followers.setdefault(p, []).append(segments[q])
+        taken: list[tuple[Segment, Segment | None]] = []
+        for p, edit in assigned.items():
+            segment, rest = segments[p], followers.get(p, [])
+            if id(segment) not in routed or any(id(s) not in routed for s in rest):
+                continue  # the input changed around it: the editor's text no longer fits here
+            if edit.revert:
+                segment.meta["machine_only"] = True
+                continue
+            segment.target, segment.score, segment.origin = edit.after, None, "human"
+            taken.append((segment, None))
+            for other in rest:
+                other.target, other.score, other.origin = "", None, "human"
+                taken.append((other, segment))
+            for other in (segment, *rest):
+                other.meta.pop("constraints", None)
+                other.meta.pop("banned", None)
+        return taken
 
     def translate(self, texts: Sequence[str], *, tgt: str | None = None) -> list[Result]:
         """Translate paragraphs or sentences (mixed languages routed as in a run); one Result per text.
