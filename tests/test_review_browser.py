@@ -161,3 +161,38 @@ def test_a_script_injection_in_an_edit_stays_text(tmp_path, page):
         assert page.errors == []
     (edit,) = __import__("pipeline.batch.edits", fromlist=["EditLog"]).EditLog(out).read()
     assert edit.after == payload  # kept exactly
+
+
+@pytest.mark.slow
+def test_two_tabs_save_one_segment_and_the_second_sees_both_texts(tmp_path, browser):
+    out = make_run(tmp_path)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    first, second = context.new_page(), context.new_page()
+    try:
+        with Served(out) as served:
+            for tab in (first, second):
+                tab.set_default_timeout(TIMEOUT_MS)
+                open_review(tab, served.url)
+            row = "#s1-0"  # a03.txt
+            for tab, text in ((first, "There was a meeting in Baku."), (second, "Baku hosted a meeting.")):
+                tab.click(f"{row} .edit-btn")
+                tab.locator(f"{row} td.tgt textarea").fill(text)
+            first.click(f"{row} .save-btn")
+            first.wait_for_selector(f"{row}[data-state='reviewed']")
+            second.click(f"{row} .save-btn")
+            second.wait_for_selector(f"{row} .editor.conflict")
+            assert second.inner_text(f"{row} .conflict-current") == "Now: There was a meeting in Baku."
+            assert second.inner_text(f"{row} .conflict-theirs") == "Yours (not saved): Baku hosted a meeting."
+            assert "Not saved" in second.inner_text("#edit-status")
+            if os.environ.get("TARGMAN_SCREENSHOT_CONFLICT"):
+                second.screenshot(path=os.environ["TARGMAN_SCREENSHOT_CONFLICT"], full_page=False)
+            # having seen both, the second editor saves again: now on the current text, taken
+            second.click(f"{row} .save-btn")
+            second.wait_for_selector(f"{row}[data-state='reviewed'] td.tgt:not(:has(textarea))")
+            assert second.inner_text(f"{row} td.tgt") == "Baku hosted a meeting."
+    finally:
+        context.close()
+    from pipeline.batch.edits import EditLog
+
+    assert [e.after for e in EditLog(out).read()] == ["There was a meeting in Baku.", "Baku hosted a meeting."]
+    assert [e.after for e in EditLog(out).conflicts()] == ["Baku hosted a meeting."]
