@@ -190,6 +190,9 @@ def test_two_tabs_save_one_segment_and_the_second_sees_both_texts(tmp_path, brow
             second.click(f"{row} .save-btn")
             second.wait_for_selector(f"{row}[data-state='reviewed'] td.tgt:not(:has(textarea))")
             assert second.inner_text(f"{row} td.tgt") == "Baku hosted a meeting."
+            # the first tab learns of it (every 15 s, on focus, or now)
+            first.evaluate("window.targmanRefresh()")
+            first.wait_for_function(f"document.querySelector('{row} td.tgt').textContent === 'Baku hosted a meeting.'")
     finally:
         context.close()
     from pipeline.batch.edits import EditLog

@@ -180,6 +180,25 @@ EDIT_JS = """
     showState(tr, info);
   });
 
+  // -- what others saved since this page was loaded (another tab, an import, apply) -------------
+  function refresh() {
+    return fetch("/api/segments", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (body) {
+      if (!body) { return; }
+      body.segments.forEach(function (seg) {
+        var info = data.rows[seg.dom_id], tr = document.getElementById(seg.dom_id);
+        if (!info || !tr || tr.querySelector("td.tgt textarea")) { return; }  // not while it is being edited
+        if (seg.text !== info.text) { tr.querySelector("td.tgt").textContent = seg.text; }
+        info.text = seg.text; info.state = seg.state; info.reviewed = seg.reviewed; info.pending = seg.pending;
+        showState(tr, info);
+      });
+    }, function () {});
+  }
+  window.targmanRefresh = refresh;
+  window.setInterval(function () { if (!document.hidden) { refresh(); } }, 15000);
+  window.addEventListener("focus", refresh);
+
   // -- a glossary concept from a selection ------------------------------------------------------
   var picked = { row: null, src: "", tgt: "" };
   function capture() {
