@@ -63,7 +63,8 @@ def lines(result) -> list[str]:
     by_flag = flags.get("by_flag") or {}
     if flags.get("segments"):
         named = ", ".join(f"{name} {n}" for name, n in list(by_flag.items())[:FLAGS_SHOWN])
-        more = f", and {len(by_flag) - FLAGS_SHOWN} more" if len(by_flag) > FLAGS_SHOWN else ""
+        rest = list(by_flag.items())[FLAGS_SHOWN:]
+        more = f", and {len(rest)} more: " + ", ".join(f"{name} {n}" for name, n in rest) if rest else ""
         out.append(f"{flags['segments']} segment(s) flagged: {named}{more}")
     else:
         out.append("no segment flagged")

@@ -649,6 +649,8 @@ def write_review(out_dir: str | Path) -> Path:
     one gets everything on one page. Either way the pages open from `file://`, no server.
     """
     out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise InputError(out_dir.absolute(), "no such folder; give the output folder of `targman run`")
     run = _read_manifest(out_dir)
     if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
         from pipeline.evaluation.postedit import table_post_edits

@@ -294,8 +294,9 @@ def format_text(scores: dict, width: int = 1) -> str:
     for name, entry in scores.items():
         if not isinstance(entry, dict) or name in ("terms",):
             continue
-        if "skipped" in entry:
-            lines.append(f"{name}: {entry['skipped']}")
+        if "skipped" in entry:  # the note names the metric already ("spBLEU skipped: ...")
+            note = entry["skipped"]
+            lines.append(note if note.startswith(name) else f"{name} skipped: {note}")
         elif "score" in entry:
             line = f"{name}|{entry['signature']} = {entry['score']:.{width}f}"
             if entry.get("verbose"):

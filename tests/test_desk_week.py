@@ -1,0 +1,193 @@
+"""A desk's first week (issue 26): the papercuts a new desk user hit.
+
+Each test runs what the user ran (the command, the page, the spreadsheet) and checks the
+behaviour they expected: pipes end quietly, a typo gets the option meant, the files say what
+they hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import build_parser, main
+from review_helpers import make_run
+
+REPO = Path(__file__).resolve().parents[1]
+DESK = REPO / "glossaries" / "desk.tsv"
+
+
+def targman(*args: str, stdout=subprocess.PIPE, cwd=None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], stdout=stdout, stderr=subprocess.PIPE,
+                          cwd=cwd or REPO, timeout=120, **kw)
+
+
+# -- item 1: pipes and standard output --------------------------------------------------------------
+def closed_pipe_run(*args: str) -> subprocess.CompletedProcess:
+    """The command with its standard output a pipe whose reader has already gone (`| head` done)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return targman(*args, stdout=write)
+    finally:
+        os.close(write)
+
+
+def test_score_into_a_closed_pipe_exits_quietly(tmp_path):
+    hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
+    hyp.write_text("Lavrov met Mirzoyan.\nBaku was silent.\n", encoding="utf-8")
+    ref.write_text("Lavrov met Mirzoyan.\nBaku is silent.\n", encoding="utf-8")
+    done = closed_pipe_run("score", "--hyp", str(hyp), "--ref", str(ref), "--format", "text")
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr
+
+
+def test_a_long_output_read_by_head_exits_quietly(tmp_path):
+    """`targman glossary match ... | head -1`: the reader goes away while targman still writes."""
+    text = tmp_path / "in.txt"
+    text.write_text("Ararat Mirzoyan met Sergey Lavrov in Moscow.\n" * 20000, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "glossary", "match", "--glossary", str(DESK),
+                                "--lang", "en", str(text)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 0, err.decode()
+    assert json.loads(first)["line"] == 1
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_export_to_dash_writes_xliff_to_standard_output(tmp_path, capsys, monkeypatch):
+    out = make_run(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(out), "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<xliff ')
+    assert captured.out.rstrip().endswith("</xliff>")
+    assert "standard output" in captured.err
+    assert not (tmp_path / "-").exists()
+
+
+# -- item 2: messages -------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv, meant", [
+    (["run", "in", "-o", "out", "--target", "en"], "--tgt"),
+    (["translate", "--target=en"], "--tgt"),
+    (["glossary", "add", "g.tsv", "--type", "person", "--english", "X"], "--en"),
+    (["translat", "--tgt", "en"], "translate"),
+    (["glossary", "lnt", "g.tsv"], "lint"),
+    (["run", "in", "-o", "out", "--tgt", "en", "--engine", "hff"], "hf"),
+    (["score", "--hyp", "h", "--ref", "r", "--fromat", "text"], "--format"),
+])
+def test_a_mistyped_word_gets_the_one_meant(argv, meant, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "did you mean" in err and meant in err.split("did you mean", 1)[1], err
+
+
+def test_review_of_a_folder_that_is_not_there_says_so(tmp_path, capsys):
+    assert main(["review", str(tmp_path / "nosuch")]) == 2
+    err = capsys.readouterr().err
+    assert "no such folder" in err and str(tmp_path / "nosuch") in err
+    assert "segments.jsonl" not in err
+
+
+@pytest.mark.parametrize("command", ["edit", "rm"])
+def test_an_unknown_glossary_id_gets_the_near_ones(tmp_path, capsys, command):
+    glossary = tmp_path / "desk.tsv"
+    glossary.write_bytes(DESK.read_bytes())
+    extra = ["--note", "x"] if command == "edit" else []
+    assert main(["glossary", command, str(glossary), "ararat-mirzoian", *extra]) == 2
+    err = capsys.readouterr().err
+    assert "ararat-mirzoian" in err and "did you mean ararat-mirzoyan" in err
+    assert glossary.read_bytes() == DESK.read_bytes()
+
+
+def test_lint_does_not_promise_what_fmt_then_refuses(tmp_path, capsys):
+    """A whitespace problem beside one fmt cannot fix: lint says fmt fixes it only once the other is
+    fixed, and fmt, refusing, says what blocks it."""
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("id\ttype\ten\ten_short\thy\thy_short\toptions\tnote\n"
+                        "lavrov\tperson\tSergey Lavrov \t\tՍերգեյ Լավրով\t\t\t\n"
+                        "lavrov\tperson\tSergei Lavrov\t\tՍերգեյ Լավրովը\t\t\t\n", encoding="utf-8")
+    assert main(["glossary", "lint", str(glossary)]) == 1
+    out = capsys.readouterr().out
+    assert "whitespace" in out
+    assert "fmt` fixes this)" not in out  # the plain promise would be false here
+    assert "once" in out
+    assert main(["glossary", "fmt", str(glossary)]) == 1
+    err = capsys.readouterr().err
+    assert "not reformatted" in err and "by hand" in err
+
+
+def _help_less(parser: argparse.ArgumentParser, prog: str) -> list[str]:
+    """Every argument (and every subcommand) of the parser tree without a help text."""
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helped = {choice.dest for choice in action._choices_actions if choice.help}
+            for name, child in action.choices.items():
+                if name not in helped:
+                    missing.append(f"{prog} {name}")
+                missing += _help_less(child, f"{prog} {name}")
+        elif not action.help and not isinstance(action, argparse._HelpAction):
+            missing.append(f"{prog} {'/'.join(action.option_strings) or action.metavar or action.dest}")
+    return missing
+
+
+def test_every_argument_of_every_command_says_what_it_is():
+    assert _help_less(build_parser(), "targman") == []
+
+
+def test_model_tiny_and_glossary_convert_help_describe_their_arguments(capsys):
+    for argv in (["model", "tiny", "--help"], ["glossary", "convert", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+    out = capsys.readouterr().out
+    assert "the folder to build the model in" in out
+    assert "the glossary to read" in out and "the file to write" in out
+
+
+def test_a_skipped_spbleu_is_not_named_twice():
+    from pipeline.evaluation.scoring import format_text
+
+    text = format_text({"spBLEU": {"skipped": "spBLEU skipped: the sentencepiece package is not installed"}})
+    assert text == "spBLEU skipped: the sentencepiece package is not installed"
+    assert format_text({"spBLEU": {"skipped": "no model"}}) == "spBLEU skipped: no model"
+
+
+def test_the_summary_names_the_flags_beyond_the_first_eight():
+    from types import SimpleNamespace
+
+    from pipeline.cli.summary import lines
+
+    by_flag = {f"flag-{n}": 10 - n for n in range(9)}
+    manifest = {"counts": {"done": 1, "failed": 0, "skipped": 0, "segments": 9, "translated": 9,
+                           "passed_through": 0, "dropped": 0},
+                "flags": {"segments": 9, "by_flag": by_flag}}
+    said = "\n".join(lines(SimpleNamespace(manifest=manifest, out_dir=Path("out"))))
+    assert "and 1 more: flag-8 2" in said
+
+
+def test_eval_warns_when_the_source_is_already_in_the_target_language(tmp_path, capsys, monkeypatch):
+    from pipeline.engines.testing import FunctionEngine
+    from pipeline.translation import translator as translator_module
+
+    monkeypatch.setattr(translator_module, "load_engine", lambda *a, **k: FunctionEngine())
+    src, ref = tmp_path / "src.txt", tmp_path / "ref.txt"
+    src.write_text("Lavrov met Mirzoyan.\nBaku was silent.\n", encoding="utf-8")
+    ref.write_text("Lavrov met Mirzoyan.\nBaku was silent.\n", encoding="utf-8")
+    base = ["eval", "--src", str(src), "--ref", str(ref), "--model", "function-engine", "--progress", "off",
+            "--format", "text"]
+    assert main([*base, "--tgt", "en"]) == 0
+    err = capsys.readouterr().err
+    assert "2 of 2 source line(s) are already in en" in err and "--tgt hy" in err
+    src.write_text("Լավրովը հանդիպեց Միրզոյանին։\nԲաքուն լռեց։\n", encoding="utf-8")
+    assert main([*base, "--tgt", "en"]) == 0
+    assert "already in" not in capsys.readouterr().err
