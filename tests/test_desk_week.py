@@ -191,3 +191,105 @@ def test_eval_warns_when_the_source_is_already_in_the_target_language(tmp_path, 
     src.write_text("Լավրովը հանդիպեց Միրզոյանին։\nԲաքուն լռեց։\n", encoding="utf-8")
     assert main([*base, "--tgt", "en"]) == 0
     assert "already in" not in capsys.readouterr().err
+
+
+# -- item 5: spreadsheets and summaries --------------------------------------------------------------
+def test_review_tsv_opens_in_a_spreadsheet_with_origin_and_reviewed(tmp_path):
+    import csv
+
+    from pipeline.evaluation.report import write_review
+    from pipeline.review.log import ReviewLog
+
+    out = make_run(tmp_path)
+    rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    marked = next(row for row in rows if row["src_lang"] == "hy" and row["target"])
+    ReviewLog(out).mark(marked["doc"], marked["index"], marked["source"], True, "Anna")
+    write_review(out)
+    data = (out / "review.tsv").read_bytes()
+    assert data.startswith("\ufeff".encode())  # Excel reads the file as UTF-8 only with a byte-order mark
+    with open(out / "review.tsv", encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle, delimiter="\t"))
+    assert {"origin", "reviewed"} <= set(table[0])
+    by_key = {(r["doc"], r["index"]): r for r in table}
+    assert by_key[(marked["doc"], str(marked["index"]))]["reviewed"] == "yes"
+    assert sum(r["reviewed"] == "yes" for r in table) == 1
+    origins = {r["origin"] for r in table}
+    assert "machine" in origins and "source" in origins  # the English paragraph passed through
+    assert any("Միրզոյան" in r["source"] for r in table)  # Armenian intact
+    for r in table:
+        assert r["origin"] == ("source" if r["src_lang"] == "en" else "dropped" if r["target"] == "" else "machine")
+
+
+def test_a_run_over_articles_with_references_prints_bleu_and_chrf(tmp_path, capsys, monkeypatch):
+    from pipeline.engines.testing import FunctionEngine
+    from pipeline.translation import translator as translator_module
+
+    monkeypatch.setattr(translator_module, "load_engine",
+                        lambda *a, **k: FunctionEngine(lambda text, src, tgt: "Lavrov met Mirzoyan."))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Լավրովը հանդիպեց Միրզոյանին։\n", encoding="utf-8")
+    (folder / "a.ref.txt").write_text("Lavrov met Mirzoyan in Moscow.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "-o", str(out), "--tgt", "en", "--model", "function-engine",
+                 "--progress", "off", "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    corpus = json.loads((out / "run.json").read_text(encoding="utf-8"))["scores"]["corpus"]
+    assert f"BLEU|#:1|c:mixed|e:no|tok:13a|s:exp|v:" in err
+    assert f"= {corpus['BLEU']['score']:.1f}" in err
+    assert f"chrF++|#:1|c:mixed|e:yes|nc:6|nw:2|s:no|v:" in err and f"= {corpus['chrF++']['score']:.1f}" in err
+    assert "against the references of 1 segment(s)" in err
+
+
+def test_a_run_without_references_prints_no_scores(tmp_path, capsys, monkeypatch):
+    from pipeline.engines.testing import FunctionEngine
+    from pipeline.translation import translator as translator_module
+
+    monkeypatch.setattr(translator_module, "load_engine", lambda *a, **k: FunctionEngine())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Լավրովը հանդիպեց Միրզոյանին։\n", encoding="utf-8")
+    assert main(["run", str(folder), "-o", str(tmp_path / "out"), "--tgt", "en", "--model", "function-engine",
+                 "--progress", "off", "--no-cache"]) == 0
+    assert "BLEU" not in capsys.readouterr().err
+
+
+# -- item 6: glossary imports ------------------------------------------------------------------------
+MEMOQ_TBX = """<?xml version="1.0" encoding="utf-8"?>
+<martif type="TBX" xml:lang="en"><text><body>
+  <termEntry id="t1">
+    <langSet xml:lang="en"><tig><term>Ararat Mirzoyan</term></tig></langSet>
+    <langSet xml:lang="hy"><tig><term>Արարատ Միրզոյան</term></tig></langSet>
+  </termEntry>
+  <termEntry id="t2">
+    <descrip type="definition">the Armenian parliament</descrip>
+    <langSet xml:lang="hy"><tig><term>Ազգային ժողով</term></tig></langSet>
+    <langSet xml:lang="en"><tig><term>National Assembly</term></tig></langSet>
+  </termEntry>
+  <termEntry id="t3">
+    <langSet xml:lang="en"><tig><term>National Assembly</term></tig></langSet>
+    <langSet xml:lang="hy"><tig><term>Ազգային ժողովը</term></tig></langSet>
+  </termEntry>
+  <termEntry id="yerevan">
+    <langSet xml:lang="en"><tig><term>Yerevan</term></tig></langSet>
+    <langSet xml:lang="hy"><tig><term>Երևան</term></tig></langSet>
+  </termEntry>
+</body></text></martif>
+"""
+
+
+def test_memoq_ids_become_ids_from_the_english_term_and_a_note(tmp_path, capsys):
+    from pipeline.glossary.formats import read_any
+
+    tbx, out = tmp_path / "memoq.tbx", tmp_path / "memoq.tsv"
+    tbx.write_text(MEMOQ_TBX, encoding="utf-8")
+    concepts = read_any(tbx).concepts
+    assert sorted(concepts) == ["ararat-mirzoyan", "national-assembly", "national-assembly-2", "yerevan"]
+    assert concepts["ararat-mirzoyan"].note == "id t1 in memoq.tbx"
+    assert concepts["national-assembly"].note == "the Armenian parliament (id t2 in memoq.tbx)"
+    assert concepts["national-assembly-2"].note == "id t3 in memoq.tbx"
+    assert concepts["yerevan"].note == ""  # an id that is already the term's keeps no note
+    main(["glossary", "convert", str(tbx), str(out)])  # the file says so too (lint: the duplicate term)
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row[0] for row in rows[1:]] == ["ararat-mirzoyan", "national-assembly", "national-assembly-2", "yerevan"]
+    capsys.readouterr()

@@ -508,6 +508,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     linking to pages of whole documents under review/, and review.tsv, in one streaming pass:
     only one page of rows is held at a time."""
     tgt, glossary, files = _manifest_view(run)
+    marks = _review_marks(out_dir)
     pages = out_dir / PAGES_DIR
     pages.mkdir(exist_ok=True)
     for old in pages.glob("p*.html"):
@@ -557,7 +558,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             totals["segments"] += len(rows)
             totals["flagged"] += sum(1 for row in rows if row.get("flags"))
             seen.add(doc)
-            _tsv_rows(writer, rows, segment_chrf(rows))
+            _tsv_rows(writer, rows, segment_chrf(rows), marks)
             if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
                 write_page()
             add(_index_entry(d, doc, rows, files.get(doc) or {},
@@ -586,7 +587,9 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
 
 # --- the spreadsheet --------------------------------------------------------------------
 
-TSV_COLUMNS = ("doc", "para", "index", "kind", "src_lang", "flags", "chrf", "logprob", "terms", "source", "target", "ref")
+# `origin` and `reviewed` come last, so that a reader of the older columns by position still reads them.
+TSV_COLUMNS = ("doc", "para", "index", "kind", "src_lang", "flags", "chrf", "logprob", "terms", "source", "target", "ref",
+               "origin", "reviewed")
 
 
 def _cell(value) -> str:
@@ -609,7 +612,29 @@ def _flags_cell(row: dict) -> str:
     return ",".join(f"{flag} [{'; '.join(notes[flag])}]" if notes.get(flag) else flag for flag in row.get("flags") or [])
 
 
+def _origin(row: dict) -> str:
+    """Where the row's target came from: `human` (an editor's), `machine` (the model, now or from
+    the translation memory: the segment table does not tell them apart, so that a rerun from the
+    memory writes the same bytes), `source` (passed through unchanged), `dropped`."""
+    target = row.get("target")
+    if target is None:
+        return ""
+    if target == "":
+        return "dropped"
+    if row.get("origin") == "human":
+        return "human"
+    return "source" if target == row.get("source") else "machine"
+
+
+def _review_marks(out_dir: Path) -> dict:
+    """(doc, index) -> the source an editor marked reviewed (review-log.jsonl), or {}."""
+    from pipeline.review.log import REVIEW_LOG, ReviewLog
+
+    return ReviewLog(out_dir).reviewed() if (out_dir / REVIEW_LOG).is_file() else {}
+
+
 def _tsv_writer(handle):
+    handle.write("\ufeff")  # a byte-order mark: without it Excel reads UTF-8 as a legacy code page (Armenian garbled)
     # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
     # inside a segment) must be quoted too, or spreadsheet readers split the row there.
     writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
@@ -617,8 +642,10 @@ def _tsv_writer(handle):
     return writer
 
 
-def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
+def _tsv_rows(writer, rows: list[dict], chrfs: list, marks: dict | None = None) -> None:
+    marks = marks or {}
     for row, chrf in zip(rows, chrfs):
+        reviewed = "yes" if marks.get((row.get("doc"), row.get("index"))) == row.get("source") else ""
         ref = row.get("ref")
         chrf = _num(chrf, 2)
         score = row.get("score")
@@ -628,17 +655,18 @@ def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
                 row.get("src_lang", ""), _cell(_flags_cell(row)), chrf,
                 f"{score:.4f}" if isinstance(score, (int, float)) else "",
                 _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
-                _cell(ref),
+                _cell(ref), _origin(row), reviewed,
             ]
         )
 
 
-def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
-    """One row a segment; `chrfs` as in `render_html`."""
+def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None, marks: dict | None = None) -> None:
+    """One row a segment, UTF-8 with a byte-order mark (for Excel); `chrfs` as in `render_html`,
+    `marks` the editors' review marks (`ReviewLog.reviewed()`)."""
     if chrfs is None:
         chrfs = segment_chrf(rows)
     with atomic_open(path) as handle:
-        _tsv_rows(_tsv_writer(handle), rows, chrfs)
+        _tsv_rows(_tsv_writer(handle), rows, chrfs, marks)
 
 
 def write_review(out_dir: str | Path) -> Path:
@@ -674,7 +702,7 @@ def write_review(out_dir: str | Path) -> Path:
     rows = list(_rows_of(out_dir))
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
-    write_tsv(rows, out_dir / "review.tsv", chrfs)
+    write_tsv(rows, out_dir / "review.tsv", chrfs, _review_marks(out_dir))
     for old in (out_dir / PAGES_DIR).glob("p*.html"):
         old.unlink()  # pages of an earlier, larger report of this folder
     return html_path
