@@ -293,3 +293,65 @@ def test_memoq_ids_become_ids_from_the_english_term_and_a_note(tmp_path, capsys)
     rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
     assert [row[0] for row in rows[1:]] == ["ararat-mirzoyan", "national-assembly", "national-assembly-2", "yerevan"]
     capsys.readouterr()
+
+
+# -- item 7: the README -----------------------------------------------------------------------------
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _extras(text: str) -> set[str]:
+    import re
+
+    found = re.search(r"-e '\.\[([a-z0-9_,]+)\]'", text)
+    return set(found.group(1).split(",")) if found else set()
+
+
+def test_the_readme_setup_installs_what_ci_and_the_tests_need():
+    setup = README[README.index("```sh\n") + 6:]
+    setup = setup[:setup.index("\n")]  # the first command
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert _extras(setup) == _extras(ci) == {"dev", "review", "ray"}
+    assert "pytest -q" in README[README.index("```sh"):README.index("```\n", README.index("```sh"))]
+    assert ".venv/bin/python -m pytest -q" in ci  # .ci/run runs the README's test command
+
+
+def test_the_end_of_a_test_run_says_what_skipped_tests_need():
+    from skip_hints import hints
+
+    said = hints(["chromium is not installed (apt-get install chromium)",
+                  "chromium is not installed (apt-get install chromium)",
+                  "could not import 'ray': No module named 'ray'",
+                  "could not import 'starlette': No module named 'starlette'",
+                  "../shared/data/ntrex is not here"])
+    assert "2 skipped for want of Chromium (the browser tests): apt-get install chromium" in said
+    assert any("ray" in line and "pip install -e '.[dev,review,ray]'" in line for line in said)
+    assert any("dev" in line and "pip install -e '.[dev,review,ray]'" in line for line in said)
+    assert len(said) == 4
+
+
+def test_a_test_run_with_a_skip_prints_the_hint(tmp_path):
+    (tmp_path / "conftest.py").write_text((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "test_x.py").write_text("import pytest\nray = pytest.importorskip('nosuch_ray_module')\n"
+                                        "def test_x():\n    pass\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "tests") + os.pathsep + str(REPO)})
+    assert "what the skipped tests need" in done.stdout
+    assert "pip install -e '.[dev,review,ray]'" in done.stdout
+
+
+def test_the_readme_config_block_is_the_default_boilerplate():
+    import tomllib
+
+    from pipeline.config import DEFAULT_BOILERPLATE
+
+    section = README[README.index("## Configuration"):]
+    block = section[section.index("```toml") + 7:]
+    block = tomllib.loads(block[:block.index("```")])
+    assert tuple(block["run"]["boilerplate"]) == DEFAULT_BOILERPLATE  # copying the block drops none
+
+
+def test_the_readme_does_not_say_ct2_cannot_force_terms():
+    section = " ".join(README[README.index("## The desk glossary"):README.index("## Scores")].split())
+    assert "`ct2` cannot" not in section
+    assert "ct2" in section and "constrained search" in section
