@@ -11,9 +11,13 @@ from collections.abc import Iterable
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates nearest to `word`, best first (at most `n`)."""
+    """The candidates nearest to `word`, best first (at most `n`): those it starts with (an option
+    with a longer name typed: `--english` for `--en`), then difflib's closest, then those that
+    start with it."""
     candidates = [c for c in dict.fromkeys(candidates) if c]
-    found = difflib.get_close_matches(word, candidates, n=n, cutoff=0.6)
+    found = [c for c in candidates if len(c.lstrip("-")) > 1 and word.startswith(c)]  # `--english`: `--en`
+    found.sort(key=len, reverse=True)
+    found += [c for c in difflib.get_close_matches(word, candidates, n=n, cutoff=0.6) if c not in found]
     found += [c for c in candidates if c not in found and len(word) > 2 and c.startswith(word)]
     return found[:n]
 

@@ -89,6 +89,9 @@ def test_a_mistyped_word_gets_the_one_meant(argv, meant, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "did you mean" in err and meant in err.split("did you mean", 1)[1], err
+    if "unrecognized arguments" in err:  # said by the command's own parser, with its usage
+        command = " ".join(word for word in argv[:2] if word in ("run", "translate", "glossary", "add", "score"))
+        assert f"usage: targman {command} " in err and f"targman {command}: error:" in err
 
 
 def test_review_of_a_folder_that_is_not_there_says_so(tmp_path, capsys):

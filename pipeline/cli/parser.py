@@ -25,7 +25,11 @@ class Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
-        super().error(message + self._suggestion(message))
+        hint = self._suggestion(message)
+        # an unknown option of `targman run` is reported by the top parser: show run's usage
+        parser = self._innermost(getattr(self, "_argv", [])) if message.startswith(_UNRECOGNIZED) else self
+        parser.print_usage(sys.stderr)
+        parser.exit(2, f"{parser.prog}: error: {message}{hint}\n")
 
     def _suggestion(self, message: str) -> str:
         choice = _CHOICE.search(message)
@@ -42,7 +46,7 @@ class Parser(argparse.ArgumentParser):
                     if found:
                         hints.append(f"{word.split('=', 1)[0]}: did you mean {' or '.join(found)}?")
             if hints:
-                return "; " + "; ".join(hints) + f" (`{parser.prog} --help` lists them all)"
+                return "; " + "; ".join(hints)
             return f" (`{parser.prog} --help` lists the options)"
         return ""
 
