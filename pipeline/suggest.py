@@ -6,7 +6,6 @@ does ("did you mean --tgt?"). difflib's ratio, plus the names the word starts.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -14,6 +13,8 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]
     """The candidates nearest to `word`, best first (at most `n`): those it starts with (an option
     with a longer name typed: `--english` for `--en`), then difflib's closest, then those that
     start with it."""
+    import difflib  # only when something was mistyped: not on every command's start
+
     candidates = [c for c in dict.fromkeys(candidates) if c]
     found = [c for c in candidates if len(c.lstrip("-")) > 1 and word.startswith(c)]  # `--english`: `--en`
     found.sort(key=len, reverse=True)
