@@ -97,3 +97,16 @@ def more_models(tmp_path_factory) -> dict[str, Path]:
     tinymodel.quiet_transformers()
     root = tmp_path_factory.mktemp("more-models")
     return {"nllb": tinymodel.build_nllb(root / "nllb"), "madlad": tinymodel.build_madlad(root / "madlad")}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the run: what the skipped tests need, with the command that installs it."""
+    from skip_hints import hints
+
+    reasons = [report.longrepr[2] for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3]
+    lines = hints([str(reason) for reason in reasons])
+    if lines:
+        terminalreporter.section("what the skipped tests need")
+        for line in lines:
+            terminalreporter.write_line(line)

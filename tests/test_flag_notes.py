@@ -34,7 +34,15 @@ def test_a_variant_in_a_translated_source_names_the_word_too():
     assert segment.to_row().get("notes") is None  # nothing to say: no variant
     [segment] = translate("Ararat Mirzoian met Lavrov.", tgt="hy", fn=lambda text, src, tgt: "Հանդիպում։")
     notes = segment.to_row()["notes"]
-    assert notes["glossary-variant"] == ["Ararat Mirzoian: the desk writes Ararat Mirzoyan (ararat-mirzoyan)"]
+    assert notes["glossary-variant"] == ["Ararat Mirzoian: the desk writes Ararat Mirzoyan, in hy Արարատ Միրզոյան "
+                                         "(ararat-mirzoyan)"]
+
+
+def test_a_variant_in_an_armenian_source_names_the_english_the_editor_writes():
+    """hy -> en: the editor writes English, so the note gives the English term, not only the Armenian."""
+    [segment] = translate("Դոնալդ Թրամպը խոսեց։", tgt="en", fn=lambda text, src, tgt: "Trump spoke.")
+    [note] = segment.to_row()["notes"]["glossary-variant"]
+    assert note.startswith("Դոնալդ Թրամպ") and "in en Donald Trump" in note and "(donald-trump)" in note
 
 
 def test_a_forbidden_term_in_the_output_names_it(tmp_path):

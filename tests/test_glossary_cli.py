@@ -138,7 +138,8 @@ def test_tbx_from_another_tool(tmp_path, capsys):
     assert cli("convert", "--type", "person", tbx, out) == 0
     assert out.read_text(encoding="utf-8") == (
         "id\ttype\ten\ten_short\thy\tnote\n"
-        "c1\tperson\tArarat Mirzoyan\tMirzoyan|!Mirzoian\tԱրարատ Միրզոյան\tArmenian foreign minister\n")
+        "ararat-mirzoyan\tperson\tArarat Mirzoyan\tMirzoyan|!Mirzoian\tԱրարատ Միրզոյան\t"
+        "Armenian foreign minister (id c1 in vendor.tbx)\n")  # ids as `glossary add` makes them (issue 26)
     capsys.readouterr()
 
 

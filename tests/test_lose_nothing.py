@@ -270,7 +270,7 @@ def test_review_tsv_quotes_a_carriage_return(tmp_path):
 
     path = tmp_path / "review.tsv"
     write_tsv([{"doc": "a.txt", "source": "one\rtwo", "target": "x", "flags": []}], path, chrfs=[None])
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle, delimiter="\t"))
     assert len(table) == 2 and table[1][9] == "one\rtwo"
 

@@ -81,7 +81,7 @@ def test_a_failed_render_leaves_the_last_report_whole(small_run, monkeypatch):
 def test_write_review_writes_html_and_tsv(small_run):
     path = write_review(small_run)
     assert path == small_run / "review.html" and path.is_file()
-    with open(small_run / "review.tsv", encoding="utf-8", newline="") as handle:
+    with open(small_run / "review.tsv", encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle, delimiter="\t"))
     assert table[0][:6] == ["doc", "para", "index", "kind", "src_lang", "flags"]
     assert len(table) == 1 + 7
@@ -96,7 +96,7 @@ def test_tsv_cells_that_look_like_formulas_are_quoted(small_run):
     with open(small_run / "segments.jsonl", "w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     write_review(small_run)
-    with open(small_run / "review.tsv", encoding="utf-8", newline="") as handle:
+    with open(small_run / "review.tsv", encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle, delimiter="\t"))
     assert table[2][10] == "'" + rows[1]["target"]
 
@@ -196,7 +196,7 @@ def test_review_command(small_run, monkeypatch, capsys):
     assert cli.main(["review", str(small_run)]) == 0
     assert capsys.readouterr().out.strip() == str(small_run / "review.html")
     assert cli.main(["review", str(small_run / "nope")]) == 2
-    assert "no segments.jsonl here" in capsys.readouterr().err
+    assert "no such folder" in capsys.readouterr().err
 
 
 # --- a realistic run: many documents, qa flags from the real stage ------------------------
@@ -408,7 +408,7 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
     for link in links:  # every link points at its document on its page
         page, anchor = link.split("#")
         assert parse((out / page).read_text(encoding="utf-8")).xpath(f"//section[@id='{anchor}']")
-    with open(out / "review.tsv", encoding="utf-8", newline="") as handle:
+    with open(out / "review.tsv", encoding="utf-8-sig", newline="") as handle:
         assert sum(1 for _ in csv.reader(handle, delimiter="\t")) == 401
     paged.PAGED_SEGMENTS = 10_000  # the same folder, small again: one page, the old pages go
     write_review(out)

@@ -194,7 +194,7 @@ def test_score_command_text_format(monkeypatch, capsys, no_spm_model):
     assert lines[0].startswith("BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
     assert f"= {expected.score:.1f} " in lines[0]
     assert lines[1].startswith("chrF++|") and lines[2].startswith("TER|")
-    assert lines[3].startswith("spBLEU: spBLEU skipped")
+    assert lines[3].startswith("spBLEU skipped:")
 
 
 @pytest.mark.parametrize(

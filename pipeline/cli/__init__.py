@@ -12,6 +12,7 @@ import logging
 import sys
 
 from pipeline import __version__
+from pipeline.cli.parser import Parser
 from pipeline.errors import TargmanError
 
 # Command modules, in the order `targman --help` lists them.
@@ -62,7 +63,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (`command`) one with only that command's module registered."""
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="targman",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,6 +106,21 @@ def setup_logging() -> None:
     logger.propagate = False
 
 
+def _reader_gone() -> int:
+    """`targman ... | head`: the reader has what it wanted and closed the pipe. Stop quietly,
+    with status 0, as a pipeline expects; what is still buffered goes to /dev/null, so
+    Python's own flush at exit cannot print a traceback either."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+            pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -114,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away is found here, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except TargmanError as error:
         print(f"targman: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from pipeline.cli.run import add_engine_options, build_config
@@ -19,8 +20,8 @@ def register(sub) -> None:
         "(BLEU, chrF++, TER with sacrebleu signatures; spBLEU into Armenian), per document with --docs. "
         "With -o the translation, the run's segment table and review report are kept there.",
     )
-    p.add_argument("--src", required=True, metavar="FILE")
-    p.add_argument("--ref", required=True, metavar="FILE")
+    p.add_argument("--src", required=True, metavar="FILE", help="the source text, one segment a line")
+    p.add_argument("--ref", required=True, metavar="FILE", help="the reference translation, line-aligned with SRC")
     p.add_argument("--docs", metavar="FILE", help="document id a line, aligned with SRC (e.g. NTREX's DOCUMENT_IDS.tsv)")
     p.add_argument("-o", "--out", metavar="OUT_DIR", type=Path, help="keep hyp.txt, the run and review.html here")
     p.add_argument("--format", choices=("json", "text"), default="json",
@@ -37,6 +38,7 @@ def cmd_eval(args) -> int:
 
     config = build_config(args)
     test_set = read_test_set(args.src, args.ref, args.docs)
+    warn_if_untranslated(test_set.src, config.run.tgt, args.src)
     failed = False
     if args.out:  # the real batch job, whose segment table and review report are kept
         outcome = translate_test_set(test_set, config, args.out, force=args.force)
@@ -54,6 +56,22 @@ def cmd_eval(args) -> int:
     else:
         print(json.dumps(scores, ensure_ascii=False, indent=1))
     return 1 if failed else 0
+
+
+def warn_if_untranslated(src_lines: list[str], tgt: str | None, name: str) -> None:
+    """Most source lines already in the target language pass through as they are, and would be
+    scored as if translated: say so (a swapped --src/--ref or a wrong --tgt) before translating."""
+    from pipeline.documents.script import detect_language
+
+    if not tgt:
+        return
+    langs = [detect_language(line) for line in src_lines if line.strip()]
+    same = sum(lang == tgt for lang in langs)
+    if langs and same * 2 > len(langs):
+        other = {"en": "hy", "hy": "en"}.get(tgt)
+        hint = f"; did you mean --tgt {other}, or are --src and --ref swapped?" if other else ""
+        print(f"targman: warning: {same} of {len(langs)} source line(s) are already in {tgt} (--tgt {tgt}) in {name}: "
+              f"they pass through untranslated and are scored as they are{hint}", file=sys.stderr)
 
 
 def doc_line(doc: str, entry: dict) -> str:

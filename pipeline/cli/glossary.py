@@ -19,11 +19,11 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="glossary_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("lint", help="report every problem as FILE:LINE: message (exit 1 if any)")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the glossary file(s) to check")
     p.set_defaults(func=cmd_lint)
 
     p = sub.add_parser("fmt", help="rewrite in canonical order and spacing, so diffs stay small")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the glossary file(s) to rewrite in place")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not canonical")
     p.set_defaults(func=cmd_fmt)
 
@@ -31,8 +31,8 @@ def register(subparsers) -> None:
                        description="Add a concept as one new row, sorted by id into the section that holds "
                        "most concepts of its type (# People for --type person). The id is made from the "
                        "preferred English term unless --id is given. Refused when the result fails lint.")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--type", required=True, choices=TYPES)
+    p.add_argument("file", type=Path, metavar="FILE", help="the glossary file (made if missing)")
+    p.add_argument("--type", required=True, choices=TYPES, help="the concept's type; it decides the section")
     p.add_argument("--id", help="concept id (default: made from the preferred English term)")
     _concept_options(p, default="")
     p.set_defaults(func=cmd_add)
@@ -40,28 +40,32 @@ def register(subparsers) -> None:
     p = sub.add_parser("edit", help="change fields of one concept (every other line stays as it is)",
                        description="Set the given fields of concept ID; fields not given stay as they are. "
                        "Refused when the result fails lint.")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("concept", metavar="ID")
-    p.add_argument("--type", choices=TYPES)
+    p.add_argument("file", type=Path, metavar="FILE", help="the glossary file")
+    p.add_argument("concept", metavar="ID", help="the concept's id (first column)")
+    p.add_argument("--type", choices=TYPES, help="a new type for the concept")
     _concept_options(p, default=None)
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("rm", help="remove concepts by id (every other line stays as it is)")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("concepts", nargs="+", metavar="ID")
+    p.add_argument("file", type=Path, metavar="FILE", help="the glossary file")
+    p.add_argument("concepts", nargs="+", metavar="ID", help="the ids of the concepts to remove")
     p.set_defaults(func=cmd_rm)
 
     p = sub.add_parser("match", help="find glossary terms in text; one JSON object a match")
-    p.add_argument("--glossary", required=True, type=Path, metavar="FILE")
+    p.add_argument("--glossary", required=True, type=Path, metavar="FILE", help="the glossary whose terms to find")
     p.add_argument("--lang", required=True, help="language of the text (hy, en)")
     p.add_argument("--to", help="add the target term in this language (default: the other one)")
     p.add_argument("--stats", action="store_true", help="print matches per concept on stderr")
     p.add_argument("text", nargs="?", default="-", metavar="TEXT_FILE", help="text file, or - for stdin")
     p.set_defaults(func=cmd_match)
 
-    p = sub.add_parser("convert", help="convert by extension: .tsv (native), .tbx (TBX-Basic), .csv")
-    p.add_argument("src", type=Path, metavar="IN")
-    p.add_argument("dst", type=Path, metavar="OUT")
+    p = sub.add_parser("convert", help="convert by extension: .tsv (native), .tbx (TBX-Basic), .csv",
+                       description="Read the glossary IN and write it as OUT, each in the format its extension "
+                       "names: .tsv (targman's own), .tbx (TBX-Basic, e.g. from memoQ, Trados or a termbase) or "
+                       ".csv (the shapes of the big MT services' glossaries, --shape). A converted glossary is "
+                       "linted; its problems are printed, to fix in OUT.")
+    p.add_argument("src", type=Path, metavar="IN", help="the glossary to read (.tsv, .tbx or .csv)")
+    p.add_argument("dst", type=Path, metavar="OUT", help="the file to write (.tsv, .tbx or .csv)")
     p.add_argument("--shape", choices=formats.SHAPES, default="google", help="CSV shape (default google)")
     p.add_argument("--src-lang", help="source language of directional CSV shapes (default: first)")
     p.add_argument("--tgt-lang", help="target language of directional CSV shapes")
@@ -76,7 +80,7 @@ def _concept_options(p: argparse.ArgumentParser, default) -> None:
         p.add_argument(f"--{lang}-short", default=default, help=f"{lang} short forms (surname, acronym)")
     p.add_argument("--option", action="append", default=None, choices=sorted(OPTIONS),
                    help="case, nocase or dnt (repeat for several)")
-    p.add_argument("--note", default=default)
+    p.add_argument("--note", default=default, help="a note for the desk (who, what, since when)")
     p.add_argument("--set", action="append", default=[], metavar="COLUMN=VALUE",
                    help="any other column, e.g. --set ru=\"Сергей Лавров\" (a language column the file "
                    "lacks is added; other rows leave it empty)")
@@ -123,6 +127,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             text = edit.fmt_bytes(data, str(path))
         except GlossaryError as error:
             print(error, file=sys.stderr)
+            print(f"{path}: fmt changes nothing in a file with problems it cannot fix: fix these by hand, "
+                  "then run fmt again for the spacing, order and Unicode form", file=sys.stderr)
             status = 1
             continue
         if text.encode() == data:

@@ -18,16 +18,22 @@ def register(sub) -> None:
         help="save a hub model as a folder (run on a connected machine)",
         description="Download HUB_ID into DIR; copy DIR to the offline machine and pass --model DIR.",
     )
-    f.add_argument("hub_id", metavar="HUB_ID")
-    f.add_argument("out", metavar="DIR", type=Path)
+    f.add_argument("hub_id", metavar="HUB_ID", help="the model on the Hugging Face hub, e.g. Helsinki-NLP/opus-mt-hy-en")
+    f.add_argument("out", metavar="DIR", type=Path, help="the folder to save it in (made if missing)")
     f.add_argument("--revision", help="branch, tag or commit")
     f.set_defaults(func=cmd_fetch)
     t = msub.add_parser(
         "tiny",
         help="build a tiny random-weight model (output is nonsense; for trying the pipeline offline)",
+        description="Build a tiny random-weight translation model in DIR, with a real tokenizer, so that every "
+        "stage of a run (routing, glossary, flags, report, resume) can be tried with no model downloaded. Its "
+        "translations are nonsense. Then: targman run ARTICLES -o OUT --tgt en --model DIR.",
     )
-    t.add_argument("out", metavar="DIR", type=Path)
-    t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100", "nllb", "madlad"))
+    t.add_argument("out", metavar="DIR", type=Path,
+                   help="the folder to build the model in (made if missing; an existing one must be empty)")
+    t.add_argument("--kind", default="marian-hy-en", choices=("marian-hy-en", "marian-en-hy", "m2m100", "nllb", "madlad"),
+                   help="the architecture: marian-hy-en (default, like OPUS-MT hy-en), marian-en-hy, or a "
+                   "many-language m2m100, nllb or madlad (T5) model that translates both ways"),
     t.add_argument("--opus-size", action="store_true", help="the real OPUS-MT size (for benchmarks)")
     t.add_argument("--force", action="store_true", help="DIR exists and is not empty: delete it and build there")
     t.set_defaults(func=cmd_tiny)
@@ -75,8 +81,8 @@ def register_convert(msub) -> None:
         "model in OUT_DIR, with its tokenizer; then run with --engine ct2 --model OUT_DIR. "
         "Needs: pip install 'targman[ct2]'.",
     )
-    c.add_argument("model", metavar="HF_ID_OR_DIR")
-    c.add_argument("out", metavar="OUT_DIR", type=Path)
+    c.add_argument("model", metavar="HF_ID_OR_DIR", help="a hub id in the local cache, or a model folder")
+    c.add_argument("out", metavar="OUT_DIR", type=Path, help="the folder to write the CTranslate2 model to")
     c.add_argument("--quantization", default="int8", choices=QUANTIZATIONS, help="weights type (default int8)")
     c.add_argument("--revision", help="hub revision (branch, tag or commit)")
     c.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")

@@ -36,7 +36,13 @@ def cmd_review(args) -> int:
         path = write_review(args.out_dir)
         print(path)
         return 0
+    from pathlib import Path
+
+    from pipeline.errors import InputError
     from pipeline.review.server import serve
+
+    if not Path(args.out_dir).is_dir():
+        raise InputError(Path(args.out_dir).absolute(), "no such folder; give the output folder of `targman run`")
 
     serve(args.out_dir, host=args.host, port=args.port, glossary=args.glossary, who=args.who,
           announce=lambda line: print(line, file=sys.stderr, flush=True))

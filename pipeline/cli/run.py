@@ -61,7 +61,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tgt", choices=cfg.LANGUAGES, help="language to translate into")
     parser.add_argument("--model", help="hub id (downloaded on first use) or a local model folder")
     parser.add_argument("--config", help="a TOML config file, or the name of one in configs/")
-    parser.add_argument("--engine", choices=cfg.CHOICES[("model", "engine")])
+    parser.add_argument("--engine", choices=cfg.CHOICES[("model", "engine")],
+                        help="hf (transformers, default), ct2 (CTranslate2, the fast path) or openai (a chat endpoint)")
     parser.add_argument("--device", help="cpu, cuda or cuda:N")
     parser.add_argument("--beam", type=int, dest="beam_size", help="beam size (default 4)")
     parser.add_argument("--max-length", type=int, help="most output tokens for one sentence, whatever its length")

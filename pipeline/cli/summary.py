@@ -59,15 +59,33 @@ def lines(result) -> list[str]:
             how = (f"mode {mode}: {asked} was asked for, but the {engine} engine cannot force terms into its "
                    f"output{repair}; missed terms are flagged term-missed")
         out.append(f"glossary: {terms or 'no glossary term met'} ({how})")
+    out += score_lines(((manifest.get("scores") or {}).get("corpus")) or {})
     flags = manifest.get("flags") or {}
     by_flag = flags.get("by_flag") or {}
     if flags.get("segments"):
         named = ", ".join(f"{name} {n}" for name, n in list(by_flag.items())[:FLAGS_SHOWN])
-        more = f", and {len(by_flag) - FLAGS_SHOWN} more" if len(by_flag) > FLAGS_SHOWN else ""
+        rest = list(by_flag.items())[FLAGS_SHOWN:]
+        more = f", and {len(rest)} more: " + ", ".join(f"{name} {n}" for name, n in rest) if rest else ""
         out.append(f"{flags['segments']} segment(s) flagged: {named}{more}")
     else:
         out.append("no segment flagged")
     return out
+
+
+def score_lines(corpus: dict) -> list[str]:
+    """`BLEU|#:1|c:mixed|... = 31.2` a metric, as `targman score` prints them (the signature in
+    sacrebleu's short form), when articles had references; [] otherwise."""
+    named = [(name, entry) for name, entry in corpus.items()
+             if isinstance(entry, dict) and isinstance(entry.get("score"), (int, float)) and entry.get("signature")]
+    if not named:
+        return []
+    from pipeline.evaluation.scoring import short_signature
+
+    scored = corpus.get("scored")
+    head = [f"scores against the references of {scored} segment(s) (per document in run.json and review.html):"
+            if scored else "scores against the references:"]
+    return head + [f"  {name}|{short_signature(name, entry['signature'])} = {entry['score']:.1f}"
+                   for name, entry in named]
 
 
 def this_run(manifest: dict) -> str:

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("out_dir", metavar="OUT_DIR", help="the output folder of `targman run`")
     parser.add_argument("--format", choices=("xliff", "xliff12"), default="xliff",
                         help="xliff: XLIFF 2.1 (default); xliff12: XLIFF 1.2, for older tools")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the XLIFF file to write, e.g. run.xlf")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the XLIFF file to write, e.g. run.xlf (- for standard output)")
     parser.add_argument("--src", metavar="LANG",
                         help="export the segments of this source language (default: the run's most common one)")
     parser.set_defaults(func=cmd_export)
@@ -54,7 +54,7 @@ def cmd_export(args) -> int:
     result = export_xliff(args.out_dir, args.output, version=FORMATS[args.format], src=args.src)
     left = "".join(f"; {count} left out ({why})" for why, count in result.left_out.items())
     print(f"targman: wrote {result.units} unit(s) of {result.documents} document(s) as XLIFF {result.version} "
-          f"to {result.path}{left}", file=sys.stderr)
+          f"to {'standard output' if str(result.path) == '-' else result.path}{left}", file=sys.stderr)
     return 0
 
 

@@ -235,8 +235,10 @@ def _row_html(d: int, row: dict, new_para: bool, has_ref: bool, tgt: str | None,
     for term in terms:
         if term.get("honoured") is False:
             tgt_cell += f'<span class="missing">missing: {esc(term.get("target"))}</span>'
+    where = f'paragraph {row.get("para", "")}, segment {row.get("index", "")}'
     cells = [
-        f'<td class="n">{"&para;" + str(row.get("para", "")) + "<br>" if new_para else ""}{esc(row.get("index", ""))}</td>',
+        f'<td class="n" title="{esc(where)}">{"&para;" + esc(row.get("para", "")) + "<br>" if new_para else ""}'
+        f'{esc(row.get("index", ""))}</td>',
         f'<td class="src"{_lang(row.get("src_lang"))}>{src_cell}</td>',
         f'<td class="tgt"{_lang(tgt)}>{tgt_cell}</td>',
     ]
@@ -277,7 +279,7 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
     ref_col = "<col>" if has_ref else ""
     table = [
         f'<table class="segs"><colgroup><col class="n"><col><col>{ref_col}<col class="f"></colgroup>',
-        f"<thead><tr><th>#</th><th>Source</th><th>Translation</th>{ref_head}<th>Flags</th></tr></thead><tbody>",
+        f'<thead><tr><th title="{NUMBERS_TITLE}">&para; / #</th><th>Source</th><th>Translation</th>{ref_head}<th>Flags</th></tr></thead><tbody>',
     ]
     previous = None
     for row, chrf in zip(rows, chrfs):
@@ -286,6 +288,44 @@ def _doc_html(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, 
         previous = para
     table.append("</tbody></table>")
     return f'<section class="doc" id="d{d}" {_doc_attrs(d, doc_scores, flagged, info.get("status"))}>{head}{"".join(table)}</section>'
+
+
+NUMBERS_TITLE = ("&para; the paragraph's number in the document, over its first segment; # the segment's number "
+                 "(hover a number for both)")
+
+
+def file_info(files: dict, doc: str) -> dict:
+    """run.json's entry for a document: its file's, or for a JSONL article (`wire.jsonl#a1`) its
+    own: `failed` with the error when it failed alone, else its file's status (`done` in a
+    partial file, whose other articles failed)."""
+    if doc in files:
+        return files[doc] or {}
+    name, sep, _ = doc.partition("#")
+    entry = files.get(name) if sep else None
+    if not entry:
+        return {}
+    error = (entry.get("failed_articles") or {}).get(doc)
+    if error:
+        return {"status": FileStatus.FAILED, "error": error}
+    status = entry.get("status")
+    return {"status": FileStatus.DONE if status == FileStatus.PARTIAL else status}
+
+
+def rowless_docs(files: dict, docs_with_rows) -> list[str]:
+    """Documents with no segments that still belong in the review: files that failed or were
+    skipped, and JSONL articles that failed alone. A JSONL file is shown by its articles, so
+    it gets no card of its own unless nothing of it was read."""
+    read = {doc.partition("#")[0] for doc in docs_with_rows if "#" in doc}
+    out: list[str] = []
+    for name, entry in files.items():
+        failed = list((entry or {}).get("failed_articles") or {})
+        if name in docs_with_rows:
+            continue
+        if failed or name in read:
+            out += [doc for doc in failed if doc not in docs_with_rows]
+        else:
+            out.append(name)
+    return out
 
 
 def _index_row(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dict, page: str = "") -> str:
@@ -452,12 +492,12 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None, *, extra
     by_doc: dict[str, list[tuple[dict, float | None]]] = {}
     for row, chrf in zip(rows, chrfs):
         by_doc.setdefault(str(row["doc"]), []).append((row, chrf))
-    for doc in files:  # failed or skipped files have no segments but belong in the review
+    for doc in rowless_docs(files, set(by_doc)):  # failed or skipped files have no segments but belong in the review
         by_doc.setdefault(str(doc), [])
     flagged = sum(1 for row in rows if row.get("flags"))
     sections, index = [], []
     for d, (doc, pairs) in enumerate(by_doc.items()):
-        info = files.get(doc) or {}
+        info = file_info(files, doc)
         doc_scores = _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc)
         doc_rows = [row for row, _ in pairs]
         sections.append(_doc_html(d, doc, doc_rows, info, doc_scores, tgt, glossary, [c for _, c in pairs]))
@@ -533,6 +573,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     linking to pages of whole documents under review/, and review.tsv, in one streaming pass:
     only one page of rows is held at a time."""
     tgt, glossary, files = _manifest_view(run)
+    marks = _review_marks(out_dir)
     pages = out_dir / PAGES_DIR
     pages.mkdir(exist_ok=True)
     for old in pages.glob("p*.html"):
@@ -560,7 +601,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
         sections = []
         for d, doc, rows in page:
             doc_scores = _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc)
-            sections.append(_doc_html(d, doc, rows, files.get(doc) or {}, doc_scores, tgt, glossary, segment_chrf(rows)))
+            sections.append(_doc_html(d, doc, rows, file_info(files, doc), doc_scores, tgt, glossary, segment_chrf(rows)))
         count = sum(len(rows) for _, _, rows in page)
         nav = ('<nav class="pages"><a href="../review.html">&#9650; All documents</a>'
                + (f' · <a href="{name(k - 1)}">&#9664; previous page</a>' if k > 1 else "")
@@ -582,20 +623,19 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
             totals["segments"] += len(rows)
             totals["flagged"] += sum(1 for row in rows if row.get("flags"))
             seen.add(doc)
-            _tsv_rows(writer, rows, segment_chrf(rows))
+            _tsv_rows(writer, rows, segment_chrf(rows), marks)
             if page and (page_segments + len(rows) > PAGE_SEGMENTS or len(page) >= PAGE_DOCUMENTS):
                 write_page()
-            add(_index_entry(d, doc, rows, files.get(doc) or {},
+            add(_index_entry(d, doc, rows, file_info(files, doc),
                              _with_post_edits((scores.get("docs") or {}).get(doc) or {}, run, doc),
                              page=f"{PAGES_DIR}/{name(len(numbers) + 1)}"))
             page.append((d, doc, rows))
             page_segments += len(rows)
         if page:
             write_page()
-    for doc in files:  # failed or skipped files have no segments but belong in the review
-        if doc not in seen:
-            add(_index_entry(totals["docs"], doc, [], files.get(doc) or {}, {}, page=PAGES_DIR))
-            totals["docs"] += 1
+    for doc in rowless_docs(files, seen):  # failed or skipped files have no segments but belong in the review
+        add(_index_entry(totals["docs"], doc, [], file_info(files, doc), {}, page=PAGES_DIR))
+        totals["docs"] += 1
     last = pages / numbers[-1] if numbers else None
     if last is not None:  # the last page has no next page
         text = last.read_text(encoding="utf-8").replace(
@@ -611,7 +651,9 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
 
 # --- the spreadsheet --------------------------------------------------------------------
 
-TSV_COLUMNS = ("doc", "para", "index", "kind", "src_lang", "flags", "chrf", "logprob", "terms", "source", "target", "ref")
+# `origin` and `reviewed` come last, so that a reader of the older columns by position still reads them.
+TSV_COLUMNS = ("doc", "para", "index", "kind", "src_lang", "flags", "chrf", "logprob", "terms", "source", "target", "ref",
+               "origin", "reviewed")
 
 
 def _cell(value) -> str:
@@ -634,7 +676,29 @@ def _flags_cell(row: dict) -> str:
     return ",".join(f"{flag} [{'; '.join(notes[flag])}]" if notes.get(flag) else flag for flag in row.get("flags") or [])
 
 
+def _origin(row: dict) -> str:
+    """Where the row's target came from: `human` (an editor's), `machine` (the model, now or from
+    the translation memory: the segment table does not tell them apart, so that a rerun from the
+    memory writes the same bytes), `source` (passed through unchanged), `dropped`."""
+    target = row.get("target")
+    if target is None:
+        return ""
+    if target == "":
+        return "dropped"
+    if row.get("origin") == "human":
+        return "human"
+    return "source" if target == row.get("source") else "machine"
+
+
+def _review_marks(out_dir: Path) -> dict:
+    """(doc, index) -> the source an editor marked reviewed (review-log.jsonl), or {}."""
+    from pipeline.review.log import REVIEW_LOG, ReviewLog
+
+    return ReviewLog(out_dir).reviewed() if (out_dir / REVIEW_LOG).is_file() else {}
+
+
 def _tsv_writer(handle):
+    handle.write("\ufeff")  # a byte-order mark: without it Excel reads UTF-8 as a legacy code page (Armenian garbled)
     # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR (an old-Mac line end
     # inside a segment) must be quoted too, or spreadsheet readers split the row there.
     writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
@@ -642,8 +706,10 @@ def _tsv_writer(handle):
     return writer
 
 
-def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
+def _tsv_rows(writer, rows: list[dict], chrfs: list, marks: dict | None = None) -> None:
+    marks = marks or {}
     for row, chrf in zip(rows, chrfs):
+        reviewed = "yes" if marks.get((row.get("doc"), row.get("index"))) == row.get("source") else ""
         ref = row.get("ref")
         chrf = _num(chrf, 2)
         score = row.get("score")
@@ -653,17 +719,18 @@ def _tsv_rows(writer, rows: list[dict], chrfs: list) -> None:
                 row.get("src_lang", ""), _cell(_flags_cell(row)), chrf,
                 f"{score:.4f}" if isinstance(score, (int, float)) else "",
                 _cell(_terms_cell(row.get("terms"))), _cell(row.get("source")), _cell(row.get("target")),
-                _cell(ref),
+                _cell(ref), _origin(row), reviewed,
             ]
         )
 
 
-def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None) -> None:
-    """One row a segment; `chrfs` as in `render_html`."""
+def write_tsv(rows: list[dict], path: Path, chrfs: list | None = None, marks: dict | None = None) -> None:
+    """One row a segment, UTF-8 with a byte-order mark (for Excel); `chrfs` as in `render_html`,
+    `marks` the editors' review marks (`ReviewLog.reviewed()`)."""
     if chrfs is None:
         chrfs = segment_chrf(rows)
     with atomic_open(path) as handle:
-        _tsv_rows(_tsv_writer(handle), rows, chrfs)
+        _tsv_rows(_tsv_writer(handle), rows, chrfs, marks)
 
 
 def write_review(out_dir: str | Path) -> Path:
@@ -674,6 +741,8 @@ def write_review(out_dir: str | Path) -> Path:
     one gets everything on one page. Either way the pages open from `file://`, no server.
     """
     out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise InputError(out_dir.absolute(), "no such folder; give the output folder of `targman run`")
     run = _read_manifest(out_dir)
     if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
         from pipeline.evaluation.postedit import edit_summary
@@ -697,7 +766,7 @@ def write_review(out_dir: str | Path) -> Path:
     rows = list(_rows_of(out_dir))
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
-    write_tsv(rows, out_dir / "review.tsv", chrfs)
+    write_tsv(rows, out_dir / "review.tsv", chrfs, _review_marks(out_dir))
     for old in (out_dir / PAGES_DIR).glob("p*.html"):
         old.unlink()  # pages of an earlier, larger report of this folder
     return html_path

@@ -20,6 +20,8 @@ h2 { font-size: 16px; margin: 0; word-break: break-all; }
 #controls { position: sticky; top: 0; z-index: 5; background: #fff; padding: 8px 20px;
   border-bottom: 1px solid #ddd; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }
 #controls button { font: inherit; padding: 2px 10px; }
+/* A jump (Next flagged, a link to a row) stops below the sticky toolbar; the script sets --toolbar to its height. */
+tr.seg, section.doc { scroll-margin-top: calc(var(--toolbar, 110px) + 8px); }
 table { border-collapse: collapse; }
 .scores td, .scores th, .index td, .index th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }
 .index { margin-top: 10px; font-size: 13px; }
@@ -81,6 +83,7 @@ JS = """
   var box = document.getElementById("only-flagged");
   var sortSelect = document.getElementById("sort");
   var status = document.getElementById("status");
+  var controls = document.getElementById("controls");
   // Worst first: low chrF/BLEU/term rate, high TER/flag count; documents without a value last.
   var DESCENDING = { ter: true, flags: true };
 
@@ -192,7 +195,7 @@ JS = """
     if (current && flagged.indexOf(current) >= 0) {
       target = flagged[(flagged.indexOf(current) + step + flagged.length) % flagged.length];
     } else {
-      var top = 60;
+      var top = controls.getBoundingClientRect().bottom;
       for (var i = 0; i < flagged.length && target === null; i++) {
         if (flagged[i].getBoundingClientRect().top > top) { target = flagged[i]; }
       }
@@ -217,6 +220,14 @@ JS = """
     if (event.key === "n" || event.key === "j") { jump(1); }
     if (event.key === "p" || event.key === "k") { jump(-1); }
   });
+  // The toolbar's height (it wraps on a narrow window, the editing page adds to it), for the
+  // scroll margin that keeps a jumped-to row out from under it.
+  function fitToolbar() {
+    document.documentElement.style.setProperty("--toolbar", controls.offsetHeight + "px");
+  }
+  fitToolbar();
+  if (window.ResizeObserver) { new ResizeObserver(fitToolbar).observe(controls); }
+  else { window.addEventListener("resize", fitToolbar); }
   window.addEventListener("hashchange", readHash);
   if (!readHash()) { setFilter(false); }
   body.setAttribute("data-ready", "yes");

@@ -39,6 +39,18 @@ def _metrics():
     return {BLEU: Bleu(), CHRF: Chrf(word_order=2), TER: Ter()}
 
 
+def short_signature(name: str, signature: str) -> str:
+    """sacrebleu's short form of a (long) signature, e.g. `#:1|c:mixed|e:no|tok:13a|s:exp|v:2.6.0`,
+    with sacrebleu's own abbreviations for the metric (spBLEU's are BLEU's)."""
+    metric = _metrics().get(BLEU if name == SPBLEU else name)
+    if metric is None:
+        return signature
+    metric.corpus_score(["a"], [["a"]])  # a signature needs a scored corpus (its number of references)
+    abbr = getattr(metric.get_signature(), "_abbr", {})
+    fields = (field.partition(":") for field in signature.split("|"))
+    return "|".join(f"{abbr.get(key, key)}:{value}" if sep else key for key, sep, value in fields)
+
+
 def spm_model_path(tokenizer: str = SPBLEU_TOKENIZER) -> Path:
     """Where sacrebleu looks for (and would download) the SentencePiece model of `tokenizer`.
 
@@ -294,8 +306,9 @@ def format_text(scores: dict, width: int = 1) -> str:
     for name, entry in scores.items():
         if not isinstance(entry, dict) or name in ("terms",):
             continue
-        if "skipped" in entry:
-            lines.append(f"{name}: {entry['skipped']}")
+        if "skipped" in entry:  # the note names the metric already ("spBLEU skipped: ...")
+            note = entry["skipped"]
+            lines.append(note if note.startswith(name) else f"{name} skipped: {note}")
         elif "score" in entry:
             line = f"{name}|{entry['signature']} = {entry['score']:.{width}f}"
             if entry.get("verbose"):

@@ -348,7 +348,11 @@ def _row_of(sheet: tsv.Sheet, concept_id: str, name: str, what: str) -> tsv.Line
     for row in sheet.rows:
         if sheet.record(row).get("id") == concept_id:
             return row
-    raise GlossaryError([Problem(name, 0, f"no concept {concept_id!r} in this file")], what=f"{name} ({what})")
+    from pipeline.suggest import did_you_mean
+
+    ids = [sheet.record(row).get("id", "") for row in sheet.rows]
+    raise GlossaryError([Problem(name, 0, f"no concept {concept_id!r} in this file{did_you_mean(concept_id, ids)}")],
+                        what=f"{name} ({what})")
 
 
 def remove_concept(data: bytes, name: str, concept_id: str) -> str:

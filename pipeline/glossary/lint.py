@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.errors import GlossaryError
 from pipeline.glossary import normalise, tsv
 from pipeline.glossary.armenian import is_acronym
 from pipeline.glossary.model import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_cell
@@ -30,6 +31,7 @@ INVISIBLE = re.compile(
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587\ufb13-\ufb17]")
 _ARMENIAN_WORD = re.compile(r"^[\u0531-\u0556\u0561-\u0587]+-?$")
 FMT_HINT = "(`targman glossary fmt` fixes this)"
+FMT_HINT_LATER = "(`targman glossary fmt` fixes this once the other problems are fixed by hand)"
 
 
 def check_bytes(data: bytes, name: str) -> tuple[tsv.Sheet, list[Problem]]:
@@ -49,7 +51,15 @@ def lint_file(path) -> list[Problem]:
             data = handle.read()
     except OSError as error:
         return [Problem(str(path), 0, f"cannot read: {error.strerror}")]
-    return check_bytes(data, str(path))[1]
+    problems = check_bytes(data, str(path))[1]
+    if any(FMT_HINT in p.message for p in problems) and any(FMT_HINT not in p.message for p in problems):
+        from pipeline.glossary.edit import fmt_bytes
+
+        try:
+            fmt_bytes(data, str(path))
+        except GlossaryError:  # fmt refuses the file until its other problems are fixed by hand: say so
+            problems = [Problem(p.path, p.line, p.message.replace(FMT_HINT, FMT_HINT_LATER)) for p in problems]
+    return problems
 
 
 def _header_broken(sheet: tsv.Sheet) -> bool:

@@ -56,17 +56,22 @@ def annotate(segments: Iterable[Segment], glossary: Glossary, tgt: str,
                     TermHit(match.concept, match.surface, target, start=match.start, end=match.end)
                 )
                 if match.status == "variant":
-                    segment.flag(VARIANT_FLAG, flag_note(glossary, match, segment.src_lang))
+                    segment.flag(VARIANT_FLAG, flag_note(glossary, match, segment.src_lang, tgt))
                 elif match.status == "forbidden":
-                    segment.flag(FORBIDDEN_SOURCE_FLAG, flag_note(glossary, match, segment.src_lang))
+                    segment.flag(FORBIDDEN_SOURCE_FLAG, flag_note(glossary, match, segment.src_lang, tgt))
         yield segment
 
 
-def flag_note(glossary: Glossary, match, lang: str) -> str:
-    """What set a glossary flag: `Mirzoian: the desk writes Mirzoyan (ararat-mirzoyan)`."""
+def flag_note(glossary: Glossary, match, lang: str, tgt: str | None = None) -> str:
+    """What set a glossary flag: `Mirzoian: the desk writes Mirzoyan (ararat-mirzoyan)`. With `tgt`
+    (a source word of a translated segment) also the term in the language the editor writes:
+    `Միրզոեանին: the desk writes Միրզոյան, in en Mirzoyan (ararat-mirzoyan)`."""
     concept = glossary.concepts.get(match.concept)
     term = concept.preferred(lang, match.kind) if concept is not None else None
     wanted = f": the desk writes {term.text}" if term is not None else ""
+    translated = concept.preferred(tgt, match.kind) if concept is not None and tgt and tgt != lang else None
+    if translated is not None:
+        wanted = (wanted + ", in" if wanted else ": the desk writes, in") + f" {tgt} {translated.text}"
     return f"{match.surface}{wanted} ({match.concept})"
 
 

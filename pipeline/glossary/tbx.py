@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -158,7 +159,9 @@ def from_tbx(data: bytes, name: str, default_type: str = "term") -> Glossary:
             continue
         if _local(element.tag) not in ("conceptEntry", "termEntry"):
             continue
-        concept = _read_concept(element, default_type, number, languages)
+        concept, ours = _read_concept(element, default_type, number, languages)
+        if not ours:
+            concept = _with_desk_id(concept, concepts, Path(name).name, element.get("id"))
         if concept.id in concepts:
             raise GlossaryError([Problem(name, 0, f"concept id {concept.id!r} appears twice")])
         concepts[concept.id] = concept
@@ -168,7 +171,8 @@ def from_tbx(data: bytes, name: str, default_type: str = "term") -> Glossary:
     return Glossary(Path(name), "", concepts, languages, header, layout)
 
 
-def _read_concept(entry, default_type: str, number: int, languages: list[str]) -> Concept:
+def _read_concept(entry, default_type: str, number: int, languages: list[str]) -> tuple[Concept, bool]:
+    """The concept of a TBX entry, and whether targman wrote it (its type note is there)."""
     concept_id = entry.get("id") or f"c{number}"
     ctype, options, notes, ours = default_type, frozenset(), [], False
     terms: dict[str, tuple[Term, ...]] = {}
@@ -200,7 +204,30 @@ def _read_concept(entry, default_type: str, number: int, languages: list[str]) -
                       irregular=irregular)
     if not ours:
         infer_dnt(concept)
-    return concept
+    return concept, ours
+
+
+def _with_desk_id(concept: Concept, taken: dict, file_name: str, tool_id: str | None) -> Concept:
+    """A concept from another tool gets the id `glossary add` would make (from the preferred English
+    term, else the first language's: memoQ's `t1` says nothing in a diff); the tool's id is kept
+    in the note. A second concept with the same term gets `-2`, `-3`..."""
+    from pipeline.glossary.edit import slug
+
+    term = concept.preferred("en") or next((concept.preferred(lang) for lang in concept.terms
+                                            if concept.preferred(lang)), None)
+    base = slug(term.text) if term is not None else ""
+    if not base or base == concept.id and base not in taken:
+        return concept
+    made, n = base, 2
+    while made in taken:
+        made, n = f"{base}-{n}", n + 1
+    if made == concept.id:
+        return concept
+    if not tool_id:  # the entry had no id: nothing to keep
+        return replace(concept, id=made)
+    where = f"id {tool_id} in {file_name}"
+    note = f"{concept.note} ({where})" if concept.note else where
+    return replace(concept, id=made, note=note)
 
 
 def _proper_noun(entry) -> bool:

@@ -22,7 +22,7 @@ tr.pending td.tgt { box-shadow: inset 3px 0 0 #2e7d32; }
 .edit-panel { margin: 10px 20px 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; }
 .edit-panel h2 { font-size: 14px; margin-bottom: 4px; } .edit-panel ul { margin: 0; padding-left: 18px; }
 .edit-panel code { font-size: 12px; white-space: pre-wrap; }
-#term-dialog { position: fixed; right: 16px; top: 60px; z-index: 20; width: 26em; max-width: 95vw; background: #fff;
+#term-dialog { position: fixed; right: 16px; top: 60px; z-index: 20; overflow: auto; width: 26em; max-width: 95vw; background: #fff;
   border: 1px solid #3f51b5; border-radius: 6px; padding: 10px 12px; box-shadow: 0 4px 18px rgba(0,0,0,.2); }
 #term-dialog label { display: block; font-size: 13px; margin: 3px 0; }
 #term-dialog input, #term-dialog select { font: inherit; width: 100%; }
@@ -80,7 +80,8 @@ EDIT_JS = """
     tr.classList.toggle("pending", info.pending === true);
     tr.setAttribute("data-state", info.state);
     var badge = tr.querySelector(".state-badge");
-    if (badge) { badge.textContent = info.state; }
+    // "reviewed" is the server's state for an edit too; the badge says which, as the button does
+    if (badge) { badge.textContent = info.state === "reviewed" && !info.reviewed ? "edited" : info.state; }
     var button = tr.querySelector(".review-btn");
     if (button) {
       button.textContent = info.reviewed ? "Reviewed \\u2713" : "Mark reviewed";
@@ -168,7 +169,11 @@ EDIT_JS = """
     var side = tr.querySelector("td.flags");
     side.insertBefore(tools, side.firstChild);
     edit.addEventListener("click", function () { openEditor(tr, info); });
-    tr.querySelector("td.tgt").addEventListener("dblclick", function () { openEditor(tr, info); });
+    tr.querySelector("td.tgt").addEventListener("dblclick", function () {
+      var selection = window.getSelection();
+      if (selection) { selection.removeAllRanges(); }  // the word a double-click selects is no term to add
+      openEditor(tr, info);
+    });
     review.addEventListener("click", function () {
       post("/api/review", { doc: info.doc, index: info.index, reviewed: !info.reviewed, who: who.value }).then(function (res) {
         if (!res.ok) { say(res.body.error || ("error " + res.status)); return; }
@@ -201,7 +206,10 @@ EDIT_JS = """
 
   // -- a glossary concept from a selection ------------------------------------------------------
   var picked = { row: null, src: "", tgt: "" };
-  function capture() {
+  function capture(event) {
+    // the second click of a double-click in a translation opens the editor: what it selected is no pick
+    if (event && event.type === "mouseup" && event.detail > 1 && event.target.closest &&
+        event.target.closest("tr.editable td.tgt")) { return; }
     var selection = window.getSelection();
     if (!selection || selection.isCollapsed) { return; }
     var text = selection.toString().replace(/\\s+/g, " ").trim();
@@ -219,6 +227,20 @@ EDIT_JS = """
   document.addEventListener("keyup", capture);
 
   var dialog = null;
+  var lastName = null;  // the type last chosen for a name (person, org, place)
+  try { lastName = window.localStorage.getItem("targman-name-type"); } catch (e) {}
+  function guessType(text) {
+    // a lower-case selection is a common noun (a term); a name is a person until the editor picks
+    // another type for one, and then that type
+    var first = (text || "").charAt(0);
+    if (first && first === first.toLowerCase() && first !== first.toUpperCase()) { return "term"; }
+    return TYPES.indexOf(lastName) >= 0 && lastName !== "term" ? lastName : "person";
+  }
+  function rememberType(value) {
+    if (value === "term") { return; }
+    lastName = value;
+    try { window.localStorage.setItem("targman-name-type", value); } catch (e) {}
+  }
   function field(form, name, label, value) {
     var wrap = el("label", {}, label);
     var input = quiet(el("input", { type: "text", name: name }));
@@ -235,6 +257,8 @@ EDIT_JS = """
     var typeLabel = el("label", {}, "Type");
     var type = quiet(el("select", { name: "type" }));
     TYPES.forEach(function (t) { type.appendChild(el("option", { value: t }, t)); });
+    type.value = guessType(picked.src || picked.tgt);
+    type.addEventListener("change", function () { rememberType(type.value); });
     typeLabel.appendChild(type);
     dialog.appendChild(typeLabel);
     var inputs = {};
@@ -277,6 +301,10 @@ EDIT_JS = """
     });
     close.addEventListener("click", function () { dialog.remove(); dialog = null; });
     dialog.appendChild(check); dialog.appendChild(save); dialog.appendChild(close); dialog.appendChild(result);
+    // below the toolbar (the Editor field stays in sight and usable), as high as the window allows
+    var top = controls.getBoundingClientRect().bottom + 8;
+    dialog.style.top = Math.max(8, top) + "px";
+    dialog.style.maxHeight = "calc(100vh - " + (Math.max(8, top) + 8) + "px)";
     document.body.appendChild(dialog);
     type.focus();
   }

@@ -26,6 +26,7 @@ Files are parsed without DTDs or entities.
 from __future__ import annotations
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,7 @@ class ExportResult:
 
 
 def export_xliff(out_dir: str | Path, path: str | Path, *, version: str = "2.1", src: str | None = None) -> ExportResult:
-    """Write the run's machine-translated segments to `path` as XLIFF `version` (2.1 or 1.2).
+    """Write the run's machine-translated segments to `path` (`-`: standard output) as XLIFF `version` (2.1 or 1.2).
     `src`: the source language to export (default: the one most segments have)."""
     session = ReviewSession(out_dir, memory=False)
     try:
@@ -187,6 +188,13 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     else:
         head = f'<xliff xmlns="{XLIFF12}" version="1.2">\n'
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + head + "".join(files) + "</xliff>\n"
+    if str(path) == "-":  # standard output, for a pipe
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.buffer.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+        sys.stdout.flush()
+        return result
     try:
         atomic_write_text(path, text)
     except OSError as error:
