@@ -51,11 +51,15 @@ def read_bytes(path: str | Path, max_bytes: int) -> bytes:
     return data
 
 
-def parse(data: bytes, *, max_bytes: int, comments: bool = False, max_depth: int = MAX_DEPTH):
+def parse(data: bytes, *, max_bytes: int, comments: bool = False, max_depth: int = MAX_DEPTH,
+          external_doctype: bool = False):
     """The root element of `data` (any encoding XML allows: a BOM or the declaration says which).
 
     `comments`: keep comments in the tree (a TBX's layout lives in them); processing
-    instructions are always dropped."""
+    instructions are always dropped. `external_doctype`: accept a DOCTYPE that only names an
+    external DTD (`<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">`, as TBX v2 files from
+    Weblate, Lokalize and MultiTerm carry); the DTD is never read, and a DOCTYPE with any
+    declaration of its own is refused all the same."""
     if len(data) > max_bytes:
         raise XMLProblem(f"is over the {max_bytes / 2**20:.0f} MB limit for this file")
     etree = _lxml()
@@ -73,9 +77,14 @@ def parse(data: bytes, *, max_bytes: int, comments: bool = False, max_depth: int
     except ValueError as error:  # e.g. a str with an encoding declaration; bytes are always given here
         raise XMLProblem(f"not readable as XML ({error})") from None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise XMLProblem("holds a DOCTYPE (a DTD or entity declarations); these files need neither, "
-                         "and they are refused", 1)
+    internal = docinfo.internalDTD
+    declares = internal is not None and bool(list(internal.iterentities()) or list(internal.iterelements()))
+    if docinfo.doctype and not declares:  # an ATTLIST or NOTATION alone: only the serialised head shows it
+        head = etree.tostring(root.getroottree())[: len(docinfo.doctype.encode()) + 2]
+        declares = not head.startswith(docinfo.doctype.encode()) or head.endswith(b"[") or b" [" in head
+    if docinfo.externalDTD is not None or declares or (docinfo.doctype and not external_doctype):
+        raise XMLProblem("holds a DOCTYPE" + (" with declarations (entities or a DTD)" if declares else "")
+                         + "; these files need none, and it is refused", 1)
     _check_depth(root, max_depth)
     return root
 
@@ -85,6 +94,9 @@ def _check_depth(root, max_depth: int) -> None:
     etree = _lxml()
     depth = 0
     for event, element in etree.iterwalk(root, events=("start", "end")):
+        if event == "start" and element.tag is etree.Entity:
+            raise XMLProblem(f"uses the entity {element.text} that only a DTD defines (DTDs are not read); "
+                             "write the character itself", element.sourceline or 0)
         if event == "start":
             depth += 1
             if depth > max_depth:

@@ -138,7 +138,7 @@ def test_tbx_from_another_tool(tmp_path, capsys):
     assert cli("convert", "--type", "person", tbx, out) == 0
     assert out.read_text(encoding="utf-8") == (
         "id\ttype\ten\ten_short\thy\tnote\n"
-        "c1\tperson\tArarat Mirzoyan\tMirzoyan|!Mirzoian\tԱրարատ Միրզոյան\tArmenian foreign minister\n")
+        "c1\tperson\tArarat Mirzoyan\tMirzoyan|!Mirzoian\tԱրարատ Միրզոյան\tdefinition: Armenian foreign minister\n")
     capsys.readouterr()
 
 
