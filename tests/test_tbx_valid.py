@@ -12,6 +12,7 @@ import pytest
 import pipeline.cli
 from pipeline.errors import GlossaryError
 from pipeline.glossary import load
+from pipeline.devtools.tbx_bench import microsoft_like
 from pipeline.glossary.formats import read_any
 from pipeline.glossary.tbx import from_xml_id, import_tbx, read_tbx, status_of, to_tbx, xml_id
 from tests.glossary_fixtures import REPO, SMALL, write
@@ -263,22 +264,6 @@ def test_a_tbx_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypat
     monkeypatch.setattr(tbx, "MAX_BYTES", 4096)
     with pytest.raises(GlossaryError, match="MB limit"):
         import_tbx(path)
-
-
-def microsoft_like(entries: int) -> bytes:
-    """A TBX v2 in the shape of the Microsoft Terminology Collection export: one termEntry per
-    concept, an en-US langSet with a descripGrp definition and a partOfSpeech, one target langSet."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>', '<martif type="TBX" xml:lang="en-US">',
-           "<martifHeader><fileDesc><sourceDesc><p>Microsoft Terminology Collection (shape)</p></sourceDesc>"
-           "</fileDesc></martifHeader><text><body>"]
-    for i in range(entries):
-        out.append(f'<termEntry id="{i + 1}"><langSet xml:lang="en-US"><descripGrp>'
-                   f'<descrip type="definition">Definition number {i} of a software term.</descrip></descripGrp>'
-                   f'<ntig><termGrp><term>term {i}</term><termNote type="partOfSpeech">Noun</termNote></termGrp>'
-                   f'</ntig></langSet><langSet xml:lang="hy-AM"><ntig><termGrp><term>եզր {i}</term>'
-                   f'<termNote type="partOfSpeech">Noun</termNote></termGrp></ntig></langSet></termEntry>')
-    out.append("</body></text></martif>")
-    return "\n".join(out).encode()
 
 
 @pytest.mark.slow
