@@ -71,10 +71,10 @@ def parse(data: bytes, *, max_bytes: int, comments: bool = False, max_depth: int
         message = str(error.msg or error).split("\n")[0]
         line = error.lineno or 0
         if "depth" in message.lower():
-            raise XMLProblem(f"elements nested too deeply (over {max_depth} levels); not a file this tool "
-                             "exports", line) from None
+            raise XMLProblem(f"elements nested too deeply (over {max_depth} levels); TBX and XLIFF "
+                             "files nest about 10 deep", line) from None
         raise XMLProblem(f"not well-formed XML ({message})", line) from None
-    except ValueError as error:  # e.g. a str with an encoding declaration; bytes are always given here
+    except ValueError as error:  # lxml's refusal of input it cannot take at all
         raise XMLProblem(f"not readable as XML ({error})") from None
     docinfo = root.getroottree().docinfo
     internal = docinfo.internalDTD
@@ -100,12 +100,7 @@ def _check_depth(root, max_depth: int) -> None:
         if event == "start":
             depth += 1
             if depth > max_depth:
-                raise XMLProblem(f"elements nested too deeply (over {max_depth} levels); not a file this tool "
-                                 "exports", element.sourceline or 0)
+                raise XMLProblem(f"elements nested too deeply (over {max_depth} levels); TBX and XLIFF "
+                                 "files nest about 10 deep", element.sourceline or 0)
         else:
             depth -= 1
-
-
-def is_element(node) -> bool:
-    """False for comments, processing instructions and entity references (their tag is not a str)."""
-    return isinstance(node.tag, str)

@@ -93,7 +93,7 @@ def xml_id(concept_id: str) -> str:
         if char == "_" and _ESCAPED.match(concept_id, i):
             ok = False
         out.append(char if ok else f"_x{ord(char):04X}_")
-    return "".join(out) or "_x0030_"
+    return "".join(out)
 
 
 def from_xml_id(value: str) -> str:

@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline import __version__
+from pipeline import __version__, safexml
 from pipeline.atomic import atomic_write_text
 from pipeline.errors import InputError, TargmanError
 from pipeline.review.session import ReviewError, ReviewSession
-from pipeline import safexml
 from pipeline.safexml import XMLProblem
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
@@ -281,12 +280,12 @@ class ImportResult:
     not_applied: list[tuple[str, str]] = field(default_factory=list)  # (unit id, why)
 
 
-# Inline elements whose content is text (kept), and codes: placeholders for the original
-# document's markup (1.2 `bpt`/`ept`/`ph`/`it` hold that markup as their content). A code is
-# never read as text: targman exports plain text, so a code in a target was added by the CAT
-# tool or a translator, and the unit is not taken (see `_problem`).
+# Inline elements whose content is text. Every other element in a source or target is a code
+# (2.x `ph`, `sc`, `ec`, `sm`, `em`; 1.2 `bpt`, `ept`, `ph`, `it` hold the original document's
+# markup as their content, `x`, `bx`, `ex` stand for it) or another namespace's: never read as
+# text. targman exports plain text, so a code in a target was added by the CAT tool or a
+# translator, and the unit is not taken (see `_problem`).
 _TEXT_INLINE = {XLIFF2: {"mrk", "pc"}, XLIFF12: {"mrk", "g"}}
-_CODES = {XLIFF2: {"ph", "sc", "ec", "sm", "em"}, XLIFF12: {"bpt", "ept", "ph", "it", "x", "bx", "ex", "sub"}}
 # markup a target could add to a Markdown or HTML article: tags, comments, links and images, script URLs
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|<!--|!?\[[^\]]*\]\([^)]*\)|\b(?:java|vb)script\s*:|\bdata\s*:[^,\s]*;base64",
                      re.IGNORECASE)
@@ -315,10 +314,7 @@ def _flat(element, ns: str, codes: list[str] | None = None) -> str:
 def _cp_char(element) -> str:
     """The character of `<cp hex="..."/>`; refuses what is not a Unicode scalar value."""
     value = element.get("hex", "")
-    try:
-        code = int(value, 16) if re.fullmatch(r"[0-9A-Fa-f]{1,6}", value) else -1
-    except ValueError:
-        code = -1
+    code = int(value, 16) if re.fullmatch(r"[0-9A-Fa-f]{1,6}", value) else -1
     if code < 0 or code > 0x10FFFF:
         raise XMLProblem(f'<cp hex="{value}"/> is not a character code (give 1-6 hex digits up to 10FFFF)',
                          element.sourceline or 0)
@@ -335,7 +331,7 @@ def _problem(source: str | None, target: str | None, source_codes: list[str], ta
     if added:
         shown = ", ".join(f"<{c}>" for c in added)
         return (f"its target holds inline code ({shown}) that its source does not; targman exports plain text, "
-                "so a code added in a CAT tool is not taken (remove it there and export again)")
+                "so a code added in a CAT tool is not taken (remove it there, save, and import again)")
     if target:
         for match in _MARKUP.finditer(target):
             piece = match.group()
