@@ -53,7 +53,7 @@ def test_without_the_login_everything_is_401_and_the_page_never_holds_the_write_
             first = browser.get(login_url)
             assert first.status_code == 303 and first.headers["location"] == "/"
             cookie = first.headers["set-cookie"]
-            assert "targman_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace(
+            assert cookie.startswith(f"targman_session_{base.rsplit(':', 1)[1].strip('/')}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace(
                 "samesite", "SameSite")
             page = browser.get(base)
             assert page.status_code == 200 and token in page.text  # logged in: the page and its token

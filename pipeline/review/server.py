@@ -113,11 +113,14 @@ def render_page(session: ReviewSession, token: str, who: str | None = None) -> s
 class LoginGate:
     """One-time login tokens, each exchanged once for an HttpOnly session cookie."""
 
-    COOKIE = "targman_session"
     MAX_SESSIONS = 64  # the oldest session is forgotten beyond this
 
     def __init__(self, base_url: str, announce: Callable[[str], None] | None = None):
+        from urllib.parse import urlsplit
+
         self.base_url = base_url
+        # cookies do not tell ports apart: two servers on one machine keep their own
+        self.cookie = f"targman_session_{urlsplit(base_url).port or 80}"
         self.announce = announce
         self._token = secrets.token_urlsafe(32)
         self._sessions: OrderedDict[str, None] = OrderedDict()
@@ -168,10 +171,10 @@ class LoginMiddleware:
                                                   "the server's console shows"}, status_code=401, headers=self.headers)
             else:
                 response = RedirectResponse("/", status_code=303, headers=self.headers)
-                response.set_cookie(LoginGate.COOKIE, session, httponly=True, samesite="strict", path="/",
+                response.set_cookie(self.gate.cookie, session, httponly=True, samesite="strict", path="/",
                                     secure=scope.get("scheme") == "https")
             return await response(scope, receive, send)
-        if not self.gate.valid(request.cookies.get(LoginGate.COOKIE)):
+        if not self.gate.valid(request.cookies.get(self.gate.cookie)):
             response = JSONResponse({"error": "log in first: open the login URL the server's console shows"},
                                     status_code=401, headers=self.headers)
             return await response(scope, receive, send)
