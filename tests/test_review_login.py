@@ -53,8 +53,9 @@ def test_without_the_login_everything_is_401_and_the_page_never_holds_the_write_
             first = browser.get(login_url)
             assert first.status_code == 303 and first.headers["location"] == "/"
             cookie = first.headers["set-cookie"]
-            assert cookie.startswith(f"targman_session_{base.rsplit(':', 1)[1].strip('/')}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace(
-                "samesite", "SameSite")
+            port = base.rsplit(":", 1)[1].strip("/")
+            assert cookie.startswith(f"targman_session_{port}=") and "HttpOnly" in cookie
+            assert "samesite=lax" in cookie.lower()  # Lax: a link opened from a chat app still logs in
             page = browser.get(base)
             assert page.status_code == 200 and token in page.text  # logged in: the page and its token
             # the write token is still needed on top of the login

@@ -27,7 +27,9 @@ Security of a server on a desk's machine:
 
 A server reachable from other machines (`--host` other than loopback) also needs a login the
 page never gives away (`LoginGate`, as Jupyter's token URL): the console shows a URL with a
-one-time login token; opening it sets an HttpOnly, SameSite=Strict session cookie and
+one-time login token; opening it sets an HttpOnly, SameSite=Lax session cookie (Lax, not Strict:
+a link opened from a chat or mail app is a cross-site navigation, and a Strict cookie would not
+be sent on its redirect; cross-site writes are stopped by the write token and Origin check) and
 redirects to the page (the token leaves the address bar), and every request without that
 cookie gets 401, the page and its write token included. Each login token works once; after
 each use the console shows the next one, for the next colleague. The per-page write token is
@@ -171,7 +173,7 @@ class LoginMiddleware:
                                                   "the server's console shows"}, status_code=401, headers=self.headers)
             else:
                 response = RedirectResponse("/", status_code=303, headers=self.headers)
-                response.set_cookie(self.gate.cookie, session, httponly=True, samesite="strict", path="/",
+                response.set_cookie(self.gate.cookie, session, httponly=True, samesite="lax", path="/",
                                     secure=scope.get("scheme") == "https")
             return await response(scope, receive, send)
         if not self.gate.valid(request.cookies.get(self.gate.cookie)):
