@@ -139,7 +139,7 @@ def test_tbx_from_another_tool(tmp_path, capsys):
     assert out.read_text(encoding="utf-8") == (
         "id\ttype\ten\ten_short\thy\tnote\n"
         "ararat-mirzoyan\tperson\tArarat Mirzoyan\tMirzoyan|!Mirzoian\tԱրարատ Միրզոյան\t"
-        "Armenian foreign minister (id c1 in vendor.tbx)\n")  # ids as `glossary add` makes them (issue 26)
+        "definition: Armenian foreign minister (id c1 in vendor.tbx)\n")  # ids as `glossary add` makes them (issue 26)
     capsys.readouterr()
 
 

@@ -70,6 +70,8 @@ def register(subparsers) -> None:
     p.add_argument("--src-lang", help="source language of directional CSV shapes (default: first)")
     p.add_argument("--tgt-lang", help="target language of directional CSV shapes")
     p.add_argument("--type", choices=TYPES, default="term", help="type for concepts from CSV/TBX that have none")
+    p.add_argument("--tbx-version", choices=("3", "2"), default="3",
+                   help="TBX to write: 3 (ISO 30042:2019 <tbx>, the default) or 2 (<martif>, for older tools)")
     p.set_defaults(func=cmd_convert)
 
 
@@ -228,7 +230,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     text, notes, problems = formats.convert_glossary(args.src, args.dst, args.shape, args.src_lang,
-                                            args.tgt_lang, args.type)
+                                            args.tgt_lang, args.type, args.tbx_version)
     args.dst.write_text(text, encoding="utf-8", newline="\n")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -28,32 +28,39 @@ _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
 
 def read_any(path: Path, default_type: str = "term") -> Glossary:
     """A glossary from .tsv (must pass lint), .tbx or .csv."""
+    return read_with_summary(path, default_type)[0]
+
+
+def read_with_summary(path: Path, default_type: str = "term") -> tuple[Glossary, list[str]]:
+    """`read_any`, and for a TBX file the import's summary (what was kept, mapped, dropped)."""
     suffix = path.suffix.lower()
     if suffix == ".tsv":
-        return load(path)
+        return load(path), []
+    if suffix in (".tbx", ".xml"):
+        glossary, summary = tbx.import_tbx(path, default_type)
+        return glossary, summary.lines()
     try:
         data = path.read_bytes()
     except OSError as error:
         raise GlossaryError([Problem(str(path), 0, f"cannot read: {error.strerror}")]) from None
-    if suffix in (".tbx", ".xml"):
-        return tbx.from_tbx(data, str(path), default_type)
     if suffix == ".csv":
-        return from_csv(data, str(path), default_type)
+        return from_csv(data, str(path), default_type), []
     raise GlossaryError([Problem(str(path), 0, f"unknown extension {suffix!r}; use .tsv, .tbx or .csv")])
 
 
 def convert_glossary(src: Path, dst: Path, shape: str = "google", src_lang: str | None = None,
-            tgt_lang: str | None = None, default_type: str = "term") -> tuple[str, list[str], list[Problem]]:
-    """Write `src` as `dst` (format by extension); returns (text, notes, lint problems of a .tsv)."""
-    glossary = read_any(src, default_type)
+            tgt_lang: str | None = None, default_type: str = "term",
+            tbx_version: str = "3") -> tuple[str, list[str], list[Problem]]:
+    """Write `src` as `dst` (format by extension; a .tbx as TBX `tbx_version`, 3 or 2);
+    returns (text, notes, lint problems of a .tsv). Reading a TBX adds its import summary to the notes."""
+    glossary, notes = read_with_summary(src, default_type)
     suffix = dst.suffix.lower()
-    notes: list[str] = []
     problems: list[Problem] = []
     if suffix == ".tsv":
         text = edit.render_glossary(glossary)
         problems = lint.check_bytes(text.encode(), str(dst))[1]
     elif suffix == ".tbx":
-        text = tbx.to_tbx(glossary)
+        text = tbx.to_tbx(glossary, tbx_version)
     elif suffix == ".csv":
         text, notes = to_csv(glossary, shape, src_lang, tgt_lang)
     else:

@@ -24,6 +24,17 @@ Security of a server on a desk's machine:
 - every text from the run or an editor is escaped in the page (`esc`), set with
   `textContent` by the script, and a Content-Security-Policy allows only the page's own
   scripts (by hash) and requests to its own origin.
+
+A server reachable from other machines (`--host` other than loopback) also needs a login the
+page never gives away (`LoginGate`, as Jupyter's token URL): the console shows a URL with a
+one-time login token; opening it sets an HttpOnly, SameSite=Lax session cookie (Lax, not Strict:
+a link opened from a chat or mail app is a cross-site navigation, and a Strict cookie would not
+be sent on its redirect; cross-site writes are stopped by the write token and Origin check) and
+redirects to the page (the token leaves the address bar), and every request without that
+cookie gets 401, the page and its write token included. Each login token works once; after
+each use the console shows the next one, for the next colleague. The per-page write token is
+still required on top, and the Host check lists the names the server was started with (for
+0.0.0.0: this machine's name and addresses), not any name.
 """
 
 from __future__ import annotations
@@ -31,6 +42,8 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
@@ -99,9 +112,81 @@ def render_page(session: ReviewSession, token: str, who: str | None = None) -> s
                        connect=True)
 
 
+class LoginGate:
+    """One-time login tokens, each exchanged once for an HttpOnly session cookie."""
+
+    MAX_SESSIONS = 64  # the oldest session is forgotten beyond this
+
+    def __init__(self, base_url: str, announce: Callable[[str], None] | None = None):
+        from urllib.parse import urlsplit
+
+        self.base_url = base_url
+        # cookies do not tell ports apart: two servers on one machine keep their own
+        self.cookie = f"targman_session_{urlsplit(base_url).port or 80}"
+        self.announce = announce
+        self._token = secrets.token_urlsafe(32)
+        self._sessions: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The URL that logs one browser in (shown on the console only)."""
+        return f"{self.base_url}?login={self._token}"
+
+    def redeem(self, value: str) -> str | None:
+        """A new session id for the current login token, which is then spent; None if wrong or spent."""
+        with self._lock:
+            if not value or not secrets.compare_digest(value.encode(), self._token.encode()):
+                return None
+            self._token = secrets.token_urlsafe(32)
+            session = secrets.token_urlsafe(32)
+            self._sessions[session] = None
+            while len(self._sessions) > self.MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+            url = self.url()
+        if self.announce is not None:
+            self.announce(f"targman: a login link was used; the next person logs in at {url}")
+        return session
+
+    def valid(self, session: str | None) -> bool:
+        with self._lock:
+            return bool(session) and session in self._sessions
+
+
+class LoginMiddleware:
+    """ASGI middleware: `?login=TOKEN` -> session cookie and a redirect; no valid cookie -> 401."""
+
+    def __init__(self, app, gate: LoginGate, headers: dict[str, str]):
+        self.app, self.gate, self.headers = app, gate, headers
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse, RedirectResponse
+
+        request = Request(scope)
+        login = request.query_params.get("login")
+        if login is not None:
+            session = self.gate.redeem(login) if request.method == "GET" else None
+            if session is None:
+                response = JSONResponse({"error": "this login link is wrong or was used already; use the newest one "
+                                                  "the server's console shows"}, status_code=401, headers=self.headers)
+            else:
+                response = RedirectResponse("/", status_code=303, headers=self.headers)
+                response.set_cookie(self.gate.cookie, session, httponly=True, samesite="lax", path="/",
+                                    secure=scope.get("scheme") == "https")
+            return await response(scope, receive, send)
+        if not self.gate.valid(request.cookies.get(self.gate.cookie)):
+            response = JSONResponse({"error": "log in first: open the login URL the server's console shows"},
+                                    status_code=401, headers=self.headers)
+            return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
 def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple[str, ...] = LOOPBACK,
-               who: str | None = None):
-    """The ASGI app over `session`; `hosts`: the Host names it answers to."""
+               who: str | None = None, login: LoginGate | None = None):
+    """The ASGI app over `session`; `hosts`: the Host names it answers to; `login`: the gate every
+    request must pass (a server reachable from other machines)."""
     _starlette()
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -203,15 +288,61 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
         Route("/api/concept/check", writer(concept_check), methods=["POST"]),
         Route("/api/concept", writer(concept_add), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
-                    exception_handlers={404: not_found, 405: not_found})
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))]
+    if login is not None:
+        middleware.append(Middleware(LoginMiddleware, gate=login, headers=headers))
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
     app.state.token = token
+    app.state.login = login
     return app
 
 
+def needs_login(host: str) -> bool:
+    """Does a server on `host` need a login (is it reachable from other machines)?"""
+    return host not in LOOPBACK
+
+
+def host_names(host: str) -> tuple[str, ...]:
+    """The Host header values a server started on `host` answers to: the loopback names for
+    loopback, `host` itself for a named address, and for 0.0.0.0 / :: this machine's names and
+    addresses (a DNS-rebinding name is never among them)."""
+    if host in LOOPBACK:
+        return tuple(sorted(set(LOOPBACK) | {host}))
+    if host not in ("0.0.0.0", "::", ""):
+        return (host,)
+    names = set(LOOPBACK)
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        if not name:
+            continue
+        names.add(name)
+        try:
+            names.update(info[4][0] for info in socket.getaddrinfo(name, None))
+        except OSError:
+            pass
+    address = _outbound_address()
+    if address:
+        names.add(address)
+    return tuple(sorted(names | {f"[{n}]" for n in names if ":" in n and not n.startswith("[")}))
+
+
+def _outbound_address() -> str | None:
+    """The address other machines most likely reach this one at (a UDP connect sends nothing)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routed like any outside address, never contacted
+        return probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+
+
 def make_server(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8765, glossary=None, who=None,
-                session: ReviewSession | None = None):
-    """(uvicorn server, its bound socket, the page's URL, the session): bound now, served by `server.run(sockets=[sock])`."""
+                session: ReviewSession | None = None, login: bool | None = None,
+                announce: Callable[[str], None] | None = None):
+    """(uvicorn server, its bound socket, the page's URL, the session): bound now, served by
+    `server.run(sockets=[sock])`. `login`: require a login (default: when `host` is not loopback);
+    then the URL is the one-time login URL, and `announce` shows the next one after each use."""
     _starlette()
     import uvicorn
 
@@ -226,24 +357,28 @@ def make_server(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 876
         raise TargmanError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from None
     sock.listen(64)
     bound = sock.getsockname()[1]
+    names = host_names(host)
     if host in ("0.0.0.0", "::", ""):
-        names = ("*",)  # every address of the machine: the Host can be any of them
+        shown = _outbound_address() or socket.gethostname() or "localhost"
     else:
-        names = tuple(sorted(set(LOOPBACK) | {host})) if host in LOOPBACK else (host,)
-    app = create_app(session, hosts=names, who=who)
+        shown = host
+    shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
+    url = f"http://{shown}:{bound}/"
+    gate = LoginGate(url, announce) if (needs_login(host) if login is None else login) else None
+    app = create_app(session, hosts=names, who=who, login=gate)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    shown = f"[{host}]" if ":" in host else host
-    return server, sock, f"http://{shown}:{bound}/", session
+    return server, sock, (gate.url() if gate else url), session
 
 
 def serve(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8765, glossary=None, who=None,
           announce: Callable[[str], None] = print) -> None:
     """Serve the review page of `out_dir` until Ctrl-C."""
-    server, sock, url, session = make_server(out_dir, host=host, port=port, glossary=glossary, who=who)
-    if host not in LOOPBACK:
-        announce(f"targman: warning: listening on {host}, not only on this machine; anyone who can reach it can "
-                 "read the run (writes still need the page's token)")
+    server, sock, url, session = make_server(out_dir, host=host, port=port, glossary=glossary, who=who,
+                                             announce=announce)
+    if needs_login(host):
+        announce(f"targman: listening on {host}, reachable from other machines: each person needs a login link "
+                 "(one use each; the next is shown here after each use)")
     announce(f"targman: reviewing {out_dir} at {url} (Ctrl-C to stop); then `targman apply {out_dir}`")
     try:
         server.run(sockets=[sock])

@@ -14,32 +14,39 @@ translated, one `<file>` per document (`original` = the document), one unit per 
 - glossary terms as annotations: 2.1 `<mrk type="term">` around the term in the source
   and a Glossary module entry (`gls:glossEntry`: the asked-for translation, the concept's
   note); 1.2 `<mrk mtype="term" comment="...">`;
-- the run's identity (`mda:meta type="run"` in 2.1, `prop prop-type="run"` in 1.2).
+- the run's identity (`mda:meta type="run"` in 2.1; in 1.2 a header `<note>` "targman run: ID",
+  as the strict schema allows no `prop-group` and no unvalidated extension element); the input
+  folder by its name only, never its local path.
 
 `import_xliff(out_dir, path)` takes back each unit whose segment is still in the run with the
 same source: a changed target is a post-edit (via "xliff"), a unit marked reviewed or final
 is marked reviewed. Units whose source changed or that the run does not have are reported,
 not applied. A file exported from another run folder is refused unless `force`.
-Files are parsed without DTDs or entities.
+Files are read by `pipeline.safexml` (lxml, no DTD, entity or network; depth and size limits), in
+any encoding. A unit id used twice or a `<cp>` that is no character refuses the file; a target that
+holds an inline code (1.2 `<bpt>`, `<ph>`, ...; 2.x `<ph>`, `<sc>`, ...) or markup its source does
+not have (a tag, a Markdown link, a `javascript:` URL) is reported, not taken: a post-edit is plain
+text and must never become live markup in an article.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline import __version__
+from pipeline import __version__, safexml
 from pipeline.atomic import atomic_write_text
 from pipeline.errors import InputError, TargmanError
 from pipeline.review.session import ReviewError, ReviewSession
+from pipeline.safexml import XMLProblem
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
 XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
 MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
+RUN_NOTE_12 = "targman run: "  # the 1.2 header note that names the run (the strict schema allows no extension)
 GLS = "urn:oasis:names:tc:xliff:glossary:2.0"
 FORMATS = {"xliff": "2.1", "xliff21": "2.1", "xliff12": "1.2"}
 STATES_12 = {"translated": "translated", "reviewed": "signed-off", "final": "final"}
@@ -165,7 +172,8 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
         if view["row"]["src_lang"] == src:
             by_doc.setdefault(view["doc"], []).append(view)
     tgt = session.tgt
-    input_dir = str(session.run.get("input") or "")
+    # the input folder by its name only: an absolute local path must not travel to outside translators
+    input_dir = Path(str(session.run.get("input") or "")).name
     files = []
     for number, (doc, doc_views) in enumerate(by_doc.items(), 1):
         if version == "2.1":
@@ -257,12 +265,14 @@ def _unit_12(view: dict) -> str:
             + "      </trans-unit>\n")
 
 
-def _file_12(doc: str, units: list[str], run_id: str, input_dir: str, src: str, tgt: str) -> str:
+def _file_12(doc: str, units: list[str], run_id: str, input_name: str, src: str, tgt: str) -> str:
+    """A 1.2 `<file>` valid against the strict schema: the run's identity in a header `<note>`
+    (the strict schema has no `prop-group` and validates extension elements strictly)."""
+    about = f"{RUN_NOTE_12}{run_id}" + (f" (input folder {input_name})" if input_name else "")
     return (f'  <file original={_attr(doc)} source-language={_attr(src)} target-language={_attr(tgt)} '
             f'datatype="plaintext" tool-id="targman">\n'
             f'    <header><tool tool-id="targman" tool-name="targman" tool-version={_attr(__version__)}/>'
-            f'<prop-group name="targman"><prop prop-type="run">{escape(run_id)}</prop>'
-            f'<prop prop-type="input">{escape(_XML_OK.sub("", input_dir))}</prop></prop-group></header>\n'
+            f'<note from="targman" annotates="general">{escape(_XML_OK.sub("", about))}</note></header>\n'
             "    <body>\n" + "".join(units) + "    </body>\n  </file>\n")
 
 
@@ -280,83 +290,158 @@ class ImportResult:
     outdated: int = 0  # unchanged units whose segment an editor changed since the export (the newer text is kept)
 
 
-def _flat(element, ns: str) -> str:
-    """The text of a source or target: inline codes read as the text they hold (`cp` as its character)."""
+# Inline elements whose content is text. Every other element in a source or target is a code
+# (2.x `ph`, `sc`, `ec`, `sm`, `em`; 1.2 `bpt`, `ept`, `ph`, `it` hold the original document's
+# markup as their content, `x`, `bx`, `ex` stand for it) or another namespace's: never read as
+# text. targman exports plain text, so a code in a target was added by the CAT tool or a
+# translator, and the unit is not taken (see `_problem`).
+_TEXT_INLINE = {XLIFF2: {"mrk", "pc"}, XLIFF12: {"mrk", "g"}}
+# markup a target could add to a Markdown or HTML article: tags, comments, links and images, script URLs
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|<!--|!?\[[^\]]*\]\([^)]*\)|\b(?:java|vb)script\s*:|\bdata\s*:[^,\s]*;base64",
+                     re.IGNORECASE)
+
+
+def _flat(element, ns: str, codes: list[str] | None = None) -> str:
+    """The text of a source or target: `cp` as its character, `mrk`/`pc`/`g` as the text they
+    hold; codes add nothing to the text and their names go to `codes`."""
     out = [element.text or ""]
     for child in element:
-        if child.tag == f"{{{ns}}}cp":
-            try:
-                out.append(chr(int(child.get("hex", ""), 16)))
-            except ValueError:
-                pass
-        else:
-            out.append(_flat(child, ns))
+        if not isinstance(child.tag, str):  # comments and PIs are dropped at parse; entities cannot occur
+            out.append(child.tail or "")
+            continue
+        name = child.tag.rsplit("}", 1)[-1]
+        if ns == XLIFF2 and child.tag == f"{{{ns}}}cp":
+            out.append(_cp_char(child))
+        elif child.tag.startswith(f"{{{ns}}}") and name in _TEXT_INLINE[ns]:
+            out.append(_flat(child, ns, codes))
+        else:  # a code, or an element of another namespace: never text
+            if codes is not None:
+                codes.append(name)
         out.append(child.tail or "")
     return "".join(out)
 
 
+def _cp_char(element) -> str:
+    """The character of `<cp hex="..."/>`; refuses what is not a Unicode scalar value."""
+    value = element.get("hex", "")
+    code = int(value, 16) if re.fullmatch(r"[0-9A-Fa-f]{1,6}", value) else -1
+    if code < 0 or code > 0x10FFFF:
+        raise XMLProblem(f'<cp hex="{value}"/> is not a character code (give 1-6 hex digits up to 10FFFF)',
+                         element.sourceline or 0)
+    if 0xD800 <= code <= 0xDFFF:
+        raise XMLProblem(f'<cp hex="{value}"/> is a lone surrogate, not a character; fix or remove it in the CAT tool',
+                         element.sourceline or 0)
+    return chr(code)
+
+
+def _problem(source: str | None, target: str | None, source_codes: list[str], target_codes: list[str]) -> str | None:
+    """Why a unit's target cannot be taken as a post-edit, or None: it adds inline codes or markup
+    (a tag, a link, a script URL) that its source does not have."""
+    added = [c for c in dict.fromkeys(target_codes) if target_codes.count(c) > source_codes.count(c)]
+    if added:
+        shown = ", ".join(f"<{c}>" for c in added)
+        return (f"its target holds inline code ({shown}) that its source does not; targman exports plain text, "
+                "so a code added in a CAT tool is not taken (remove it there, save, and import again)")
+    if target:
+        for match in _MARKUP.finditer(target):
+            piece = match.group()
+            if target.count(piece) > (source or "").count(piece):
+                return (f"its target adds markup its source does not have ({piece[:40]!r}); a post-edit is plain "
+                        "text and would become live markup in a Markdown or HTML article")
+    return None
+
+
 def read_xliff(path: str | Path) -> tuple[str, dict, list[dict]]:
-    """(version, {"run", "srcLang", "trgLang"}, units [{"id", "source", "target", "state"}])."""
+    """(version, {"run", "srcLang", "trgLang"}, units [{"id", "source", "target", "state"}]; a unit
+    that cannot be taken is {"id", "problem"}). Refuses with one line (InputError): a DOCTYPE
+    (in any encoding), nesting deeper than `safexml.MAX_DEPTH`, a file over MAX_BYTES, a unit
+    id used twice, a `cp` that is no character."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        root = safexml.parse(safexml.read_bytes(path, MAX_BYTES), max_bytes=MAX_BYTES)
+        if root.tag == f"{{{XLIFF2}}}xliff":
+            return _read_2(root)
+        if root.tag == f"{{{XLIFF12}}}xliff":
+            return _read_12(root)
     except OSError as error:
         raise InputError(path, f"cannot read ({error.strerror})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(path, f"larger than {MAX_BYTES // (1024 * 1024)} MB; not an exported run")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise InputError(path, "holds a DOCTYPE or an entity declaration; XLIFF needs neither, and they are refused")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as error:
-        raise InputError(path, f"not well-formed XML ({error})", line=error.position[0]) from None
-    if root.tag == f"{{{XLIFF2}}}xliff":
-        return _read_2(root)
-    if root.tag == f"{{{XLIFF12}}}xliff":
-        return _read_12(root)
+    except XMLProblem as problem:
+        raise InputError(path, str(problem), line=problem.line or None) from None
     raise InputError(path, "not an XLIFF 2.x or 1.2 file (its root element is not <xliff> in an XLIFF namespace)")
+
+
+def _unique(unit, seen: dict[str, int]) -> str:
+    uid = unit.get("id", "")
+    line = unit.sourceline or 0
+    if uid in seen:
+        raise XMLProblem(f"unit id {uid!r} appears twice (first on line {seen[uid]}); each unit is one segment, "
+                         "so the file is refused", line)
+    seen[uid] = line
+    return uid
+
+
+def _unit_dict(uid: str, source, target, ns: str, state: str) -> dict:
+    source_codes: list[str] = []
+    target_codes: list[str] = []
+    source_text = _flat(source, ns, source_codes) if source is not None else None
+    target_text = _flat(target, ns, target_codes) if target is not None else None
+    problem = _problem(source_text, target_text, source_codes, target_codes)
+    if problem:
+        return {"id": uid, "problem": problem}
+    return {"id": uid, "source": source_text, "target": target_text, "state": state}
 
 
 def _read_2(root) -> tuple[str, dict, list[dict]]:
     x = lambda name: f"{{{XLIFF2}}}{name}"  # noqa: E731
     info = {"srcLang": root.get("srcLang"), "trgLang": root.get("trgLang"), "run": None}
-    units = []
+    units, seen = [], {}
     for file in root.iter(x("file")):
         for meta in file.iter(f"{{{MDA}}}meta"):
             if meta.get("type") == "run" and info["run"] is None:
                 info["run"] = (meta.text or "").strip()
         for unit in file.iter(x("unit")):
+            uid = _unique(unit, seen)
             segments = unit.findall(x("segment"))
             if len(segments) != 1:
-                units.append({"id": unit.get("id", ""), "problem": f"{len(segments)} segments (the export had one; "
+                units.append({"id": uid, "problem": f"{len(segments)} segments (the export had one; "
                               "was it split or joined?)"})
                 continue
             segment = segments[0]
             source, target = segment.find(x("source")), segment.find(x("target"))
-            units.append({"id": unit.get("id", ""), "source": _flat(source, XLIFF2) if source is not None else None,
-                          "target": _flat(target, XLIFF2) if target is not None else None,
-                          "state": segment.get("state", "initial" if target is None else "translated")})
+            units.append(_unit_dict(uid, source, target, XLIFF2,
+                                    segment.get("state", "initial" if target is None else "translated")))
     return root.get("version", "2.0"), info, units
 
 
 def _read_12(root) -> tuple[str, dict, list[dict]]:
     x = lambda name: f"{{{XLIFF12}}}{name}"  # noqa: E731
     info = {"srcLang": None, "trgLang": None, "run": None}
-    units = []
+    units, seen = [], {}
     for file in root.iter(x("file")):
         info["srcLang"] = info["srcLang"] or file.get("source-language")
         info["trgLang"] = info["trgLang"] or file.get("target-language")
-        for prop in file.iter(x("prop")):
-            if prop.get("prop-type") == "run" and info["run"] is None:
-                info["run"] = (prop.text or "").strip()
+        if info["run"] is None:
+            info["run"] = _run_12(file)
         for unit in file.iter(x("trans-unit")):
+            uid = _unique(unit, seen)
             source, target = unit.find(x("source")), unit.find(x("target"))
             state = target.get("state") if target is not None else None
             reviewed = unit.get("approved") == "yes" or state in REVIEWED_12
-            units.append({"id": unit.get("id", ""), "source": _flat(source, XLIFF12) if source is not None else None,
-                          "target": _flat(target, XLIFF12) if target is not None else None,
-                          "state": "reviewed" if reviewed else "translated"})
+            units.append(_unit_dict(uid, source, target, XLIFF12, "reviewed" if reviewed else "translated"))
     return "1.2", info, units
+
+
+def _run_12(file) -> str | None:
+    """The run id of a 1.2 `<file>`: its header note `targman run: ID` (a `prop` in files
+    exported before the 1.2 output followed the strict schema)."""
+    header = file.find(f"{{{XLIFF12}}}header")
+    for element in header.iter(f"{{{XLIFF12}}}note", f"{{{XLIFF12}}}prop") if header is not None else ():
+        text = (element.text or "").strip()
+        if element.tag.endswith("}note") and text.startswith(RUN_NOTE_12):
+            return text[len(RUN_NOTE_12):].split(" ", 1)[0]
+        if element.tag.endswith("}prop") and element.get("prop-type") == "run":
+            return text
+    return None
 
 
 def import_xliff(out_dir: str | Path, path: str | Path, *, who: str | None = None, force: bool = False,
