@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "pipeline.cli.xliff",
     "pipeline.cli.apply",
     "pipeline.cli.glossary",
+    "pipeline.cli.names",
     "pipeline.cli.bench",
 ]
 
@@ -43,6 +44,7 @@ COMMANDS = {
     "import": "pipeline.cli.xliff",
     "apply": "pipeline.cli.apply",
     "glossary": "pipeline.cli.glossary",
+    "names": "pipeline.cli.names",
     "bench": "pipeline.cli.bench",
 }
 

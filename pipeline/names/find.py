@@ -95,7 +95,7 @@ class ArmenianLemmas:
         `Հովհաննիսյան`)."""
         found = self._cache.get(word)
         if found is None:
-            found = self._cache[word] = _capitalised(self._best(word))
+            found = self._cache[word] = _restore(word, self._best(word))
         return found
 
     def _best(self, word: str) -> str:
@@ -119,6 +119,7 @@ class ArmenianLemmas:
     @staticmethod
     def _candidates(stem: str) -> Iterable[str]:
         yield stem
+        yield stem + "ի"  # Լոռու -> Լոռի (the u-genitive of a name in -ի)
         if stem.endswith("վ"):
             yield stem[:-1] + "ու"  # Բաքվում -> Բաքու
         if stem.endswith("յ"):
@@ -136,14 +137,30 @@ class ArmenianLemmas:
             score += 8
         elif candidate in self.bare and ending:
             score += 4
-        if candidate.endswith(SURNAME_ENDINGS):
-            score += 3
+        if is_surname(candidate):
+            score += 5
         if ending and not (candidate in self.known or candidate in self.bare):
             if not literal:
                 return -1.0  # a reduced or changed stem the desk does not know is a guess too far
             score += {"ն": -0.5, "ա": -1.5, "ս": -1.0, "դ": -1.0}.get(ending, 1.0)
         score -= len(ending) * 0.01 if candidate in self.known else 0
         return score
+
+
+def is_surname(lemma: str) -> bool:
+    """`Փաշինյան`, `Մակունց`, `Բագրատունի`; not `կառավարության` (the genitive of `-ություն`)."""
+    lemma = key(lemma)
+    return len(lemma) > 4 and lemma.endswith(SURNAME_ENDINGS) and not lemma.endswith(("ության", "ությանց"))
+
+
+def _restore(word: str, lemma: str) -> str:
+    """The lemma written as the word is: `Տեր-Պետրոսյանի` -> `Տեր-Պետրոսյան`; a word in capitals
+    gives a capitalised lemma (`ՀՈՎՀԱՆՆԻՍՅԱՆԻՆ` -> `Հովհաննիսյան`)."""
+    if armenian.is_acronym(word.replace("-", "")):
+        return "-".join(_capitalised(part) for part in lemma.split("-"))
+    if word.lower().startswith(lemma):
+        return word[:len(lemma)]
+    return "-".join(word.split("-")[:-1] + [_capitalised(lemma.split("-")[-1])]) if "-" in word else _capitalised(lemma)
 
 
 def _takes(lemma: str, form: str) -> bool:
@@ -242,8 +259,15 @@ class NameFinder:
                 continue
             word = m.group(0)
             if _is_initial(line, m):
-                person_next.add((number, _next_word_start(line, m.end())))
+                nxt = _next_word_start(line, m.end())
+                person_next.add((number, nxt))
+                if nxt >= 0 and _HY_UPPER.match(line[nxt:nxt + 1]):
+                    text = line[m.start():m.end() + 1]
+                    names.append(Name(number, m.start(), m.end() + 1, text, text,
+                                      romanize(text, surname_ending=self.surname_ending), text, "person", None))
                 continue
+            if len(word.split("-")[0]) == 1:
+                continue  # `Գարեգին Բ-ն`: a numeral letter
             if caps and len(word.split("-")[0]) <= 4 and not word.endswith(tuple(e.upper() for e in SURNAME_ENDINGS)):
                 lemma_key = key(lemmas.lemma(word))
                 if lemma_key not in known:
@@ -251,9 +275,11 @@ class NameFinder:
             lemma = lemmas.lemma(word)
             lk = key(lemma)
             initial = (number, m.start()) in person_next
-            surname = lk.endswith(SURNAME_ENDINGS) and len(lk) > 4
-            if (start or caps) and not (lk in known or surname or initial or lk in evidence):
+            surname = is_surname(lk)
+            if start and not caps and not (lk in known or surname or initial or lk in evidence):
                 continue
+            if caps and not (surname or initial or lk in evidence or lk in self.known):
+                continue  # a headline in capitals: only names the input or the glossary shows, or surnames
             ctype = lexicon().type_of(lemma) or ("person" if surname or initial else None)
             if ctype is None:
                 ctype = "place" if key(word).endswith("ում") and lk != key(word) else "other"
@@ -289,7 +315,7 @@ class NameFinder:
                 s, e = words[0].start(), words[-1].end()
                 text = line[s:e]
                 lemma = _strip_possessive(text)
-                if lemma in NOT_NAMES or (len(lemma) == 1):
+                if lemma in NOT_NAMES or len(lemma) == 1 or (len(words) == 1 and lemma in DEMONYMS):
                     continue
                 e = s + len(lemma) if text.startswith(lemma) else e
                 hy = self._to_armenian(lemma)
@@ -330,8 +356,11 @@ CONNECTORS = {"of", "de", "al", "the", "von", "van", "der", "bin", "la", "du", "
 NOT_NAMES = {"I", "January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
              "Saturday", "Sunday", "OK", "TV", "AM", "PM"}
+DEMONYMS = {"Armenian", "Armenians", "Russian", "Russians", "Azerbaijani", "Azerbaijanis", "Turkish", "Iranian",
+            "French", "German", "American", "Americans", "British", "European", "Georgian", "Ukrainian", "Chinese",
+            "Soviet", "Western", "Eastern", "English", "Persian", "Kurdish", "Arab", "Arabic", "Jewish", "Christian"}
 _RUN = re.compile(
-    r"[A-Z\u00c0-\u00de][\w'’\-]*(?:\s+(?:(?:of|de|al-|the|von|van|der|bin|la|du|del|da)\s+)?[A-Z\u00c0-\u00de][\w'’\-]*)*"
+    r"(?:[A-Z]\.\s+)*[A-Z\u00c0-\u00de][\w'’\-]*(?:\s+(?:(?:of|de|al-|the|von|van|der|bin|la|du|del|da)\s+)?[A-Z\u00c0-\u00de][\w'’\-]*)*"
     r"|al-[A-Z][\w'’\-]*")
 
 

@@ -2,12 +2,13 @@
 
 Styles (`STYLES`):
 - `news` (the default, and what runs use): BGN/PCGN as English-language news writes it: no
-  apostrophes for the aspirates, `r` for both r's, `ye`/`vo` at the start of a word (and `ye`
-  after a vowel), `u` for `ու`, `ev`/`yev` for `և`: `Փաշինյան` -> `Pashinyan`, `Երևան` ->
+  apostrophes for the aspirates, `r` for both r's, `ye`/`vo` at the start of a word (not
+  after a vowel inside it: `Danielyan`), `u` for `ու`, `ev`/`yev` for `և`: `Փաշինյան` -> `Pashinyan`, `Երևան` ->
   `Yerevan`, `Ոսկանյան` -> `Voskanyan`. A place with a conventional English name
   (`Էջմիածին` -> `Etchmiadzin`, `Հայաստան` -> `Armenia`) takes it (`lexicon`). With
   `surname_ending="ian"` a surname's `-յան` is written `-ian` (`Pashinian`).
-- `bgn`: BGN/PCGN 1981 as published: `tʼ`, `chʼ`, `tsʼ`, `pʼ`, `kʼ`, `rr` for `ռ`, `ë` for `ը`.
+- `bgn`: BGN/PCGN 1981 as published: `tʼ`, `chʼ`, `tsʼ`, `pʼ`, `kʼ`, `rr` for `ռ`, `ë` for `ը`,
+  `ye` after a vowel too.
 - `ala-lc`: the Library of Congress table: `ē`, `ĕ`, `ṛ`, `ō`, aspirates with `ʻ`.
 - `iso9985`: ISO 9985 (letter for letter, reversible): `x`, `ç`, `ġ`, `č`, `ǰ`, `ṙ`, `ow`, `ew`.
 
@@ -115,7 +116,7 @@ def _word(word: str, style: str, ending: str, conventional: bool) -> str:
                 out.append("yev" if start or after_vowel else "ev")
             i += 1
             continue
-        if ch == "ե" and style in ("news", "bgn") and (start or after_vowel):
+        if ch == "ե" and (start or (after_vowel and style == "bgn")) and style in ("news", "bgn"):
             out.append("ye")
         elif ch == "ո" and style in ("news", "bgn") and start and low not in ("ով", "ովքեր"):
             out.append("vo")
