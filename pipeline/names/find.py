@@ -108,7 +108,7 @@ class ArmenianLemmas:
         best, best_score = low, self._score(low, "")
         for cut in range(1, min(len(low) - 1, 7)):
             stem, ending = low[:-cut], low[-cut:]
-            for candidate in self._candidates(stem):
+            for candidate in self._candidates(stem, ending):
                 if not _takes(candidate, low):
                     continue
                 score = self._score(candidate, ending, low.startswith(candidate))
@@ -117,9 +117,10 @@ class ArmenianLemmas:
         return best
 
     @staticmethod
-    def _candidates(stem: str) -> Iterable[str]:
+    def _candidates(stem: str, ending: str) -> Iterable[str]:
         yield stem
-        yield stem + "ի"  # Լոռու -> Լոռի (the u-genitive of a name in -ի)
+        if ending.startswith("ու"):
+            yield stem + "ի"  # Լոռու -> Լոռի (the u-genitive of a name in -ի)
         if stem.endswith("վ"):
             yield stem[:-1] + "ու"  # Բաքվում -> Բաքու
         if stem.endswith("յ"):
