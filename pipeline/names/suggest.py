@@ -42,7 +42,7 @@ class Suggestion:
                 "count": self.count, "docs": self.docs, "why": self.why}
 
 
-def run_names(out_dir: Path) -> list[dict]:
+def _manifest(out_dir: Path) -> dict:
     path = Path(out_dir) / "run.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -50,7 +50,12 @@ def run_names(out_dir: Path) -> list[dict]:
         raise InputError(path, "no run.json: is this the output folder of `targman run`?") from None
     except (OSError, ValueError) as error:
         raise InputError(path, f"cannot read run.json: {error}") from None
-    names = manifest.get("names")
+    return manifest
+
+
+def run_names(out_dir: Path) -> list[dict]:
+    path = Path(out_dir) / "run.json"
+    names = _manifest(out_dir).get("names")
     if names is None:
         raise InputError(path, "run.json lists no names: run again with [names] consistency = \"fix\" or \"flag\"")
     return names
@@ -64,6 +69,7 @@ def suggestions(out_dir: Path, ignored: set[str] | None = None) -> list[Suggesti
     decisions = editor_decisions(EditLog(out_dir).read())
     decisions.update(panel_choices(out_dir))
     ignored = ignored if ignored is not None else ignored_names(out_dir)
+    ignored = ignored | glossary_terms(out_dir)  # added to the glossary since the run (the panel's Accept)
     found: list[Suggestion] = []
     taken: set[str] = set()
     for name in run_names(out_dir):
@@ -104,6 +110,21 @@ def suggest_tsv(out_dir: Path) -> str:
     if problems:  # never hand the desk a file its own lint refuses
         raise InputError(out_dir, "the suggestions do not pass glossary lint: " + "; ".join(map(str, problems[:3])))
     return text
+
+
+def glossary_terms(out_dir: Path) -> set[str]:
+    """Keys of every term of the run's glossary as it is now ({} without one, or when it fails lint)."""
+    from pipeline.glossary import GlossaryError, load
+
+    path = ((_manifest(out_dir).get("config") or {}).get("glossary") or {}).get("path")
+    if not path:
+        return set()
+    try:
+        glossary = load(path)
+    except (GlossaryError, OSError):
+        return set()
+    return {key(term.text) for concept in glossary.concepts.values() for terms in concept.terms.values()
+            for term in terms}
 
 
 # -- the review page's "New names" panel: its choices live in review-log.jsonl ---------------------
