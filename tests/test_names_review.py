@@ -71,3 +71,39 @@ def test_bad_requests_are_refused(served, body, status):
     assert post(client, "/api/names", body).status_code == status
     assert post(client, "/api/names", {"lemma": "x", "tgt": "en", "action": "ignore"}, token="guess").status_code == 403
     assert not [e for e in ReviewLog(out).read() if e["event"] == "name"]
+
+
+@pytest.mark.slow
+def test_the_panel_in_a_browser(tmp_path):
+    """Accept with a changed spelling and Ignore, clicked in Chromium: the glossary and the log."""
+    import shutil
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from review_helpers import Served
+
+    out = make_run(tmp_path, articles=HY_ARTICLES, engine=drifting(DRIFT))
+    with Served(out) as served, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, timeout=60_000,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(served.url)
+            page.wait_for_selector("body[data-edit-ready='yes']")
+            row = page.locator('tr.new-name[data-lemma="Ծառուկյան"]')
+            row.locator(".name-spelling").fill("Tsarukian")
+            row.locator(".name-accept").click()
+            row.wait_for(state="detached")
+            page.locator('tr.new-name[data-lemma="Խաչատրյան"] .name-ignore').click()
+            page.locator('tr.new-name[data-lemma="Խաչատրյան"]').wait_for(state="detached")
+            assert errors == []
+        finally:
+            browser.close()
+    assert load(tmp_path / "desk.tsv").concepts["tsarukian"].preferred("hy").text == "Ծառուկյան"
+    events = [(e["lemma"], e["action"], e["spelling"]) for e in ReviewLog(out).read() if e["event"] == "name"]
+    assert events == [("Ծառուկյան", "accept", "Tsarukian"), ("Խաչատրյան", "ignore", None)]
