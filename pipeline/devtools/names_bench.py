@@ -2,8 +2,9 @@
 
 Prints, in one run:
   find hy / find en  recall and precision of `names find` on the annotated sentences
-                     (tests/data/names/armenian.txt, english.txt: `[text|lemma|en|type]`), by
-                     exact span, and for people and places alone;
+                     (tests/data/names/armenian.txt, english.txt: `[text|lemma|en|type]`, used
+                     while writing the rules; heldout.txt, written after), by exact span, and
+                     for people and places alone;
   lemma+spelling     of the Armenian names found at the right place, the share whose lemma and
                      English spelling are both the annotated ones, and the share of records that
                      are not names;
@@ -173,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ntrex", type=Path, default=NTREX, help="the NTREX folder (default ../shared/data/ntrex)")
     parser.add_argument("--articles", type=int, default=1000, help="articles in the consistency-cost run (0: skip)")
     args = parser.parse_args(argv)
-    for lang, name in (("hy", "armenian.txt"), ("en", "english.txt")):
+    for lang, name in (("hy", "armenian.txt"), ("en", "english.txt"), ("hy", "heldout.txt")):
         s = score_find(DATA / name, lang)
-        print(f"find {lang}: {s['gold']} names annotated, {s['found']} found; recall {s['recall']:.3f}, "
+        print(f"find {lang} ({name}): {s['gold']} names annotated, {s['found']} found; recall {s['recall']:.3f}, "
               f"precision {s['precision']:.3f}; people+places recall {s['recall_people_places']:.3f}, "
               f"precision {s['precision_people_places']:.3f}")
         if lang == "hy":

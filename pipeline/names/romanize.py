@@ -1,79 +1,60 @@
 """Armenian names in Latin letters, the desk's way, and back where that is unambiguous.
 
-Styles (`STYLES`):
+Styles (`STYLES`), the tables those of tetrak-translit (library first):
 - `news` (the default, and what runs use): BGN/PCGN as English-language news writes it: no
-  apostrophes for the aspirates, `r` for both r's, `ye`/`vo` at the start of a word (not
-  after a vowel inside it: `Danielyan`), `u` for `ու`, `ev`/`yev` for `և`: `Փաշինյան` -> `Pashinyan`, `Երևան` ->
-  `Yerevan`, `Ոսկանյան` -> `Voskanyan`. A place with a conventional English name
+  apostrophes for the aspirates, `r` for both r's, `ye`/`vo` at the start of a word, `u` for
+  `ու`, `ev`/`yev` for `և` (`yev` after a vowel too: `Aliyev`): `Փաշինյան` -> `Pashinyan`,
+  `Երևան` -> `Yerevan`, `Ոսկանյան` -> `Voskanyan`. It is tetrak-translit's BGN/PCGN table with
+  the apostrophes and the double `rr` taken out. A place with a conventional English name
   (`Էջմիածին` -> `Etchmiadzin`, `Հայաստան` -> `Armenia`) takes it (`lexicon`). With
   `surname_ending="ian"` a surname's `-յան` is written `-ian` (`Pashinian`).
-- `bgn`: BGN/PCGN 1981 as published: `tʼ`, `chʼ`, `tsʼ`, `pʼ`, `kʼ`, `rr` for `ռ`, `ë` for `ը`,
-  `ye` after a vowel too.
-- `ala-lc`: the Library of Congress table: `ē`, `ĕ`, `ṛ`, `ō`, aspirates with `ʻ`.
-- `iso9985`: ISO 9985 (letter for letter, reversible): `x`, `ç`, `ġ`, `č`, `ǰ`, `ṙ`, `ow`, `ew`.
+- `bgn`: BGN/PCGN 1981 as published (`Pʼashinyan`, `Tsarrukyan`);
+- `ala-lc`: the Library of Congress table, 2022 (`Pʻashinyan`, `Tsaṛukyan`);
+- `iso9985`: ISO 9985, letter for letter and reversible (`P'ašinyan`, `Caṙowkyan`).
 
-Why rules of our own: tetrak-translit and ICU's `Armenian-Latin` transliterator were compared
-(docs/names.md); ICU writes ISO 9985-like letters (`Pʻašinyan`, `Erevan`), tetrak-translit
-has no news style either, so neither gives what an English-language desk prints.
+Compared before choosing (docs/names.md): tetrak-translit's schemes and ICU's
+`Armenian-Latin` and `Armenian-Latin/BGN` transforms (PyICU). None writes the news style as
+it is (apostrophes, `rr`, ICU's `Pʻašinyan`); tetrak-translit's BGN/PCGN table is one step
+from it and its `fold` tells spellings of one name apart, so both come from there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 
 STYLES = ("news", "bgn", "ala-lc", "iso9985")
 ENDINGS = ("yan", "ian")
+_SCHEMES = {"bgn": "bgn_pcgn", "ala-lc": "ala_lc", "iso9985": "iso_9985"}
 
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587]")
-_VOWEL = set("աեէըիոօ")
-
-# One row a letter: news, bgn, ala-lc, iso9985 (lower case; `ու` and `և` are handled apart).
-_TABLE = {
-    "ա": ("a", "a", "a", "a"),
-    "բ": ("b", "b", "b", "b"),
-    "գ": ("g", "g", "g", "g"),
-    "դ": ("d", "d", "d", "d"),
-    "ե": ("e", "e", "e", "e"),
-    "զ": ("z", "z", "z", "z"),
-    "է": ("e", "e", "ē", "ē"),
-    "ը": ("y", "ë", "ĕ", "ë"),
-    "թ": ("t", "tʼ", "tʻ", "tʼ"),
-    "ժ": ("zh", "zh", "zh", "ž"),
-    "ի": ("i", "i", "i", "i"),
-    "լ": ("l", "l", "l", "l"),
-    "խ": ("kh", "kh", "kh", "x"),
-    "ծ": ("ts", "ts", "ts", "ç"),
-    "կ": ("k", "k", "k", "k"),
-    "հ": ("h", "h", "h", "h"),
-    "ձ": ("dz", "dz", "dz", "j"),
-    "ղ": ("gh", "gh", "gh", "ġ"),
-    "ճ": ("ch", "ch", "ch", "č̣"),
-    "մ": ("m", "m", "m", "m"),
-    "յ": ("y", "y", "y", "y"),
-    "ն": ("n", "n", "n", "n"),
-    "շ": ("sh", "sh", "sh", "š"),
-    "ո": ("o", "o", "o", "o"),
-    "չ": ("ch", "chʼ", "chʻ", "č"),
-    "պ": ("p", "p", "p", "p"),
-    "ջ": ("j", "j", "j", "ǰ"),
-    "ռ": ("r", "rr", "ṛ", "ṙ"),
-    "ս": ("s", "s", "s", "s"),
-    "վ": ("v", "v", "v", "v"),
-    "տ": ("t", "t", "t", "t"),
-    "ր": ("r", "r", "r", "r"),
-    "ց": ("ts", "tsʼ", "tsʻ", "cʼ"),
-    "ւ": ("v", "w", "w", "w"),
-    "փ": ("p", "pʼ", "pʻ", "pʼ"),
-    "ք": ("k", "kʼ", "kʻ", "kʼ"),
-    "օ": ("o", "o", "ō", "ō"),
-    "ֆ": ("f", "f", "f", "f"),
-}
-_COLUMN = {style: i for i, style in enumerate(STYLES)}
+_VOWELS = "աեէըիոօ"
 
 
 def has_armenian(text: str) -> bool:
     return bool(_ARMENIAN.search(text))
+
+
+@lru_cache(maxsize=None)
+def _tt():
+    try:
+        import tetrak_translit
+    except ImportError:  # a core dependency; only a broken install lacks it
+        from pipeline.errors import ConfigError
+
+        raise ConfigError("romanizing names needs tetrak-translit: pip install tetrak-translit") from None
+    return tetrak_translit
+
+
+@lru_cache(maxsize=None)
+def _scheme(style: str):
+    tt = _tt()
+    if style != "news":
+        return _SCHEMES[style]
+    bgn = tt.SCHEMES["hy/bgn_pcgn"]
+    letters = {k: v.replace("'", "").replace("ʼ", "").replace("rr", "r") for k, v in bgn.letters.items()}
+    return dataclasses.replace(bgn, key="news", name="news (BGN/PCGN without apostrophes)", letters=letters)
 
 
 def romanize(text: str, style: str = "news", *, surname_ending: str = "yan", conventional: bool = True) -> str:
@@ -83,7 +64,7 @@ def romanize(text: str, style: str = "news", *, surname_ending: str = "yan", con
     spelling takes it. Capitals follow the Armenian: `Փաշինյան` -> `Pashinyan`,
     `ՓԱՇԻՆՅԱՆ` -> `PASHINYAN`.
     """
-    if style not in _COLUMN:
+    if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
     return re.sub(r"[\u0531-\u0556\u0561-\u0587]+",
                   lambda m: _word(m.group(0), style, surname_ending, conventional), text)
@@ -97,38 +78,27 @@ def _word(word: str, style: str, ending: str, conventional: bool) -> str:
         known = conventional_spelling(word)
         if known:
             return _case_like(known, word)
-    column = _COLUMN[style]
+    latin = _tt().transliterate(word, _scheme(style), script="hy")
+    if style != "news":
+        return latin
     low = word.lower()
-    out: list[str] = []
-    i = 0
-    while i < len(low):
-        ch = low[i]
-        start = i == 0
-        after_vowel = i > 0 and (low[i - 1] in _VOWEL or low[i - 1:i + 1] == "ու")
-        if ch == "ո" and low[i + 1:i + 2] == "ւ":
-            out.append("ow" if style == "iso9985" else "u")
-            i += 2
-            continue
-        if ch == "և":
-            if style == "iso9985" or style == "ala-lc":
-                out.append("ew")
-            else:
-                out.append("yev" if start or after_vowel else "ev")
-            i += 1
-            continue
-        if ch == "ե" and (start or (after_vowel and style == "bgn")) and style in ("news", "bgn"):
-            out.append("ye")
-        elif ch == "ո" and style in ("news", "bgn") and start and low not in ("ով", "ովքեր"):
-            out.append("vo")
-        elif ch in _TABLE:
-            out.append(_TABLE[ch][column])
-        else:
-            out.append(ch)
-        i += 1
-    latin = "".join(out)
-    if style == "news" and ending == "ian" and low.endswith("յան") and len(low) > 4:
-        latin = latin[:-3] + "ian"
-    return _case_like(latin, word)
+    if "և" in low[1:]:  # `yev` after a vowel (Ալիև -> Aliyev), as news writes it
+        latin = _after_vowel_yev(low, latin)
+    if ending == "ian" and low.endswith("յան") and len(low) > 4:
+        latin = latin[:-3] + ("IAN" if latin[-3:].isupper() else "ian")
+    return latin
+
+
+def _after_vowel_yev(low: str, latin: str) -> str:
+    out, i = latin, 0
+    for at, ch in enumerate(low):
+        if ch == "և" and at > 0 and low[at - 1] in _VOWELS:
+            i = out.lower().find("ev", i)
+            if i < 0:
+                break
+            out = out[:i] + ("Y" if out[i].isupper() else "y") + out[i:]
+            i += 3
+    return out
 
 
 def _case_like(latin: str, word: str) -> str:
@@ -143,34 +113,24 @@ def _case_like(latin: str, word: str) -> str:
 # -- telling spellings of one name apart -----------------------------------------------------------
 _FOLDS = [
     (re.compile(r"[ʼʻ'’`]"), ""),
-    (re.compile(r"(?<=[^aeiou])ian\b"), "yan"),  # Pashinian -> Pashinyan
-    (re.compile(r"(?<=[aeiou])ian\b"), "yan"),  # Mirzoian -> Mirzoyan
-    (re.compile(r"ou"), "u"),  # Tsaroukian -> Tsarukyan
-    (re.compile(r"\bye"), "e"),  # Yerevan / Erevan
-    (re.compile(r"\bvo"), "o"),  # Voskanyan / Oskanyan
-    (re.compile(r"tch"), "ch"),
-    (re.compile(r"dj"), "j"),
-    (re.compile(r"tz"), "ts"),
-    (re.compile(r"x"), "kh"),
-    (re.compile(r"ë|ĕ"), "y"),
-    (re.compile(r"rr"), "r"),
-    (re.compile(r"(.)\1"), r"\1"),  # doubled letters
-    (re.compile(r"ē"), "e"),
-    (re.compile(r"ō"), "o"),
+    (re.compile(r"tch"), "ch"),  # Etchmiadzin / Echmiadzin
+    (re.compile(r"(.)\1"), r"\1"),  # doubled letters: Hovhanisyan / Hovhannisyan
 ]
 
 
 @lru_cache(maxsize=65536)
 def fold(spelling: str) -> str:
-    """A key shared by the Latin spellings of one Armenian name that differ only in how they
-    transliterate (`Pashinian`, `Pashinyan`; `Erevan`, `Yerevan`; `Tsaroukian`, `Tsarukyan`;
-    `Mirzoian`, `Mirzoyan`), and not by another name (`Trump` and `Tramp` differ)."""
-    text = spelling.lower().strip()
-    if has_armenian(text):
-        text = romanize(text, "news", conventional=False).lower()
-    for pattern, replacement in _FOLDS:
-        text = pattern.sub(replacement, text)
-    return text
+    """A key shared by the spellings of one Armenian name that differ only in how they
+    transliterate (`Pashinian`, `Pashinyan`, `Փաշինյան`; `Erevan`, `Yerevan`; `Tsaroukian`,
+    `Tsarukyan`; `Mirzoian`, `Mirzoyan`), and not by another name (`Trump`, `Tramp`):
+    tetrak-translit's `fold`, which reads Latin in any of the romanizations."""
+    text = spelling.strip()
+    if not text:
+        return ""
+    for pattern, replacement in _FOLDS[:2]:
+        text = pattern.sub(replacement, text.lower() if not has_armenian(text) else text)
+    text = _tt().fold(text, script="hy")
+    return _FOLDS[2][0].sub(_FOLDS[2][1], text)
 
 
 def same_name(a: str, b: str) -> bool:
