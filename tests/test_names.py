@@ -399,3 +399,15 @@ def test_names_config_is_checked(tmp_path):
     path.write_text('[names]\nspelling = "yan"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="valid keys: consistency, surname_ending"):
         load_config(path)
+
+
+@pytest.mark.parametrize("command", ["run", "translate"])
+def test_names_option_on_run_and_translate(command, tmp_path):
+    from pipeline.cli import build_parser
+    from pipeline.cli.run import build_config
+
+    extra = [str(tmp_path), "-o", str(tmp_path / "out")] if command == "run" else []
+    args = build_parser(command).parse_args([command, *extra, "--tgt", "en", "--names", "flag"])
+    assert build_config(args).names.consistency == "flag"
+    args = build_parser(command).parse_args([command, *extra, "--tgt", "en"])
+    assert build_config(args).names.consistency == "fix"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from pipeline.glossary import armenian
@@ -85,8 +86,7 @@ class ArmenianLemmas:
     """Lemma candidates of Armenian words, scored by what the desk knows."""
 
     def __init__(self, known: set[str] | None = None):
-        self.known = set(known or ())  # keys of lemmas the desk knows (glossary, lexicon)
-        self.known |= set(lexicon().types)
+        self.known = _Known(known or set(), lexicon().types)  # keys of lemmas the desk knows (glossary, lexicon)
         self.bare: set[str] = set()  # keys of capitalised words seen in the input
         self._cache: dict[str, str] = {}
 
@@ -106,18 +106,14 @@ class ArmenianLemmas:
                 return head
             return head + "-" + self._best(last)
         best, best_score = low, self._score(low, "")
-        for cut in range(1, min(len(low) - 1, 7)):
-            stem, ending = low[:-cut], low[-cut:]
-            for candidate in self._candidates(stem, ending):
-                if not _takes(candidate, low):
-                    continue
-                score = self._score(candidate, ending, low.startswith(candidate))
-                if score > best_score:
-                    best, best_score = candidate, score
+        for candidate, ending, literal in _analyses(low):
+            score = self._score(candidate, ending, literal)
+            if score > best_score:
+                best, best_score = candidate, score
         return best
 
     @staticmethod
-    def _candidates(stem: str, ending: str) -> Iterable[str]:
+    def candidates(stem: str, ending: str) -> Iterable[str]:
         yield stem
         if ending.startswith("ու"):
             yield stem + "ի"  # Լոռու -> Լոռի (the u-genitive of a name in -ի)
@@ -146,6 +142,29 @@ class ArmenianLemmas:
             score += {"ն": -0.5, "ա": -1.5, "ս": -1.0, "դ": -1.0}.get(ending, 1.0)
         score -= len(ending) * 0.01 if candidate in self.known else 0
         return score
+
+
+class _Known:
+    """The glossary's lemmas and the lexicon's, without copying the lexicon for every finder."""
+
+    def __init__(self, extra: set[str], base):
+        self.extra, self.base = extra, base
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.extra or item in self.base
+
+
+@lru_cache(maxsize=65536)
+def _analyses(low: str) -> tuple[tuple[str, str, bool], ...]:
+    """Every (lemma, ending, literal) the paradigms allow for a lower-case word: a pure function
+    of the word, so it is worked out once per word (what the desk knows only scores them)."""
+    found = []
+    for cut in range(1, min(len(low) - 1, 7)):
+        stem, ending = low[:-cut], low[-cut:]
+        for candidate in ArmenianLemmas.candidates(stem, ending):
+            if _takes(candidate, low):
+                found.append((candidate, ending, low.startswith(candidate)))
+    return tuple(found)
 
 
 def is_surname(lemma: str) -> bool:

@@ -57,6 +57,7 @@ def _scheme(style: str):
     return dataclasses.replace(bgn, key="news", name="news (BGN/PCGN without apostrophes)", letters=letters)
 
 
+@lru_cache(maxsize=65536)
 def romanize(text: str, style: str = "news", *, surname_ending: str = "yan", conventional: bool = True) -> str:
     """`text` (one or more words; non-Armenian characters kept) in Latin letters.
 
