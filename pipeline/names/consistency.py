@@ -177,9 +177,8 @@ class NameBook:
         text = segment.target or ""
         for item in sorted(items, key=lambda i: -i.start):
             chosen = item.entry.chosen
-            if not (item.entry.why in ("glossary", "editor") or same_name(item.spelling, chosen)
-                    or item.entry.why == "engine"):
-                continue
+            if not (same_name(item.spelling, chosen) or (item.entry.why != "house" and _near(item.spelling, chosen))):
+                continue  # found by edit distance only: too far from the chosen spelling to be the same name
             new = _cased(chosen, item.written) + item.written[len(item.spelling):] if tgt == "hy" else _cased(chosen, item.written)
             if new == item.written:
                 continue
@@ -303,6 +302,13 @@ def _closest(spelling: str, words, claimed: set[int], tgt: str):
         if ratio > best_ratio:
             best, best_ratio = (start, end, name), ratio
     return best if best_ratio >= 0.75 else None
+
+
+def _near(a: str, b: str) -> bool:
+    """Another spelling of one name by edit distance alone (`Tramp`, `Trump`), not another word
+    that starts the same (`Armen`, `Armenia`): at most one letter longer or shorter, ratio >= 0.8."""
+    a, b = fold(a), fold(b)
+    return abs(len(a) - len(b)) <= 1 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def _cased(spelling: str, like: str) -> str:
