@@ -422,3 +422,16 @@ def test_a_word_found_by_edit_distance_only_is_not_rewritten_into_another_name()
     three = Segment(doc="a", para=2, index=2, source="Երեկ Արմենը եկավ։", src_lang="hy", target="Armen came.")
     book.apply([one, two, three], "en")
     assert [s.target for s in (one, two, three)] == ["Armenia spoke yesterday.", "Armenia was silent.", "Armen came."]
+
+
+def test_a_spelling_accepted_in_the_panel_is_the_next_runs(tmp_path):
+    from pipeline.names.suggest import panel_event
+
+    src = write_articles(tmp_path / "in", {"a.txt": "Երեկ Ծառուկյանը խոսեց։\n"})
+    out = tmp_path / "out"
+    run(src, out, config(), engine=drifting(DRIFT), review=False)
+    panel_event(out, "Ծառուկյան", "en", "accept", "Tsarukian")
+    write_articles(tmp_path / "in", {"b.txt": "Երեկ Ծառուկյանին տեսանք։\n"})
+    result = run(src, out, config(), engine=drifting(DRIFT), review=False)
+    names = {r["lemma"]: r for r in result.manifest["names"]}
+    assert (names["Ծառուկյան"]["chosen"], names["Ծառուկյան"]["why"]) == ("Tsarukian", "editor")

@@ -4,7 +4,8 @@ The book is saved in `OUT_DIR/.targman/names.json` after each window is translat
 before its files are written, so every written file's spellings are in it: a resumed run
 (same settings) takes it back and spells the names as the interrupted one did. A run made
 afresh (other settings, `--force`) starts a new book. Editors' decisions come from the
-folder's `edits.jsonl` (`batch.edits.EditLog.read()`).
+folder's `edits.jsonl` (`batch.edits.EditLog.read()`) and the review page's "New names" panel
+(`review-log.jsonl`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ class RunNames:
                 pass  # none yet, or damaged: the names are decided again
         else:
             self.path.unlink(missing_ok=True)
+        from pipeline.names.suggest import panel_choices
+
         decisions = editor_decisions(edits, self.book.glossary, surname_ending=self.book.surname_ending)
+        decisions.update(panel_choices(self.path.parent.parent))  # accepted or respelled in the review panel
         self.book.decisions.update(decisions)
         self.book.load({})  # an editor's decision replaces an earlier house or engine choice
 
