@@ -296,8 +296,8 @@ def _closest(spelling: str, words, claimed: set[int], tgt: str):
             continue
         if folded == want:
             return start, end, name
-        if abs(len(folded) - len(want)) > 3:
-            continue
+        if abs(len(folded) - len(want)) > 3 or folded[:1] != want[:1]:
+            continue  # spellings of one name start alike once folded (Yerevan, Erevan: `erevan`)
         ratio = difflib.SequenceMatcher(None, folded, want).ratio()
         if ratio > best_ratio:
             best, best_ratio = (start, end, name), ratio

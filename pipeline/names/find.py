@@ -25,11 +25,12 @@ from functools import lru_cache
 from typing import Iterable
 
 from pipeline.glossary import armenian
-from pipeline.glossary.normalise import key
+from pipeline.glossary.normalise import key as _plain_key
 from pipeline.names.lexicon import SURNAME_ENDINGS, lexicon
 from pipeline.names.romanize import fold, romanize, to_armenian
 
 TYPES = ("person", "place", "org", "other")
+key = lru_cache(maxsize=65536)(_plain_key)  # the same words come back in every document
 _HY_WORD = re.compile(r"[\u0531-\u0556\u0561-\u0587]+(?:-[\u0531-\u0556\u0561-\u0587]+)*")
 _EN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)*")
 _SENTENCE_END = set("։.?!…:;")
