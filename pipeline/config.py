@@ -118,6 +118,17 @@ class OutputConfig:
     armenian_spelling: str = "reformed"
 
 
+NAME_MODES = ("fix", "flag", "off")
+
+
+@dataclass(frozen=True)
+class NamesConfig:
+    """Names the glossary does not know yet (`pipeline.names`): one spelling per name per run."""
+
+    consistency: str = "fix"  # fix: rewrite every spelling to the chosen one | flag: only flag | off
+    surname_ending: str = "yan"  # how the desk writes `-յան`: yan (Pashinyan) | ian (Pashinian)
+
+
 @dataclass(frozen=True)
 class RayConfig:
     """Where engine batches run with `[run] executor = "ray"` (see docs/scale.md). How fast a run
@@ -138,6 +149,7 @@ class Config:
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    names: NamesConfig = field(default_factory=NamesConfig)
     ray: RayConfig = field(default_factory=RayConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
@@ -156,9 +168,11 @@ CHOICES = {
     ("glossary", "mode"): TERM_MODES,
     **{("glossary", kind): ("",) + TERM_MODES for kind in ("person", "org", "place", "term")},
     ("output", "armenian_spelling"): SPELLINGS,
+    ("names", "consistency"): NAME_MODES,
+    ("names", "surname_ending"): ("yan", "ian"),
 }
 SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig,
-            "output": OutputConfig, "ray": RayConfig}
+            "output": OutputConfig, "names": NamesConfig, "ray": RayConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):
@@ -323,6 +337,7 @@ ALIASES = {
     "glossary": ("glossary", "path"),
     "terms": ("glossary", "mode"),
     "ray_address": ("ray", "address"),
+    "names": ("names", "consistency"),
 }
 
 

@@ -51,6 +51,7 @@ from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.evaluation.postedit import edit_summary
 from pipeline.models.hub import check_model_path
+from pipeline.names.run_names import RunNames
 from pipeline.errors import WRITE_ERRNOS, InputError, TargmanError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
@@ -135,6 +136,7 @@ class Run:
         self.retried: dict[str, str] = {}  # inputs that failed or were partial in the last run: their status then
         self.started = 0.0
         self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
+        self.names: RunNames | None = None  # one spelling per name in the run (pipeline.names)
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -145,6 +147,7 @@ class Run:
         except OSError as error:
             raise write_error(error, "the output folder", self.out_dir) from None
         human = self.translator.human  # this folder's post-edits apply to this run only
+        names = self.translator.names  # so do its names (the run's own NameBook)
         early: TargmanError | None = None
         try:
             return self._execute()
@@ -161,6 +164,7 @@ class Run:
             self.state.close()
             self.stop_readers()
             self.translator.human = human
+            self.translator.names = names
             if self._own_translator:
                 self.translator.close()
             if early is not None:
@@ -181,7 +185,7 @@ class Run:
         glossary = self.translator.glossary
         settings = settings_of(self.config)
         before = previous_statuses(self.out_dir)
-        self.state.open(settings, force=self.force)  # a read-only OUT_DIR is found here, before any model
+        resumed = self.state.open(settings, force=self.force)  # a read-only OUT_DIR is found here, before any model
         if self._own_translator and self.translator.loaded_engine(self.tgt) is None:
             check_model_path(self.config.model.id)  # a model folder that is not there, before any reading
         self.plan = plan_run(self.input_dir, self.out_dir, self.state, only=self.only, fresh=self.glossary_fresh)
@@ -194,6 +198,9 @@ class Run:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
         self.translator.human = self.edits.human(self.tgt)
+        self.names = RunNames(self.out_dir, self.config, glossary)
+        self.names.start(bool(resumed), self.edits.read())
+        self.translator.names = self.names.book
         self.progress = Progress(self.progress_mode, every=self.progress_every)
         if self.plan.todo or self.translator.loaded_engine(self.tgt) is not None:  # nothing to translate: no model to load
             if self.translator.loaded_engine(self.tgt) is None:
@@ -207,7 +214,9 @@ class Run:
         stopped: WriteError | None = None
         try:
             for window in windows(self.read_jobs(), self.config.run.window):
+                self.names.before_window({article.doc for job in window for article, _ in job.articles})
                 self.translate_window(window)
+                self.names.save()  # before the files: every written file's spellings are in it
                 for job in window:
                     self.write_job(job)
         except KeyboardInterrupt:
@@ -435,6 +444,9 @@ class Run:
         for lost in edits.get("edits_unmatched", []):
             log.warning(f"{lost['doc']}: a post-edit's source is no longer in the input: {lost['source']!r} "
                         f"(its text {lost['text']!r} stays in edits.jsonl)")
+        names = self.names.report(self.files) if self.names is not None else None
+        if names is not None:  # each name: spellings seen, the one chosen and why (pipeline.names)
+            manifest["names"] = names
         atomic_write_json(self.out_dir / "run.json", manifest)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again

@@ -135,6 +135,8 @@ def normalised(settings: dict | None) -> dict | None:
     for (section, key), engines in ENGINE_ONLY.items():
         if model.get("engine") not in engines:
             (config.get(section) or {}).pop(key, None)
+    if "names" not in config:  # a run made before [names] existed spelled names as "fix" does not: "off"
+        config["names"] = {"consistency": "off", "surname_ending": "yan"}
     return settings
 
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "pipeline.cli.xliff",
     "pipeline.cli.apply",
     "pipeline.cli.glossary",
+    "pipeline.cli.names",
     "pipeline.cli.bench",
 ]
 
@@ -44,6 +45,7 @@ COMMANDS = {
     "import": "pipeline.cli.xliff",
     "apply": "pipeline.cli.apply",
     "glossary": "pipeline.cli.glossary",
+    "names": "pipeline.cli.names",
     "bench": "pipeline.cli.bench",
 }
 

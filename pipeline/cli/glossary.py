@@ -59,6 +59,15 @@ def register(subparsers) -> None:
     p.add_argument("text", nargs="?", default="-", metavar="TEXT_FILE", help="text file, or - for stdin")
     p.set_defaults(func=cmd_match)
 
+    p = sub.add_parser("merge", help="add the concepts of FILEs (TSV, TBX, CSV) to GLOSSARY in canonical order",
+                       description="Add each concept of FILE (e.g. from `targman names suggest`) to GLOSSARY, sorted "
+                       "into its section, the file staying canonical and lint-clean. A concept whose id or one of "
+                       "whose terms GLOSSARY has already is skipped, and said so on stderr.")
+    p.add_argument("glossary", type=Path, metavar="GLOSSARY")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--check", action="store_true", help="change nothing; say what would be added and skipped")
+    p.set_defaults(func=cmd_merge)
+
     p = sub.add_parser("convert", help="convert by extension: .tsv (native), .tbx (TBX-Basic), .csv",
                        description="Read the glossary IN and write it as OUT, each in the format its extension "
                        "names: .tsv (targman's own), .tbx (TBX-Basic, e.g. from memoQ, Trados or a termbase) or "
@@ -225,6 +234,20 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.stats:
         for concept, n in counts.most_common():
             print(f"{n:6d}  {concept}", file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.names.suggest import merge
+
+    text, added, skipped = merge(args.glossary, args.files)
+    for line in skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    if added and not args.check:
+        _write(args.glossary, text, [])
+    verb = "would add" if args.check else "added"
+    print(f"{verb} {len(added)} concept(s) to {args.glossary}" + (f": {', '.join(added)}" if added else "")
+          + (f"; skipped {len(skipped)}" if skipped else ""), file=sys.stderr)
     return 0
 
 

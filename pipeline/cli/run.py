@@ -81,6 +81,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="constrain: force glossary terms into the output (default); check: translate freely, then flag; off",
     )
     parser.add_argument(
+        "--names", choices=cfg.NAME_MODES,
+        help="one spelling per name in the run: fix (the default: rewrite the others to the glossary's, an "
+        "editor's or the desk's romanization), flag (only flag them), off",
+    )
+    parser.add_argument(
         "--armenian-spelling", choices=cfg.SPELLINGS,
         help="how translated Armenian writes և: reformed (Երևան, the default), classical (Երեւան), "
         "or keep (as the model writes it)",
@@ -123,6 +128,7 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         glossary__path=args.glossary,
         glossary__mode=args.terms,
         output__armenian_spelling=args.armenian_spelling,
+        names__consistency=getattr(args, "names", None),
         # `run` only; an address alone means Ray
         run__executor=getattr(args, "executor", None) or ("ray" if getattr(args, "ray_address", None) else None),
         ray__address=getattr(args, "ray_address", None),

@@ -10,6 +10,7 @@ over it and an editing script; every write goes through `ReviewSession`.
     POST /api/review           {"doc", "index", "reviewed", "who"?}     mark reviewed (or not)
     POST /api/concept/check    {"concept": {...}, "id"?}                lint the new glossary line
     POST /api/concept          {"concept": {...}, "id"?, "doc"?, "index"?, "who"?}   add it
+    POST /api/names            {"lemma", "tgt", "action", "spelling"?}  the "New names" panel (review.names_panel)
 
 Security of a server on a desk's machine:
 - it listens on 127.0.0.1 unless told otherwise, and answers only requests whose Host is
@@ -51,6 +52,7 @@ from pipeline.errors import TargmanError
 from pipeline.evaluation.report import esc, render_html
 from pipeline.evaluation.scoring import segment_chrf
 from pipeline.review.assets import EDIT_CSS, EDIT_JS
+from pipeline.review.names_panel import NAMES_JS, names_action, panel_html
 from pipeline.review.session import ReviewError, ReviewSession
 
 MAX_BODY = 64 * 1024
@@ -107,8 +109,8 @@ def render_page(session: ReviewSession, token: str, who: str | None = None) -> s
     data = {"token": token, "tgt": session.tgt, "who": who or "", "glossary": bool(glossary),
             "languages": [session.tgt] + sorted({r.get("src_lang") for r in rows if r.get("src_lang") not in (None, "und", session.tgt)}),
             "rows": data_rows}
-    extra = _json_island(data) + "".join(panel)
-    return render_html(rows, run, segment_chrf(rows), extra_script=EDIT_JS, extra_css=EDIT_CSS, extra_html=extra,
+    extra = _json_island(data) + "".join(panel) + panel_html(session)
+    return render_html(rows, run, segment_chrf(rows), extra_script=EDIT_JS + NAMES_JS, extra_css=EDIT_CSS, extra_html=extra,
                        connect=True)
 
 
@@ -287,6 +289,7 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
         Route("/api/review", writer(review), methods=["POST"]),
         Route("/api/concept/check", writer(concept_check), methods=["POST"]),
         Route("/api/concept", writer(concept_add), methods=["POST"]),
+        Route("/api/names", writer(lambda data: names_action(session, data, who)), methods=["POST"]),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))]
     if login is not None:

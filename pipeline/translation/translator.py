@@ -88,6 +88,7 @@ class Translator:
         self.human = None  # a run folder's post-edits (`batch.edits.FolderEdits`): they outrank machine output
         self.journal: TranslationMemory | None = None  # a run's own store of finished batches (batch.runner)
         self._ray_pool = None  # [run] executor = "ray": the actors that run the engine (engines.ray_pool)
+        self.names = None  # the names seen and their chosen spellings (names.consistency.NameBook), made on first use
 
     def _open_memory(self) -> TranslationMemory | None:
         """The translation memory in the cache folder; one that cannot be opened is skipped with
@@ -175,6 +176,18 @@ class Translator:
             self._terms[tgt] = terms
         return self._terms[tgt]
 
+    def name_book(self):
+        """One spelling per name (`[names] consistency`): the `NameBook` this Translator's
+        translations share (a run sets its own), or None when consistency is off."""
+        if self.config.names.consistency == "off":
+            return None
+        if self.names is None:
+            from pipeline.names.consistency import NameBook
+
+            self.names = NameBook(self.glossary, mode=self.config.names.consistency,
+                                  surname_ending=self.config.names.surname_ending)
+        return self.names
+
     # -- translating -------------------------------------------------------------------
     def translate_segments(self, segments: Sequence[Segment], *, tgt: str | None = None,
                            on_progress: Progress | None = None) -> None:
@@ -213,6 +226,9 @@ class Translator:
             segment.target = head.target
         if terms:
             terms.after(list(segments))
+        book = self.name_book()
+        if book is not None:
+            book.apply(todo, tgt)
         finish(segments, tgt)
         for segment, head in covered:
             segment.target = ""
