@@ -2,9 +2,11 @@
 
 `[model] id` is a converted folder (`targman model convert`), or a hub id / HF
 folder that is converted once into the cache folder (`pipeline.models.convert`). The
-model's own Hugging Face tokenizer, saved next to the converted weights, turns
-text into tokens and back, so splitting, batching and language codes are the
-ones the `hf` engine uses (`TokenizerEngine`). M2M100/NLLB target languages are
+model's own tokenizer files, saved next to the converted weights, are read with
+SentencePiece or `tokenizers` (`engines.pieces`: the Hugging Face tokenizer's token ids,
+without importing transformers or torch), so splitting, batching and language codes are
+the ones the `hf` engine uses (`TokenizerEngine`); torch and the HF model load only when
+the constrained search has a segment to translate again. M2M100/NLLB target languages are
 given to CTranslate2 as `target_prefix` and stripped from the output.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import BatchOutput, Description
+from pipeline.engines.pieces import load as load_pieces
 from pipeline.engines.tokenizer import (
     TokenizerEngine,
     check_direction,
@@ -144,11 +147,6 @@ class CT2Engine(TokenizerEngine):
         self.marker = marker
         self.source = Path(self.description.info["constrained_search"]) if self.constrains else None
         ctranslate2 = import_ctranslate2()
-        from pipeline.models.hub import quiet_transformers
-
-        quiet_transformers()
-        from transformers import AutoTokenizer
-
         self.ctranslate2 = ctranslate2
         device, _, index = config.device.partition(":")
         try:
@@ -165,16 +163,25 @@ class CT2Engine(TokenizerEngine):
                 f"cannot load {self.model_dir} with CTranslate2 on [model] device = {config.device!r}, "
                 f"quantization = {config.quantization!r}: {error}"
             ) from None
+        self.tokenizer = load_pieces(self.model_dir, self.facts.kind) or self._hf_tokenizer()
+        self.max_input = input_limit(self.facts, config)
+        self.max_output = self.max_decoding = output_limit(self.facts, config)
+        self._tgt = tgt
+
+    def _hf_tokenizer(self):
+        """transformers' tokenizer, for a folder whose tokenizer files `engines.pieces` cannot read."""
+        from pipeline.models.hub import quiet_transformers
+
+        quiet_transformers()
+        from transformers import AutoTokenizer
+
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), trust_remote_code=False, local_files_only=True)
-        except (OSError, ValueError) as error:
+            return AutoTokenizer.from_pretrained(str(self.model_dir), trust_remote_code=False, local_files_only=True)
+        except (OSError, ValueError, TypeError) as error:
             raise ModelError(
                 f"{self.model_dir} has no usable tokenizer ({error}); convert the model with `targman model convert`, "
                 f"which saves the tokenizer next to the CTranslate2 weights"
             ) from None
-        self.max_input = input_limit(self.facts, config)
-        self.max_output = self.max_decoding = output_limit(self.facts, config)
-        self._tgt = tgt
 
     # -- the interface ----------------------------------------------------------------
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
