@@ -103,6 +103,7 @@ def test_a_folder_without_its_tokenizer_files_is_a_clear_error(ct2_models, tmp_p
         load_engine(ModelConfig(engine="ct2", id=str(folder), max_length=8, quantization="float32"), "hy")
 
 
+@pytest.mark.slow  # a fresh interpreter loads the engine
 def test_a_ct2_translation_without_terms_imports_neither_torch_nor_transformers(ct2_models, tmp_path):
     """`targman translate --engine ct2` in a fresh interpreter, through the CLI and the Translator."""
     script = (
