@@ -228,7 +228,7 @@ def test_size_and_rate_limits(config):
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
 
 
-def test_a_port_in_use_is_said_before_a_model_loads(config):
+def test_a_port_in_use_is_said_before_a_model_loads(config, capsys):
     import socket
 
     from pipeline.cli import main
@@ -240,6 +240,7 @@ def test_a_port_in_use_is_said_before_a_model_loads(config):
         assert main(["serve", "--port", str(taken.getsockname()[1]), "--model", "/nowhere"]) != 0
     finally:
         taken.close()
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
 
 
 # -- a real model ------------------------------------------------------------------------------------

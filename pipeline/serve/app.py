@@ -292,7 +292,11 @@ def create_app(service: Service):
         if params["source"] == "auto":
             found = [{"confidence": c, "language": lang} for lang, c in map(detect, texts)]
             result["detectedLanguage"] = found if batch else found[0]
-        if int(params.get("alternatives") or 0) > 0:
+        try:
+            alternatives = int(params.get("alternatives") or 0)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
+        if alternatives > 0:  # one hypothesis only: the glossary and the checks decide it
             result["alternatives"] = [[] for _ in texts] if batch else []
         return JSONResponse(result)
 
