@@ -53,12 +53,24 @@ def test_missing_terms_are_placed_by_ctranslate2_in_one_batch(ct2_engines):
     assert calls[0] is None and len(calls[1]) == 3 and all(c for c in calls[1:]) and len(calls) <= 1 + MAX_PLACED
 
 
-def test_a_term_the_tokenizer_cannot_spell_goes_to_the_constrained_search(ct2_engines):
+def test_a_term_the_tokenizer_cannot_spell_is_unmet_without_the_constrained_search(ct2_engines):
+    """The HF search spells terms with the same tokenizer: it could not place it either."""
     engine = ct2_engines["en-hy"]
     placed, repaired = engine.placed, engine.repaired
     unspellable = [[TermConstraint("beijing", ("北京",), 1, ("Astana",))]]
     (result,) = engine.translate(TEXTS[:1], src="en", tgt="hy", constraints=unspellable)
-    assert result.unmet and engine.placed == placed and engine.repaired == repaired + 1
+    assert result.unmet and engine.placed == placed and engine.repaired == repaired
+
+
+def test_a_term_the_placement_leaves_unmet_goes_to_the_constrained_search(ct2_engines, monkeypatch):
+    from pipeline.engines import ct2
+
+    engine = ct2_engines["en-hy"]
+    monkeypatch.setattr(ct2, "MAX_PLACED", 0)  # no round of placement: what the n-best missed goes to the HF search
+    repaired = engine.repaired
+    results = engine.translate(TEXTS, src="en", tgt="hy", constraints=TERMS)
+    assert engine.repaired == repaired + 3
+    assert all(has_terms(r.text, terms) and not r.unmet for r, terms in zip(results, TERMS))
 
 
 def test_the_fingerprint_names_the_placement(ct2_engines):

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quantization", default="int8")
+    parser.add_argument("--max-length", type=int, default=256,
+                        help="most output tokens a sentence (default 256, the engines' default; a random model writes "
+                        "until the cap, so a smaller one makes a quicker run)")
     parser.add_argument("--tiny", action="store_true", help="a tiny random model instead of the OPUS-MT-size one")
     parser.add_argument("--skip-hf", action="store_true", help="only the two ct2 paths")
     parser.add_argument("--with-terms", type=float, default=0.0,
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
               f"glossary terms ({sum(len(c) for c in constraints)} constraints); model {model}; beam {args.beam}, "
               f"{args.threads} threads, ct2 {args.quantization}", flush=True)
         config = ModelConfig(engine="ct2", id=str(model), beam_size=args.beam, threads=args.threads,
-                             quantization=args.quantization)
+                             quantization=args.quantization, max_length=args.max_length)
         ct2 = load_engine(config, "hy", cache_dir=Path(tmp) / "cache")
         rows = []
 
@@ -106,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         measure("ct2 plain", ct2)
         measure("ct2 constrained", ct2, constraints=constraints, banned=banned)
         if not args.skip_hf:
-            hf = load_engine(ModelConfig(engine="hf", id=str(model), beam_size=args.beam, threads=args.threads), "hy")
+            hf = load_engine(ModelConfig(engine="hf", id=str(model), beam_size=args.beam, threads=args.threads,
+                                         max_length=args.max_length), "hy")
             measure("hf constrained", hf, constraints=constraints, banned=banned)
     plain, constrained = rows[0], rows[1]
     share = (constrained[1] / constrained[2]) / (plain[1] / plain[2])

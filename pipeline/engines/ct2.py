@@ -250,7 +250,9 @@ class CT2Engine(TokenizerEngine):
         if todo:
             outputs = self._place_terms(encoded, list(outputs), todo, tgt=tgt, min_length=min_length, options=options)
             self.placed += sum(1 for k in todo if not outputs[k].unmet)
-            todo = [k for k in todo if outputs[k].unmet]
+            # The HF search spells terms with the same tokenizer: a segment whose missing terms it
+            # cannot spell would come back unmet from it too (and `terms-unmet` says so).
+            todo = [k for k in todo if outputs[k].unmet and self._spellable_missing(outputs[k].text, options[k]["constraints"])]
         outputs = [plain(output) for output in outputs]
         if not todo or not self.constrains:
             return outputs
@@ -324,6 +326,10 @@ class CT2Engine(TokenizerEngine):
                 for (k, _), result in zip(chosen, results):
                     outputs[k] = self._best(result, options[k]["constraints"], lang)
         return outputs
+
+    def _spellable_missing(self, text: str, constraints) -> bool:
+        """Does `text` lack a term the tokenizer can spell?"""
+        return any(not has_terms(text, [c]) and any(self._terms.spellings(form) for form in c.forms) for c in constraints)
 
     def _aligned_position(self, source_ids: list[int], output: "Aligned", constraint) -> int:
         """The hypothesis position that attends most to the term's source words (the end of the
