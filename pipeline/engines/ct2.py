@@ -294,8 +294,9 @@ class CT2Engine(TokenizerEngine):
                 output = outputs[k]
                 if not output.unmet or not isinstance(output, Aligned) or not output.hypothesis:
                     continue
-                missing = next((c for c in options[k]["constraints"] if not has_terms(output.text, [c])), None)
-                spelled = next((ids for form in (missing.forms if missing else ()) for ids in self._terms.spellings(form)), None)
+                # the first missing term the tokenizer can spell (one it cannot is left to the check)
+                missing, spelled = next(((c, ids) for c in options[k]["constraints"] if not has_terms(output.text, [c])
+                                         for form in c.forms for ids in self._terms.spellings(form)), (None, None))
                 if spelled is None:
                     continue
                 at = max(kept[k], self._aligned_position(encoded[k], output, missing))
