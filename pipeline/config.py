@@ -143,6 +143,20 @@ class RayConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """`targman serve`: keys and limits of the translation service (docs/serve.md). How it
+    answers, never what it translates: none of these is part of a run's settings."""
+
+    api_keys_env: str = ""  # the environment variable holding the accepted keys, comma-separated ("" = no keys)
+    max_request_kb: int = 256  # a bigger request body gets 413
+    max_texts: int = 128  # texts in one request; more gets 413
+    max_chars: int = 50_000  # characters in one request, all texts together; more gets 413
+    rate_per_minute: int = 0  # requests a client (key, else address) may make a minute; more get 429 (0 = no limit)
+    batch_wait_ms: float = 5.0  # how long the first waiting request waits for others to join its engine call
+    batch_max_texts: int = 256  # texts in one engine call at most
+
+
+@dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -151,6 +165,7 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
     names: NamesConfig = field(default_factory=NamesConfig)
     ray: RayConfig = field(default_factory=RayConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -172,7 +187,7 @@ CHOICES = {
     ("names", "surname_ending"): ("yan", "ian"),
 }
 SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig,
-            "output": OutputConfig, "names": NamesConfig, "ray": RayConfig}
+            "output": OutputConfig, "names": NamesConfig, "ray": RayConfig, "serve": ServeConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):

@@ -68,7 +68,7 @@ def test_memory_scaling_runs_targman_in_a_subprocess(tiny_models, tmp_path):
     result = memory_scaling((3,), model=tiny_models["hy-en"], work_dir=tmp_path)
     (row,) = result["runs"]
     assert row["articles"] == 3 and row["translated"] >= 9
-    assert row["peak_rss_mb"] > 100  # a Python with torch loaded, as the kernel accounts for the child
+    assert row["peak_rss_mb"] > 30  # a Python with CTranslate2 loaded (no torch: issue 27), as the kernel accounts for the child
 
 
 def test_peak_of_a_child_is_that_childs():

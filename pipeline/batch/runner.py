@@ -609,6 +609,7 @@ def outputs_config(config: Config) -> dict:
     data = config.to_dict()
     data["run"].pop("executor", None)
     data.pop("ray", None)
+    data.pop("serve", None)  # `targman serve`'s keys and limits: no part of a run
     return data
 
 

@@ -62,7 +62,7 @@ NOT_FINGERPRINTED = {
     ("model", "api_key_env"),  # which variable holds the key, not what comes out
     ("run", "executor"),  # where the engine runs (this process, a Ray cluster): a run resumes on either
 }
-NOT_FINGERPRINTED_SECTIONS = ("ray",)  # the Ray cluster and its actors: how fast, not what comes out
+NOT_FINGERPRINTED_SECTIONS = ("ray", "serve")  # the Ray cluster and its actors, the service's limits: not what comes out
 # Settings only some engines read (by registry name): for any other engine they decide
 # nothing, so they are not fingerprinted (an hf run resumes whatever --quantization says).
 ENGINE_ONLY = {

@@ -19,6 +19,7 @@ from pipeline.errors import TargmanError
 COMMAND_MODULES = [
     "pipeline.cli.run",
     "pipeline.cli.translate",
+    "pipeline.cli.serve",
     "pipeline.cli.model",
     "pipeline.cli.eval",
     "pipeline.cli.score",
@@ -37,6 +38,7 @@ COMMAND_MODULES = [
 COMMANDS = {
     "run": "pipeline.cli.run",
     "translate": "pipeline.cli.translate",
+    "serve": "pipeline.cli.serve",
     "model": "pipeline.cli.model",
     "eval": "pipeline.cli.eval",
     "score": "pipeline.cli.score",

@@ -2,9 +2,11 @@
 
 `[model] id` is a converted folder (`targman model convert`), or a hub id / HF
 folder that is converted once into the cache folder (`pipeline.models.convert`). The
-model's own Hugging Face tokenizer, saved next to the converted weights, turns
-text into tokens and back, so splitting, batching and language codes are the
-ones the `hf` engine uses (`TokenizerEngine`). M2M100/NLLB target languages are
+model's own tokenizer files, saved next to the converted weights, are read with
+SentencePiece or `tokenizers` (`engines.pieces`: the Hugging Face tokenizer's token ids,
+without importing transformers or torch), so splitting, batching and language codes are
+the ones the `hf` engine uses (`TokenizerEngine`); torch and the HF model load only when
+the constrained search has a segment to translate again. M2M100/NLLB target languages are
 given to CTranslate2 as `target_prefix` and stripped from the output.
 """
 
@@ -13,11 +15,12 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import BatchOutput, Description
+from pipeline.engines.pieces import load as load_pieces
 from pipeline.engines.tokenizer import (
     TokenizerEngine,
     check_direction,
@@ -122,14 +125,16 @@ class CT2Engine(TokenizerEngine):
             constrains=constrains,
             constrained_search=str(source) if source else None,
             terms=(
-                "n-best re-ranking; segments no hypothesis satisfies are translated again by the constrained "
-                f"beam search on {source}; forbidden terms suppressed"
-                if constrains else "n-best re-ranking, forbidden terms suppressed"
+                "n-best re-ranking, then missing terms forced at their aligned position by CTranslate2; segments "
+                f"still missing one are translated again by the constrained beam search on {source}; forbidden "
+                "terms suppressed" if constrains else
+                "n-best re-ranking, then missing terms forced at their aligned position; forbidden terms suppressed"
             ),
         )
         fingerprint = {key: info[key] for key in ("engine", "id", "revision", "compute_type", "beam_size", "max_length",
                                                   "max_length_a", "max_length_b", "max_input_tokens")}
         fingerprint["content"] = folder_fingerprint(model_dir)
+        fingerprint["placement"] = PLACEMENT  # how missing terms are forced decides the output of segments with terms
         if source:  # the constrained search decides the output of segments with terms
             fingerprint["constrained_search"] = folder_fingerprint(source)
         return Description(cls.name, constrains, True, info, fingerprint, supported_pairs(facts))
@@ -144,11 +149,6 @@ class CT2Engine(TokenizerEngine):
         self.marker = marker
         self.source = Path(self.description.info["constrained_search"]) if self.constrains else None
         ctranslate2 = import_ctranslate2()
-        from pipeline.models.hub import quiet_transformers
-
-        quiet_transformers()
-        from transformers import AutoTokenizer
-
         self.ctranslate2 = ctranslate2
         device, _, index = config.device.partition(":")
         try:
@@ -165,16 +165,25 @@ class CT2Engine(TokenizerEngine):
                 f"cannot load {self.model_dir} with CTranslate2 on [model] device = {config.device!r}, "
                 f"quantization = {config.quantization!r}: {error}"
             ) from None
+        self.tokenizer = load_pieces(self.model_dir, self.facts.kind) or self._hf_tokenizer()
+        self.max_input = input_limit(self.facts, config)
+        self.max_output = self.max_decoding = output_limit(self.facts, config)
+        self._tgt = tgt
+
+    def _hf_tokenizer(self):
+        """transformers' tokenizer, for a folder whose tokenizer files `engines.pieces` cannot read."""
+        from pipeline.models.hub import quiet_transformers
+
+        quiet_transformers()
+        from transformers import AutoTokenizer
+
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), trust_remote_code=False, local_files_only=True)
-        except (OSError, ValueError) as error:
+            return AutoTokenizer.from_pretrained(str(self.model_dir), trust_remote_code=False, local_files_only=True)
+        except (OSError, ValueError, TypeError) as error:
             raise ModelError(
                 f"{self.model_dir} has no usable tokenizer ({error}); convert the model with `targman model convert`, "
                 f"which saves the tokenizer next to the CTranslate2 weights"
             ) from None
-        self.max_input = input_limit(self.facts, config)
-        self.max_output = self.max_decoding = output_limit(self.facts, config)
-        self._tgt = tgt
 
     # -- the interface ----------------------------------------------------------------
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
@@ -209,28 +218,42 @@ class CT2Engine(TokenizerEngine):
             max_decoding_length=limit + prefix,
             min_decoding_length=min(min_length or 1, limit) + prefix,
             return_scores=True,
+            return_attention=rerank,  # where a missing term goes (`_place_terms`)
             num_hypotheses=self.config.beam_size if rerank else 1,
             suppress_sequences=suppress or None,
         )
+        return [self._best(result, constraints[i] if rerank else [], lang) for i, result in enumerate(results)]
+
+    def _best(self, result, wanted: list, lang: str | None) -> BatchOutput:
+        """The best hypothesis that holds every term; else the best one, unmet, with its tokens and
+        attention (an `Aligned`) when CTranslate2 gave them."""
         strip = self._strip_ids()
-        out = []
-        for i, result in enumerate(results):
-            candidates = []
-            for hypothesis, score in zip(result.hypotheses, result.scores or [None] * len(result.hypotheses)):
-                if lang and hypothesis[:1] == [lang]:
-                    hypothesis = hypothesis[1:]
-                text, n = self._decode(self.tokenizer.convert_tokens_to_ids(hypothesis), strip)
-                candidates.append(BatchOutput(text, float(score) if score is not None and math.isfinite(score) else None, n))
-            wanted = constraints[i] if rerank else []
-            best = next((c for c in candidates if has_terms(c.text, wanted)), None)
-            out.append(best or replace(candidates[0], unmet=bool(wanted)))
-        return out
+        candidates = []
+        attention = result.attention or [None] * len(result.hypotheses)
+        for hypothesis, score, weights in zip(result.hypotheses, result.scores or [None] * len(result.hypotheses),
+                                              attention):
+            if lang and hypothesis[:1] == [lang]:
+                hypothesis = hypothesis[1:]
+                weights = weights[1:] if weights and len(weights) > len(hypothesis) else weights
+            text, n = self._decode(self.tokenizer.convert_tokens_to_ids(hypothesis), strip)
+            score = float(score) if score is not None and math.isfinite(score) else None
+            candidates.append(Aligned(text, score, n, hypothesis=tuple(hypothesis), attention=weights or ()))
+        best = next((c for c in candidates if has_terms(c.text, wanted)), None)
+        return plain(best) if best else replace(candidates[0], unmet=bool(wanted))
 
     # -- terms the n-best lists could not hold ------------------------------------------
     def _repair(self, encoded, outputs, *, src: str, tgt: str, min_length: int | None, options: list[dict]) -> list[BatchOutput]:
-        """Segments whose terms no hypothesis held: the constrained search on the HF model, in
-        length-sorted batches of their own (the others keep CTranslate2's output)."""
+        """Segments whose terms no hypothesis held: each missing term is placed by CTranslate2
+        (`_place_terms`, all such segments of the call in one batch a round); what that leaves
+        unmet goes to the constrained search on the HF model, in length-sorted batches."""
         todo = [k for k, output in enumerate(outputs) if output.unmet and options[k].get("constraints")]
+        if todo:
+            outputs = self._place_terms(encoded, list(outputs), todo, tgt=tgt, min_length=min_length, options=options)
+            self.placed += sum(1 for k in todo if not outputs[k].unmet)
+            # The HF search spells terms with the same tokenizer: a segment whose missing terms it
+            # cannot spell would come back unmet from it too (and `terms-unmet` says so).
+            todo = [k for k in todo if outputs[k].unmet and self._spellable_missing(outputs[k].text, options[k]["constraints"])]
+        outputs = [plain(output) for output in outputs]
         if not todo or not self.constrains:
             return outputs
         engine = self.constrained_engine()
@@ -249,6 +272,81 @@ class CT2Engine(TokenizerEngine):
         return outputs
 
     repaired = 0  # segments (pieces) the constrained search translated again
+    placed = 0  # segments (pieces) whose missing terms CTranslate2 placed
+
+    # -- placing a missing term with CTranslate2 ----------------------------------------
+    def _place_terms(self, encoded, outputs, todo, *, tgt: str, min_length: int | None, options) -> list[BatchOutput]:
+        """Force each missing term where the hypothesis attends to its source: the best
+        hypothesis up to that position, then the term's tokens, is given to CTranslate2 as
+        `target_prefix` and the beam search goes on from there. A round handles one missing
+        term of every segment, in one CTranslate2 call per output cap; a segment with more
+        terms takes more rounds (each keeps what the last one forced). A term the tokenizer
+        cannot spell, or a form the model then glues letters to, stays unmet."""
+        from pipeline.engines.lexical import TermTokens
+
+        if self._terms is None:
+            self._terms = TermTokens(self.tokenizer)
+        lang = self.target_language_token(tgt)
+        kept = {k: 0 for k in todo}  # tokens of each hypothesis that earlier rounds forced
+        for _ in range(MAX_PLACED):
+            rows = []
+            for k in todo:
+                output = outputs[k]
+                if not output.unmet or not isinstance(output, Aligned) or not output.hypothesis:
+                    continue
+                # the first missing term the tokenizer can spell (one it cannot is left to the check)
+                missing, spelled = next(((c, ids) for c in options[k]["constraints"] if not has_terms(output.text, [c])
+                                         for form in c.forms for ids in self._terms.spellings(form)), (None, None))
+                if spelled is None:
+                    continue
+                at = max(kept[k], self._aligned_position(encoded[k], output, missing))
+                prefix = list(output.hypothesis[:at]) + self.tokenizer.convert_ids_to_tokens(list(spelled))
+                kept[k] = len(prefix)
+                rows.append((k, prefix))
+            if not rows:
+                break
+            caps = {k: self.caps([encoded[k]], min_length)[0] for k, _ in rows}
+            for group in cap_groups([caps[k] for k, _ in rows]):
+                chosen = [rows[g] for g in group]
+                cap = max(caps[k] for k, _ in chosen)
+                fixed = bool(min_length) and min_length >= cap
+                limit = cap if fixed else max(1, cap - 1)
+                first = 1 if lang else 0  # CTranslate2 counts the target prefix in the lengths
+                results = self.translator.translate_batch(
+                    [self.tokenizer.convert_ids_to_tokens(encoded[k]) for k, _ in chosen],
+                    target_prefix=[([lang] if lang else []) + prefix for _, prefix in chosen],
+                    beam_size=self.config.beam_size,
+                    max_batch_size=0,
+                    max_input_length=0,
+                    max_decoding_length=max(limit, max(len(p) for _, p in chosen) + 1) + first,
+                    min_decoding_length=min(min_length or 1, limit) + first,
+                    return_scores=True,
+                    return_attention=True,
+                    num_hypotheses=1,
+                )
+                for (k, _), result in zip(chosen, results):
+                    outputs[k] = self._best(result, options[k]["constraints"], lang)
+        return outputs
+
+    def _spellable_missing(self, text: str, constraints) -> bool:
+        """Does `text` lack a term the tokenizer can spell?"""
+        return any(not has_terms(text, [c]) and any(self._terms.spellings(form) for form in c.forms) for c in constraints)
+
+    def _aligned_position(self, source_ids: list[int], output: "Aligned", constraint) -> int:
+        """The hypothesis position that attends most to the term's source words (the end of the
+        hypothesis when its source is not found among the tokens)."""
+        span: list[int] = []
+        for surface in constraint.sources:
+            ids = self.tokenizer(surface, add_special_tokens=False)["input_ids"]
+            n = len(ids)
+            span = next((list(range(i, i + n)) for i in range(len(source_ids) - n + 1) if n and source_ids[i:i + n] == ids), [])
+            if span:
+                break
+        length = len(output.hypothesis)
+        if not span or not output.attention:
+            return length
+        weights = [sum(row[s] for s in span if s < len(row)) for row in output.attention[:length]]
+        return max(range(len(weights)), key=weights.__getitem__) if weights else length
 
     def constrained_engine(self):
         """The `hf` engine on the folder this model was converted from, loaded on first need."""
@@ -270,6 +368,25 @@ class CT2Engine(TokenizerEngine):
             self._terms = TermTokens(self.tokenizer)
         forms = sorted({form for forms in banned for form in forms})
         return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._terms.bans(forms)]
+
+
+PLACEMENT = "prefix-at-attention-1"  # `_place_terms`' method, in the fingerprint: change it when it changes
+MAX_PLACED = 4  # rounds of `_place_terms`: most segments have one or two terms
+
+
+@dataclass(frozen=True)
+class Aligned(BatchOutput):
+    """A CTranslate2 hypothesis with what placing a term in it needs."""
+
+    hypothesis: tuple[str, ...] = ()  # its tokens (without the target-language token)
+    attention: tuple | list = ()  # one row of weights over the source tokens per hypothesis token
+
+
+def plain(output: BatchOutput) -> BatchOutput:
+    """A BatchOutput without the tokens and attention an `Aligned` carries."""
+    if isinstance(output, Aligned):
+        return BatchOutput(output.text, output.score, output.tokens, output.unmet)
+    return output
 
 
 def cap_groups(caps: list[int]) -> list[list[int]]:

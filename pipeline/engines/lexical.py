@@ -9,9 +9,10 @@ is not forced, and the check reports it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from pipeline.engines.constrained import Constraint
+if TYPE_CHECKING:
+    from pipeline.engines.constrained import Constraint
 
 
 class TermTokens:
@@ -49,6 +50,8 @@ class TermTokens:
 
     def constraints(self, terms: Sequence) -> list[Constraint]:
         """`terms`: objects with `forms` (strings) and `count` (glossary.constraints.TermConstraint)."""
+        from pipeline.engines.constrained import Constraint  # torch: only the constrained search needs it
+
         result = []
         for term in terms:
             alternatives: list[tuple[int, ...]] = []
