@@ -130,7 +130,8 @@ def test_a_failed_file_is_not_counted_done_nor_its_window_twice(tmp_path, capsys
     from pipeline.cli.summary import lines
 
     folder = make_input(tmp_path / "in", files=5)
-    (folder / "zz-poison.txt").write_text("Լավրովը POISON խոսեց։\n", encoding="utf-8")  # last: batches land before it
+    # last in the window: batches land in the journal before the engine fails on it
+    (folder / "zz-poison.txt").write_text("Լավրովը POISON խոսեց։\n", encoding="utf-8")
     result = run(folder, tmp_path / "out", tgt="en", engine=FunctionEngine(poison, batch_size=2), cache=False,
                  progress="jsonl")
     events = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]

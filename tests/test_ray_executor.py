@@ -232,6 +232,7 @@ def test_the_cli_flags(tmp_path):
     assert Config().ray.actors == 0  # as many as the cluster's CPUs take
 
 
+@pytest.mark.slow
 def test_no_room_for_any_actor_stops_the_run_with_a_clear_line(cluster, tmp_path):
     """Actors that no node can hold (4 CPUs each on a 2-CPU cluster): the run does not wait
     forever; after `[ray] stall_s` it stops (exit 75 from the CLI) saying what is missing,
@@ -279,3 +280,32 @@ def test_a_refused_token_is_told_apart_from_a_cluster_that_is_not_there():
                                               "Authentication token is missing or incorrect")))
     assert not token_refused(chained(RuntimeError("Failed to connect to GCS within 60 seconds")))
     assert "RAY_AUTH_MODE=token" in TOKEN_HINT and "RAY_AUTH_TOKEN" in TOKEN_HINT
+
+
+def vanishes(text: str, src: str, tgt: str) -> str:
+    """On a segment with VANISH, the actor ends itself for good (as when no node can hold it again)."""
+    if "VANISH" in text:
+        import ray
+
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+        time.sleep(30)
+    return tag(text, src, tgt)
+
+
+@pytest.mark.slow
+def test_a_pool_with_no_actor_left_stops_mid_run_and_keeps_the_finished_files(cluster, tmp_path):
+    from pipeline.errors import ClusterError
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(f"Լավրովը խոսեց {i}։\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Լավրովը VANISH խոսեց։\n", encoding="utf-8")
+    stopped = r"for 10 s \(1 batch\(es\) waiting\): 1 actor\(s\) \(1 of them gone for good"
+    with pytest.raises(ClusterError, match=stopped):
+        run(folder, tmp_path / "out", engine=FunctionEngine(vanishes), tgt="en", cache=False, progress="off",
+            window=1, **on_ray(actors=1, stall_s=10))
+    manifest = json.loads((tmp_path / "out" / "run.json").read_text())
+    done = [rel for rel, entry in manifest["files"].items() if entry["status"] == "done"]
+    assert done == ["a0.txt", "a1.txt", "a2.txt"]
+    assert manifest["executor"]["faults"]["actors_lost"] == 1

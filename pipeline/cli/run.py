@@ -45,7 +45,8 @@ def register(sub) -> None:
     p.add_argument(
         "--ray-address", metavar="ADDRESS",
         help="with --executor ray: auto (the cluster this machine belongs to), or a cluster's address "
-        "(HOST:6379; a cluster with token authentication needs RAY_AUTH_MODE=token and its token, docs/scale.md); without it, a Ray is started on this machine for the run",
+        "(HOST:6379; a cluster with token authentication needs RAY_AUTH_MODE=token and its token, docs/scale.md); "
+        "without it, a Ray is started on this machine for the run",
     )
     p.set_defaults(func=cmd_run)
 

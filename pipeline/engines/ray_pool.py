@@ -119,17 +119,30 @@ def portable(error: BaseException) -> Exception:
 
 
 class EngineActor:
-    """One copy of the engine in a Ray worker, loaded once when the actor starts.
+    """One copy of the engine in a Ray worker, loaded once, by `ready()` or the first call.
 
-    Errors come back as values: the driver raises them as the engine's own exception
-    (the runner then isolates the file), and only a dead process is Ray's to retry."""
+    The constructor loads nothing, so that `where()` answers as soon as Ray has placed the
+    actor: a model that takes minutes to load is not a cluster without room. Errors come
+    back as values: the driver raises them as the engine's own exception (the runner then
+    isolates the file); a dead process is the driver's to judge (`RayPool.translate`)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.error: Exception | None = None
+        self.load_seconds: float | None = None
+
+    def where(self) -> dict:
+        """The actor's node and process (answered at once: the driver's ping)."""
+        import ray
+
+        return {"node": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
+
+    def load(self) -> None:
+        if self.load_seconds is not None:
+            return
         started = time.perf_counter()
         try:
-            load = getattr(engine, "load", None)  # a LazyEngine: load the model now, once
+            load = getattr(self.engine, "load", None)  # a LazyEngine: load the model now, once
             if callable(load):
                 load()
         except Exception as error:  # a model that cannot load here: every batch says so
@@ -137,13 +150,12 @@ class EngineActor:
         self.load_seconds = time.perf_counter() - started
 
     def ready(self) -> dict:
-        import ray
-
-        return {"load_s": self.load_seconds, "node": ray.get_runtime_context().get_node_id(), "pid": os.getpid(),
-                "error": self.error}
+        self.load()
+        return {"load_s": self.load_seconds, **self.where(), "error": self.error}
 
     def plan(self, texts: list[str], src: str, tgt: str) -> list[list[int]] | None:
         """The engine's own batches for a call (`TokenizerEngine.plan`), None when it has no plan."""
+        self.load()
         plan = getattr(self.engine, "plan", None) if self.error is None else None
         if plan is None:
             return None
@@ -153,6 +165,7 @@ class EngineActor:
             return None
 
     def translate(self, texts: list[str], options: dict) -> tuple[list[Translation] | None, Exception | None]:
+        self.load()
         if self.error is not None:
             return None, self.error
         try:
@@ -168,7 +181,7 @@ class Slot:
     def __init__(self, number: int, actor, ping):
         self.number = number
         self.actor = actor
-        self.ping = ping  # ready(), sent while it starts or restarts; None when it is up
+        self.ping = ping  # where(), sent while it starts or restarts; None when it is up
         self.up = False
         self.gone = False  # dead for good (it could not even start): never used again
         self.node: str | None = None
@@ -234,12 +247,12 @@ class RayPool:
 
     # -- the actors ----------------------------------------------------------------------------
     def _ping(self, actor):
-        """ready() that waits while the actor restarts (Ray retries it until the actor answers)."""
-        return actor.ready.options(max_task_retries=-1).remote()
+        """where() that waits while the actor restarts (Ray retries it until the actor answers)."""
+        return actor.where.options(max_task_retries=-1).remote()
 
     def _slots(self, engine: "RayEngine") -> list[Slot]:
-        """The engine's actors, started now (each loads the model) if they are not yet: all of
-        them, or as many as the cluster has room for, within `[ray] stall_s`."""
+        """The engine's actors, started now if they are not yet: all of them, or as many as the
+        cluster has room for (at least one within `[ray] stall_s`), each then loading the model."""
         key = id(engine)
         if key not in self._pools:
             ray, settings = self.ray, self.settings
@@ -266,14 +279,37 @@ class RayPool:
                         break
                     raise ClusterError(self._stalled(slots, "to start"))
                 self._wait(slots, [], TICK)
+            self._load([slot for slot in slots if slot.up])
             engine.load_seconds += time.perf_counter() - started
             up = [slot for slot in slots if slot.up]
             log.info(f"ray: {len(up)} of {len(slots)} actor(s) of the {engine.name} engine up on "
                      f"{len({slot.node for slot in up})} node(s), loaded in {engine.load_seconds:.1f} s")
         return self._pools[key]
 
+    def _load(self, slots: list[Slot]) -> None:
+        """The placed actors load the model (as long as it takes: a local run waits as long); an
+        error loading it is raised as the engine's; an actor lost meanwhile is down, as in a run."""
+        loading = {slot.actor.ready.remote(): slot for slot in slots}
+        while loading:
+            ready, _ = self.ray.wait(list(loading), num_returns=1, timeout=TICK)
+            for ref in ready:
+                slot = loading.pop(ref)
+                try:
+                    state = self.ray.get(ref, timeout=TICK)
+                except self.ray.exceptions.RayError as error:
+                    self._down(slot, error)
+                    continue
+                if state["error"] is not None:
+                    raise state["error"]  # the model cannot load there: what a local run says
+            if not ready:
+                alive = self._alive()
+                for ref, slot in list(loading.items()):
+                    if slot.node not in alive:
+                        del loading[ref]
+                        self._down(slot, None)
+
     def _wait(self, slots: list[Slot], refs: list, timeout: float) -> list:
-        """Wait (at most `timeout` s) for one of `refs` or an actor's ready(); take in the actors that
+        """Wait (at most `timeout` s) for one of `refs` or an actor's where(); take in the actors that
         answered, and return the refs of `refs` that are ready."""
         pings = {slot.ping: slot for slot in slots if slot.ping is not None}
         waiting = list(refs) + list(pings)
@@ -287,7 +323,7 @@ class RayPool:
         return [ref for ref in ready if ref not in pings]
 
     def _answered(self, slot: Slot) -> None:
-        """An actor's ready() came back: it is up, where it says; or it is gone for good. A
+        """An actor's where() came back: it is up, where it says; or it is gone for good. A
         batch it was running when it stopped answering is judged here: a new process on the
         same node means that batch killed it."""
         ref, slot.ping = slot.ping, None
@@ -296,10 +332,9 @@ class RayPool:
         except self.ray.exceptions.RayError as error:  # its restarts are over (it cannot even start)
             slot.gone = True
             slot.fault = slot.fault or f"{type(error).__name__}"
-            log.warning(f"ray: engine actor {slot.number} is gone for good ({type(error).__name__}); see the Ray worker logs")
+            log.warning(f"ray: engine actor {slot.number} is gone for good ({type(error).__name__}); "
+                        "see the Ray worker logs")
             return
-        if state["error"] is not None:
-            raise state["error"]  # the model cannot load there: what a local run says
         if slot.pid is not None:
             self.restarted += 1
             if slot.suspect is not None and state["node"] == slot.node and state["pid"] != slot.pid:
@@ -310,7 +345,7 @@ class RayPool:
             slot.nodes.append(slot.node)
 
     def _down(self, slot: Slot, error: BaseException | None) -> list[int]:
-        """An actor stopped answering: it is down until its ready() comes back (Ray restarts it).
+        """An actor stopped answering: it is down until its where() comes back (Ray restarts it).
         Returns its batches, oldest first; the oldest was the one running (an actor runs its
         calls in order), kept as the suspect until the actor answers again."""
         held = [batch for batch, _ in sorted(slot.flying.values(), key=lambda item: item[1])]
@@ -334,8 +369,10 @@ class RayPool:
         if self.settings.gpus_per_actor:
             need += f" and {self.settings.gpus_per_actor:g} GPU(s)"
         nodes = len(self._alive())
+        gone = sum(slot.gone for slot in slots)
+        gone = f" ({gone} of them gone for good: see the Ray worker logs)" if gone else ""
         return (f"no engine actor could run on the Ray cluster for {self.settings.stall_s:g} s ({what}): "
-                f"{len(slots)} actor(s) need {need} each, and the cluster's {nodes} live node(s) have "
+                f"{len(slots)} actor(s){gone} need {need} each, and the cluster's {nodes} live node(s) have "
                 f"{resources.get('CPU', 0):g} CPU(s) ({available.get('CPU', 0):g} free), "
                 f"{resources.get('GPU', 0):g} GPU(s); the finished files are kept: add nodes (or lower "
                 "[ray] cpus_per_actor / [ray] actors) and run the same command again")
@@ -431,7 +468,7 @@ class RayPool:
                     last_news = time.monotonic()
                     try:
                         translations, error = self.ray.get(ref, timeout=TICK)
-                    except self.ray.exceptions.RayError as lost:  # the actor stopped answering: not the batch's fault yet
+                    except self.ray.exceptions.RayError as lost:  # its actor stopped answering: no fault yet
                         back(self._down(slot, lost), slot)  # this batch with the others it held
                         continue
                     del slot.flying[ref]
@@ -457,7 +494,8 @@ class RayPool:
                 else:
                     idle_since = idle_since or now
                     if now - idle_since > self.settings.stall_s:
-                        raise ClusterError(self._stalled(slots, f"{len(queue)} batch(es) waiting"))
+                        waiting = len(queue) + sum(slot.suspect is not None for slot in slots)
+                        raise ClusterError(self._stalled(slots, f"{waiting} batch(es) waiting"))
                 submit()
         finally:  # what this call left on the actors is not the next call's (batch numbers are per call)
             for slot in slots:
@@ -533,7 +571,7 @@ class RayPool:
             "task_retries": settings.task_retries,
             "stall_s": settings.stall_s,
             "nodes": len(used),
-            "placement": [{"actor": slot.number, "nodes": slot.nodes} for slot in slots],  # a restart elsewhere adds one
+            "placement": [{"actor": slot.number, "nodes": slot.nodes} for slot in slots],  # a restart elsewhere: +1
             "batches": self.batches,
             "faults": {"actors_lost": self.lost, "actors_restarted": self.restarted, "crashes": self.crashes,
                        "batches_resent": self.resent,
