@@ -135,11 +135,13 @@ class RayConfig:
     goes, never what it writes: none of these is part of a run's settings fingerprint."""
 
     address: str = ""  # "" = start a Ray on this machine for the run; "auto" = the cluster this
-    # machine belongs to (`ray start`, RAY_ADDRESS); or a cluster's address (host:6379, ray://host:10001)
+    # machine belongs to (`ray start`, RAY_ADDRESS); or a cluster's address (host:6379)
     actors: int = 0  # engine actors, each loading the model once; 0 = as many as the cluster's CPUs allow
     cpus_per_actor: float = 1.0  # CPUs Ray reserves for each actor (its engine's threads)
     gpus_per_actor: float = 0.0  # GPUs for each actor (with [model] device = "cuda")
-    task_retries: int = 3  # times a batch is sent again when its actor died (the actor is restarted)
+    task_retries: int = 3  # times a batch is sent again after it killed its actor (the actor is restarted);
+    # a lost node is no fault of the batch: its batches go to live actors without counting
+    stall_s: float = 120.0  # stop (exit 75, finished work kept) when no engine actor can run this long
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,15 @@ def finalize(config: Config) -> Config:
         raise ConfigError("[run] window must be at least 1")
     if config.run.executor == "ray" and config.ray.cpus_per_actor <= 0 and config.ray.gpus_per_actor <= 0:
         raise ConfigError("[ray] cpus_per_actor or gpus_per_actor must be more than 0 (what Ray reserves for an actor)")
+    if config.run.executor == "ray" and config.ray.stall_s <= 0:
+        raise ConfigError("[ray] stall_s must be more than 0 (seconds a run waits for an engine actor to come back)")
+    if config.run.executor == "ray" and config.ray.task_retries < 0:
+        raise ConfigError("[ray] task_retries must be 0 or more")
+    if config.ray.address.startswith("ray://"):
+        raise ConfigError(
+            f"[ray] address = {config.ray.address!r}: Ray Client (ray://) is not supported: a run's driver must "
+            "stay connected for hours and survive a lost node. Run targman on a node of the cluster with "
+            "--ray-address auto (or HOST:6379, the head's GCS port), or as a Ray Job (docs/scale.md)")
     return config
 
 

@@ -12,9 +12,12 @@ Every error targman raises on purpose is a `TargmanError`; the CLI prints
     ├── ScoreError      hypotheses and references cannot be scored together
     ├── StateError      the output folder holds a run this one must not mix with
     │                   (other settings, or another run writing to it now)
-    └── WriteError      the output folder cannot be written (read-only, disk full, file
-                        size limit): exit status 74; finished files are kept, and
-                        `.result` holds the run's result when one could be made
+    ├── WriteError      the output folder cannot be written (read-only, disk full, file
+    │                   size limit): exit status 74; finished files are kept, and
+    │                   `.result` holds the run's result when one could be made
+    └── ClusterError    a run on Ray cannot go on: no engine actor could run for `[ray]
+                        stall_s` (every node with room lost): exit status 75; finished
+                        files are kept, `.result` as WriteError's, and the same command continues
 
     RunInterrupted      (a KeyboardInterrupt, not a TargmanError) Ctrl-C or SIGTERM during
                         `run()`: finished files are kept; `.result` is the partial RunResult
@@ -71,6 +74,16 @@ class WriteError(TargmanError):
     """The output folder cannot be written; what was finished is kept and the run can resume."""
 
     exit_code = 74  # EX_IOERR (sysexits.h)
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
+
+
+class ClusterError(TargmanError):
+    """A run on a Ray cluster cannot go on for want of nodes; what was finished is kept and the run can resume."""
+
+    exit_code = 75  # EX_TEMPFAIL (sysexits.h): try again when the cluster has room
 
     def __init__(self, message: str, result=None):
         super().__init__(message)

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import run
 from pipeline.cli import main
-from pipeline.engines.testing import FunctionEngine
+from pipeline.engines.testing import FunctionEngine, tag
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,3 +114,40 @@ def test_a_fully_finished_folder_says_it_loads_nothing(tmp_path, capsys, mode):
     capsys.readouterr()
     run(folder, tmp_path / "out", **settings)
     assert "loading" not in capsys.readouterr().err
+
+
+def poison(text: str, src: str, tgt: str) -> str:
+    if "POISON" in text:
+        raise RuntimeError("the model cannot handle this segment")
+    return tag(text, src, tgt)
+
+
+def test_a_failed_file_is_not_counted_done_nor_its_window_twice(tmp_path, capsys):
+    """The window fails on one file and is translated again file by file: progress counts each
+    segment once, the failed file's segment not at all, and the failed file apart from the done
+    ones. The batches finished before the failure come back from the journal, and the summary
+    does not call that an interrupted run (issue 29)."""
+    from pipeline.cli.summary import lines
+
+    folder = make_input(tmp_path / "in", files=5)
+    # last in the window: batches land in the journal before the engine fails on it
+    (folder / "zz-poison.txt").write_text("Լավրովը POISON խոսեց։\n", encoding="utf-8")
+    result = run(folder, tmp_path / "out", tgt="en", engine=FunctionEngine(poison, batch_size=2), cache=False,
+                 progress="jsonl")
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    end = events[-1]
+    assert result.failed == ["zz-poison.txt"]
+    assert (end["event"], end["files"], end["files_done"], end["files_failed"]) == ("end", 6, 5, 1)
+    assert end["segments"] == end["total"] - 1  # every segment once, but the failed one
+    assert max(e["segments"] for e in events if e["event"] == "batch") <= end["total"]
+    assert result.manifest["cache"]["journal_hits"] > 0 and result.manifest["cache"]["journal_resumed"] is False
+    said = " ".join(lines(result))
+    assert "batches finished before an engine failure" in said and "interrupted" not in said
+
+
+def test_progress_lines_count_failed_files_apart(tmp_path, capsys):
+    folder = make_input(tmp_path / "in", files=2)
+    (folder / "zz-poison.txt").write_text("Լավրովը POISON խոսեց։\n", encoding="utf-8")
+    run(folder, tmp_path / "out", tgt="en", engine=FunctionEngine(poison), cache=False, progress="lines")
+    last = [line for line in capsys.readouterr().err.splitlines() if line.startswith("targman: segments ")][-1]
+    assert "files 2/3, 1 failed" in last and "(100%)" not in last

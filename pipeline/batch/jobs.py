@@ -114,8 +114,14 @@ CALLS_AHEAD = 8  # groups read ahead of the translation, so the driver does not 
 
 
 def start_readers(ray, count: int = READERS) -> list:
-    """The FileReader actors of a run; Ray restarts one that dies, and sends its call again."""
-    actor = ray.remote(FileReader).options(num_cpus=0, max_restarts=-1, max_task_retries=3)
+    """The FileReader actors of a run, on the driver's node when it is one of the cluster's (the
+    head, as a rule: a worker node that is lost takes no reading with it; Ray places them
+    elsewhere when the driver's node cannot hold them). Ray restarts one that dies, and sends
+    its call again."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    actor = ray.remote(FileReader).options(num_cpus=0, max_restarts=-1, max_task_retries=3, scheduling_strategy=here)
     return [actor.remote() for _ in range(count)]
 
 

@@ -7,7 +7,10 @@
 
 Segments count as done when the engine batch that holds them returns (or at once, for
 segments that need no engine: passed through, from the translation memory, post-edits),
-so the count moves while a window of files is still being translated.
+so the count moves while a window of files is still being translated. A window the engine
+fails on is translated again file by file: the count goes back to where the window began
+(`mark`, `back_to`), and a file or article that fails leaves its segments not done. Failed
+files are counted apart: `files 39/40, 1 failed`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class Progress:
         if mode == "auto":
             mode = "bar" if getattr(self.stream, "isatty", lambda: False)() else "lines"
         self.mode = mode
-        self.files_total = self.files_done = 0
+        self.files_total = self.files_done = self.files_failed = 0
         self.total = self.done = self.tokens = 0
         self.started: float | None = None  # when translating started (after the model loaded)
         self.bar = None
@@ -51,8 +54,9 @@ class Progress:
         elif self.mode in ("lines", "bar"):
             self._line(f"loading {what} ...")
 
-    def start(self, files_total: int, files_done: int, segments_total: int) -> None:
+    def start(self, files_total: int, files_done: int, segments_total: int, files_failed: int = 0) -> None:
         self.files_total, self.files_done, self.total = files_total, files_done, segments_total
+        self.files_failed = files_failed
         self.started = time.monotonic()
         if self.mode == "jsonl":
             self._event("start", files=files_total, files_done=files_done, segments=segments_total)
@@ -75,12 +79,30 @@ class Progress:
         elif self.bar is not None:
             self.bar.update(n)
 
-    def file(self, rel: str, status: str) -> None:
-        """A file is finished (written, or failed)."""
+    def mark(self) -> tuple[int, int]:
+        """Where the count is now, to go back to when what follows fails (`back_to`)."""
         with self._lock:
-            self.files_done += 1
+            return self.done, self.tokens
+
+    def back_to(self, mark: tuple[int, int]) -> None:
+        """What was counted since `mark` is not done after all (its engine call failed)."""
+        with self._lock:
+            done, tokens = mark
+            moved = self.done - done
+            self.done, self.tokens = done, tokens
+        if self.bar is not None and moved:
+            self.bar.update(-moved)
+
+    def file(self, rel: str, status: str) -> None:
+        """A file is finished (written, or failed: counted apart, never as done)."""
+        with self._lock:
+            if str(status) == "failed":
+                self.files_failed += 1
+            else:
+                self.files_done += 1
         if self.mode == "jsonl":
-            self._event("file", file=rel, status=str(status), files_done=self.files_done, files=self.files_total)
+            self._event("file", file=rel, status=str(status), files_done=self.files_done, files=self.files_total,
+                        files_failed=self.files_failed)
         elif self.bar is not None:
             self.bar.set_postfix_str(self._files(), refresh=True)
 
@@ -93,7 +115,7 @@ class Progress:
             self.bar.close()
         if self.mode == "jsonl" and self.started is not None:
             self._event("end", segments=self.done, total=self.total, files_done=self.files_done, files=self.files_total,
-                        tokens=self.tokens, **self._rates())
+                        files_failed=self.files_failed, tokens=self.tokens, **self._rates())
 
     # -- what is said ------------------------------------------------------------------------
     def status(self) -> str:
@@ -105,7 +127,8 @@ class Progress:
                 f"{self._files()}")
 
     def _files(self) -> str:
-        return f"files {self.files_done}/{self.files_total}"
+        failed = f", {self.files_failed} failed" if self.files_failed else ""
+        return f"files {self.files_done}/{self.files_total}{failed}"
 
     def _rates(self) -> dict:
         elapsed = max(1e-9, time.monotonic() - self.started) if self.started is not None else 0.0

@@ -52,7 +52,7 @@ from pipeline.engines.base import Engine
 from pipeline.evaluation.postedit import edit_summary
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
-from pipeline.errors import WRITE_ERRNOS, InputError, TargmanError, WriteError, write_error
+from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, TargmanError, WriteError, write_error
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
 
@@ -137,6 +137,7 @@ class Run:
         self.started = 0.0
         self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
         self.names: RunNames | None = None  # one spelling per name in the run (pipeline.names)
+        self.resumed_journal = False  # the journal held an interrupted run's batches when this run began
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -208,10 +209,12 @@ class Run:
             engine = self.translator.engine(self.tgt)
             self.state.check_model(engine.info())
             self.translator.terms(self.tgt)  # says now, not mid-run, when the engine cannot constrain
+            self.resumed_journal = self.state.journal_path.exists()  # batches an interrupted run finished
             self.translator.journal = self.state.journal() if self.use_journal else None
-        self.progress.start(len(self.plan.order), len(self.files), self.count_segments())
+        failed = sum(1 for entry in self.files.values() if entry["status"] == FileStatus.FAILED)
+        self.progress.start(len(self.plan.order), len(self.files) - failed, self.count_segments(), files_failed=failed)
         interrupted = False
-        stopped: WriteError | None = None
+        stopped: WriteError | ClusterError | None = None
         try:
             for window in windows(self.read_jobs(), self.config.run.window):
                 self.names.before_window({article.doc for job in window for article, _ in job.articles})
@@ -221,7 +224,7 @@ class Run:
                     self.write_job(job)
         except KeyboardInterrupt:
             interrupted = True
-        except WriteError as error:  # the disk is full or read-only: keep what is finished, say so
+        except (WriteError, ClusterError) as error:  # the disk is full, the cluster gone: keep what is finished
             stopped = error
         finally:
             self.progress.close()
@@ -366,13 +369,23 @@ class Run:
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
         progress = self.progress.segments if self.progress is not None else None
+        mark = self.progress.mark() if self.progress is not None else None
         try:
             self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress)
+        except ClusterError:
+            raise
         except Exception:
+            if mark is not None:
+                self.progress.back_to(mark)  # the files are tried one by one: each counts its own segments again
             for job in jobs:
+                mark = self.progress.mark() if self.progress is not None else None
                 try:
                     self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress)
+                except ClusterError:
+                    raise
                 except Exception as error:  # an engine failure on one file must not stop the run
+                    if mark is not None:
+                        self.progress.back_to(mark)
                     self._isolate(job, error)
 
     def _isolate(self, job: FileJob, error: Exception) -> None:
@@ -382,9 +395,13 @@ class Run:
             job.status, job.error = FileStatus.FAILED, f"{job.file.rel}: {reason(error)}"
             return
         for article, segments in job.articles:
+            mark = self.progress.mark()
             try:
                 self.translator.translate_segments(segments, tgt=self.tgt, on_progress=self.progress.segments)
+            except ClusterError:
+                raise
             except Exception as article_error:
+                self.progress.back_to(mark)  # a failed article's segments are not done
                 job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
         if len(job.failed_docs) == len(job.articles):
             job.status, job.error = FileStatus.FAILED, f"{job.file.rel}: {reason(error)} (every article)"
@@ -519,9 +536,13 @@ class Run:
         return info | self.journal_info()
 
     def journal_info(self) -> dict:
-        """How many segments an interrupted run's finished batches gave back (the run's journal), if any."""
+        """How many segments the run's journal gave back, if any: an interrupted run's finished batches
+        (`journal_resumed`), or this run's own, when a window was translated again file by file
+        after an engine failure."""
         journal = self.translator.journal
-        return {"journal_hits": journal.stats.hits} if journal and journal.stats.hits else {}
+        if not (journal and journal.stats.hits):
+            return {}
+        return {"journal_hits": journal.stats.hits, "journal_resumed": self.resumed_journal}
 
     def glossary_info(self, model: dict, concepts_seen: set[str]) -> dict | None:
         if self.translator.glossary is None:

@@ -45,7 +45,8 @@ def register(sub) -> None:
     p.add_argument(
         "--ray-address", metavar="ADDRESS",
         help="with --executor ray: auto (the cluster this machine belongs to), or a cluster's address "
-        "(HOST:6379, ray://HOST:10001); without it, a Ray is started on this machine for the run",
+        "(HOST:6379; a cluster with token authentication needs RAY_AUTH_MODE=token and its token, docs/scale.md); "
+        "without it, a Ray is started on this machine for the run",
     )
     p.set_defaults(func=cmd_run)
 
@@ -146,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
     from pipeline.batch.runner import RunInterrupted, run
-    from pipeline.errors import WriteError
+    from pipeline.errors import ClusterError, WriteError
 
     config = build_config(args)
     terminated = []
@@ -163,7 +164,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         previous = None
     try:
         result = run(args.input, args.out, config, force=args.force, prune=args.prune)
-    except WriteError as error:  # printed by the caller, after what was finished
+    except (WriteError, ClusterError) as error:  # printed by the caller, after what was finished
         if error.result is not None:
             summary(error.result, review=False)
         raise

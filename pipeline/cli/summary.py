@@ -96,7 +96,9 @@ def this_run(manifest: dict) -> str:
         parts.append(f"{cache.get('misses', 0)} by the model")
         parts.append(f"{cache.get('hits', 0)} from the translation memory")
     if cache.get("journal_hits"):
-        parts.append(f"{cache['journal_hits']} from the interrupted run's finished batches")
+        whose = ("the interrupted run's finished batches" if cache.get("journal_resumed", True)
+                 else "batches finished before an engine failure, kept in the run's journal")
+        parts.append(f"{cache['journal_hits']} from {whose}")
     if cache.get("human"):
         parts.append(f"{cache['human']} editors' post-edits")
     return f" (this run: {', '.join(parts)})" if parts else ""
