@@ -322,7 +322,10 @@ class Run:
         progress = self.progress.segments if self.progress is not None else None
         try:
             self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress)
-        except Exception:
+        except Exception as error:
+            if len(jobs) == 1:  # nothing to find: asking again would only double the wait on a dead endpoint
+                self._isolate(jobs[0], error)
+                return
             for job in jobs:
                 try:
                     self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress)

@@ -237,8 +237,11 @@ class Translator:
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the translation memory this Translator opened (a given one stays open), and
-        stop its Ray actors."""
+        """Close the translation memory this Translator opened (a given one stays open), the
+        connection pools of the engines it loaded, and stop its Ray actors."""
+        for engine in self._engines.values():
+            if engine is not self._given_engine and callable(getattr(type(engine), "close", None)):
+                engine.close()  # looked up on the type: a LazyEngine's __getattr__ would load the model
         if self._own_memory and self.memory is not None:
             self.memory.close()
             self.memory = None
