@@ -262,7 +262,8 @@ class RunState:
         except ImportError:  # pragma: no cover - Windows: no lock, one run at a time by convention
             return
         try:
-            handle = open(self.dir / "lock", "a+", encoding="utf-8")
+            fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+            handle = os.fdopen(fd, "a+", encoding="utf-8")
         except OSError as error:
             raise write_error(error, "the lock file", self.dir / "lock") from None
         try:
