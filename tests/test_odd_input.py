@@ -36,7 +36,8 @@ def one_line(err: str) -> str:
     return [line for line in err.splitlines() if line.startswith("targman: error")][-1]
 
 
-@pytest.mark.parametrize("name", ["run.json", "segments.jsonl", "errors.jsonl", "review.html"])
+@pytest.mark.parametrize("name", ["run.json", pytest.param("segments.jsonl", marks=pytest.mark.slow),
+                                  pytest.param("errors.jsonl", marks=pytest.mark.slow), "review.html"])
 def test_a_link_in_out_dir_is_refused_and_its_target_untouched(finished, capsys, name):
     folder, out, outside, args = finished
     (out / name).unlink()
@@ -69,3 +70,67 @@ def test_review_refuses_a_linked_report(finished, capsys):
     assert main(["review", str(out)]) == 74
     assert "remove the link" in one_line(capsys.readouterr().err)
     assert outside.read_text() == "not targman's\n"
+
+
+def deep_tree(folder: Path, depth: int) -> None:
+    """`depth` folders named d, one inside the other, with an article at the bottom (by dir fd:
+    the path soon passes the system's 4,096-byte limit)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        leaf = os.open("x.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(leaf, "Լավրովը խոսեց։\n".encode())
+        os.close(leaf)
+    finally:
+        os.close(fd)
+
+
+def remove_deep(top: Path) -> None:
+    """Remove a tree too deep for shutil.rmtree (it recurses; pytest's cleanup would print a
+    RecursionError in every later session on this machine), by folder fds, without recursion."""
+    stack = [(os.open(top, os.O_RDONLY | os.O_DIRECTORY), "")]
+    while stack:
+        fd = stack[-1][0]
+        with os.scandir(fd) as entries:
+            inner = next((e.name for e in entries if e.is_dir(follow_symlinks=False)), None)
+        if inner is not None:
+            stack.append((os.open(inner, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd), inner))
+            continue
+        for name in os.listdir(fd):
+            os.unlink(name, dir_fd=fd)
+        os.close(fd)
+        name = stack.pop()[1]
+        if stack:
+            os.rmdir(name, dir_fd=stack[-1][0])
+    os.rmdir(top)
+
+
+@pytest.fixture()
+def deep_folder(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    yield folder
+    remove_deep(folder)
+
+
+@pytest.mark.slow
+def test_a_tree_2100_folders_deep_and_a_255_byte_name_do_not_stop_the_run(tiny_models, deep_folder, tmp_path, capsys):
+    folder, out = deep_folder, tmp_path / "out"
+    (folder / "a.txt").write_text("Լավրովը հանդիպեց Միրզոյանին։\n", encoding="utf-8")
+    longest = "ա" * 125 + ".txt"  # 254 bytes: a legal name whose NAME.ref.txt sibling would be 258
+    assert len(longest.encode()) == 254
+    (folder / longest).write_text("Լավրովը խոսեց։\n", encoding="utf-8")
+    deep_tree(folder, 2100)
+    args = ["run", str(folder), "-o", str(out), "--model", str(tiny_models["hy-en"]), "--tgt", "en", "--progress", "off"]
+    assert main(args) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    files = json.loads((out / "run.json").read_text(encoding="utf-8"))["files"]
+    assert files["a.txt"]["status"] == "done" and files[longest]["status"] == "done"
+    (deep,) = [entry for rel, entry in files.items() if rel.startswith("d/")]
+    assert deep["status"] == "skipped" and "cannot read folder (File name too long)" in json.dumps(deep)
+    assert (out / longest).read_text(encoding="utf-8").strip()
+    assert main(args) == 0  # and a rerun resumes it all

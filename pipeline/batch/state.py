@@ -156,7 +156,9 @@ def file_stat(path: Path) -> dict:
 def same_file(path: Path, recorded: dict | None) -> bool:
     """Is `path` the file recorded (None: that there is no such file)? Hashes only when the stat differs."""
     if recorded is None:
-        return not path.is_file()
+        from pipeline.documents.reader import is_file
+
+        return not is_file(path)
     try:
         now = file_stat(path)
     except OSError:
