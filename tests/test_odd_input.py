@@ -171,3 +171,18 @@ def test_hand_damaged_run_files_are_one_line_in_review_export_and_score(finished
             continue  # score reads only the rows (and the edits) when there are no post-edits
         assert code in (1, 2), (command, err)
         assert re.search(says, one_line(err)), (command, err)
+
+
+def test_import_refuses_a_huge_file_by_its_size_before_reading_it(tmp_path, capsys, monkeypatch):
+    from pipeline.review import xliff
+
+    huge = tmp_path / "huge.xlf"
+    with open(huge, "wb") as handle:
+        handle.truncate(xliff.MAX_BYTES + 1)  # sparse: nothing to read, only its size is known
+    read = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
+    assert main(["import", str(tmp_path), str(huge)]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert str(huge) in line and "larger than 256 MB" in line and read == []
+    assert main(["import", str(tmp_path), str(tmp_path)]) == 2  # a folder
+    assert "not a regular file" in one_line(capsys.readouterr().err)
