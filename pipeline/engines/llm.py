@@ -9,8 +9,9 @@ verifies it after), and before that here:
 - a glossary term missing from the answer (or a forbidden one in it) gets one
   corrective request; still missing, the segment is flagged `terms-unmet`;
 - an answer that does not look like a translation of the sentence (empty, in the
-  wrong script, far too short or long) gets one stricter request; still wrong, it is
-  flagged `llm-suspect`. A source that addresses a model ("ignore the above and ...")
+  wrong script, far too short or long, a link the source does not have, two or more
+  sentences more than the source) gets one stricter request; still wrong, it is never
+  published: the segment keeps its source text, flagged `llm-suspect` and `untranslated`. A source that addresses a model ("ignore the above and ...")
   is translated as text: it sits between `<source>` tags that the source itself
   cannot close, the system prompt says it is data, and such a source is flagged
   `source-instructions` so an editor looks at it.
@@ -60,6 +61,7 @@ LANGUAGE_NAMES = {"hy": "Armenian", "en": "English", "ru": "Russian", "ka": "Geo
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BACKOFF_S = 30.0
 DEADLINE_GRACE_S = 1.0  # slack for a loaded machine: a try that started late still gets its timeout_s
+MIN_TRY_S = 0.1  # a try the deadline has left no time for still gets this long (tries are counted)
 MAX_ANSWER_BYTES = 8 * 2**20  # a chat answer is a sentence; more than this is not one
 INSTALL = "pip install 'targman[openai]' (or pip install -e '.[openai]' in a clone)"
 SUSPECT_FLAG = "llm-suspect"  # the answer does not look like a translation of the sentence (not published)
@@ -399,9 +401,8 @@ class OpenAIEngine:
         deadline = loop.time() + self.config.timeout_s * attempts + DEADLINE_GRACE_S
         last, tries = "", 0
         for attempt in range(attempts):
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
+            # Every try is made (a loaded machine may have eaten the time): a late one gets what is left.
+            remaining = max(MIN_TRY_S, deadline - loop.time())
             wait = None
             tries += 1
             with self._lock:
@@ -435,8 +436,10 @@ class OpenAIEngine:
             if attempt + 1 < attempts:
                 delay = wait if wait is not None else self.backoff_s * (2**attempt) * (0.5 + random.random())
                 delay = min(delay, MAX_BACKOFF_S)
-                if loop.time() + delay >= deadline:
+                left = deadline - loop.time()
+                if wait is not None and delay > left:
                     break  # the server asks for a wait longer than this request has left
+                delay = max(0.0, min(delay, left))
                 self._log(f"openai: {last}; retrying in {delay:.1f} s ({attempt + 1}/{self.config.retries})")
                 await asyncio.sleep(delay)
         raise self._error(f"{self.url} gave no usable answer after {tries} tries: {last}")
