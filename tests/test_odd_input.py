@@ -125,7 +125,8 @@ def test_a_tree_2100_folders_deep_and_a_255_byte_name_do_not_stop_the_run(tiny_m
     assert len(longest.encode()) == 254
     (folder / longest).write_text("Լավրովը խոսեց։\n", encoding="utf-8")
     deep_tree(folder, 2100)
-    args = ["run", str(folder), "-o", str(out), "--model", str(tiny_models["hy-en"]), "--tgt", "en", "--progress", "off"]
+    args = ["run", str(folder), "-o", str(out), "--model", str(tiny_models["hy-en"]), "--tgt", "en",
+            "--progress", "off"]
     assert main(args) == 0
     assert "Traceback" not in capsys.readouterr().err
     files = json.loads((out / "run.json").read_text(encoding="utf-8"))["files"]
@@ -137,13 +138,17 @@ def test_a_tree_2100_folders_deep_and_a_255_byte_name_do_not_stop_the_run(tiny_m
 
 
 DAMAGE = [  # (file, how to damage it, what the one line must say)
-    ("segments.jsonl", lambda rows, run: rows[0].update(flags=5), r'segments.jsonl:1: "flags" must be a list of strings'),
+    ("segments.jsonl", lambda rows, run: rows[0].update(flags=5),
+     r'segments.jsonl:1: "flags" must be a list of strings'),
     ("segments.jsonl", lambda rows, run: rows[1].update(source=["x"]), r'segments.jsonl:2: "source" must be a string'),
-    ("segments.jsonl", lambda rows, run: rows[0]["terms"].append("x"), r'segments.jsonl:1: "terms" must be a list of obj'),
+    ("segments.jsonl", lambda rows, run: rows[0]["terms"].append("x"),
+     r'segments.jsonl:1: "terms" must be a list of obj'),
     ("segments.jsonl", lambda rows, run: rows[0].update(doc=5), r'segments.jsonl:1: "doc" must be a string, not int 5'),
     ("run.json", lambda rows, run: run.update(files=5), r'run.json: "files" must be an object'),
-    ("run.json", lambda rows, run: run["files"].update({"a.txt": 1}), r"run.json: \"files\" -> 'a.txt' must be an object"),
-    ("run.json", lambda rows, run: run.update(glossary={"path": 5}), r'run.json: "glossary.path" must be a string or null'),
+    ("run.json", lambda rows, run: run["files"].update({"a.txt": 1}),
+     r"run.json: \"files\" -> 'a.txt' must be an object"),
+    ("run.json", lambda rows, run: run.update(glossary={"path": 5}),
+     r'run.json: "glossary.path" must be a string or null'),
     ("run.json", lambda rows, run: run["scores"]["corpus"].update(terms=5), r'"scores.corpus -> terms" must be an obj'),
     ("run.json", lambda rows, run: run.clear() or run.update(x=1), None),  # an empty-ish manifest still renders
 ]
@@ -158,7 +163,8 @@ def test_hand_damaged_run_files_are_one_line_in_review_export_and_score(finished
     rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     damage(rows, run)
-    (out / "segments.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (out / "segments.jsonl").write_text(lines, encoding="utf-8")
     (out / "run.json").write_text(json.dumps(run), encoding="utf-8")
     for command in (["review", str(out)], ["export", str(out), "-o", str(out / "x.xlf")], ["score", str(out)]):
         capsys.readouterr()

@@ -11,7 +11,8 @@ verifies it after), and before that here:
 - an answer that does not look like a translation of the sentence (empty, in the
   wrong script, far too short or long, a link the source does not have, two or more
   sentences more than the source) gets one stricter request; still wrong, it is never
-  published: the segment keeps its source text, flagged `llm-suspect` and `untranslated`. A source that addresses a model ("ignore the above and ...")
+  published: the segment keeps its source text, flagged `llm-suspect` and `untranslated`
+  (or `[model] fallback` translates it). A source that addresses a model ("ignore the above and ...")
   is translated as text: it sits between `<source>` tags that the source itself
   cannot close, the system prompt says it is data, and such a source is flagged
   `source-instructions` so an editor looks at it.

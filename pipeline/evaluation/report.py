@@ -499,7 +499,8 @@ def _read_manifest(out_dir: Path) -> dict:
     try:
         data = json.loads(run_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise InputError(run_path, f"not JSON ({getattr(error, 'msg', error)})", line=getattr(error, "lineno", None)) from None
+        raise InputError(run_path, f"not JSON ({getattr(error, 'msg', error)})",
+                         line=getattr(error, "lineno", None)) from None
     return check_manifest(data, run_path)
 
 

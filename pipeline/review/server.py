@@ -19,7 +19,8 @@ Security of a server on a desk's machine:
   to the server's: another page in the browser can neither read the token nor send such a
   request without a CORS preflight, which is never granted;
 - bodies over `MAX_BODY` bytes get 413, bodies that are not a JSON object or nest deeper
-  than `MAX_DEPTH` 400 (checked before parsing: the parser recurses), a wrong content type 415; no route takes a path: documents are looked up among the run's rows,
+  than `MAX_DEPTH` 400 (checked before parsing: the parser recurses), a wrong content type 415;
+  no route takes a path: documents are looked up among the run's rows,
   and the only file written besides OUT_DIR's logs is the glossary given at start;
 - every text from the run or an editor is escaped in the page (`esc`), set with
   `textContent` by the script, and a Content-Security-Policy allows only the page's own
