@@ -93,8 +93,11 @@ def check_manifest(data, path: Path | str) -> dict:
             spec = SCORE_FIELDS.get(name, METRIC if name in METRICS else None)
             if spec is not None and isinstance(value, dict):
                 _check(value, spec, path, None, f"{where} -> {name}.")
+            elif spec is METRIC and NUMBER_OR_NULL[1](value):
+                continue  # a document's score is a number; the corpus's an object with its signature
             elif spec is not None and value is not None:
-                raise InputError(path, f'"{where} -> {name}" must be an object, not {_shown(value)}; '
+                kind = "a number or an object" if spec is METRIC else "an object"
+                raise InputError(path, f'"{where} -> {name}" must be {kind}, not {_shown(value)}; '
                                        "run `targman run` again to rewrite it")
     return data
 
