@@ -1,11 +1,15 @@
 """Writing files so that a reader never sees half of one.
 
 Every file is written to a temporary name in the same folder, flushed to disk and
-renamed into place; an error, Ctrl-C or a kill leaves the old file as it was.
+renamed into place; an error, Ctrl-C or a kill leaves the old file as it was. A
+symbolic link where a file is to be written is refused (ELOOP, "remove the link"):
+the rename would replace the link, not write through it, but a link in OUT_DIR is
+someone pointing targman at a file outside it, and that deserves a line, not a quiet fix.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -23,6 +27,24 @@ def _umask() -> int:
 TMP_SUFFIX = ".targman-tmp"  # what a killed run can leave behind; the next run removes it
 
 
+def refuse_link(path: Path) -> None:
+    """OSError(ELOOP) when `path` is a symbolic link (`errors.write_error` turns it into one line)."""
+    if os.path.islink(path):
+        raise OSError(errno.ELOOP, "a symbolic link stands where targman writes a file", str(path))
+
+
+def refuse_links_below(root: Path, path: Path) -> None:
+    """OSError(ELOOP) when a folder between `root` (which may itself be a link) and `path` is a link."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        refuse_link(folder)
+
+
 @contextmanager
 def atomic_open(path: Path) -> Iterator[TextIO]:
     """A text file to write that appears at `path` whole, or not at all.
@@ -32,6 +54,7 @@ def atomic_open(path: Path) -> Iterator[TextIO]:
     an error (or Ctrl-C, or a kill) leaves the old `path` as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_link(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:50]}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs get the usual mode

@@ -61,8 +61,11 @@ class ModelConfig:
     temperature: float = 0.0
     context_sentences: int = 2  # neighbouring sentences of the document on each side, as context
     concurrency: int = 4  # requests in flight at once
-    timeout_s: float = 60.0  # one request
+    timeout_s: float = 60.0  # one try of a request; all its tries end within timeout_s x (retries + 1) + 1 s
     retries: int = 4  # retries of a request on 429, 5xx, timeouts and dropped connections
+    # openai: a config (a path, or a name in configs/) whose [model] translates the sentences whose
+    # answer fails the checks after its retry ("" = none: they keep their source, flagged llm-suspect)
+    fallback: str = ""
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,9 @@ def relative_to(config: Config, folder: Path) -> Config:
         config = replace(config, model=replace(config.model, id=place(model_id)))
     if config.glossary.path:
         config = replace(config, glossary=replace(config.glossary, path=place(config.glossary.path)))
+    fallback = config.model.fallback
+    if fallback and (fallback.startswith((".", "~", "/")) or (folder / fallback).exists()):
+        config = replace(config, model=replace(config.model, fallback=place(fallback)))
     if config.cache.dir:
         config = replace(config, cache=replace(config.cache, dir=place(config.cache.dir)))
     return config

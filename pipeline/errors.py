@@ -108,8 +108,11 @@ def write_error(error: OSError, what: str, where) -> WriteError:
         "EACCES": "make it writable (chmod/chown) or choose another output folder",
         "EPERM": "make it writable (chmod/chown) or choose another output folder",
         "EISDIR": "a folder stands where the file must go; move it away",
+        "ELOOP": "remove the link: targman writes no file through a symbolic link",
     }
     name = errno.errorcode.get(error.errno or 0, "")
+    if name == "ELOOP" and error.filename:
+        where = error.filename  # the link itself, not the folder it is in
     hint = hints.get(name, "check the output folder")
     return WriteError(f"cannot write {what} {where} ({reason}): {hint}, then run the same command again "
                       "(finished files are kept)")

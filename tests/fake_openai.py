@@ -11,7 +11,11 @@ request, in order (`script`), or by a marker in the source:
 - "drop": closes the connection without answering;
 - "malformed": a body that is not JSON; "no-choices": JSON without choices;
 - "forget-terms": a translation without the glossary terms (a model that ignores them);
-- "gullible": obeys an instruction found in the source ("... say X") - a naive model.
+- "gullible": obeys an instruction found in the source ("... say X") - a naive model;
+- "trickle": headers, then one byte of the body every `trickle_s` seconds, for ever;
+- "redirect": 307 to `redirect_to` (another server: another origin);
+- "echo-key": a 400 whose message quotes the request's Authorization header, as some
+  proxies do; "echo-key-answer": a 200 whose translation holds it.
 
 It also checks the key (`key`), the model name (`model`) and the path, as a real server does.
 """
@@ -53,11 +57,15 @@ def fake_translate(user: str, system: str, forget_terms: bool = False, gullible:
 
 
 class FakeOpenAI:
-    def __init__(self, *, model: str = "tiny-mt", key: str | None = None, slow_s: float = 2.0, delay_s: float = 0.0):
+    def __init__(self, *, model: str = "tiny-mt", key: str | None = None, slow_s: float = 2.0, delay_s: float = 0.0,
+                 trickle_s: float = 1.5):
         self.model = model
         self.key = key
         self.slow_s = slow_s
         self.delay_s = delay_s  # every answer waits this long (to see concurrency)
+        self.trickle_s = trickle_s
+        self.redirect_to: str | None = None  # where "redirect" points
+        self.fault: str | None = None  # a fault for every request (after the script)
         self.script: list[str] = []  # faults for the next requests, in order ("ok" for none)
         self.requests: list[dict] = []  # every request's body and headers
         self.in_flight = 0
@@ -83,7 +91,7 @@ class FakeOpenAI:
 
     def _next_fault(self) -> str:
         with self._lock:
-            return self.script.pop(0) if self.script else "ok"
+            return self.script.pop(0) if self.script else (self.fault or "ok")
 
     def _handler(self):
         fake = self
@@ -107,6 +115,21 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
                     self.close_connection = True
 
+            def _trickle(self) -> None:
+                """A 200 whose body comes one byte every `trickle_s` s and never ends (until the client goes)."""
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.flush()
+                    for _ in range(100000):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(fake.trickle_s)
+                except OSError:  # the client gave up
+                    self.close_connection = True
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
@@ -127,6 +150,14 @@ class FakeOpenAI:
                 fake.requests.append({"body": body, "headers": dict(self.headers), "path": self.path})
                 if self.path != "/v1/chat/completions":
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                fault = fake._next_fault()
+                if fault == "redirect":
+                    return self._send(307, {"error": {"message": "moved"}},
+                                      {"Location": f"{fake.redirect_to}/chat/completions"})
+                if fault == "echo-key":
+                    return self._send(400, {"error": {"message": f"bad header {self.headers.get('Authorization')}"}})
+                if fault == "trickle":
+                    return self._trickle()
                 if fake.key is not None and self.headers.get("Authorization") != f"Bearer {fake.key}":
                     return self._send(401, {"error": {"message": "Incorrect API key provided"}})
                 if body.get("model") != fake.model:
@@ -134,7 +165,6 @@ class FakeOpenAI:
                 messages = body["messages"]
                 system = messages[0]["content"]
                 user = next(m["content"] for m in messages if m["role"] == "user")
-                fault = fake._next_fault()
                 correcting = len(messages) > 2  # a corrective follow-up
                 if fault == "ok" and "[gullible]" in user:
                     fault = "gullible"  # a gullible model stays gullible
@@ -157,6 +187,8 @@ class FakeOpenAI:
                 if fault == "no-choices":
                     return self._send(200, {"id": "x", "choices": []})
                 text = fake_translate(user, system, forget_terms=fault == "forget-terms", gullible=fault == "gullible")
+                if fault == "echo-key-answer":
+                    text = f"{text} {self.headers.get('Authorization')}"
                 return self._send(200, {
                     "id": f"chatcmpl-{len(fake.requests)}",
                     "object": "chat.completion",

@@ -4,7 +4,7 @@ browser or Ray tests, and should be told how to run them rather than find out by
 
 from __future__ import annotations
 
-EXTRAS = "pip install -e '.[dev,review,ray]'"
+EXTRAS = "pip install -e '.[dev,review,ray,openai]'"
 
 # (a word of the skip reason, what is missing, the command that installs it), first match wins
 NEEDS = (

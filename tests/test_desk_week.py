@@ -289,7 +289,7 @@ def test_memoq_ids_become_ids_from_the_english_term_and_a_note(tmp_path, capsys)
     concepts = read_any(tbx).concepts
     assert sorted(concepts) == ["ararat-mirzoyan", "national-assembly", "national-assembly-2", "yerevan"]
     assert concepts["ararat-mirzoyan"].note == "id t1 in memoq.tbx"
-    assert concepts["national-assembly"].note == "the Armenian parliament (id t2 in memoq.tbx)"
+    assert concepts["national-assembly"].note == "definition: the Armenian parliament (id t2 in memoq.tbx)"
     assert concepts["national-assembly-2"].note == "id t3 in memoq.tbx"
     assert concepts["yerevan"].note == ""  # an id that is already the term's keeps no note
     main(["glossary", "convert", str(tbx), str(out)])  # the file says so too (lint: the duplicate term)
@@ -313,7 +313,7 @@ def test_the_readme_setup_installs_what_ci_and_the_tests_need():
     setup = README[README.index("```sh\n") + 6:]
     setup = setup[:setup.index("\n")]  # the first command
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert _extras(setup) == _extras(ci) == {"dev", "review", "ray"}
+    assert _extras(setup) == _extras(ci) == {"dev", "review", "ray", "openai"}
     assert "pytest -q" in README[README.index("```sh"):README.index("```\n", README.index("```sh"))]
     assert ".venv/bin/python -m pytest -q" in ci  # .ci/run runs the README's test command
 
@@ -327,8 +327,8 @@ def test_the_end_of_a_test_run_says_what_skipped_tests_need():
                   "could not import 'starlette': No module named 'starlette'",
                   "../shared/data/ntrex is not here"])
     assert "2 skipped for want of Chromium (the browser tests): apt-get install chromium" in said
-    assert any("ray" in line and "pip install -e '.[dev,review,ray]'" in line for line in said)
-    assert any("dev" in line and "pip install -e '.[dev,review,ray]'" in line for line in said)
+    assert any("ray" in line and "pip install -e '.[dev,review,ray,openai]'" in line for line in said)
+    assert any("dev" in line and "pip install -e '.[dev,review,ray,openai]'" in line for line in said)
     assert len(said) == 4
 
 
@@ -340,7 +340,7 @@ def test_a_test_run_with_a_skip_prints_the_hint(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO / "tests") + os.pathsep + str(REPO)})
     assert "what the skipped tests need" in done.stdout
-    assert "pip install -e '.[dev,review,ray]'" in done.stdout
+    assert "pip install -e '.[dev,review,ray,openai]'" in done.stdout
 
 
 def test_the_readme_config_block_is_the_default_boilerplate():

@@ -135,6 +135,7 @@ def test_a_damaged_memory_fails_nothing_and_deletes_nothing(tiny_models, tmp_pat
     assert main(base) == 0
     err = capsys.readouterr().err
     assert err.count("memory.sqlite3 cannot be") == 1 and "going on without it" in err and "Traceback" not in err
+    assert "delete" not in err and "keep it" in err and "PRAGMA integrity_check" in err  # the advice loses nothing
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "completed" and manifest["cache"]["problem"].startswith("off:")
     assert (out / "a01.txt").read_bytes() == good

@@ -122,6 +122,9 @@ def test_a_concept_is_linted_then_added_as_one_line(client, out, tmp_path):
     ({}, {"doc": "a01.txt", "index": 0, "text": "two\nlines"}, 422),
     ({}, {"doc": "a01.txt", "index": 0, "text": "   "}, 422),
     ({}, {"doc": "a01.txt", "index": 0, "text": "x" * 30_000}, 413),
+    ({}, b'{"doc": "a01.txt", "index": 0, "text": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400),  # RecursionError
+    ({}, {"doc": "a01.txt", "index": 0, "text": "Mirzoyan met \u202eevil\u202c Lavrov"}, 422),  # bidi override
+    ({}, {"doc": "a01.txt", "index": 0, "text": "Mirzoyan\u2066 met Lavrov"}, 422),  # an isolate
 ])
 def test_bad_writes_get_a_4xx_and_change_nothing(client, out, headers, body, status):
     headers = dict(headers)
@@ -130,6 +133,13 @@ def test_bad_writes_get_a_4xx_and_change_nothing(client, out, headers, body, sta
     assert answer.status_code == status, answer.text
     assert "error" in answer.json()
     assert not (out / "edits.jsonl").exists()
+
+
+def test_depth_is_counted_outside_strings():
+    from pipeline.review.server import MAX_DEPTH, json_depth
+
+    assert json_depth(b'{"a": [1, {"b": "[[[[{{{{\\"]]]"}]}') == 3
+    assert json_depth(json.dumps({"x": [[[[]]]]}).encode()) == 5 <= MAX_DEPTH
 
 
 def test_oversized_bodies_and_unknown_paths(client, out):

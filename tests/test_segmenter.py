@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.documents.script import detect_language, latin_words_in
+from pipeline.documents.script import detect_language, latin_words_in, split_script_runs
 from pipeline.documents.segmenter import segment_paragraphs, split_sentences
 
 
@@ -43,6 +43,12 @@ def test_split_sentences(text, expected):
         ("Բարև աշխարհ", "hy"),
         ("ՆԱՏՕ-ն և MWPs անդամները հավաքվեցին", "hy"),
         ("The ՀԱՊԿ met", "en"),
+        # Latin names with Armenian case endings, and addresses, leave a sentence Armenian (issue 24)
+        ("Ըստ Reuters-ի, Washington Post-ը հայտնել է, որ Joe Biden-ը այցելելու է։", "hy"),
+        ("Մանրամասները՝ https://www.example.com/news/armenia-russia-talks-in-moscow կայքում։", "hy"),
+        ("Washington Post, New York Times և Reuters գործակալությունը", "hy"),
+        ("The word Բարև means hello.", "en"),
+        ("Prime Minister Pashinyan met Joe Biden in Washington.", "en"),
         ("Привет мир", "ru"),
         ("2022, 14:30 — 15%", "und"),
         ("", "und"),
@@ -50,6 +56,42 @@ def test_split_sentences(text, expected):
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("sentence, pieces", [
+    ("Լավրովը հանդիպեց Միրզոյանին The talks went on for hours",
+     ["Լավրովը հանդիպեց Միրզոյանին", "The talks went on for hours"]),
+    ("The talks went on for hours Լավրովը հանդիպեց Միրզոյանին։",
+     ["The talks went on for hours", "Լավրովը հանդիպեց Միրզոյանին։"]),
+    # names, acronyms, inflected names and addresses stay in their sentence
+    ("Ըստ Reuters-ի, Washington Post-ը հայտնել է, որ Joe Biden-ը այցելելու է։", None),
+    ("ՆԱՏՕ-ն և MWPs անդամները հավաքվեցին", None),
+    ("Նա գրել է https://example.com/a-b-c կայքում New York Times-ի մասին", None),
+    ("Լավրովը ասաց OK", None),  # one English word is not a stretch
+    ("The Armenian word Բարև means hello", None),  # one Armenian word is not one either
+])
+def test_script_runs_split_a_sentence_only_between_stretches(sentence, pieces):
+    got = split_script_runs(sentence)
+    assert "".join(p + sep for p, sep in got) == sentence
+    assert [p for p, _ in got] == (pieces or [sentence])
+
+
+def test_the_issue_mixed_sentences_are_translated_and_no_armenian_passes_unflagged():
+    from pipeline.engines.testing import FunctionEngine
+    from pipeline.translation.translator import Translator
+
+    engine = FunctionEngine()
+    with Translator.from_config(engine=engine, tgt="en", cache=False) as translator:
+        reuters, lavrov, quoted = translator.translate([
+            "Ըստ Reuters-ի, Washington Post-ը հայտնել է, որ Joe Biden-ը այցելելու է։",
+            "Լավրովը հանդիպեց Միրզոյանին The talks went on for hours",
+            "The word Բարև means hello.",
+        ])
+    assert reuters.text.startswith("[hy>en] Ըստ Reuters-ի") and reuters.src_lang == "hy"
+    assert lavrov.text == "[hy>en] Լավրովը հանդիպեց Միրզոյանին The talks went on for hours"
+    assert [s.src_lang for s in lavrov.segments] == ["hy", "en"]
+    assert quoted.text == "The word Բարև means hello." and "untranslated-words" in quoted.flags
+    assert quoted.segments[0].notes["untranslated-words"] == ["Բարև"]
 
 
 def test_latin_words_in_armenian():

@@ -11,7 +11,7 @@ from pipeline.batch.state import file_stat
 from pipeline.batch.status import FileStatus
 from pipeline.config import Config
 from pipeline.documents import references
-from pipeline.documents.reader import Article, InputFile, read_file, reference_for
+from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
 from pipeline.segment import Segment
@@ -57,7 +57,7 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
     try:
         before = file_stat(path)  # before reading: a later change makes the next run redo it
         ref = reference_for(path)
-        ref_before = file_stat(ref) if ref.is_file() else None
+        ref_before = file_stat(ref) if is_file(ref) else None
         file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars)
         problems: list[str] = []
         job = FileJob(file, segment_file(file, config, problems), reference_problems=problems)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pipeline.atomic import atomic_write_text
+from pipeline.atomic import atomic_write_text, refuse_links_below
 from pipeline.batch.jobs import FileJob
 from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
@@ -66,6 +66,7 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
     try:
         if owner == "edited" and state.ownership(rel, target) == "edited" and target.read_text(encoding="utf-8") != text:
             backup = state.keep_edited(rel, target)
+        refuse_links_below(out_dir, target)
         state.record_output(rel, digest)
         atomic_write_text(target, text)
     except OSError as error:

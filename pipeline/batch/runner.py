@@ -374,9 +374,12 @@ class Run:
             self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress)
         except ClusterError:
             raise
-        except Exception:
+        except Exception as error:
             if mark is not None:
                 self.progress.back_to(mark)  # the files are tried one by one: each counts its own segments again
+            if len(jobs) == 1:  # nothing to find: asking again would only double the wait on a dead endpoint
+                self._isolate(jobs[0], error)
+                return
             for job in jobs:
                 mark = self.progress.mark() if self.progress is not None else None
                 try:

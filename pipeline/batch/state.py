@@ -160,7 +160,9 @@ def file_stat(path: Path) -> dict:
 def same_file(path: Path, recorded: dict | None) -> bool:
     """Is `path` the file recorded (None: that there is no such file)? Hashes only when the stat differs."""
     if recorded is None:
-        return not path.is_file()
+        from pipeline.documents.reader import is_file
+
+        return not is_file(path)
     try:
         now = file_stat(path)
     except OSError:
@@ -268,7 +270,8 @@ class RunState:
         except ImportError:  # pragma: no cover - Windows: no lock, one run at a time by convention
             return
         try:
-            handle = open(self.dir / "lock", "a+", encoding="utf-8")
+            fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+            handle = os.fdopen(fd, "a+", encoding="utf-8")
         except OSError as error:
             raise write_error(error, "the lock file", self.dir / "lock") from None
         try:

@@ -8,6 +8,7 @@ module with a `register(subparsers)` function that sets `func` on its parser;
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 
@@ -125,6 +126,15 @@ def _reader_gone() -> int:
     return 0
 
 
+def os_error_line(error: OSError) -> str:
+    """One line for an OSError: the file, the reason, and for a link what to do."""
+    where = f" {error.filename}" if error.filename else ""
+    line = f"cannot use{where}: {error.strerror or error}"
+    if error.errno == errno.ELOOP:
+        line += "; remove the link: targman writes no file through a symbolic link"
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -145,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("targman: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a file the command met that no library error named: still one line
+        print(f"targman: error: {os_error_line(error)}", file=sys.stderr)
+        return 74  # EX_IOERR
 
 
 if __name__ == "__main__":  # pragma: no cover

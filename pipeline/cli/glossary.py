@@ -63,8 +63,9 @@ def register(subparsers) -> None:
                        description="Add each concept of FILE (e.g. from `targman names suggest`) to GLOSSARY, sorted "
                        "into its section, the file staying canonical and lint-clean. A concept whose id or one of "
                        "whose terms GLOSSARY has already is skipped, and said so on stderr.")
-    p.add_argument("glossary", type=Path, metavar="GLOSSARY")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("glossary", type=Path, metavar="GLOSSARY", help="the desk glossary (TSV) to add to, in place")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="glossary files to take concepts from (TSV, e.g. `names suggest`; TBX; CSV)")
     p.add_argument("--check", action="store_true", help="change nothing; say what would be added and skipped")
     p.set_defaults(func=cmd_merge)
 

@@ -21,7 +21,8 @@ def register(subparsers) -> None:
                        "with the Armenian lemma (Փաշինյանին -> Փաշինյան), the spelling in each language (the "
                        "glossary's, else the desk's romanization) and the glossary concept, if any. Offsets are "
                        "characters in the line, end exclusive; lines count from 1 in each file.")
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                   help="text files to read (default: standard input)")
     p.add_argument("--lang", choices=("hy", "en"), help="the text's language (default: from its script)")
     p.add_argument("--glossary", type=Path, metavar="G", help="a desk glossary (TSV): its names come with their concept")
     p.add_argument("--surname-ending", choices=("yan", "ian"), default="yan", help="how the desk writes -յան")
@@ -32,8 +33,9 @@ def register(subparsers) -> None:
                        "BGN/PCGN as English-language news writes it: Փաշինյան -> Pashinyan, Երևան -> Yerevan. "
                        "With --tgt hy, English spellings of Armenian names go back to Armenian where that is "
                        "unambiguous (an empty line where it is not).")
-    p.add_argument("names", nargs="*", metavar="NAME")
-    p.add_argument("--style", choices=("news", "bgn", "ala-lc", "iso9985"), default="news")
+    p.add_argument("names", nargs="*", metavar="NAME", help="names to romanize (default: a name a line on standard input)")
+    p.add_argument("--style", choices=("news", "bgn", "ala-lc", "iso9985"), default="news",
+                   help="news (default: BGN/PCGN as English-language news writes it), bgn, ala-lc or iso9985")
     p.add_argument("--surname-ending", choices=("yan", "ian"), default="yan", help="-յան as yan (Pashinyan) or ian")
     p.add_argument("--tgt", choices=("en", "hy"), default="en", help="hy: from Latin back to Armenian")
     p.set_defaults(func=cmd_romanize)
@@ -43,7 +45,7 @@ def register(subparsers) -> None:
                        "frequent first, as glossary TSV: type, en (the run's chosen spelling, or an editor's), hy "
                        "(the lemma), and a note with the count and the documents. Add them with "
                        "`targman glossary merge GLOSSARY FILE`.")
-    p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the output folder of `targman run`")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output")
     p.set_defaults(func=cmd_suggest)
 

@@ -59,8 +59,21 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from pipeline.review.xliff import import_xliff
+    import os
+    import stat
 
+    from pipeline.errors import InputError
+    from pipeline.review.xliff import MAX_BYTES, import_xliff
+
+    try:  # its size before a byte is read: a 1.2 GB file is refused, not loaded into memory first
+        info = os.stat(args.xliff)
+    except OSError as error:
+        raise InputError(args.xliff, f"cannot read ({error.strerror or error})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(args.xliff, "not a regular file; give the XLIFF file `targman export` wrote")
+    if info.st_size > MAX_BYTES:
+        raise InputError(args.xliff, f"{info.st_size / 2**20:.0f} MB, larger than {MAX_BYTES // 2**20} MB; "
+                                     "not an XLIFF file that `targman export` wrote")
     result = import_xliff(args.out_dir, args.xliff, who=args.who, force=args.force, prefer=args.prefer)
     for uid, why in result.not_applied[:50]:
         print(f"targman: {args.xliff}: unit {uid}: not applied: {why}", file=sys.stderr)

@@ -100,6 +100,55 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
+def is_file(path: Path) -> bool:
+    """`path.is_file()`, False for a name too long to exist: a 255-byte article name has no
+    room for `.ref`, so it has no reference sibling (pathlib raises ENAMETOOLONG)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path, *, folder: bool = False) -> bool:
+    """`path.exists()` (`is_dir()` with `folder`), False, not an exception, for a name or path
+    too long to exist (pathlib raises ENAMETOOLONG)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISDIR(mode) if folder else True
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, list[str], list[str], str | None]]:
+    """`os.walk(root)` top-down without following links, as a loop: Python 3.11's os.walk
+    recurses (2,100 folders deep is a RecursionError). A folder that cannot be listed
+    (too deep for the system's path limit, no permission) is yielded with why, alone."""
+    stack = [root]
+    while stack:
+        here = stack.pop()
+        dirnames, filenames = [], []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir or entry.is_symlink() and _is_dir(entry) else filenames).append(entry.name)
+        except OSError as error:
+            yield here, [], [], f"cannot read folder ({error.strerror or error})"
+            continue
+        yield here, dirnames, filenames, None  # the caller prunes dirnames, as with os.walk
+        stack.extend(here / name for name in reversed(dirnames))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, str | None]]:
     """Every file below `root` in a stable order, with why it is skipped (None = read it).
 
@@ -109,57 +158,76 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
     """
     root = root.resolve()
     exclude = exclude.resolve() if exclude else None
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
+    for here, dirnames, filenames, problem in _walk(root):
+        if problem:
+            yield here, problem
+            continue
         kept = []
         for name in sorted(dirnames):
             sub = here / name
-            if name.startswith(".") or (exclude and _resolve(sub) == exclude):
+            if name.startswith("."):
                 continue
-            if (sub / STATE_DIR).is_dir():
-                yield sub, f"an output folder of an earlier targman run (it holds {STATE_DIR}/)"
-                continue
-            if sub.is_symlink():
-                target = _resolve(sub)
-                if target is None:
-                    yield sub, "symbolic link loop"
-                elif not target.is_relative_to(root):
-                    yield sub, "symbolic link out of the input folder"
-                continue  # links inside root are reached through their real path
-            kept.append(name)
+            try:
+                why, enter = _folder_check(sub, root, exclude)
+            except OSError as error:  # a path over the system's limit: this folder alone
+                why, enter = f"cannot read folder ({error.strerror or error})", False
+            if why:
+                yield sub, why
+            if enter:
+                kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
             path = here / name
             if name.startswith("."):
                 continue
-            if path.is_symlink():
-                target = _resolve(path)
-                if target is None:
-                    yield path, "symbolic link loop"
-                    continue
-                if not target.is_relative_to(root):
-                    yield path, "symbolic link out of the input folder"
-                    continue
-                if not target.exists():
-                    yield path, "broken symbolic link"
-                    continue
             try:
-                mode = path.stat().st_mode
+                why = _file_check(path, root)
             except OSError as error:
-                yield path, f"cannot read file ({error.strerror or error})"
-                continue
-            if not stat.S_ISREG(mode):
-                yield path, "not a regular file (a named pipe, device, socket or folder)"
-                continue
-            if path.suffix.lower() not in SUPPORTED:
-                yield path, f"unsupported file type {path.suffix or '(none)'!r}"
-                continue
-            if is_reference(path):
-                if not article_for(path).exists():
-                    yield path, (f"a reference translation without its article: {article_for(path).name} is not "
-                                 "here (NAME.ref.EXT is the reference of NAME.EXT)")
-                continue  # read with its article
-            yield path, None
+                why = f"cannot read file ({error.strerror or error})"
+            if why != "":
+                yield path, why
+
+
+def _folder_check(sub: Path, root: Path, exclude: Path | None) -> tuple[str | None, bool]:
+    """(why `sub` is skipped, or None; whether to walk into it)."""
+    if exclude and _resolve(sub) == exclude:
+        return None, False
+    if _exists(sub / STATE_DIR, folder=True):
+        return f"an output folder of an earlier targman run (it holds {STATE_DIR}/)", False
+    if sub.is_symlink():
+        target = _resolve(sub)
+        if target is None:
+            return "symbolic link loop", False
+        if not target.is_relative_to(root):
+            return "symbolic link out of the input folder", False
+        return None, False  # links inside root are reached through their real path
+    return None, True
+
+
+def _file_check(path: Path, root: Path) -> str | None:
+    """Why the file is skipped; None: read it; "": say nothing (a reference, read with its article)."""
+    if path.is_symlink():
+        target = _resolve(path)
+        if target is None:
+            return "symbolic link loop"
+        if not target.is_relative_to(root):
+            return "symbolic link out of the input folder"
+        if not _exists(target):
+            return "broken symbolic link"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot read file ({error.strerror or error})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a named pipe, device, socket or folder)"
+    if path.suffix.lower() not in SUPPORTED:
+        return f"unsupported file type {path.suffix or '(none)'!r}"
+    if is_reference(path):
+        if not _exists(article_for(path)):
+            return (f"a reference translation without its article: {article_for(path).name} is not "
+                    "here (NAME.ref.EXT is the reference of NAME.EXT)")
+        return ""  # read with its article
+    return None
 
 
 BOMS = (
@@ -365,7 +433,7 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
     text = decode(Path(rel), data)
     ref_path = reference_for(path)
     ref = ref_digest = None
-    if ref_path.is_file():
+    if is_file(ref_path):
         try:
             ref_bytes = _read_bytes(ref_path.name, ref_path, max_bytes)
             ref_digest = hashlib.sha256(ref_bytes).hexdigest()

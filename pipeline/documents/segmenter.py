@@ -10,6 +10,10 @@ none. A paragraph written with `.` as its full stop (some web text: no `։` or `
 period at its end) is split at a period unless the word before it is an abbreviation. A sentence that ends in an abbreviation
 still ends where the full stop follows it (`1915 թ.։`). Splitting never loses a character: `pre + source + sep` over a
 paragraph's segments gives the paragraph back.
+
+Within a sentence, a stretch of Armenian words and a stretch of English words with no
+punctuation between them become two segments (`script.split_script_runs`), so each is
+routed by its own language; names, acronyms and addresses stay in their sentence.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 import unicodedata
 from typing import Iterable, Iterator
 
-from pipeline.documents.script import char_script, detect_language
+from pipeline.documents.script import char_script, detect_language, split_script_runs
 from pipeline.segment import BOILERPLATE, DUPLICATE, TEXT, Segment
 
 ARMENIAN_FULL_STOP = "\u0589"
@@ -116,6 +120,12 @@ def _ends_sentence(text: str, i: int, j: int | None = None, armenian_stops: bool
     return False
 
 
+def _script_runs(sentence: str, sep: str) -> list[tuple[str, str]]:
+    """`sentence` cut at its script runs (`script.split_script_runs`); the last piece keeps `sep`."""
+    pieces = split_script_runs(sentence)
+    return pieces[:-1] + [(pieces[-1][0], sep)]
+
+
 def split_sentences(text: str) -> list[tuple[str, str]]:
     """Split a paragraph into (sentence, whitespace-after) pairs; joined they give `text` back."""
     pieces: list[tuple[str, str]] = []
@@ -204,8 +214,8 @@ def segment_paragraphs(
         previous_key = key
         if kind == BOILERPLATE:
             sentences = [(stripped, "")]
-        else:
-            sentences = split_sentences(stripped)
+        else:  # sentences, and within one, stretches of Armenian and English without punctuation between
+            sentences = [piece for sentence, sep in split_sentences(stripped) for piece in _script_runs(sentence, sep)]
         for n, (sentence, sep) in enumerate(sentences):
             last = n == len(sentences) - 1
             segment = Segment(

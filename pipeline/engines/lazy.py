@@ -66,6 +66,11 @@ class LazyEngine:
     def fingerprint(self) -> dict:
         return self.description.fingerprint
 
+    def close(self) -> None:
+        """Close the loaded engine's connections (the `openai` engine's pool); nothing to do unloaded."""
+        if self._engine is not None and callable(getattr(type(self._engine), "close", None)):
+            self._engine.close()
+
     def __getattr__(self, name: str):
         # Anything else (the tokenizer, `count_tokens`, the model folder) is the loaded engine's.
         if name.startswith("__") or name in ("_engine", "description"):

@@ -9,24 +9,35 @@ verifies it after), and before that here:
 - a glossary term missing from the answer (or a forbidden one in it) gets one
   corrective request; still missing, the segment is flagged `terms-unmet`;
 - an answer that does not look like a translation of the sentence (empty, in the
-  wrong script, far too short or long) gets one stricter request; still wrong, it is
-  flagged `llm-suspect`. A source that addresses a model ("ignore the above and ...")
+  wrong script, far too short or long, a link the source does not have, two or more
+  sentences more than the source) gets one stricter request; still wrong, it is never
+  published: the segment keeps its source text, flagged `llm-suspect` and `untranslated`
+  (or `[model] fallback` translates it). A source that addresses a model ("ignore the above and ...")
   is translated as text: it sits between `<source>` tags that the source itself
   cannot close, the system prompt says it is data, and such a source is flagged
   `source-instructions` so an editor looks at it.
 
-Requests run `[model] concurrency` at a time, each with `[model] timeout_s`, retried
-up to `[model] retries` times with exponential backoff (and the server's
-Retry-After) on 429, 5xx, timeouts, dropped connections and malformed answers. A
-wrong URL, model name or key is an error that says which setting to change. The key
-is read from the environment variable `[model] api_key_env` names, when the engine
-loads; it is never in run.json, a log line or the translation memory's key, which
-holds the endpoint, the model, the prompt version and the sampling settings.
-Only the standard library is used (urllib, threads).
+Requests run `[model] concurrency` at a time on one `httpx.AsyncClient` (one connection
+pool) in the engine's own event loop, retried up to `[model] retries` times with
+exponential backoff (and the server's Retry-After) on 429, 5xx, timeouts, dropped
+connections and malformed answers. Each try has `[model] timeout_s`, and all tries of a
+request, backoff included, end within `timeout_s` x tries (+ 1 s of slack): a deadline, not a per-read
+timeout, so a server that trickles a byte a second cannot hold a run. Ctrl-C (and
+SIGTERM, which the CLI turns into Ctrl-C) cancels the requests in flight at once. A wrong
+URL, model name or key is an error that says which setting to change.
+
+The key is read from the environment variable `[model] api_key_env` names, when the
+engine loads, and goes only to `base_url`: redirects are never followed (urllib followed
+them with the `Authorization` header, to any origin). It is never in run.json, a log line
+or the translation memory's key (which holds the endpoint, the model, the prompt version
+and the sampling settings), and every text that leaves the engine (errors, log lines,
+answers) has it scrubbed by value, so a server that echoes it cannot spread it.
+httpx is the `openai` extra (`pip install 'targman[openai]'`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -34,10 +45,7 @@ import random
 import re
 import socket
 import threading
-import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -53,7 +61,13 @@ PROMPT_VERSION = "1"  # change it whenever the prompt changes: remembered transl
 LANGUAGE_NAMES = {"hy": "Armenian", "en": "English", "ru": "Russian", "ka": "Georgian", "fr": "French", "de": "German"}
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BACKOFF_S = 30.0
-SUSPECT_FLAG = "llm-suspect"  # the answer does not look like a translation of the sentence
+DEADLINE_GRACE_S = 1.0  # slack for a loaded machine: a try that started late still gets its timeout_s
+MIN_TRY_S = 0.1  # a try the deadline has left no time for still gets this long (tries are counted)
+MAX_ANSWER_BYTES = 8 * 2**20  # a chat answer is a sentence; more than this is not one
+INSTALL = "pip install 'targman[openai]' (or pip install -e '.[openai]' in a clone)"
+SUSPECT_FLAG = "llm-suspect"  # the answer does not look like a translation of the sentence (not published)
+UNTRANSLATED_FLAG = "untranslated"  # qa.UNTRANSLATED: the segment kept its source text
+URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 INSTRUCTIONS_FLAG = "source-instructions"  # the source addresses a model; it was translated as text
 
 SYSTEM = """You are a professional news translator for a newsroom. Translate from {src} into {tgt}.
@@ -133,6 +147,14 @@ def looks_wrong(source: str, answer: str, tgt: str) -> str | None:
         ratio = len(answer) / len(source)
         if ratio < 0.25 or ratio > 4.0:
             return f"length {len(answer)} for a source of {len(source)} characters"
+    links = set(URL.findall(answer)) - set(URL.findall(source))
+    if links:
+        return f"a link the source does not have ({sorted(links)[0][:60]})"
+    from pipeline.documents.segmenter import split_sentences
+
+    said, asked = len(split_sentences(answer.strip())), len(split_sentences(source.strip()))
+    if said > asked + 1:  # one more: a long sentence may become two; more is something else
+        return f"{said} sentences for a source of {asked}"
     return None
 
 
@@ -216,6 +238,8 @@ class OpenAIEngine:
                 )
         self.requests = 0  # HTTP requests sent, retries included
         self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client = None  # httpx.AsyncClient: one connection pool for every request of this engine
 
     # -- the interface ----------------------------------------------------------------------
     def supports(self, src: str, tgt: str) -> bool:
@@ -242,41 +266,81 @@ class OpenAIEngine:
             for i, text in enumerate(texts)
         ]
         results: list[Translation | None] = [None] * len(jobs)
-        with ThreadPoolExecutor(max_workers=min(self.config.concurrency, len(jobs)),
-                                thread_name_prefix="targman-openai") as pool:
-            futures = {pool.submit(self._translate_one, *job): i for i, job in enumerate(jobs)}
-            try:
-                for future in as_completed(futures):
-                    i = futures[future]
-                    results[i] = future.result()
-                    if on_done is not None:
-                        on_done([i], [results[i]])
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        loop = self._start()
+        limit = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(job):
+            async with limit:
+                return await self._translate_one(*job)
+
+        futures = {asyncio.run_coroutine_threadsafe(one(job), loop): i for i, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                if on_done is not None:
+                    on_done([i], [results[i]])
+        except BaseException:  # Ctrl-C, SIGTERM or an error: the requests in flight are cancelled now
+            for future in futures:
+                future.cancel()
+            raise
         return results  # type: ignore[return-value]
 
+    # -- the event loop and its connection pool ---------------------------------------------
+    def _start(self) -> asyncio.AbstractEventLoop:
+        """The engine's event loop (a daemon thread) and its one `httpx.AsyncClient`, started once.
+        Requests run there so a deadline or Ctrl-C cancels one at once, whatever the socket is doing."""
+        with self._lock:
+            if self._loop is None:
+                httpx = _httpx()
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="targman-openai", daemon=True).start()
+                limits = httpx.Limits(max_connections=self.config.concurrency,
+                                      max_keepalive_connections=self.config.concurrency)
+                self._client = httpx.AsyncClient(timeout=self.config.timeout_s, limits=limits, follow_redirects=False)
+                self._loop = loop
+            return self._loop
+
+    def close(self) -> None:
+        """Close the connection pool and stop the event loop (a later `translate` starts them again)."""
+        with self._lock:
+            loop, client, self._loop, self._client = self._loop, self._client, None, None
+        if loop is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=2)
+        except Exception:  # noqa: BLE001 - closing; a connection that will not close is dropped with the loop
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
     # -- one sentence -----------------------------------------------------------------------
-    def _translate_one(self, text: str, src: str, tgt: str, terms: list, banned: list[str],
-                       context: Context | None) -> Translation:
+    async def _translate_one(self, text: str, src: str, tgt: str, terms: list, banned: list[str],
+                             context: Context | None) -> Translation:
         flags: list[str] = []
         if has_instructions(text):
             flags.append(INSTRUCTIONS_FLAG)
         messages = self.messages(text, src, tgt, terms, banned, context)
-        answer = self._chat(messages)
+        answer = await self._chat(messages)
         tokens = answer.tokens
         output = clean_answer(answer.text, text)
         problem = looks_wrong(text, output, tgt)
         if problem:
-            log.info(f"openai: the answer for {text[:60]!r} looks wrong ({problem}); asking again")
+            self._log(f"openai: the answer for {text[:60]!r} looks wrong ({problem}); asking again")
             messages = messages + [{"role": "assistant", "content": answer.text},
                                    {"role": "user", "content": STRICTER.format(tgt=LANGUAGE_NAMES[tgt])}]
-            answer = self._chat(messages)
+            answer = await self._chat(messages)
             tokens += answer.tokens
             output = clean_answer(answer.text, text)
             if looks_wrong(text, output, tgt):
-                flags.append(SUSPECT_FLAG)
+                # Never published: the segment keeps its source, flagged for an editor.
+                flags += [SUSPECT_FLAG, UNTRANSLATED_FLAG]
+                return Translation(text, None, tokens or 1, 1, False, flags=tuple(flags))
         missing, used = missing_terms(output, terms, banned)
         unmet = False
         if missing or used:
@@ -287,7 +351,7 @@ class OpenAIEngine:
                 problems.append("It must not contain " + ", ".join(used) + ".")
             messages = messages + [{"role": "assistant", "content": answer.text},
                                    {"role": "user", "content": CORRECTION.format(problems=" ".join(problems))}]
-            corrected = self._chat(messages)
+            corrected = await self._chat(messages)
             tokens += corrected.tokens
             again = clean_answer(corrected.text, text)
             still_missing, still_used = missing_terms(again, terms, banned)
@@ -318,7 +382,10 @@ class OpenAIEngine:
         ]
 
     # -- HTTP ----------------------------------------------------------------------------------
-    def _chat(self, messages: list[dict]) -> _Answer:
+    async def _chat(self, messages: list[dict]) -> _Answer:
+        """One chat request, retried; all its tries end within `timeout_s` x tries + 1 s (backoff included)."""
+        import httpx
+
         body = json.dumps({
             "model": self.config.id,
             "messages": messages,
@@ -331,59 +398,100 @@ class OpenAIEngine:
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
         attempts = self.config.retries + 1
-        last = ""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.timeout_s * attempts + DEADLINE_GRACE_S
+        last, tries = "", 0
         for attempt in range(attempts):
+            # Every try is made (a loaded machine may have eaten the time): a late one gets what is left.
+            remaining = max(MIN_TRY_S, deadline - loop.time())
             wait = None
+            tries += 1
+            with self._lock:
+                self.requests += 1
             try:
-                with self._lock:
-                    self.requests += 1
-                request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
-                    raw = response.read()
-                return self._parse(raw)
-            except urllib.error.HTTPError as error:
-                detail = _error_message(error)
-                if error.code in RETRY_STATUS:
-                    last = f"HTTP {error.code} {detail}".strip()
-                    wait = _retry_after(error.headers.get("Retry-After"))
+                async with asyncio.timeout(min(self.config.timeout_s, remaining)):
+                    status, raw, response_headers = await self._post(body, headers)
+                if 300 <= status < 400:
+                    raise self._redirected(status, response_headers.get("location", ""))
+                if status >= 400:
+                    detail = _error_message(raw)
+                    if status not in RETRY_STATUS:
+                        raise self._refused(status, detail)
+                    last = f"HTTP {status} {detail}".strip()
+                    wait = _retry_after(response_headers.get("retry-after"))
                 else:
-                    raise self._refused(error.code, detail) from None
+                    return self._parse(raw)
             except _Malformed as error:
                 last = f"a malformed answer ({error})"
-            except (TimeoutError, socket.timeout):
+            except (TimeoutError, httpx.TimeoutException):
                 last = f"no answer within {self.config.timeout_s:g} s"
-            except urllib.error.URLError as error:
-                reason = error.reason
-                if isinstance(reason, socket.gaierror):
-                    raise ModelError(f"cannot reach {self.url}: unknown host ({reason}); check [model] base_url") from None
-                if isinstance(reason, (TimeoutError, socket.timeout)):
-                    last = f"no answer within {self.config.timeout_s:g} s"
-                elif isinstance(reason, ConnectionRefusedError):
+            except httpx.ConnectError as error:
+                if _caused_by(error, socket.gaierror):
+                    raise self._error(f"cannot reach {self.url}: unknown host; check [model] base_url") from None
+                if _caused_by(error, ConnectionRefusedError) or "refused" in str(error).lower():
                     last = "connection refused (is the server running? check [model] base_url)"
                 else:
-                    last = f"{reason}"
-            except (ConnectionError, OSError) as error:  # dropped mid-answer
+                    last = f"cannot connect ({error or type(error).__name__})"
+            except (httpx.TransportError, OSError) as error:  # dropped mid-answer
                 last = f"the connection broke ({type(error).__name__})"
             if attempt + 1 < attempts:
                 delay = wait if wait is not None else self.backoff_s * (2**attempt) * (0.5 + random.random())
-                log.info(f"openai: {last}; retrying in {delay:.1f} s ({attempt + 1}/{self.config.retries})")
-                time.sleep(min(delay, MAX_BACKOFF_S))
-        raise ModelError(f"{self.url} gave no usable answer after {attempts} tries: {last}")
+                delay = min(delay, MAX_BACKOFF_S)
+                left = deadline - loop.time()
+                if wait is not None and delay > left:
+                    break  # the server asks for a wait longer than this request has left
+                delay = max(0.0, min(delay, left))
+                self._log(f"openai: {last}; retrying in {delay:.1f} s ({attempt + 1}/{self.config.retries})")
+                await asyncio.sleep(delay)
+        raise self._error(f"{self.url} gave no usable answer after {tries} tries: {last}")
+
+    async def _post(self, body: bytes, headers: dict) -> tuple[int, bytes, dict]:
+        """POST the request; the status, the body (at most MAX_ANSWER_BYTES) and the headers.
+        Never follows a redirect: the key goes to `base_url` and nowhere else."""
+        async with self._client.stream("POST", self.url, content=body, headers=headers) as response:
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise _Malformed(f"an answer over {MAX_ANSWER_BYTES // 2**20} MB")
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks), response.headers
 
     def _parse(self, raw: bytes) -> _Answer:
         try:
             data = json.loads(raw)
             choice = data["choices"][0]
             content = choice["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
             raise _Malformed(f"not a chat completion: {raw[:120]!r}") from None
         if not isinstance(content, str):
             raise _Malformed("the message has no text content")
         if choice.get("finish_reason") == "length":
-            log.info("openai: an answer was cut at max_tokens ([model] max_length)")
+            self._log("openai: an answer was cut at max_tokens ([model] max_length)")
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         tokens = usage.get("completion_tokens")
-        return _Answer(content, tokens if isinstance(tokens, int) and tokens >= 0 else 0)
+        return _Answer(self.scrub(content), tokens if isinstance(tokens, int) and tokens >= 0 else 0)
+
+    # -- the key stays secret -------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        """`text` without the API key (by value): every error, log line and answer goes through it."""
+        if self._key and self._key in text:
+            text = text.replace(self._key, "[API key]")
+        return text
+
+    def _error(self, message: str) -> ModelError:
+        return ModelError(self.scrub(message))
+
+    def _log(self, message: str) -> None:
+        log.info(self.scrub(message))
+
+    def _redirected(self, status: int, location: str) -> ModelError:
+        parts = urlsplit(location)
+        where = f" to {parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return self._error(
+            f"{self.url} answered HTTP {status} (a redirect{where}); targman follows no redirects, so the API key "
+            "only ever goes to [model] base_url: set base_url to the address the server points to"
+        )
 
     def _refused(self, status: int, detail: str) -> ModelError:
         where = self.url
@@ -392,17 +500,25 @@ class OpenAIEngine:
                 hint = f"check the API key in ${self.config.api_key_env} ([model] api_key_env)"
             else:
                 hint = "it wants an API key: put it in an environment variable and name that in [model] api_key_env"
-            return ModelError(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''}): {hint}")
+            return self._error(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''}): {hint}")
         if status == 404:
-            return ModelError(
+            return self._error(
                 f"{where} answered 404{': ' + detail if detail else ''}. Check [model] base_url (an OpenAI-compatible "
                 f"server's usually ends in /v1) and [model] id (the served model's name, now {self.config.id!r})"
             )
-        return ModelError(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''})")
+        return self._error(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''})")
 
 
 class _Malformed(Exception):
     pass
+
+
+def _httpx():
+    try:
+        import httpx
+    except ImportError:
+        raise ModelError(f"the openai engine needs httpx: {INSTALL}") from None
+    return httpx
 
 
 def _term_line(constraint, tgt: str) -> str:
@@ -419,15 +535,23 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _error_message(error: urllib.error.HTTPError) -> str:
+def _error_message(raw: bytes) -> str:
     """The server's own words about an error, briefly (OpenAI's `{"error": {"message": ...}}`)."""
-    try:
-        raw = error.read(2000)
-    except Exception:
-        return ""
+    raw = raw[:2000]
     try:
         data = json.loads(raw)
         message = data.get("error", {}).get("message") if isinstance(data.get("error"), dict) else data.get("error")
         return str(message or "")[:200]
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return raw.decode("utf-8", "replace").strip()[:200]
+
+
+def _caused_by(error: BaseException, kind: type) -> bool:
+    """Is `kind` anywhere in the chain of causes of `error`?"""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False

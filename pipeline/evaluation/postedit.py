@@ -144,13 +144,12 @@ def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=Non
 
 def table_post_edits(out_dir: str | Path, tgt: str, glossary=None) -> dict | None:
     """`run_post_edits` over the folder's segments.jsonl (None, without reading it, while there are no edits)."""
-    import json
-
     out_dir = Path(out_dir)
     if not (out_dir / "edits.jsonl").is_file() and not (out_dir / "review-log.jsonl").is_file():
         return None
-    with open(out_dir / "segments.jsonl", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    from pipeline.evaluation.report import rows_of
+
+    rows = list(rows_of(out_dir))  # their field types checked (`batch.schema`)
     return run_post_edits(out_dir, rows, tgt, glossary)
 
 

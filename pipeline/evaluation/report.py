@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.atomic import atomic_open, atomic_write_text
+from pipeline.batch.schema import check_manifest, check_row
 from pipeline.batch.status import FileStatus
 from pipeline.errors import InputError
 from pipeline.evaluation.report_assets import CSS, JS
@@ -41,7 +42,7 @@ def esc(value) -> str:
 def read_run(out_dir: str | Path) -> tuple[list[dict], dict]:
     """The rows of `segments.jsonl` and the `run.json` manifest ({} when there is none)."""
     out_dir = Path(out_dir)
-    return list(_rows_of(out_dir)), _read_manifest(out_dir)
+    return list(rows_of(out_dir)), _read_manifest(out_dir)
 
 
 # --- text with highlighted terms -------------------------------------------------------
@@ -531,7 +532,7 @@ PAGES_DIR = "review"
 def _docs_of(out_dir: Path) -> Iterator[tuple[str, list[dict]]]:
     """The rows of segments.jsonl, a document at a time (rows of a document are consecutive)."""
     doc, group = None, []
-    for row in _rows_of(out_dir):
+    for row in rows_of(out_dir):
         if row["doc"] != doc and group:
             yield doc, group
             group = []
@@ -541,7 +542,7 @@ def _docs_of(out_dir: Path) -> Iterator[tuple[str, list[dict]]]:
         yield doc, group
 
 
-def _rows_of(out_dir: Path) -> Iterator[dict]:
+def rows_of(out_dir: Path) -> Iterator[dict]:
     seg_path = out_dir / "segments.jsonl"
     if not seg_path.is_file():
         raise InputError(seg_path, "no segments.jsonl here; is this the output folder of `targman run`?")
@@ -551,11 +552,9 @@ def _rows_of(out_dir: Path) -> Iterator[dict]:
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(seg_path, f"not a JSON object ({error.msg})", line=number) from None
-            if not isinstance(row, dict) or "doc" not in row or "source" not in row:
-                raise InputError(seg_path, 'a segment row needs at least "doc" and "source"', line=number)
-            yield row
+            except (json.JSONDecodeError, RecursionError) as error:
+                raise InputError(seg_path, f"not a JSON object ({getattr(error, 'msg', error)})", line=number) from None
+            yield check_row(row, seg_path, number)
 
 
 def _read_manifest(out_dir: Path) -> dict:
@@ -563,9 +562,11 @@ def _read_manifest(out_dir: Path) -> dict:
     if not run_path.is_file():
         return {}
     try:
-        return json.loads(run_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(run_path, f"not JSON ({error.msg})", line=error.lineno) from None
+        data = json.loads(run_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise InputError(run_path, f"not JSON ({getattr(error, 'msg', error)})",
+                         line=getattr(error, "lineno", None)) from None
+    return check_manifest(data, run_path)
 
 
 def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
@@ -753,17 +754,17 @@ def write_review(out_dir: str | Path) -> Path:
             run.update(edit_summary(out_dir, tgt))
     segments = docs = 0
     last = None
-    for row in _rows_of(out_dir):  # a counting pass: cheap next to rendering
+    for row in rows_of(out_dir):  # a counting pass: cheap next to rendering
         segments += 1
         if row["doc"] != last:
             docs, last = docs + 1, row["doc"]
     html_path = out_dir / "review.html"
     if segments > PAGED_SEGMENTS or docs > PAGED_DOCUMENTS:
         tgt = _manifest_view(run)[0]
-        scores = run.get("scores") or score_segments(_rows_of(out_dir), tgt or "en")
+        scores = run.get("scores") or score_segments(rows_of(out_dir), tgt or "en")
         _write_pages(out_dir, run, scores)
         return html_path
-    rows = list(_rows_of(out_dir))
+    rows = list(rows_of(out_dir))
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
     write_tsv(rows, out_dir / "review.tsv", chrfs, _review_marks(out_dir))

@@ -15,19 +15,13 @@ from pipeline.glossary import normalise, tsv
 from pipeline.glossary.armenian import is_acronym
 from pipeline.glossary.model import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_cell
 from pipeline.glossary.problems import Problem
+from pipeline.invisible import INVISIBLE  # no term holds one on purpose; also refused in post-edits
 
 REQUIRED = ("id", "type", "note")
 # Every row has terms in the header's first two languages (the glossary's pair); a language
 # column after them may be empty in a row (a language being added, concept by concept).
 REQUIRED_LANGUAGES = 2
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# Characters no glossary term contains on purpose, and that make a term silently never match:
-# controls, the soft hyphen, zero-width and bidirectional marks, embeddings and isolates
-# (U+061C, U+200E/F, U+202A-E, U+2066-9), line and paragraph separators (U+2028/9), the BOM.
-INVISIBLE = re.compile(
-    r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
-
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587\ufb13-\ufb17]")
 _ARMENIAN_WORD = re.compile(r"^[\u0531-\u0556\u0561-\u0587]+-?$")
 FMT_HINT = "(`targman glossary fmt` fixes this)"

@@ -19,8 +19,9 @@ Security of a server on a desk's machine:
   `X-Targman-Token` header, a JSON body, and an Origin (when the browser sends one) equal
   to the server's: another page in the browser can neither read the token nor send such a
   request without a CORS preflight, which is never granted;
-- bodies over `MAX_BODY` bytes get 413, bodies that are not a JSON object 400, a wrong
-  content type 415; no route takes a path: documents are looked up among the run's rows,
+- bodies over `MAX_BODY` bytes get 413, bodies that are not a JSON object or nest deeper
+  than `MAX_DEPTH` 400 (checked before parsing: the parser recurses), a wrong content type 415;
+  no route takes a path: documents are looked up among the run's rows,
   and the only file written besides OUT_DIR's logs is the glossary given at start;
 - every text from the run or an editor is escaped in the page (`esc`), set with
   `textContent` by the script, and a Content-Security-Policy allows only the page's own
@@ -56,6 +57,7 @@ from pipeline.review.names_panel import NAMES_JS, names_action, panel_html
 from pipeline.review.session import ReviewError, ReviewSession
 
 MAX_BODY = 64 * 1024
+MAX_DEPTH = 16  # the API's bodies nest three deep; Python's JSON parser recurses, so depth is checked first
 TOKEN_HEADER = "x-targman-token"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -66,6 +68,28 @@ def _starlette():
         import uvicorn  # noqa: F401
     except ImportError:
         raise TargmanError("the review server needs Starlette and uvicorn: pip install 'targman[review]'") from None
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 def _json_island(data) -> str:
@@ -227,9 +251,12 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
             if size > MAX_BODY:
                 raise ReviewError(f"request body over {MAX_BODY} bytes", 413)
             chunks.append(chunk)
+        raw = b"".join(chunks)
+        if json_depth(raw) > MAX_DEPTH:
+            raise ReviewError(f"the body nests deeper than {MAX_DEPTH} levels; send the API's flat JSON object", 400)
         try:
-            data = json.loads(b"".join(chunks).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise ReviewError("the body is not JSON", 400) from None
         if not isinstance(data, dict):
             raise ReviewError("the body must be a JSON object", 400)

@@ -27,6 +27,7 @@ from pipeline.batch.edits import CONFLICT, Edit, EditLog, open_conflicts
 from pipeline.errors import GlossaryError, TargmanError
 from pipeline.evaluation.postedit import editable, row_chains, row_key, run_post_edits
 from pipeline.evaluation.report import read_run
+from pipeline.invisible import invisible_problem
 from pipeline.review.log import ReviewLog
 
 log = logging.getLogger("targman")
@@ -60,6 +61,8 @@ def check_text(text, what: str = "the translation") -> str:
     if bad:
         shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
         raise ReviewError(f"{what} holds a line break or control character ({shown}); a segment is one line")
+    if problem := invisible_problem(text, what):  # a bidi override (U+202E) shows text backwards
+        raise ReviewError(problem)
     return text
 
 

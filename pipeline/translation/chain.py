@@ -32,6 +32,7 @@ DROPPED = "dropped"
 SPLIT = "split"  # too long for the model: translated in pieces
 LATIN_MISSING = "latin-name-missing"  # a Latin name of the Armenian source is not in the output
 NO_HUMAN = "\x00machine"  # a human context no post-edit has: an editor asked for the machine's text
+FALLBACK = "llm-fallback"  # the chat model's answer failed its checks: `[model] fallback` translated it
 
 
 def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
@@ -49,6 +50,9 @@ def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
         return False
     if segment.src_lang in (tgt, "und"):
         segment.target = segment.source  # already in the target language, or no words at all
+        left = qa.armenian_words(segment.source) if tgt != "hy" else []
+        if left:  # an English sentence that quotes Armenian words: kept, but never unflagged
+            segment.flag(qa.WORDS_LEFT, ", ".join(left[:5]))
         return False
     if segment.kind == DUPLICATE:
         return False  # filled from the paragraph it repeats, after translation

@@ -120,9 +120,11 @@ class TranslationMemory:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._setup()
         except sqlite3.DatabaseError as error:
+            # Never "delete it": the file holds every post-edit; a full disk or `ulimit -f` looks the same.
             raise TargmanError(
-                f"translation memory {self.path} cannot be used ({error}); delete it, or pass --no-cache "
-                "or another --cache-dir"
+                f"translation memory {self.path} cannot be used ({error}); keep it (it holds the editors' "
+                f"post-edits): check it with sqlite3 {self.path} 'PRAGMA integrity_check', and the disk's free "
+                "space and ulimit -f; --no-cache or another --cache-dir runs without it"
             ) from None
 
     def _setup(self) -> None:

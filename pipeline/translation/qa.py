@@ -30,6 +30,8 @@ Flags (names as they appear in `Segment.flags`):
 - `low-confidence`: the engine's mean token log-probability (`Segment.score`) is below
   `min_logprob` (default -1.5; a starting point, not yet calibrated on a real model).
 - `term-missed`: a glossary hit whose `honoured` is False.
+- `untranslated-words`: a sentence taken as English (so passed through into an English
+  output) that holds Armenian words; the note lists them. Set when routing (`chain.route`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ REPEATED_NGRAMS = "repeated-ngrams"
 NUMBER_MISSING = "number-missing"
 LOW_CONFIDENCE = "low-confidence"
 TERM_MISSED = "term-missed"
+WORDS_LEFT = "untranslated-words"  # Armenian words in a sentence passed through into English
 FLAGS = (UNTRANSLATED, LENGTH_RATIO, REPEATED_NGRAMS, NUMBER_MISSING, LOW_CONFIDENCE, TERM_MISSED)
 
 # len(target) / len(source) bounds, by (source language, target language). See the docstring.
@@ -58,6 +61,12 @@ UNTRANSLATED_SHARE = 0.5  # share of the output's letters in the source script
 
 _ARMENIAN = re.compile(r"[\u0531-\u0556\u0561-\u0587\uFB13-\uFB17]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_ARMENIAN_WORD = re.compile(r"[\u0531-\u0556\u0561-\u0587\uFB13-\uFB17][\u0531-\u0556\u0561-\u0587\uFB13-\uFB17՛՜՞'’-]*")
+
+
+def armenian_words(text: str) -> list[str]:
+    """The Armenian words of `text`, in order, each once."""
+    return list(dict.fromkeys(_ARMENIAN_WORD.findall(text)))
 _LETTER = re.compile(r"[^\W\d_]")
 # A number written with group separators: 1-3 digits, then groups of exactly 3.
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.\u00A0\u202F ]\d{3})+(?!\d)")

@@ -23,7 +23,7 @@ from pipeline.engines.base import Engine
 from pipeline.engines.registry import lazy_engine
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
-from pipeline.translation.chain import Progress, attach_context, finish, route, translate_routed
+from pipeline.translation.chain import FALLBACK, Progress, attach_context, finish, route, translate_routed
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.qa import TERM_MISSED
 
@@ -83,6 +83,7 @@ class Translator:
         self.memory = memory
         self._given_engine = engine
         self._engines: dict[str, Engine] = {}
+        self._fallbacks: dict[str, Engine] = {}  # [model] fallback, by target language
         self._terms: dict = {}
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
         self.human = None  # a run folder's post-edits (`batch.edits.FolderEdits`): they outrank machine output
@@ -138,6 +139,35 @@ class Translator:
                 engine = self.ray_pool().engine(engine)
             self._engines[tgt] = engine
         return self._engines[tgt]
+
+    def fallback_engine(self, tgt: str | None = None) -> Engine | None:
+        """The engine of `[model] fallback` (another config's [model]), for the sentences whose chat
+        answer failed its checks; None when no fallback is set. Loaded on first need."""
+        config = self.config_for(tgt)
+        if not config.model.fallback:
+            return None
+        tgt = config.run.tgt
+        if tgt not in self._fallbacks:
+            from pipeline.config import load, resolve_config_path
+
+            other = load(resolve_config_path(config.model.fallback)).model
+            model = finalize(replace(config, model=replace(other, fallback=""))).model
+            self._fallbacks[tgt] = load_engine(model, tgt, cache_dir=self.cache_dir)
+        return self._fallbacks[tgt]
+
+    def _fall_back(self, todo: list[Segment], engine: Engine, config: Config) -> None:
+        """Sentences the engine did not publish (`llm-suspect`) go to `[model] fallback`, when set."""
+        from pipeline.engines.llm import SUSPECT_FLAG, UNTRANSLATED_FLAG
+
+        suspects = [s for s in todo if SUSPECT_FLAG in s.flags and s.origin != "human"]
+        fallback = self.fallback_engine(config.run.tgt) if suspects else None
+        if fallback is None:
+            return
+        for segment in suspects:
+            segment.flags = [f for f in segment.flags if f not in (SUSPECT_FLAG, UNTRANSLATED_FLAG)]
+            segment.flag(FALLBACK, f"the {engine.name} answer failed its checks; translated by {fallback.name}")
+        translate_routed(suspects, fallback, config.run.tgt, self.memory, self.human,
+                         spelling=config.output.armenian_spelling)
 
     def ray_pool(self):
         """The Ray connection and actor pool of `[run] executor = "ray"` (`engines.ray_pool`),
@@ -215,6 +245,7 @@ class Translator:
         try:
             translate_routed(todo, engine, tgt, self.memory, None, self.journal, on_progress,
                              spelling=config.output.armenian_spelling)
+            self._fall_back(todo, engine, config)
         finally:
             loaded = getattr(engine, "load_seconds", 0.0) - loading  # a lazy engine loaded in this call
             self.timings["load_s"] += loaded
@@ -300,8 +331,14 @@ class Translator:
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the translation memory this Translator opened (a given one stays open), and
-        stop its Ray actors."""
+        """Close the translation memory this Translator opened (a given one stays open), the
+        connection pools of the engines it loaded, and stop its Ray actors."""
+        for engine in self._engines.values():
+            if engine is not self._given_engine and callable(getattr(type(engine), "close", None)):
+                engine.close()  # looked up on the type: a LazyEngine's __getattr__ would load the model
+        for engine in self._fallbacks.values():
+            if callable(getattr(type(engine), "close", None)):
+                engine.close()
         if self._own_memory and self.memory is not None:
             self.memory.close()
             self.memory = None
