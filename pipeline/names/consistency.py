@@ -177,6 +177,10 @@ class NameBook:
         text = segment.target or ""
         for item in sorted(items, key=lambda i: -i.start):
             chosen = item.entry.chosen
+            if key(item.spelling) == key(chosen):
+                continue  # only `և`/`եւ` differ: that is the desk's [output] armenian_spelling, already applied
+            if tgt == "hy" and "և" not in item.written and ("եւ" in item.written or "Եւ" in item.written):
+                chosen = chosen.replace("և", "եւ")  # written as the rest of the translation (classical / keep)
             if not (same_name(item.spelling, chosen) or (item.entry.why != "house" and _near(item.spelling, chosen))):
                 continue  # found by edit distance only: too far from the chosen spelling to be the same name
             new = _cased(chosen, item.written) + item.written[len(item.spelling):] if tgt == "hy" else _cased(chosen, item.written)
