@@ -163,6 +163,7 @@ def test_double_click_to_edit_offers_no_term(tmp_path, page):
     with Served(out) as served:
         open_review(page, served.url)
         # the mouse's own double-click on a word of the translation: it selects the word too
+        page.eval_on_selector("#s0-0 td.tgt", "cell => cell.scrollIntoView({block: 'center'})")  # panels above it
         word = page.eval_on_selector("#s0-0 td.tgt", """cell => {
             const node = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT).nextNode();
             const range = document.createRange();

@@ -53,7 +53,8 @@ def test_xliff12_export_is_valid_against_the_strict_schema_and_holds_no_local_pa
                        '<prop-group name="targman"><prop prop-type="run">x</prop></prop-group><note>', 1)
     assert not schema.validate(etree.fromstring(old.encode()))
     # the run id travels in the header note and is read back
-    assert read_xliff(path)[1]["run"] == (out / ".targman" / "run-id").read_text().strip()
+    run_id = (out / ".targman" / "run-id").read_text().strip()
+    assert read_xliff(path)[1]["run"].startswith(run_id + "/")  # RUN_ID/EXPORT_ID (what the export held: issue 23)
 
 
 def test_an_export_made_before_the_strict_header_still_imports(out, tmp_path):
