@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.errors import TargmanError
+from pipeline.listen import bind
 from pipeline.evaluation.report import esc, render_html
 from pipeline.evaluation.scoring import segment_chrf
 from pipeline.review.assets import EDIT_CSS, EDIT_JS
@@ -377,15 +378,7 @@ def make_server(out_dir: str | Path, *, host: str = "127.0.0.1", port: int = 876
     import uvicorn
 
     session = session or ReviewSession(out_dir, glossary=glossary)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise TargmanError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from None
-    sock.listen(64)
+    sock = bind(host, port, backlog=64)
     bound = sock.getsockname()[1]
     names = host_names(host)
     if host in ("0.0.0.0", "::", ""):

@@ -7,11 +7,11 @@ and run the server in a thread of their own.
 
 from __future__ import annotations
 
-import socket
 from typing import Callable
 
 from pipeline.config import Config
 from pipeline.errors import TargmanError
+from pipeline.listen import bind
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -24,19 +24,6 @@ def need_starlette() -> None:
     except ImportError:
         raise TargmanError("targman serve needs Starlette, uvicorn and prometheus_client: "
                            "pip install 'targman[review]'") from None
-
-
-def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise TargmanError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from None
-    sock.listen(256)
-    return sock
 
 
 def make_server(config: Config, *, host: str = "127.0.0.1", port: int = 5000, make_translator=None):
