@@ -167,7 +167,16 @@ class FolderEdits:
     @staticmethod
     def covered(units: Sequence, assigned: dict[int, Edit]) -> dict[int, int]:
         """Position of a unit that a span edit covers (not its first) -> the position of its first."""
-        return covered(units, assigned)
+        index_of = {(_get(u, "doc"), _get(u, "index")): p for p, u in enumerate(units)}
+        result = {}
+        for p, edit in assigned.items():
+            if edit.span > 1:
+                doc, index = _get(units[p], "doc"), _get(units[p], "index")
+                for k in range(1, edit.span):
+                    q = index_of.get((doc, index + k))
+                    if q is not None:
+                        result[q] = p
+        return result
 
     def unmatched(self, units: Sequence) -> list[Edit]:
         """The latest edits whose segment is not among `units` of their document (its source is
@@ -234,20 +243,6 @@ def _span_candidates(units: list, edit: Edit) -> list[int]:
         if len({_get(u, "para") for u in run}) == 1 and " ".join(_get(u, "source") for u in run) == edit.source:
             found.append(i)
     return found
-
-
-def covered(units: Sequence, assigned: dict[int, Edit]) -> dict[int, int]:
-    """Position of a unit that a span edit covers (not its first) -> the position of its first."""
-    index_of = {(_get(u, "doc"), _get(u, "index")): p for p, u in enumerate(units)}
-    result = {}
-    for p, edit in assigned.items():
-        if edit.span > 1:
-            doc, index = _get(units[p], "doc"), _get(units[p], "index")
-            for k in range(1, edit.span):
-                q = index_of.get((doc, index + k))
-                if q is not None:
-                    result[q] = p
-    return result
 
 
 def open_conflicts(records: Iterable[Edit], rows: Sequence, tgt: str) -> list[dict]:

@@ -142,17 +142,6 @@ def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=Non
     return post_edit_metrics(rows, edits, tgt, glossary=glossary, concepts=concepts)
 
 
-def table_post_edits(out_dir: str | Path, tgt: str, glossary=None) -> dict | None:
-    """`run_post_edits` over the folder's segments.jsonl (None, without reading it, while there are no edits)."""
-    out_dir = Path(out_dir)
-    if not (out_dir / "edits.jsonl").is_file() and not (out_dir / "review-log.jsonl").is_file():
-        return None
-    from pipeline.evaluation.report import rows_of
-
-    rows = list(rows_of(out_dir))  # their field types checked (`batch.schema`)
-    return run_post_edits(out_dir, rows, tgt, glossary)
-
-
 def edit_summary(out_dir: str | Path, tgt: str, glossary=None) -> dict:
     """What run.json says of the editors' work, from segments.jsonl and edits.jsonl: `post_edits`
     (the metrics), `conflicts` (edits not applied because their segment had changed since:
@@ -167,11 +156,15 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None) -> dict:
         return {}
     with open(out_dir / "segments.jsonl", encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
+    from pipeline.batch.edits import TAKEN
+    from pipeline.review.log import ReviewLog
+
     summary: dict = {}
-    metrics = run_post_edits(out_dir, rows, tgt, glossary)
-    if metrics:
-        summary["post_edits"] = metrics
-    records = EditLog(out_dir).read_all()
+    records = EditLog(out_dir).read_all()  # read once: the metrics take the edits, the rest the conflicts too
+    edits = [r for r in records if r.tgt == tgt and r.status == TAKEN]
+    concepts = ReviewLog(out_dir).concepts()
+    if edits or concepts:  # as run_post_edits
+        summary["post_edits"] = post_edit_metrics(rows, edits, tgt, glossary=glossary, concepts=concepts)
     conflicts = open_conflicts(records, rows, tgt)
     if conflicts:
         summary["conflicts"] = conflicts
