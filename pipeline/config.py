@@ -11,7 +11,6 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from pipeline.engines.registry import engine_names
 from pipeline.errors import ConfigError
 
 # What a user's machine downloads on first use when no model is named.
@@ -20,6 +19,13 @@ DEFAULT_MODELS = {
     "hy": "Helsinki-NLP/opus-mt-en-hy",
 }
 LANGUAGES = ("hy", "en")
+# The engines a config may name and where each class lives; `engines.registry` imports them when
+# one is loaded (config sits below the engines and imports none of them).
+ENGINES: dict[str, str] = {
+    "hf": "pipeline.engines.hf:HFEngine",  # transformers, with the project's constrained search
+    "ct2": "pipeline.engines.ct2:CT2Engine",  # CTranslate2, the fast path on CPU
+    "openai": "pipeline.engines.llm:OpenAIEngine",  # any OpenAI-compatible chat endpoint
+}
 
 DEFAULT_BOILERPLATE = (
     "Մատչելիության հղումներ",
@@ -35,7 +41,7 @@ DEFAULT_BOILERPLATE = (
 class ModelConfig:
     """Which model translates, and how it decodes."""
 
-    engine: str = "hf"  # a name in engines.registry.ENGINES (hf, ct2, openai)
+    engine: str = "hf"  # a name in ENGINES above (hf, ct2, openai)
     id: str = ""  # hub id or local folder; "" = DEFAULT_MODELS[tgt]; openai: the served model's name
     revision: str | None = None  # hub revision (branch, tag or commit)
     device: str = "cpu"  # cpu | cuda | cuda:N
@@ -178,7 +184,7 @@ class Config:
 
 
 CHOICES = {
-    ("model", "engine"): engine_names(),
+    ("model", "engine"): tuple(ENGINES),
     ("model", "quantization"): ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"),
     ("run", "tgt"): ("",) + LANGUAGES,
     ("run", "boilerplate_output"): ("drop", "keep"),

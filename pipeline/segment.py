@@ -80,6 +80,13 @@ class Segment:
             notes={k: list(v) for k, v in (row.get("notes") or {}).items()},
         )
 
+    def take_results(self, row: dict) -> None:
+        """Lay a row's results (target, flags, notes, terms, score, origin) over this segment,
+        read again from its input, which holds the layout and `meta` a row does not."""
+        done = Segment.from_row(row)
+        self.target, self.flags, self.notes = done.target, done.flags, done.notes
+        self.terms, self.score, self.origin = done.terms, done.score, done.origin
+
     def to_row(self) -> dict:
         row = {
             "doc": self.doc,
@@ -104,3 +111,12 @@ class Segment:
         if notes:
             row["notes"] = notes
         return row
+
+
+def terms_context(terms) -> str:
+    """`human_context` of term hits given as TermHit objects or as segment-row dicts."""
+    lines = []
+    for t in terms:
+        concept, source, target = (t["concept"], t["source"], t["target"]) if isinstance(t, dict) else (t.concept, t.source, t.target)
+        lines.append(f"{concept}\t{source}\t{target}")
+    return "\n".join(sorted(lines))

@@ -201,7 +201,7 @@ def test_review_tsv_opens_in_a_spreadsheet_with_origin_and_reviewed(tmp_path):
     import csv
 
     from pipeline.evaluation.report import write_review
-    from pipeline.review.log import ReviewLog
+    from pipeline.runfolder.log import ReviewLog
 
     out = make_run(tmp_path)
     rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]

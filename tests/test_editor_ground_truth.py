@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from review_helpers import ARTICLES, make_run, rows
 
-from pipeline.batch.edits import EditLog, FolderEdits
+from pipeline.runfolder.edits import EditLog, FolderEdits
 from pipeline.cli import main
 from pipeline.jsonl import append_jsonl, read_jsonl
 from pipeline.review.apply import apply_edits
@@ -419,7 +419,7 @@ def _unit(doc, index, source, para=0):
 
 
 def _edit(doc, index, source, after, **more):
-    from pipeline.batch.edits import Edit
+    from pipeline.runfolder.edits import Edit
 
     return Edit(doc=doc, index=index, src_lang="hy", tgt="en", context="", source=source, before="x", after=after,
                 **more)

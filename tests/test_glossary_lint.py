@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.glossary import GlossaryError, lint, load
+from pipeline.glossary import GlossaryError, edit, load
 from tests.glossary_fixtures import REPO, SMALL, write
 
 HEAD = "id\ttype\ten\thy\tnote\n"
@@ -32,7 +32,7 @@ HEAD = "id\ttype\ten\thy\tnote\n"
 ])
 def test_row_problems(tmp_path, body, line, expected):
     path = write(tmp_path, HEAD + body)
-    messages = [str(p) for p in lint.lint_file(path)]
+    messages = [str(p) for p in edit.lint_file(path)]
     assert any(m.startswith(f"{path}:{line}: ") and expected in m for m in messages), messages
 
 
@@ -45,7 +45,7 @@ def test_row_problems(tmp_path, body, line, expected):
 ])
 def test_header_problems(tmp_path, header, expected):
     path = write(tmp_path, "# comment\n" + header)
-    messages = [str(p) for p in lint.lint_file(path)]
+    messages = [str(p) for p in edit.lint_file(path)]
     assert any(m.startswith(f"{path}:2: ") and expected in m for m in messages), messages
 
 
@@ -53,13 +53,13 @@ def test_not_utf8_names_the_line(tmp_path):
     path = tmp_path / "latin1.tsv"
     path.write_bytes((HEAD + "a\tperson\tA\tԱ\t\n").encode() + "b\tperson\tMüller\t".encode("latin-1")
                      + "Բ\t\n".encode())
-    assert [str(p) for p in lint.lint_file(path)] == [
+    assert [str(p) for p in edit.lint_file(path)] == [
         f"{path}:3: not UTF-8 (byte 0xfc at byte 11); save the file as UTF-8"]
 
 
 def test_every_problem_is_reported_and_load_refuses(tmp_path):
     path = write(tmp_path, HEAD + "a\tperson\t A\tԱ\t\na\tpersn\tB\tԲ\n")
-    problems = lint.lint_file(path)
+    problems = edit.lint_file(path)
     assert [p.line for p in problems] == [2, 3]
     with pytest.raises(GlossaryError) as caught:
         load(path)
@@ -76,23 +76,23 @@ def test_missing_file_is_a_glossary_error(tmp_path):
 def test_case_sensitive_terms_may_differ_only_in_case(tmp_path):
     path = write(tmp_path, "id\ttype\ten\thy\toptions\tnote\n"
                  "us\tplace\tUS\tԱՄՆ\t\t\nus-pronoun\tterm\tus\tմեզ\tcase\t\n")
-    assert lint.lint_file(path) == []
+    assert edit.lint_file(path) == []
 
 
 def test_comments_blank_lines_bom_and_crlf_are_fine(tmp_path):
     path = tmp_path / "ok.tsv"
     path.write_bytes(b"\xef\xbb\xbf# desk\r\n\r\n" + HEAD.replace("\n", "\r\n").encode()
                      + "a\tperson\tA\tԱ\tnote | with  spaces\r\n".encode())
-    assert lint.lint_file(path) == []
+    assert edit.lint_file(path) == []
     assert load(path).concepts["a"].note == "note | with  spaces"
 
 
 def test_shipped_files_pass_lint():
-    assert lint.lint_file(REPO / "glossaries" / "desk.tsv") == []
+    assert edit.lint_file(REPO / "glossaries" / "desk.tsv") == []
 
 
 def test_fixture_passes_lint(tmp_path):
-    assert lint.lint_file(write(tmp_path, SMALL)) == []
+    assert edit.lint_file(write(tmp_path, SMALL)) == []
 
 
 def test_load_gives_concepts_and_digest(tmp_path):
@@ -125,20 +125,20 @@ FORMS_HEAD = "id\ttype\ten\thy\thy_forms\tnote\n"
 ])
 def test_forms_problems(tmp_path, cell, expected):
     path = write(tmp_path, FORMS_HEAD + f"woman\tterm\twoman\tկին\t{cell}\t\n")
-    messages = [str(p) for p in lint.lint_file(path)]
+    messages = [str(p) for p in edit.lint_file(path)]
     assert any(m.startswith(f"{path}:2: ") and expected in m for m in messages), messages
 
 
 def test_forms_column_only_for_armenian(tmp_path):
     path = write(tmp_path, "id\ttype\ten\ten_forms\thy\tnote\n")
-    assert any("irregular forms are read for hy only" in str(p) for p in lint.lint_file(path))
+    assert any("irregular forms are read for hy only" in str(p) for p in edit.lint_file(path))
 
 
 def test_forms_are_loaded_for_the_last_word(tmp_path):
     path = write(tmp_path, FORMS_HEAD + "child\tterm\tchild\tփոքր մանուկ\tմանուկ: մանկան, մանկանց\t\n"
                  "god\tterm\tGod\tԱստված\tԱստված: Աստծո\t\n")
     glossary = load(path)
-    assert lint.lint_file(path) == []
+    assert edit.lint_file(path) == []
     assert glossary.concepts["child"].stated_forms("hy", "փոքր մանուկ") == ("մանկան", "մանկանց")
     assert glossary.concepts["child"].stated_forms("hy", "մանուկ") == ("մանկան", "մանկանց")
     assert glossary.concepts["child"].stated_forms("hy", "աղջիկ") == ()

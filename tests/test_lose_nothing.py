@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch.edits import EditLog
+from pipeline.runfolder.edits import EditLog
 from pipeline.cli import main
 from pipeline.evaluation.report import write_tsv
-from pipeline.glossary import lint
+from pipeline.glossary import edit as glossary_edit
 from pipeline.translation import memory as memory_module
 
 REPO = Path(__file__).resolve().parents[1]
@@ -280,7 +280,7 @@ def test_review_tsv_quotes_a_carriage_return(tmp_path):
 def test_lint_flags_bidi_controls_and_separators(tmp_path, char):
     path = tmp_path / "g.tsv"
     path.write_text(f"id\ttype\ten\thy\tnote\nyerevan\tplace\tYerevan\tԵրևան{char}\t\n", encoding="utf-8")
-    problems = lint.lint_file(path)
+    problems = glossary_edit.lint_file(path)
     assert problems and all(p.line == 2 for p in problems)
     assert any(f"invisible character U+{ord(char):04X}" in p.message for p in problems)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch.edits import Edit, EditLog
+from pipeline.runfolder.edits import Edit, EditLog
 from pipeline.batch.runner import run
 from pipeline.cli import main
 from pipeline.config import Config, with_overrides
@@ -22,7 +22,7 @@ from pipeline.devtools.names_bench import DATA, score_find, score_romanize
 from pipeline.engines.testing import FunctionEngine
 from pipeline.errors import ConfigError
 from pipeline.glossary import load
-from pipeline.glossary.lint import lint_file
+from pipeline.glossary.edit import lint_file
 from pipeline.names.consistency import NameBook
 from pipeline.names.find import find_names
 from pipeline.names.romanize import fold, romanize, same_name, to_armenian

@@ -14,7 +14,7 @@ from test_names import DRIFT, HY_ARTICLES, drifting  # noqa: E402
 
 from pipeline.glossary import load  # noqa: E402
 from pipeline.names.suggest import suggestions  # noqa: E402
-from pipeline.review.log import ReviewLog  # noqa: E402
+from pipeline.runfolder.log import ReviewLog  # noqa: E402
 from pipeline.review.server import create_app  # noqa: E402
 from pipeline.review.session import ReviewSession  # noqa: E402
 

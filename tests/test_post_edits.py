@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from review_helpers import make_run, rows
 
-from pipeline.batch.edits import EditLog
+from pipeline.runfolder.edits import EditLog
 from pipeline.cli import main
 from pipeline.evaluation.postedit import post_edit_metrics
 from pipeline.evaluation.report import write_review
@@ -65,10 +65,12 @@ def test_score_report_and_run_json_show_the_post_edits(out, capsys):
     with pytest.raises(SystemExit) as exit_status:  # neither OUT_DIR nor --hyp/--ref
         main(["score"])
     assert exit_status.value.code == 2
-    write_review(out)
+    write_review(out)  # the report reads run.json, which has no post-edits yet: none shown
+    assert 'id="post-edit-hter"' not in (out / "review.html").read_text(encoding="utf-8")
+    assert main(["review", str(out)]) == 0  # run.json brought up to date first, then the report from it
     html = (out / "review.html").read_text(encoding="utf-8")
     assert 'id="post-edit-hter"' in html and "1 of 6 machine-translated segments" in html
-    assert "post_edits" not in json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["post_edits"] == printed
     assert main(["apply", str(out)]) == 0
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert manifest["post_edits"] == printed

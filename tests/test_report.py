@@ -15,7 +15,8 @@ import pytest
 
 from pipeline import cli
 from pipeline.errors import InputError
-from pipeline.evaluation.report import read_run, render_html, write_review
+from pipeline.evaluation.report import render_html, write_review
+from pipeline.runfolder.folder import RunFolder
 from pipeline.evaluation.scoring import score_segments
 from pipeline.segment import BOILERPLATE, DUPLICATE, Segment, TermHit
 from pipeline.translation import qa
@@ -91,7 +92,7 @@ def test_write_review_writes_html_and_tsv(small_run):
 
 
 def test_tsv_cells_that_look_like_formulas_are_quoted(small_run):
-    rows, run = read_run(small_run)
+    rows, run = RunFolder(small_run).read()
     rows[1]["target"] = '=HYPERLINK("http://x", "click")'
     with open(small_run / "segments.jsonl", "w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -149,13 +150,13 @@ def test_layout_terms_and_languages(small_run):
     assert page.xpath("//section[@id='d2']//span[@class='status-failed']")
     # the reference column is there only when a document has references
     assert page.xpath("//section[@id='d0']//th[text()='Reference']")
-    rows, run = read_run(small_run)
+    rows, run = RunFolder(small_run).read()
     no_refs = parse(render_html([{k: v for k, v in row.items() if k != "ref"} for row in rows], run))
     assert not no_refs.xpath("//th[text()='Reference']") and not no_refs.xpath("//td[@class='ref']")
 
 
 def test_scores_shown_are_score_segments(small_run):
-    rows, run = read_run(small_run)
+    rows, run = RunFolder(small_run).read()
     expected = score_segments(rows, "hy")
     page = parse(render_html(rows, run))
     corpus = {tr.xpath("th")[0].text: tr.xpath("td")[0].text_content() for tr in page.xpath("//table[@id='corpus-scores']//tr")}
@@ -169,7 +170,7 @@ def test_scores_shown_are_score_segments(small_run):
 
 
 def test_scores_from_run_json_are_used_when_present(small_run):
-    rows, run = read_run(small_run)
+    rows, run = RunFolder(small_run).read()
     run["scores"] = {"corpus": {"BLEU": {"score": 12.345, "signature": "sig-from-run"}}, "docs": {"csto.txt": {"chrF++": 1.5}}}
     page = parse(render_html(rows, run))
     assert page.xpath("//table[@id='corpus-scores']//td[@class='sig']")[0].text == "sig-from-run"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.atomic import atomic_open
-from pipeline.batch.layout import output_path
+from pipeline.layout import output_path
 from pipeline.batch.runner import RunInterrupted, run
 from pipeline.batch.state import RunState, StateError, settings_of
 from pipeline.cli import main

@@ -159,7 +159,7 @@ def test_a_script_injection_in_an_edit_stays_text(tmp_path, page):
             page.reload()
             page.wait_for_selector("body[data-edit-ready='yes']")
         assert page.errors == []
-    (edit,) = __import__("pipeline.batch.edits", fromlist=["EditLog"]).EditLog(out).read()
+    (edit,) = __import__("pipeline.runfolder.edits", fromlist=["EditLog"]).EditLog(out).read()
     assert edit.after == payload  # kept exactly
 
 
@@ -195,7 +195,7 @@ def test_two_tabs_save_one_segment_and_the_second_sees_both_texts(tmp_path, brow
             first.wait_for_function(f"document.querySelector('{row} td.tgt').textContent === 'Baku hosted a meeting.'")
     finally:
         context.close()
-    from pipeline.batch.edits import EditLog
+    from pipeline.runfolder.edits import EditLog
 
     assert [e.after for e in EditLog(out).read()] == ["There was a meeting in Baku.", "Baku hosted a meeting."]
     assert [e.after for e in EditLog(out).conflicts()] == ["Baku hosted a meeting."]

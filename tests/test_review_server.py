@@ -12,8 +12,8 @@ pytest.importorskip("httpx")
 
 from review_helpers import make_run, rows  # noqa: E402
 
-from pipeline.batch.edits import EditLog  # noqa: E402
-from pipeline.review.log import ReviewLog  # noqa: E402
+from pipeline.runfolder.edits import EditLog  # noqa: E402
+from pipeline.runfolder.log import ReviewLog  # noqa: E402
 from pipeline.review.server import MAX_BODY, create_app  # noqa: E402
 from pipeline.review.session import ReviewSession  # noqa: E402
 from pipeline.translation.memory import TranslationMemory  # noqa: E402

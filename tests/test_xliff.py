@@ -10,10 +10,10 @@ import shutil
 import pytest
 from review_helpers import make_run, rows
 
-from pipeline.batch.edits import EditLog
+from pipeline.runfolder.edits import EditLog
 from pipeline.cli import main
 from pipeline.errors import InputError, TargmanError
-from pipeline.review.log import ReviewLog
+from pipeline.runfolder.log import ReviewLog
 from pipeline.review.xliff import export_xliff, import_xliff, parse_unit_id, read_xliff, unit_id
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"

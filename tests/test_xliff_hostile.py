@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from review_helpers import make_run
 
-from pipeline.batch.edits import EditLog
+from pipeline.runfolder.edits import EditLog
 from pipeline.cli import main
 from pipeline.errors import InputError
 from pipeline.review import xliff as xliff_module

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from pipeline.batch.state import file_stat
-from pipeline.batch.status import FileStatus
 from pipeline.config import Config
 from pipeline.documents import references
 from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
+from pipeline.runfolder.status import FileStatus
 from pipeline.segment import Segment
 
 

@@ -18,8 +18,8 @@ from pipeline import __version__
 from pipeline.atomic import atomic_open
 from pipeline.batch.parts import COUNTS
 from pipeline.batch.state import RunState
-from pipeline.batch.status import FINISHED, FileStatus
 from pipeline.documents import references
+from pipeline.runfolder.status import FINISHED, FileStatus
 
 
 def write_tables(out_dir: Path, state: RunState, order: list[str], files: dict[str, dict]) -> dict[str, int]:
@@ -61,11 +61,13 @@ class FlagCounts:
         return {"segments": self.segments, "by_flag": dict(ordered)}
 
 
-def score_table(table_path: Path, tgt: str, flags: FlagCounts | None = None) -> tuple[dict, set[str]]:
+def score_table(table_path: Path, tgt: str, flags: FlagCounts | None = None,
+                keep: list[dict] | None = None) -> tuple[dict, set[str]]:
     """Corpus and per-document scores (with sacrebleu signatures) and term success of a run,
     and the glossary concepts its segments met (and, into `flags`, the flags they carry);
     read from the assembled segment table, so a resumed run reports what an uninterrupted
-    one does."""
+    one does. The rows go into `keep` when given (the post-edit metrics need them), so the
+    table is read once."""
     from pipeline.evaluation.scoring import score_segments
 
     concepts: set[str] = set()
@@ -78,6 +80,8 @@ def score_table(table_path: Path, tgt: str, flags: FlagCounts | None = None) -> 
                     concepts.update(t["concept"] for t in row.get("terms") or ())
                     if flags is not None:
                         flags.add(row)
+                    if keep is not None:
+                        keep.append(row)
                     yield row
 
     return score_segments(references.scoring_units(rows()), tgt), concepts

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_write_text, refuse_links_below
 from pipeline.batch.jobs import FileJob
-from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
-from pipeline.batch.status import FileStatus
 from pipeline.documents.writer import render_file
 from pipeline.errors import FATAL_WRITE_ERRNOS, InputError, write_error
+from pipeline.layout import output_path
+from pipeline.runfolder.status import FileStatus
 from pipeline.segment import Segment
 from pipeline.translation.chain import DROPPED
 

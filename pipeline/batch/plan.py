@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline.batch.layout import output_path
 from pipeline.batch.state import RunState
-from pipeline.batch.status import FileStatus
 from pipeline.documents.reader import discover, reference_for, why_not_read
 from pipeline.errors import InputError, TargmanError
+from pipeline.layout import output_path
+from pipeline.runfolder.status import FileStatus
 
 log = logging.getLogger("targman")
 

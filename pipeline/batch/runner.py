@@ -29,10 +29,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline import __version__
-from pipeline.atomic import atomic_write_json
-from pipeline.batch.edits import EditLog, edits_from_article
+
 from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
-from pipeline.batch.layout import APPLY_INTENT, output_path
 from pipeline.batch.manifest import (
     FlagCounts,
     file_counts,
@@ -45,14 +43,17 @@ from pipeline.batch.parts import write_finished
 from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
-from pipeline.batch.status import WITH_ERRORS, FileStatus
 from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
+from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, TargmanError, WriteError, write_error
 from pipeline.evaluation.postedit import edit_summary
+from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
-from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, TargmanError, WriteError, write_error
+from pipeline.runfolder.edits import EditLog, edits_from_article
+from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.status import WITH_ERRORS, FileStatus
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
 
@@ -453,9 +454,11 @@ class Run:
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
         flags = FlagCounts()
-        scores, concepts_seen = score_table(self.out_dir / "segments.jsonl", self.tgt, flags)
+        folder = RunFolder(self.out_dir)
+        rows: list[dict] | None = [] if folder.has_editors_work() else None
+        scores, concepts_seen = score_table(folder.segments_path, self.tgt, flags, keep=rows)
         manifest = self.manifest(counts, scores, concepts_seen, total, interrupted, flags.to_dict())
-        edits = edit_summary(self.out_dir, self.tgt, self.translator.glossary)
+        edits = edit_summary(self.out_dir, self.tgt, self.translator.glossary, rows=rows)
         manifest.update(edits)  # what editors changed (post_edits), and what could not be applied
         for conflict in edits.get("conflicts", []):
             log.warning(f"{conflict['doc']}: a post-edit ({conflict['via']}) was not applied: the segment "
@@ -467,7 +470,7 @@ class Run:
         names = self.names.report(self.files) if self.names is not None else None
         if names is not None:  # each name: spellings seen, the one chosen and why (pipeline.names)
             manifest["names"] = names
-        atomic_write_json(self.out_dir / "run.json", manifest)
+        folder.write_manifest(manifest)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
         return RunResult(self.out_dir, self.files, manifest, dict(self.retried))

@@ -31,11 +31,11 @@ from typing import Iterator
 
 from pipeline import __version__
 from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_write_text
-from pipeline.batch.layout import DISCARDED_WITH_A_RUN, STATE_DIR
-from pipeline.batch.status import FileStatus
 from pipeline.config import Config
 from pipeline.errors import StateError, TargmanError, write_error
 from pipeline.jsonl import append_jsonl, read_jsonl
+from pipeline.layout import DISCARDED_WITH_A_RUN, STATE_DIR
+from pipeline.runfolder.status import FileStatus
 
 log = logging.getLogger("targman")
 

@@ -34,7 +34,8 @@ def register(sub) -> None:
 
 
 def cmd_eval(args) -> int:
-    from pipeline.evaluation.testset import read_test_set, translate_in_memory, translate_test_set
+    from pipeline.batch.testrun import translate_test_set
+    from pipeline.evaluation.testset import read_test_set, translate_in_memory
 
     config = build_config(args)
     test_set = read_test_set(args.src, args.ref, args.docs)

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.glossary import GlossaryError, Matcher, edit, formats, lint, load
-from pipeline.glossary.model import OPTIONS, TYPES
+from pipeline.glossary import GlossaryError, Matcher, edit, formats, load
+from pipeline.glossary.schema import OPTIONS, TYPES
 
 
 def register(subparsers) -> None:
@@ -120,7 +120,7 @@ def _write(path: Path, text: str, added: list[str]) -> None:
 def cmd_lint(args: argparse.Namespace) -> int:
     total = 0
     for path in args.files:
-        problems = lint.lint_file(path)
+        problems = edit.lint_file(path)
         for problem in problems:
             print(problem)
         total += len(problems)

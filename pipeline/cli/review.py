@@ -31,8 +31,10 @@ def register(subparsers) -> None:
 
 def cmd_review(args) -> int:
     if not args.serve:
+        from pipeline.evaluation.postedit import record_edit_summary
         from pipeline.evaluation.report import write_review
 
+        record_edit_summary(args.out_dir)  # edits made since the run: run.json first, then the report from it
         path = write_review(args.out_dir)
         print(path)
         return 0

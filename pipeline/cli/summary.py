@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-from pipeline.batch.status import WITH_ERRORS, FileStatus
+from pipeline.runfolder.status import WITH_ERRORS, FileStatus
 
 FLAGS_SHOWN = 8  # flags named in the summary; the report has them all
 

@@ -63,21 +63,6 @@ def read_lines(source: str) -> Iterator[str]:
             stream.close()
 
 
-def record(number: int, result) -> dict:
-    """A Result as one JSON record."""
-    notes: dict[str, list[str]] = {}
-    for segment in result.segments:
-        for name, found in segment.notes.items():
-            notes.setdefault(name, [])
-            notes[name] += [note for note in found if note not in notes[name]]
-    row = {"line": number, "source": result.source, "text": result.text, "src_lang": result.src_lang,
-           "flags": list(result.flags), "terms": [t.to_row() for t in result.terms],
-           "score": round(result.score, 4) if result.score is not None else None}
-    if notes:
-        row["notes"] = notes
-    return row
-
-
 def described(row: dict) -> str:
     """A record as a line for stderr: its flags (with their notes) and its glossary terms."""
     bits = []
@@ -113,7 +98,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
             # and each window's lines are written as soon as it is done.
             for number, result in enumerate(translator.translate_stream(read_lines(args.file)), 1):
                 out.write(result.text + "\n")
-                row = record(number, result)
+                row = result.to_record(number)
                 if records is not None:  # a record every line, blank ones too: line-aligned
                     records.write(json.dumps(row, ensure_ascii=False) + "\n")
                 elif described(row):

@@ -27,9 +27,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.batch.layout import STATE_DIR
 from pipeline.documents.segmenter import is_layout
 from pipeline.errors import InputError
+from pipeline.layout import STATE_DIR
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

@@ -4,7 +4,7 @@
 keyword-only options and returns one `Translation` per text, in input order;
 sorting by length and batching happen inside. Language codes (`hye_Armn`,
 `>>hye<<`, forced BOS tokens) never leave the engine. The Protocol is
-`base.Engine`; the names are in `registry.ENGINES`; `testing.FunctionEngine`
+`base.Engine`; the names are in `config.ENGINES`; `testing.FunctionEngine`
 is a torch-free engine for tests of everything that is not a model.
 """
 

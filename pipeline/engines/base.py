@@ -57,7 +57,7 @@ class Description:
 
 @runtime_checkable
 class Engine(Protocol):
-    """What the pipeline needs of an engine; adding one is a module and a line in `registry.ENGINES`.
+    """What the pipeline needs of an engine; adding one is a module and a line in `config.ENGINES`.
 
     `constraints` and `banned` hold one list per text: `glossary.constraints.TermConstraint`
     objects (each term the output must contain, in any of its forms) and forbidden

@@ -4,7 +4,7 @@ The config's choices, the CLI's `--engine` choices, the error for an unknown eng
 `targman bench`'s list all come from `ENGINES`: adding an engine is one module with a
 class that meets `engines.base.Engine` (constructed as `Class(model_config, tgt,
 cache_dir=...)`, described without loading by `Class.describe(model_config, tgt,
-cache_dir=...)`) and one line here.
+cache_dir=...)`) and one line in `config.ENGINES`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.config import ENGINES
 from pipeline.errors import ConfigError
 from pipeline.models.malloc import tune_malloc
 
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
     from pipeline.config import ModelConfig
     from pipeline.engines.base import Description, Engine
 
-ENGINES: dict[str, str] = {
-    "hf": "pipeline.engines.hf:HFEngine",  # transformers, with the project's constrained search
-    "ct2": "pipeline.engines.ct2:CT2Engine",  # CTranslate2, the fast path on CPU
-    "openai": "pipeline.engines.llm:OpenAIEngine",  # any OpenAI-compatible chat endpoint
-}
 LOCAL = ("hf", "ct2")  # engines that run a model on this machine (what `targman bench` compares)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from pipeline.runfolder.folder import RunFolder
 from pipeline.segment import TEXT
 
 UNTRANSLATED_PREFIX = "untranslated:"
@@ -38,7 +39,7 @@ def editable(row: dict, tgt: str) -> bool:
 
 def row_key(row: dict, tgt: str) -> tuple[str, str, str, str]:
     """The key a post-edit of this row is stored and found under (as `Edit.key`)."""
-    from pipeline.translation.memory import terms_context
+    from pipeline.segment import terms_context
 
     return (row["src_lang"], tgt, terms_context(row.get("terms") or []), row["source"])
 
@@ -46,7 +47,7 @@ def row_key(row: dict, tgt: str) -> tuple[str, str, str, str]:
 def row_chains(rows: list[dict], edits: Iterable, tgt: str) -> dict[tuple[str, int], list]:
     """(doc, index) of a row -> its post-edits into `tgt`, oldest first, found as a run finds
     them: by document, source and nearest index (`batch.edits.FolderEdits`)."""
-    from pipeline.batch.edits import FolderEdits
+    from pipeline.runfolder.edits import FolderEdits
 
     units = [row for row in rows if row.get("kind", TEXT) == TEXT]
     chains = FolderEdits(edits, tgt).chains(units)
@@ -132,37 +133,31 @@ def post_edit_metrics(rows: list[dict], edits: Iterable, tgt: str, *, glossary=N
 def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=None) -> dict | None:
     """The post-edit metrics of a run folder, or None while nobody has edited it (no edit into
     `tgt` in edits.jsonl and no concept added from its review)."""
-    from pipeline.batch.edits import EditLog
-    from pipeline.review.log import ReviewLog
-
-    edits = [edit for edit in EditLog(Path(out_dir)).read() if edit.tgt == tgt]
-    concepts = ReviewLog(Path(out_dir)).concepts()
+    folder = RunFolder(out_dir)
+    edits = [edit for edit in folder.edits.read() if edit.tgt == tgt]
+    concepts = folder.review_log.concepts()
     if not edits and not concepts:
         return None
     return post_edit_metrics(rows, edits, tgt, glossary=glossary, concepts=concepts)
 
 
-def edit_summary(out_dir: str | Path, tgt: str, glossary=None) -> dict:
-    """What run.json says of the editors' work, from segments.jsonl and edits.jsonl: `post_edits`
-    (the metrics), `conflicts` (edits not applied because their segment had changed since:
-    both texts) and `edits_unmatched` (edits whose source is gone from the input; the text
-    stays in edits.jsonl and in `.targman/edited/`). Keys only where there is something."""
-    import json
+def edit_summary(out_dir: str | Path, tgt: str, glossary=None, rows: list[dict] | None = None) -> dict:
+    """What run.json says of the editors' work, from segments.jsonl (or its `rows`, when the caller
+    holds them) and edits.jsonl: `post_edits` (the metrics), `conflicts` (edits not applied because
+    their segment had changed since: both texts) and `edits_unmatched` (edits whose source is gone
+    from the input; the text stays in edits.jsonl and in `.targman/edited/`). Keys only where there
+    is something."""
+    from pipeline.runfolder.edits import TAKEN, FolderEdits, open_conflicts
 
-    from pipeline.batch.edits import EditLog, FolderEdits, open_conflicts
-
-    out_dir = Path(out_dir)
-    if not (out_dir / "edits.jsonl").is_file() and not (out_dir / "review-log.jsonl").is_file():
+    folder = RunFolder(out_dir)
+    if not folder.has_editors_work():
         return {}
-    with open(out_dir / "segments.jsonl", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    from pipeline.batch.edits import TAKEN
-    from pipeline.review.log import ReviewLog
-
+    if rows is None:
+        rows = list(folder.rows())
     summary: dict = {}
-    records = EditLog(out_dir).read_all()  # read once: the metrics take the edits, the rest the conflicts too
+    records = folder.edits.read_all()  # read once: the metrics take the edits, the rest the conflicts too
     edits = [r for r in records if r.tgt == tgt and r.status == TAKEN]
-    concepts = ReviewLog(out_dir).concepts()
+    concepts = folder.review_log.concepts()
     if edits or concepts:  # as run_post_edits
         summary["post_edits"] = post_edit_metrics(rows, edits, tgt, glossary=glossary, concepts=concepts)
     conflicts = open_conflicts(records, rows, tgt)
@@ -173,6 +168,26 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None) -> dict:
         summary["edits_unmatched"] = [{"doc": e.doc, "index": e.index, "source": e.source, "text": e.after,
                                        "via": e.via, "who": e.who, "when": e.when} for e in lost]
     return summary
+
+
+EDIT_KEYS = ("post_edits", "conflicts", "edits_unmatched")
+
+
+def record_edit_summary(out_dir: str | Path) -> dict:
+    """Bring run.json's account of the editors' work up to date (`targman review` after edits made
+    since the run), so the report, which reads run.json, and run.json never disagree. Returns it."""
+    folder = RunFolder(out_dir)
+    manifest = folder.manifest()
+    tgt = folder.target_language(manifest)
+    if not tgt or not manifest:
+        return manifest
+    summary = edit_summary(out_dir, tgt)
+    if all(manifest.get(key) == summary.get(key) for key in EDIT_KEYS):
+        return manifest
+    manifest = {k: v for k, v in manifest.items() if k not in EDIT_KEYS}
+    manifest.update(summary)
+    folder.write_manifest(manifest)
+    return manifest
 
 
 def format_text(metrics: dict) -> str:

@@ -20,14 +20,13 @@ import json
 import re
 from html import escape
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.atomic import atomic_open, atomic_write_text
-from pipeline.batch.schema import check_manifest, check_row
-from pipeline.batch.status import FileStatus
 from pipeline.errors import InputError
 from pipeline.evaluation.report_assets import CSS, JS
 from pipeline.evaluation.scoring import score_segments, segment_chrf
+from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.status import FileStatus
 
 LANGUAGES = {"hy": "Armenian", "en": "English"}
 GREY_KINDS = ("boilerplate", "duplicate")
@@ -37,12 +36,6 @@ SORT_KEYS = {"bleu": "BLEU", "chrf": "chrF++", "ter": "TER"}
 
 def esc(value) -> str:
     return escape("" if value is None else str(value), quote=True)
-
-
-def read_run(out_dir: str | Path) -> tuple[list[dict], dict]:
-    """The rows of `segments.jsonl` and the `run.json` manifest ({} when there is none)."""
-    out_dir = Path(out_dir)
-    return list(rows_of(out_dir)), _read_manifest(out_dir)
 
 
 # --- text with highlighted terms -------------------------------------------------------
@@ -529,46 +522,6 @@ PAGE_DOCUMENTS = 50
 PAGES_DIR = "review"
 
 
-def _docs_of(out_dir: Path) -> Iterator[tuple[str, list[dict]]]:
-    """The rows of segments.jsonl, a document at a time (rows of a document are consecutive)."""
-    doc, group = None, []
-    for row in rows_of(out_dir):
-        if row["doc"] != doc and group:
-            yield doc, group
-            group = []
-        doc = row["doc"]
-        group.append(row)
-    if group:
-        yield doc, group
-
-
-def rows_of(out_dir: Path) -> Iterator[dict]:
-    seg_path = out_dir / "segments.jsonl"
-    if not seg_path.is_file():
-        raise InputError(seg_path, "no segments.jsonl here; is this the output folder of `targman run`?")
-    with open(seg_path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as error:
-                raise InputError(seg_path, f"not a JSON object ({getattr(error, 'msg', error)})", line=number) from None
-            yield check_row(row, seg_path, number)
-
-
-def _read_manifest(out_dir: Path) -> dict:
-    run_path = out_dir / "run.json"
-    if not run_path.is_file():
-        return {}
-    try:
-        data = json.loads(run_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise InputError(run_path, f"not JSON ({getattr(error, 'msg', error)})",
-                         line=getattr(error, "lineno", None)) from None
-    return check_manifest(data, run_path)
-
-
 def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
     """review.html as an index (corpus scores, every document with its scores and flags, sortable)
     linking to pages of whole documents under review/, and review.tsv, in one streaming pass:
@@ -618,7 +571,7 @@ def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
 
     with atomic_open(out_dir / "review.tsv") as handle:
         writer = _tsv_writer(handle)
-        for doc, rows in _docs_of(out_dir):
+        for doc, rows in RunFolder(out_dir).docs():
             d = totals["docs"]
             totals["docs"] += 1
             totals["segments"] += len(rows)
@@ -693,9 +646,8 @@ def _origin(row: dict) -> str:
 
 def _review_marks(out_dir: Path) -> dict:
     """(doc, index) -> the source an editor marked reviewed (review-log.jsonl), or {}."""
-    from pipeline.review.log import REVIEW_LOG, ReviewLog
-
-    return ReviewLog(out_dir).reviewed() if (out_dir / REVIEW_LOG).is_file() else {}
+    folder = RunFolder(out_dir)
+    return folder.review_log.reviewed() if folder.has_editors_work() else {}
 
 
 def _tsv_writer(handle):
@@ -744,27 +696,24 @@ def write_review(out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise InputError(out_dir.absolute(), "no such folder; give the output folder of `targman run`")
-    run = _read_manifest(out_dir)
-    if (out_dir / "edits.jsonl").is_file() or (out_dir / "review-log.jsonl").is_file():
-        from pipeline.evaluation.postedit import edit_summary
-
-        tgt = _manifest_view(run)[0]
-        if tgt:  # the editors' work as it is now (run.json has it as of the last run or apply)
-            run = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}
-            run.update(edit_summary(out_dir, tgt))
-    segments = docs = 0
-    last = None
-    for row in rows_of(out_dir):  # a counting pass: cheap next to rendering
-        segments += 1
-        if row["doc"] != last:
-            docs, last = docs + 1, row["doc"]
+    folder = RunFolder(out_dir)
+    run = folder.manifest()  # scores, flags and the editors' work as the run (or apply, or review) recorded them
+    rows: list[dict] = []
+    docs: set[str] = set()
+    paged = False
+    for row in folder.rows():  # one pass; a run too large for one page is streamed again, a page at a time
+        rows.append(row)
+        docs.add(row["doc"])
+        if len(rows) > PAGED_SEGMENTS or len(docs) > PAGED_DOCUMENTS:
+            paged = True
+            break
     html_path = out_dir / "review.html"
-    if segments > PAGED_SEGMENTS or docs > PAGED_DOCUMENTS:
+    if paged:
+        rows.clear()
         tgt = _manifest_view(run)[0]
-        scores = run.get("scores") or score_segments(rows_of(out_dir), tgt or "en")
+        scores = run.get("scores") or score_segments(folder.rows(), tgt or "en")
         _write_pages(out_dir, run, scores)
         return html_path
-    rows = list(rows_of(out_dir))
     chrfs = segment_chrf(rows)
     atomic_write_text(html_path, render_html(rows, run, chrfs))  # an editor never opens half a report
     write_tsv(rows, out_dir / "review.tsv", chrfs, _review_marks(out_dir))

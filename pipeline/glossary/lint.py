@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.errors import GlossaryError
 from pipeline.glossary import normalise, tsv
 from pipeline.glossary.armenian import is_acronym
-from pipeline.glossary.model import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_cell
 from pipeline.glossary.problems import Problem
+from pipeline.glossary.schema import FORMS_LANGUAGES, OPTIONS, TYPES, forms_from_cell
 from pipeline.invisible import INVISIBLE  # no term holds one on purpose; also refused in post-edits
 
 REQUIRED = ("id", "type", "note")
@@ -36,24 +35,6 @@ def check_bytes(data: bytes, name: str) -> tuple[tsv.Sheet, list[Problem]]:
     if sheet.header and not _header_broken(sheet):
         problems += _check_rows(sheet)
     return sheet, sorted(problems)
-
-
-def lint_file(path) -> list[Problem]:
-    """Problems in the file at `path` (an unreadable file is one problem)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        return [Problem(str(path), 0, f"cannot read: {error.strerror}")]
-    problems = check_bytes(data, str(path))[1]
-    if any(FMT_HINT in p.message for p in problems) and any(FMT_HINT not in p.message for p in problems):
-        from pipeline.glossary.edit import fmt_bytes
-
-        try:
-            fmt_bytes(data, str(path))
-        except GlossaryError:  # fmt refuses the file until its other problems are fixed by hand: say so
-            problems = [Problem(p.path, p.line, p.message.replace(FMT_HINT, FMT_HINT_LATER)) for p in problems]
-    return problems
 
 
 def _header_broken(sheet: tsv.Sheet) -> bool:

@@ -9,25 +9,15 @@ of a match is the preferred target term *of the same kind* as the matched source
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.errors import GlossaryError
 from pipeline.glossary import tsv
-
-TYPES = ("person", "org", "place", "term")
-OPTIONS = {
-    "case": "match every term of the concept with exactly the case written",
-    "nocase": "match in any case: acronyms too, and names without their capital letter",
-    "dnt": "do not translate: the same string in every language (empty cells are copied)",
-}
-STATUSES = ("preferred", "variant", "forbidden")
-FORMS_LANGUAGES = ("hy",)  # languages whose `LANG_forms` column states irregular forms
-KINDS = ("full", "short")
+from pipeline.glossary.matcher import paused_gc
+from pipeline.glossary.schema import forms_from_cell
 
 
 class Term(NamedTuple):
@@ -118,7 +108,7 @@ class Glossary:
     @staticmethod
     def lint(path) -> list:
         """Every problem in the glossary file at `path` (`Problem`: path, line, message); [] when clean."""
-        from pipeline.glossary.lint import lint_file
+        from pipeline.glossary.edit import lint_file
 
         return lint_file(path)
 
@@ -146,20 +136,6 @@ class Glossary:
         return term.text
 
 
-@contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector while building 10^5-10^6 small objects.
-
-    Nothing built here forms reference cycles that need collecting, and repeated full
-    collections over the growing structure roughly double the load time otherwise.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def infer_dnt(concept: Concept) -> None:
@@ -183,28 +159,6 @@ def terms_from_cell(cell: str, lang: str, kind: str) -> list[Term]:
         else:
             terms.append(Term(raw, lang, "preferred" if i == 0 else "variant", kind))
     return terms
-
-
-def forms_from_cell(cell: str) -> list[tuple[str, tuple[str, ...]]]:
-    """`կին: կնոջ կանայք կանանց; մարդ: մարդիկ` -> [('կին', ('կնոջ', ...)), ('մարդ', ('մարդիկ',))].
-
-    Entries are separated by `;`, the word from its forms by `:`, forms by spaces or commas.
-    An entry without a `:` gives the word ''; lint reports it.
-    """
-    entries = []
-    for raw in cell.split(";"):
-        if not raw.strip():
-            continue
-        word, colon, rest = raw.partition(":")
-        if not colon:
-            word, rest = "", raw
-        entries.append((word.strip(), tuple(rest.replace(",", " ").split())))
-    return entries
-
-
-def forms_cell(entries) -> str:
-    """The canonical `LANG_forms` cell: `word: form form; word: form`."""
-    return "; ".join(f"{word}: {' '.join(forms)}" for word, forms in entries)
 
 
 def concept_from_record(record: dict[str, str], languages: list[str], line: int) -> Concept:

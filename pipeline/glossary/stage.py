@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from pipeline.glossary.matcher import Matcher
-from pipeline.glossary.model import Glossary
 from pipeline.glossary.normalise import key
 from pipeline.glossary.spelling import respell
 from pipeline.segment import TEXT, Segment, TermHit
+
+if TYPE_CHECKING:
+    from pipeline.glossary.model import Glossary
 
 VARIANT_FLAG = "glossary-variant"  # the source spells a concept with an admitted variant
 FORBIDDEN_SOURCE_FLAG = "glossary-forbidden"  # the source uses a forbidden term

@@ -42,8 +42,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import safexml
 from pipeline.errors import GlossaryError
-from pipeline.glossary.model import Concept, Glossary, Term, forms_cell, forms_from_cell, infer_dnt
+from pipeline.glossary.model import Concept, Glossary, Term, infer_dnt
 from pipeline.glossary.problems import Problem
+from pipeline.glossary.schema import forms_cell, forms_from_cell
 
 _STATUS_OUT = {"preferred": "preferredTerm-admn-sts", "variant": "admittedTerm-admn-sts",
                "forbidden": "deprecatedTerm-admn-sts"}

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from pipeline.atomic import atomic_write_json
-from pipeline.batch.layout import STATE_DIR
+from pipeline.layout import STATE_DIR
 from pipeline.names.consistency import NameBook, editor_decisions
 
 NAMES_STATE = "names.json"

@@ -63,7 +63,7 @@ def run_names(out_dir: Path) -> list[dict]:
 
 def suggestions(out_dir: Path, ignored: set[str] | None = None) -> list[Suggestion]:
     """The run's names the glossary lacks, most frequent first (ids are unique)."""
-    from pipeline.batch.edits import EditLog
+    from pipeline.runfolder.edits import EditLog
     from pipeline.names.consistency import editor_decisions
 
     decisions = editor_decisions(EditLog(out_dir).read())
@@ -132,7 +132,7 @@ PANEL_EVENT = "name"
 
 
 def _panel_events(out_dir: Path) -> list[dict]:
-    from pipeline.review.log import ReviewLog
+    from pipeline.runfolder.log import ReviewLog
 
     return [event for event in ReviewLog(out_dir).read() if event["event"] == PANEL_EVENT]
 
@@ -142,8 +142,8 @@ def panel_event(out_dir: Path, lemma: str, tgt: str, action: str, spelling: str 
     """Remember a choice made in the "New names" panel (`accept`, `spell`, `ignore`) in review-log.jsonl."""
     import time
 
-    from pipeline.batch.edits import append_jsonl
-    from pipeline.review.log import REVIEW_LOG
+    from pipeline.runfolder.edits import append_jsonl
+    from pipeline.runfolder.log import REVIEW_LOG
 
     event = {"event": PANEL_EVENT, "lemma": lemma, "tgt": tgt, "action": action, "spelling": spelling,
              "who": who, "when": time.time()}

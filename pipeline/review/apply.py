@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
-from pipeline.batch.edits import EditLog
-from pipeline.batch.layout import APPLY_INTENT, output_path
 from pipeline.batch.parts import count_segments
 from pipeline.batch.state import RunState, same_file
-from pipeline.batch.status import FINISHED
 from pipeline.errors import InputError, TargmanError, write_error
 from pipeline.evaluation.postedit import edit_summary, editable
-from pipeline.segment import DUPLICATE, TEXT, Segment, TermHit
+from pipeline.layout import APPLY_INTENT, output_path
+from pipeline.runfolder.edits import EditLog
+from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.status import FINISHED
+from pipeline.segment import DUPLICATE, Segment
 
 log = logging.getLogger("targman")
 
@@ -68,9 +69,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
     """Give `segment` an editor's translation, as a run that took the post-edit would leave it."""
     from pipeline.evaluation.postedit import honoured
     from pipeline.glossary.constraints import CONSTRAINED_FLAG
-    from pipeline.translation.chain import LATIN_MISSING
-    from pipeline.documents.script import latin_words_in
-    from pipeline.translation import qa
+    from pipeline.translation.chain import check_finished
 
     constrained = CONSTRAINED_FLAG in segment.flags
     segment.flags = [f for f in segment.flags if f in SOURCE_FLAGS]
@@ -87,20 +86,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
                 hit.honoured = ok
     if constrained:
         segment.flag(CONSTRAINED_FLAG)
-    if segment.src_lang == "hy" and tgt != "hy":
-        if [w for w in latin_words_in(segment.source) if w not in segment.target]:
-            segment.flag(LATIN_MISSING)
-    for _ in qa.check([segment], tgt):
-        pass
-
-
-def _fill(segment: Segment, row: dict) -> None:
-    segment.target = row.get("target")
-    segment.flags = list(row.get("flags") or [])
-    segment.notes = {k: list(v) for k, v in (row.get("notes") or {}).items()}
-    segment.terms = [TermHit(**t) for t in row.get("terms") or []]
-    segment.score = row.get("score")
-    segment.origin = row.get("origin")
+    check_finished([segment], tgt)  # as the run's chain finishes a translation
 
 
 def _follow_duplicates(segments: list[Segment]) -> None:
@@ -128,11 +114,9 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
     from pipeline.batch.jobs import read_job
     from pipeline.documents.reader import reference_for
     from pipeline.documents.writer import render_file
-    from pipeline.evaluation.report import read_run
-
     out_dir = Path(out_dir)
-    rows_all, run = read_run(out_dir)
-    tgt = run.get("tgt") or ((run.get("config") or {}).get("run") or {}).get("tgt")
+    rows_all, run = RunFolder(out_dir).read()
+    tgt = RunFolder(out_dir).target_language(run)
     if not tgt or not run.get("input"):
         raise TargmanError(f"{out_dir / 'run.json'} does not say which folder was translated into which language; "
                            "run `targman run` first")
@@ -255,7 +239,7 @@ def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out
         raise _Skip("the input is cut into segments differently now (another targman version or settings); "
                     "run `targman run --force` to translate it again with the post-edits")
     for segment, row in zip(segments, rows):
-        _fill(segment, row)
+        segment.take_results(row)
     if hashlib.sha256(render_file(job.file, kept, tgt).encode("utf-8")).hexdigest() != header.get("output_sha256"):
         raise _Skip("its article cannot be rebuilt byte for byte from the segment table; run `targman run --force` "
                     "to translate it again with the post-edits")
@@ -288,8 +272,7 @@ def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out
 def _counts(rows: list[dict]) -> dict[str, int]:
     from pipeline.translation.chain import DROPPED
 
-    segments = [Segment(doc=r["doc"], para=r.get("para", 0), index=r["index"], source=r["source"],
-                        target=r.get("target"), flags=list(r.get("flags") or [])) for r in rows]
+    segments = [Segment.from_row(r) for r in rows]
     for segment in segments:
         if DROPPED not in segment.flags and segment.target is None:
             segment.target = segment.source
@@ -356,12 +339,14 @@ def _rewrite_tables(out_dir: Path, state: RunState, run: dict, tgt: str, glossar
             if header.get("entry"):
                 files[rel] = header["entry"]
     flags = FlagCounts()
-    scores, _ = score_table(out_dir / "segments.jsonl", tgt, flags)
+    folder = RunFolder(out_dir)
+    rows: list[dict] | None = [] if folder.has_editors_work() else None
+    scores, _ = score_table(folder.segments_path, tgt, flags, keep=rows)
     manifest = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
     manifest["flags"] = flags.to_dict()
     manifest["files"] = files
-    manifest.update(edit_summary(out_dir, tgt, glossary))
-    atomic_write_json(out_dir / "run.json", manifest)
+    manifest.update(edit_summary(out_dir, tgt, glossary, rows=rows))
+    folder.write_manifest(manifest)
     write_review(out_dir)

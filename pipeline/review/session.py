@@ -15,20 +15,17 @@ A segment's state, as XLIFF names them:
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
-from dataclasses import replace
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
-from pipeline.batch.edits import CONFLICT, Edit, EditLog, open_conflicts
 from pipeline.errors import GlossaryError, TargmanError
 from pipeline.evaluation.postedit import editable, row_chains, row_key, run_post_edits
-from pipeline.evaluation.report import read_run
 from pipeline.invisible import invisible_problem
-from pipeline.review.log import ReviewLog
+from pipeline.runfolder.edits import CONFLICT, Edit, open_conflicts
+from pipeline.runfolder.folder import RunFolder
 
 log = logging.getLogger("targman")
 
@@ -81,27 +78,20 @@ class ReviewSession:
 
     def __init__(self, out_dir: str | Path, *, glossary: str | Path | None = None, memory=None):
         self.out_dir = Path(out_dir)
+        self.folder = RunFolder(self.out_dir)
         self._stamp = None
         self._load()
-        self.edits = EditLog(self.out_dir)
-        self.log = ReviewLog(self.out_dir)
+        self.edits = self.folder.edits
+        self.log = self.folder.review_log
         self.glossary_path = self._glossary_path(glossary)
         self._memory = memory
         self._lock = threading.RLock()
         self._glossary_cache: tuple | None = None
 
-    def _table_stamp(self):
-        try:
-            stat = (self.out_dir / "segments.jsonl").stat()
-            return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            return None
-
     def _load(self) -> None:
-        self._stamp = self._table_stamp()
-        self.rows, self.run = read_run(self.out_dir)
-        config = self.run.get("config") or {}
-        self.tgt = self.run.get("tgt") or (config.get("run") or {}).get("tgt")
+        self._stamp = self.folder.stamp()
+        self.rows, self.run = self.folder.read()
+        self.tgt = self.folder.target_language(self.run)
         if not self.tgt:
             raise TargmanError(f"{self.out_dir / 'run.json'}: no target language recorded; is this a targman run?")
         self.dom_ids: dict[tuple[str, int], str] = {}
@@ -114,7 +104,7 @@ class ReviewSession:
 
     def refresh(self) -> bool:
         """Read the run's tables again when `targman apply` or `run` rewrote them since; True if so."""
-        if self._table_stamp() == self._stamp:
+        if self.folder.stamp() == self._stamp:
             return False
         try:
             self._load()
@@ -133,68 +123,6 @@ class ReviewSession:
         if recorded and Path(recorded).is_file():
             return Path(recorded).resolve()
         return None
-
-    def run_id(self) -> str:
-        """This run folder's identity (made once, kept in `.targman/run-id`): an XLIFF file
-        exported from it carries it, and `import` refuses a file from another run."""
-        from pipeline.atomic import atomic_write_text
-
-        path = self.out_dir / ".targman" / "run-id"
-        try:
-            value = path.read_text(encoding="ascii").strip()
-            if value:
-                return value
-        except (OSError, UnicodeDecodeError):
-            pass
-        value = hashlib.sha256(os.urandom(32)).hexdigest()[:24]
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, value + "\n")
-        except OSError as error:
-            raise TargmanError(f"cannot write {path} ({error.strerror}): the run's identity, which an exported "
-                               "XLIFF file carries; make the output folder writable") from None
-        return value
-
-    def export_id(self, views: list[dict]) -> str:
-        """The identity an exported file carries: `RUN_ID/EXPORT_ID`. What each unit's target
-        held at export (its base) is kept in `.targman/exports/EXPORT_ID.json`, so an import
-        can tell a unit the translator left alone (its target is still the base) from one
-        they changed, and a change made to a segment since the export (a conflict)."""
-        from pipeline.atomic import atomic_write_json
-        from pipeline.review.xliff import unit_id
-
-        run_id = self.run_id()
-        export = hashlib.sha256(os.urandom(32)).hexdigest()[:16]
-        path = self.out_dir / ".targman" / "exports" / f"{export}.json"
-        bases = {unit_id(v["doc"], v["index"]): v["text"] for v in views}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(path, {"run": run_id, "bases": bases})
-        except OSError as error:
-            raise TargmanError(f"cannot write {path} ({error.strerror}): what the export holds, which its import "
-                               "compares with; make the output folder writable") from None
-        return f"{run_id}/{export}"
-
-    def export_bases(self, export: str) -> dict[str, str] | None:
-        """The units' bases of an export (`export_id`), or None when unknown (an older export)."""
-        import json
-
-        if not export or not all(c in "0123456789abcdef" for c in export):
-            return None
-        try:
-            data = json.loads((self.out_dir / ".targman" / "exports" / f"{export}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        bases = data.get("bases") if isinstance(data, dict) else None
-        if not isinstance(bases, dict):
-            return None
-        return {k: v for k, v in bases.items() if isinstance(k, str) and isinstance(v, str)}
-
-    def recorded_run_id(self) -> str | None:
-        try:
-            return (self.out_dir / ".targman" / "run-id").read_text(encoding="ascii").strip() or None
-        except (OSError, UnicodeDecodeError):
-            return None
 
     @property
     def memory(self):
@@ -371,7 +299,7 @@ class ReviewSession:
             if len(value) > MAX_CELL:
                 raise ReviewError(f"{name} is longer than {MAX_CELL} characters", 413)
             clean[name] = value
-        from pipeline.glossary.model import TYPES
+        from pipeline.glossary.schema import TYPES
 
         if clean.get("type") not in TYPES:
             raise ReviewError(f"type must be one of {', '.join(TYPES)}")
@@ -455,14 +383,11 @@ class ReviewSession:
 
     def _refinished(self, row: dict, text: str, glossary) -> dict:
         from pipeline.review.apply import refinish
-        from pipeline.segment import Segment, TermHit
+        from pipeline.segment import Segment
 
         try:
-            segment = Segment(doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
-                              src_lang=row["src_lang"], kind=row.get("kind", "text"), target=row.get("target"),
-                              flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
-                              score=row.get("score"), notes={k: list(v) for k, v in (row.get("notes") or {}).items()})
-        except (TypeError, AttributeError):
+            segment = Segment.from_row(row)
+        except (TypeError, AttributeError, KeyError):
             return {}
         refinish(segment, text, self.tgt, glossary)
         new = segment.to_row()

@@ -166,7 +166,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     if others:
         result.left_out[f"source language not {src}"] = others
     glossary = session.glossary()
-    run_id = session.export_id(views)
+    run_id = session.folder.save_export({unit_id(v["doc"], v["index"]): v["text"] for v in views})
     by_doc: dict[str, list[dict]] = {}
     for view in views:
         if view["row"]["src_lang"] == src:
@@ -463,10 +463,10 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             prefer: str = "newer") -> ImportResult:
     from dataclasses import replace
 
-    from pipeline.batch.edits import CONFLICT
     from pipeline.review.session import check_text
+    from pipeline.runfolder.edits import CONFLICT
 
-    mine = session.recorded_run_id()
+    mine = session.folder.recorded_run_id()
     run, _, export = (info["run"] or "").partition("/")
     run = run or None
     if info["trgLang"] and info["trgLang"].split("-")[0].lower() != session.tgt:
@@ -477,7 +477,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             f"was exported from another run (run id {run}; this run's is {mine or 'not set: nothing was exported from it'})"
         raise TargmanError(f"{path} {where}; nothing was imported. Import it into the output folder it came from, "
                            "or pass --force to take the units whose segment and source match this run")
-    bases = session.export_bases(export) if run == mine else None
+    bases = session.folder.export_bases(export) if run == mine else None
     result = ImportResult()
     edits, seen = [], set()
     chains = session.chains()

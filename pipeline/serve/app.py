@@ -28,8 +28,8 @@ import time
 from collections import deque
 from urllib.parse import parse_qs
 
-from pipeline.config import Config, LANGUAGES
-from pipeline.documents.script import script_counts, detect_language
+from pipeline.config import LANGUAGES, Config
+from pipeline.documents.script import detect_language, script_counts
 from pipeline.errors import ConfigError
 from pipeline.serve import markup
 from pipeline.serve.batcher import Batcher
@@ -374,8 +374,6 @@ def create_app(service: Service):
     # -- targman ---------------------------------------------------------------------------------
     @handler("v1")
     async def v1_translate(request, params):
-        from pipeline.cli.translate import record
-
         texts = params.get("texts", params.get("text"))
         single = isinstance(texts, str)
         texts = [texts] if single else texts
@@ -388,7 +386,7 @@ def create_app(service: Service):
         _, results = await service.translate(texts, target)
         rows = []
         for number, result in enumerate(results, 1):
-            row = record(number, result)
+            row = result.to_record(number)
             row.pop("line")
             origins = {s.origin or "machine" for s in result.segments if s.target is not None and s.target != s.source}
             row["origin"] = "human" if origins == {"human"} else ("machine" if origins else "source")

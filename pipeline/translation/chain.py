@@ -164,8 +164,15 @@ def _finish_document(segments: list[Segment], tgt: str) -> None:
     for segment in segments:
         if segment.target is None:
             segment.target = segment.source
+    check_finished(segments, tgt)
+
+
+def check_finished(segments: list[Segment], tgt: str) -> None:
+    """The flags a finished translation gets: a Latin name of the Armenian source missing from
+    it, and QA's. Also what an editor's post-edit gets (`review.apply.refinish`)."""
+    for segment in segments:
         if segment.kind == TEXT and segment.src_lang == "hy" and tgt != "hy":
-            missing = [w for w in latin_words_in(segment.source) if w not in segment.target]
+            missing = [w for w in latin_words_in(segment.source) if w not in (segment.target or "")]
             if missing:
                 segment.flag(LATIN_MISSING)
     for _ in qa.check(segments, tgt):

@@ -38,6 +38,7 @@ from typing import Sequence
 
 from pipeline.engines.base import Done, Engine, Translation
 from pipeline.errors import TargmanError
+from pipeline.segment import terms_context
 
 log = logging.getLogger("targman")
 
@@ -329,15 +330,6 @@ def human_context(segment) -> str:
     Empty while a segment has no term hits."""
     terms = getattr(segment, "terms", None) or []
     return terms_context(terms)
-
-
-def terms_context(terms) -> str:
-    """`human_context` of term hits given as TermHit objects or as segment-row dicts."""
-    lines = []
-    for t in terms:
-        concept, source, target = (t["concept"], t["source"], t["target"]) if isinstance(t, dict) else (t.concept, t.source, t.target)
-        lines.append(f"{concept}\t{source}\t{target}")
-    return "\n".join(sorted(lines))
 
 
 def segment_context(segment) -> str:

@@ -51,6 +51,20 @@ class Result:
     score: float | None = None  # mean token log-probability over its translated sentences
     segments: list[Segment] = field(default_factory=list)
 
+    def to_record(self, line: int) -> dict:
+        """This result as one JSON record (`targman translate --jsonl`, the service's `/v1`)."""
+        notes: dict[str, list[str]] = {}
+        for segment in self.segments:
+            for name, found in segment.notes.items():
+                notes.setdefault(name, [])
+                notes[name] += [note for note in found if note not in notes[name]]
+        row = {"line": line, "source": self.source, "text": self.text, "src_lang": self.src_lang,
+               "flags": list(self.flags), "terms": [t.to_row() for t in self.terms],
+               "score": round(self.score, 4) if self.score is not None else None}
+        if notes:
+            row["notes"] = notes
+        return row
+
 
 class Translator:
     """The engine, glossary matchers and translation memory of one configuration.

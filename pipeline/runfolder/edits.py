@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from pipeline.documents.segmenter import MARKDOWN_LEAD, split_sentences
 from pipeline.jsonl import append_jsonl, read_jsonl
-from pipeline.translation.memory import terms_context
+from pipeline.segment import terms_context
 
 log = logging.getLogger("targman")
 
