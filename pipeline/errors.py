@@ -26,6 +26,10 @@ Every error targman raises on purpose is a `TargmanError`; the CLI prints
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.batch.runner import RunResult
 
 
 class TargmanError(Exception):
@@ -75,7 +79,7 @@ class WriteError(TargmanError):
 
     exit_code = 74  # EX_IOERR (sysexits.h)
 
-    def __init__(self, message: str, result=None):
+    def __init__(self, message: str, result: RunResult | None = None):
         super().__init__(message)
         self.result = result
 
@@ -85,7 +89,7 @@ class ClusterError(TargmanError):
 
     exit_code = 75  # EX_TEMPFAIL (sysexits.h): try again when the cluster has room
 
-    def __init__(self, message: str, result=None):
+    def __init__(self, message: str, result: RunResult | None = None):
         super().__init__(message)
         self.result = result
 
@@ -116,3 +120,13 @@ def write_error(error: OSError, what: str, where) -> WriteError:
     hint = hints.get(name, "check the output folder")
     return WriteError(f"cannot write {what} {where} ({reason}): {hint}, then run the same command again "
                       "(finished files are kept)")
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM from the CLI) during `run()`: what was finished is written and the run
+    can resume; `result` is the partial `RunResult`. A KeyboardInterrupt, so code that does not
+    catch it stops as on Ctrl-C."""
+
+    def __init__(self, result: RunResult):
+        super().__init__("interrupted")
+        self.result = result

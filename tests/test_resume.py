@@ -15,7 +15,8 @@ import pytest
 
 from pipeline.atomic import atomic_open
 from pipeline.layout import output_path
-from pipeline.batch.runner import RunInterrupted, run
+from pipeline.batch.runner import run
+from pipeline.errors import RunInterrupted
 from pipeline.batch.state import RunState, StateError, settings_of
 from pipeline.cli import main
 from pipeline.config import Config, finalize, with_overrides

@@ -46,13 +46,14 @@ from pipeline.batch.state import RunState, settings_of
 from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
-from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, TargmanError, WriteError, write_error
+from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
 from pipeline.evaluation.postedit import edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
 from pipeline.runfolder.edits import EditLog, edits_from_article
 from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import FileEntry, Manifest
 from pipeline.runfolder.status import WITH_ERRORS, FileStatus
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.translator import Translator
@@ -65,8 +66,8 @@ class RunResult:
     """What `run()` returns: the output folder, every input file's entry, and run.json's content."""
 
     out_dir: Path
-    files: dict[str, dict]
-    manifest: dict
+    files: dict[str, FileEntry]  # input file (relative path) -> its status and what went wrong
+    manifest: Manifest  # run.json
     retried: dict[str, str] = field(default_factory=dict)  # failed or partial last time, tried again: status then
 
     @property
@@ -77,14 +78,6 @@ class RunResult:
     @property
     def interrupted(self) -> bool:
         return self.manifest["status"] == "interrupted"
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGTERM from the CLI): what was finished is written and the run can resume."""
-
-    def __init__(self, result: RunResult):
-        super().__init__("interrupted")
-        self.result = result
 
 
 class Run:

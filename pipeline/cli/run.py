@@ -146,7 +146,8 @@ def summary(result, *, review: bool = True) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
-    from pipeline.batch.runner import RunInterrupted, run
+    from pipeline.batch.runner import run
+    from pipeline.errors import RunInterrupted
     from pipeline.errors import ClusterError, WriteError
 
     config = build_config(args)

@@ -11,8 +11,49 @@ readers use are checked; unknown fields are left alone (newer versions add some)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, TypedDict
 
 from pipeline.errors import InputError
+
+
+class FileEntry(TypedDict, total=False):
+    """run.json's entry for one input file (`RunResult.files`)."""
+
+    status: str  # a `status.FileStatus` value: done, partial, failed, skipped, pending
+    articles: int
+    segments: int
+    flags: int  # segments flagged for review
+    error: str  # failed: what went wrong, naming the file and line
+    reason: str  # skipped: why targman does not read it
+    failed_articles: dict[str, str]  # a JSONL file's articles that failed: doc -> error
+    edited: bool
+
+
+class Manifest(TypedDict, total=False):
+    """run.json (`RunResult.manifest`); `scores` has the shape of `evaluation.scoring.score_segments`."""
+
+    targman: str
+    input: str
+    tgt: str
+    status: str  # completed, completed_with_errors, interrupted
+    config: dict[str, Any]
+    model: dict[str, Any]
+    versions: dict[str, str]
+    counts: dict[str, int]
+    cache: dict[str, Any]
+    timings: dict[str, float]
+    executor: dict[str, Any]
+    resume: dict[str, Any]
+    stale: list[str]
+    pruned: list[str]
+    scores: dict[str, Any]
+    flags: dict[str, Any]
+    glossary: dict[str, Any]
+    files: dict[str, FileEntry]
+    names: list[dict[str, Any]]
+    post_edits: dict[str, Any]
+    conflicts: list[dict[str, Any]]
+    edits_unmatched: list[dict[str, Any]]
 
 NONE = type(None)
 STR_LIST = ("list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
