@@ -12,6 +12,8 @@ Prints, in one run:
   romanize           exact-match rate of the news style on tests/data/names/romanization.tsv and
                      on the held-out romanization2.tsv (and per `# section:` of it);
   find speed         characters per CPU second of `names find` on the NTREX Armenian side;
+  ntrex spellings    of the people and places found in NTREX's Armenian side, the share whose `en`
+                     is written as in the English source line (an independent check of spellings);
   consistency cost   a run of `--articles` generated Armenian articles with a FunctionEngine
                      that drifts between spellings, with [names] consistency = "fix" (and one
                      with "off"): the CPU seconds of the names stage as a share of the run's.
@@ -128,6 +130,23 @@ def find_speed(ntrex: Path, repeat: int = 1) -> dict | None:
             "chars_per_cpu_s": chars * repeat / seconds if seconds else 0.0}
 
 
+def ntrex_spellings(ntrex: Path) -> dict | None:
+    """An independent check of the spellings: NTREX's Armenian side is a translation of English
+    news, so a person or place `names find` finds in an Armenian line should be spelled, in its
+    `en`, as the English source line spells it. Counted per record of a name the glossary does
+    not give (a proxy: a translator may also have dropped or reworded a name)."""
+    from pipeline.names.find import NameFinder
+
+    hy_path, en_path = ntrex / "newstest2019-ref.hye.txt", ntrex / "newstest2019-src.eng.txt"
+    if not (hy_path.exists() and en_path.exists()):
+        return None
+    hy = hy_path.read_text(encoding="utf-8").splitlines()
+    en = en_path.read_text(encoding="utf-8").splitlines()
+    names = [n for n in NameFinder().find(hy, "hy") if n.type in ("person", "place") and n.en]
+    right = [n for n in names if re.search(rf"(?<![\w-]){re.escape(n.en)}(?![\w-])", en[n.line - 1])]
+    return {"records": len(names), "in_source": len(right), "share": len(right) / len(names) if names else 0.0}
+
+
 _DRIFT = {"Փաշինյան": ("Pashinian", "Pashinyan"), "Միրզոյան": ("Mirzoian", "Mirzoyan"),
           "Երևան": ("Erevan", "Yerevan"), "Խաչատրյան": ("Khachatrian", "Khachatryan"),
           "Ծառուկյան": ("Tsaroukian", "Tsarukyan"), "Ոսկանյան": ("Oskanian", "Voskanyan")}
@@ -225,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"find speed: {speed['chars']} characters, {speed['names']} names, {speed['cpu_s']:.2f} CPU s: "
               f"{speed['chars_per_cpu_s']:,.0f} characters per CPU second")
+    check = ntrex_spellings(args.ntrex)
+    if check is not None:
+        print(f"ntrex spellings: {check['in_source']} of {check['records']} person/place records found in Armenian "
+              f"are spelled as the English source line spells them: {check['share']:.3f}")
     if args.articles:
         c = consistency_cost(args.articles)
         print(f"consistency: {c['articles']} articles; the names stage {c['stage_cpu_s']:.2f} CPU s of the fix run's "

@@ -139,8 +139,8 @@ class ArmenianLemmas:
         candidate = key(candidate)
         if candidate in self.known:
             score += 8
-        elif candidate in self.bare and ending:
-            score += 4
+        elif candidate in self.bare and ending and not _looks_declined(candidate):
+            score += 4  # (`Սինգապուրի` seen capitalised is not the lemma of `Սինգապուրում`)
         if is_surname(candidate):
             score += 5
         if ending and not (candidate in self.known or candidate in self.bare):
@@ -160,6 +160,15 @@ class _Known:
 
     def __contains__(self, item: str) -> bool:
         return item in self.extra or item in self.base
+
+
+_CASE_ENDINGS = ("ի", "ու", "ից", "ում", "ով", "ը")
+
+
+@lru_cache(maxsize=65536)
+def _looks_declined(low: str) -> bool:
+    """A word that is itself a stem the paradigms allow + a case ending (`սինգապուրի`)."""
+    return any(literal and ending in _CASE_ENDINGS for _, ending, literal in _analyses(low))
 
 
 @lru_cache(maxsize=65536)
@@ -266,10 +275,12 @@ class NameFinder:
     def _armenian(self, lines: list[str]) -> list[Name]:
         lemmas = ArmenianLemmas(self.known)
         tokens = []  # (number, line, match, sentence start, after quote, all caps)
+        lower: set[str] = set()  # words the input writes in small letters
         for number, line in enumerate(lines, 1):
             for m in _HY_WORD.finditer(line):
                 word = m.group(0)
                 if not _HY_UPPER.match(word):
+                    lower.add(key(word))
                     continue
                 caps = armenian.is_acronym(word.split("-")[0])
                 start = _sentence_start(line, m.start()) or _after_quote(line, m.start())
@@ -317,6 +328,9 @@ class NameFinder:
             lk = key(lemma)
             initial = (number, m.start()) in person_next
             surname = is_surname(lk)
+            if start and not caps and surname and not (lk in known or initial or lk in evidence) \
+                    and (key(word) in lower or lk in lower):
+                continue  # `Արևմտյան`, `Պաշտոնյաները`: a -յան word the input writes in small letters too
             if start and not caps and not (lk in known or surname or initial or lk in evidence):
                 continue
             if caps and not (surname or initial or lk in evidence or lk in self.known
