@@ -275,12 +275,11 @@ class NameFinder:
     def _armenian(self, lines: list[str]) -> list[Name]:
         lemmas = ArmenianLemmas(self.known)
         tokens = []  # (number, line, match, sentence start, after quote, all caps)
-        lower: set[str] = set()  # words the input writes in small letters
+        lower: set[str] = set()  # words the input writes in small letters, read when first needed
         for number, line in enumerate(lines, 1):
             for m in _HY_WORD.finditer(line):
                 word = m.group(0)
                 if not _HY_UPPER.match(word):
-                    lower.add(key(word))
                     continue
                 caps = armenian.is_acronym(word.split("-")[0])
                 start = _sentence_start(line, m.start()) or _after_quote(line, m.start())
@@ -329,7 +328,7 @@ class NameFinder:
             initial = (number, m.start()) in person_next
             surname = is_surname(lk)
             if start and not caps and surname and not (lk in known or initial or lk in evidence) \
-                    and (key(word) in lower or lk in lower):
+                    and _written_small(lines, lower, word, lemma):
                 continue  # `Արևմտյան`, `Պաշտոնյաները`: a -յան word the input writes in small letters too
             if start and not caps and not (lk in known or surname or initial or lk in evidence):
                 continue
@@ -412,6 +411,14 @@ def _given_before_surname(names: list[Name], known, lines: list[str], surname_en
             a.en = romanize(a.lemma, surname_ending=surname_ending)
 
 
+def _written_small(lines: list[str], lower: set[str], word: str, lemma: str) -> bool:
+    """The input writes `word` or its lemma in small letters somewhere (`lower` is filled once)."""
+    if not lower:
+        lower.update(w for line in lines for w in _HY_WORD.findall(line) if not _HY_UPPER.match(w))
+        lower.add("")  # read
+    return word.lower() in lower or lemma.lower() in lower
+
+
 def _phrases(tokens, lemmas: ArmenianLemmas) -> dict[tuple[int, int], tuple[str, str, bool]]:
     """(line, start) of each word of a name the lexicon knows by several words (`Սերժ Թանկյանը`,
     `Նյու Յորքում`: the words before the last as written, the last one's lemma) -> (type, its
@@ -419,7 +426,10 @@ def _phrases(tokens, lemmas: ArmenianLemmas) -> dict[tuple[int, int], tuple[str,
     found: dict[tuple[int, int], tuple[str, str, bool]] = {}
     if lexicon().longest < 2:
         return found
+    starts = lexicon().phrase_starts
     for i, (number, line, m, _, _) in enumerate(tokens):
+        if key(m.group(0)) not in starts:
+            continue
         run = [m]
         for number2, line2, m2, _, _ in tokens[i + 1:i + lexicon().longest]:
             if number2 != number or line[run[-1].end():m2.start()] != " ":

@@ -37,6 +37,7 @@ class Lexicon:
     # names of several words (`Սերժ Թանկյան`, `Նյու Յորք`): their words' keys -> (type, English words)
     phrases: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     longest: int = 1  # words in the longest phrase
+    phrase_starts: set[str] = field(default_factory=set)  # the keys of their first words
 
     def type_of(self, lemma: str) -> str | None:
         return self.types.get(key(lemma))
@@ -61,6 +62,7 @@ def lexicon() -> Lexicon:
             words, spelled = tuple(key(w) for w in name.split()), tuple(english.split())
             found.phrases[words] = (KINDS.get(section, "other"), spelled)
             found.longest = max(found.longest, len(words))
+            found.phrase_starts.add(words[0])
             if section == "people":  # its words are names (`Աղասի` of `Անդրե Աղասի`), known in context
                 for word, en in zip(name.split(), spelled if len(spelled) == len(words) else ()):
                     if word[:1].isupper():
