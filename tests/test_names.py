@@ -2,7 +2,9 @@
 
 The annotated sentences in tests/data/names/ were written for these tests: armenian.txt and
 english.txt were used while the rules were written, heldout.txt only after (it is the
-independent check of the issue's recall and precision targets)."""
+independent check of the issue's recall and precision targets); heldout2.txt and
+romanization2.tsv were written and committed before the second round's rules (known people,
+foreign given names, the uninflected given name) changed."""
 
 from __future__ import annotations
 
@@ -76,11 +78,32 @@ def test_back_to_armenian(english, armenian):
 
 
 def test_romanization_list():
-    """The news style against the spellings English-language news gives (a few names are their
-    bearers' own Western spellings, which only a glossary can know)."""
+    """The news style against the spellings English-language news gives. A surname or given
+    name alone that one famous bearer spells his own way (`Սարգսյան`: Sargsyan, or Armen
+    Sarkissian; `Սերժ`: Serzh Sargsyan, or Serj Tankian) keeps the desk's romanization: only the
+    full name tells them apart."""
     result = score_romanize(DATA / "romanization.tsv")
-    assert result["exact"] >= 0.95, result["wrong"]
-    assert {hy for hy, _, _ in result["wrong"]} <= {"Սարգսյան", "Շառլ", "Ազնավուր", "Սերժ", "Թանկյան"}
+    assert result["exact"] >= 0.97, result["wrong"]
+    assert {hy for hy, _, _ in result["wrong"]} <= {"Սարգսյան", "Սերժ", "Թանկյան"}
+    held_out = score_romanize(DATA / "romanization2.tsv")
+    assert held_out["exact"] >= 0.97, held_out["wrong"]
+    assert held_out["sections"]["ordinary"][0] == held_out["sections"]["ordinary"][1]
+
+
+@pytest.mark.parametrize("armenian, news", [
+    ("Սերժ Թանկյան", "Serj Tankian"), ("Սերժ Սարգսյան", "Serzh Sargsyan"), ("Սերժ", "Serzh"),
+    ("ԱՐՄԵՆ ՍԱՐԳՍՅԱՆ", "ARMEN SARKISSIAN"), ("Շառլ", "Charles"), ("Շառլ Ազնավուր", "Charles Aznavour"),
+    ("Լոս Անջելես", "Los Angeles"), ("Ուրսուլա ֆոն դեր Լայեն", "Ursula von der Leyen"),
+    ("նախագահ Էմանուել Մակրոն", "nakhagah Emmanuel Macron"),
+])
+def test_known_people_and_foreign_names(armenian, news):
+    """The lexicon's people are whole names: the words of a known full name take its spelling."""
+    assert romanize(armenian) == news
+
+
+def test_back_to_armenian_from_a_known_persons_spelling():
+    assert to_armenian("Tankian") == "Թանկյան" and to_armenian("Charles") == "Շառլ"
+    assert to_armenian("Ivan") != "Հովհաննես"  # Ivan Aivazovsky's Armenian given name is not Ivan's
 
 
 # -- find -----------------------------------------------------------------------------------------
@@ -96,6 +119,15 @@ def test_romanization_list():
     ("Քոչարյանը հանդիպեց Տեր-Պետրոսյանի հետ։", "Տեր-Պետրոսյանի", "Տեր-Պետրոսյան", "Ter-Petrosyan", "person"),
     ("Ակցիային էր Ս. Դիլանյանը։", "Դիլանյանը", "Դիլանյան", "Dilanyan", "person"),
     ("Ժիրայր Սեֆիլյանը ազատ է։", "Ժիրայր", "Ժիրայր", "Zhirayr", "person"),
+    # a full name declines its last word only: not Մարտ + ին
+    ("Խոսեց Մարտին Վարդազարյանը։", "Մարտին", "Մարտին", "Martin", "person"),
+    ("Երեկ Դավիթ Նալբանդյանը հաղթեց։", "Նալբանդյանը", "Նալբանդյան", "Nalbandian", "person"),
+    ("Երեկ Դավիթ Նալբանդյանը հաղթեց։", "Դավիթ", "Դավիթ", "David", "person"),
+    ("ՇԱՌԼ ԱԶՆԱՎՈՒՐԻ ԵՐԳԵՐԸ", "ԱԶՆԱՎՈՒՐԻ", "Ազնավուր", "Aznavour", "person"),
+    ("Ապրում է Օնտարիոյում։", "Օնտարիոյում", "Օնտարիո", "Ontario", "place"),  # the glide of a vowel stem
+    ("Հանդիպեց Գիորգի Մելիաշվիլու հետ։", "Գիորգի", "Գիորգի", "Giorgi", "person"),
+    ("Հանդիպեց Գիորգի Մելիաշվիլու հետ։", "Մելիաշվիլու", "Մելիաշվիլի", "Meliashvili", "person"),
+    ("ԵՐԵԿ ՍՏՐԱՍԲՈՒՐԳՈՒՄ", "ՍՏՐԱՍԲՈՒՐԳՈՒՄ", "Ստրասբուրգ", "Strasbourg", "place"),
 ])
 def test_armenian_name(line, text, lemma, en, ctype):
     names = {n.text: n for n in find_names([line], "hy")}
@@ -110,10 +142,30 @@ def test_armenian_name(line, text, lemma, en, ctype):
     "Կառավարության նիստում որոշեցին։",  # -ության is not a surname ending
     "ԿԱՌԱՎԱՐՈՒԹՅՈՒՆԸ ՈՐՈՇԵՑ",  # a headline in capitals
     "Կաթողիկոս Գարեգին Բ-ն պատարագ մատուցեց։",  # the numeral letter (Գարեգին is found)
+    "Աֆրիկյան երկրները համաձայնեցին։",  # the adjective of a known place, not a surname in -յան
+    "Օդանավակայանը բաց է։",  # a station (-կայան)
+    "Այսօր Հայոց ցեղասպանության զոհերի հիշատակի օրն է։",  # of Armenians: a people, not a name
 ])
 def test_armenian_not_names(line):
     texts = {n.text for n in find_names([line], "hy")}
-    assert not texts & {"Կառավարությունը", "Կառավարության", "ԿԱՌԱՎԱՐՈՒԹՅՈՒՆԸ", "Բ-ն"}
+    assert not texts & {"Կառավարությունը", "Կառավարության", "ԿԱՌԱՎԱՐՈՒԹՅՈՒՆԸ", "Բ-ն", "Աֆրիկյան",
+                        "Օդանավակայանը", "Հայոց"}
+
+
+def test_what_the_input_writes_elsewhere_decides_but_a_declined_form_is_no_lemma():
+    lines = ["Երեկ Սինգապուրի նախագահը խոսեց։", "Նա ապրում է Սինգապուրում։",
+             "Արևմտյան երկրները լռեցին։", "Այդ արևմտյան երկիրը լռեց։"]
+    assert [(n.text, n.lemma) for n in find_names(lines, "hy")] == [
+        ("Սինգապուրի", "Սինգապուր"), ("Սինգապուրում", "Սինգապուր")]  # Արևմտյան: western, written small too
+
+
+def test_a_surname_alone_follows_the_known_person_named_in_the_input():
+    """Armen Sarkissian, named in full, is Sarkissian later; another Sargsyan elsewhere is not."""
+    spelled = [(n.text, n.en) for n in find_names(
+        ["Ելույթ ունեցավ Արմեն Սարգսյանը։", "Սարգսյանի խոսքով՝ ամեն ինչ լավ է։"], "hy") if n.type == "person"]
+    assert spelled == [("Արմեն", "Armen"), ("Սարգսյանը", "Sarkissian"), ("Սարգսյանի", "Sarkissian")]
+    alone = find_names(["Ելույթ ունեցավ Սերժ Սարգսյանը։", "Սարգսյանի խոսքով՝ ամեն ինչ լավ է։"], "hy")
+    assert [n.en for n in alone] == ["Serzh", "Sargsyan", "Sargsyan"]
 
 
 def test_capitalised_elsewhere_in_the_input_is_a_name():
@@ -144,12 +196,13 @@ def test_english_sentence_start_needs_the_text_to_capitalise_it_elsewhere():
 
 @pytest.mark.parametrize("name, lang, recall, precision", [
     ("armenian.txt", "hy", 0.95, 0.95), ("english.txt", "en", 0.95, 0.95), ("heldout.txt", "hy", 0.9, 0.9),
+    ("heldout2.txt", "hy", 0.9, 0.9),
 ])
 def test_annotated_sentences(name, lang, recall, precision):
     score = score_find(DATA / name, lang)
     assert score["recall_people_places"] >= recall and score["precision_people_places"] >= precision, score
     if lang == "hy":
-        assert score["lemma_and_spelling"] >= 0.9, score
+        assert score["lemma_and_spelling"] >= 0.95 and score["not_names"] <= 0.03, score
 
 
 # -- consistency ------------------------------------------------------------------------------------
@@ -285,6 +338,17 @@ def test_a_resumed_run_keeps_the_names_it_chose(tmp_path):
     assert names["Թրամփ"]["chosen"] == "Trump" and names["Թրամփ"]["seen"] == {"Trump": 1, "Tramp": 1}
     text = " ".join(row["target"] for row in targets(out))
     assert "Tramp" not in text and text.count("Trump") == 2
+
+
+def test_a_known_persons_own_spelling_is_the_house_one():
+    """The engine's `Tankyan` for Serj Tankian is the same name transliterated otherwise: his own `Tankian`."""
+    book = NameBook()
+    segments = [Segment(doc="a", para=i, index=i, source=source, src_lang="hy", target=target) for i, (source, target) in
+                enumerate([("Երեկ Սերժ Թանկյանը երգեց։", "Yesterday Serj Tankyan sang."),
+                           ("Թանկյանի համերգը լավ էր։", "Tankian's concert was good.")])]
+    book.apply(segments, "en")
+    assert [s.target for s in segments] == ["Yesterday Serj Tankian sang.", "Tankian's concert was good."]
+    assert {row["lemma"]: (row["chosen"], row["why"]) for row in book.report()}["Թանկյան"] == ("Tankian", "house")
 
 
 def test_editors_text_is_never_changed_and_its_spelling_wins():

@@ -9,54 +9,61 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError, InputError
 
+_SURNAME_ENDING = (("--surname-ending",), {"choices": ("yan", "ian"), "default": "yan",
+                                            "help": "how the desk writes -յան: yan (Pashinyan, default) or ian"})
+# (action, function name, help, description, arguments as (flags, add_argument keywords))
+ACTIONS = (
+    ("find", "cmd_find", "one JSON line a name: line, start, end, text, lemma, en, hy, type, concept",
+     ("Find the names in FILEs (or standard input): people, places and organisations, with the Armenian lemma "
+     "(Փաշինյանին -> Փաշինյան), the spelling in each language (the glossary's, else the desk's romanization) and "
+     "the glossary concept, if any. Offsets are characters in the line, end exclusive; lines count from 1 in each "
+     "file."),
+     ((("files",), {"nargs": "*", "type": Path, "metavar": "FILE", "help": "text files to read (default: standard input)"}),
+      (("--lang",), {"choices": ("hy", "en"), "help": "the text's language (default: from its script)"}),
+      (("--glossary",), {"type": Path, "metavar": "G", "help": "a desk glossary (TSV): its names come with their concept"}),
+      _SURNAME_ENDING)),
+    ("romanize", "cmd_romanize", "Armenian names in Latin letters (or back, with --tgt hy), one a line",
+     ("Romanize each NAME (or each line of standard input). news (the default) is BGN/PCGN as English-language news "
+     "writes it: Փաշինյան -> Pashinyan, Երևան -> Yerevan; people known by a spelling of their own take it "
+     "(Սերժ Թանկյան -> Serj Tankian). With --tgt hy, English spellings of Armenian names go back to Armenian where "
+     "that is unambiguous (an empty line where it is not)."),
+     ((("names",), {"nargs": "*", "metavar": "NAME", "help": "names to romanize (default: a name a line on standard input)"}),
+      (("--style",), {"choices": ("news", "bgn", "ala-lc", "iso9985"), "default": "news",
+                      "help": "news (default: BGN/PCGN as English-language news writes it), bgn, ala-lc or iso9985"}),
+      _SURNAME_ENDING,
+      (("--tgt",), {"choices": ("en", "hy"), "default": "en", "help": "hy: from Latin back to Armenian"}))),
+    ("suggest", "cmd_suggest", "the run's names the glossary lacks, as glossary TSV (passes lint)",
+     ("List the names of the run in OUT_DIR that have no glossary concept, most frequent first, as glossary TSV: "
+     "type, en (the run's chosen spelling, or an editor's), hy (the lemma), and a note with the count and the "
+     "documents. Add them with `targman glossary merge GLOSSARY FILE`."),
+     ((("out_dir",), {"type": Path, "metavar": "OUT_DIR", "help": "the output folder of `targman run`"}),
+      (("-o", "--output"), {"type": Path, "metavar": "FILE", "help": "write here instead of standard output"}))),
+)
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "names", help="find names in text, romanize them, suggest the run's new names for the glossary",
         description="Names the glossary does not know yet (docs/names.md).")
     sub = parser.add_subparsers(dest="names_command", metavar="ACTION", required=True)
+    for action, func, help_text, description, arguments in ACTIONS:
+        p = sub.add_parser(action, help=help_text, description=description)
+        for flags, keywords in arguments:
+            p.add_argument(*flags, **keywords)
+        p.set_defaults(func=globals()[func])
 
-    p = sub.add_parser("find", help="one JSON line a name: line, start, end, text, lemma, en, hy, type, concept",
-                       description="Find the names in FILEs (or standard input): people, places and organisations, "
-                       "with the Armenian lemma (Փաշինյանին -> Փաշինյան), the spelling in each language (the "
-                       "glossary's, else the desk's romanization) and the glossary concept, if any. Offsets are "
-                       "characters in the line, end exclusive; lines count from 1 in each file.")
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                   help="text files to read (default: standard input)")
-    p.add_argument("--lang", choices=("hy", "en"), help="the text's language (default: from its script)")
-    p.add_argument("--glossary", type=Path, metavar="G", help="a desk glossary (TSV): its names come with their concept")
-    p.add_argument("--surname-ending", choices=("yan", "ian"), default="yan", help="how the desk writes -յան")
-    p.set_defaults(func=cmd_find)
 
-    p = sub.add_parser("romanize", help="Armenian names in Latin letters (or back, with --tgt hy), one a line",
-                       description="Romanize each NAME (or each line of standard input). news (the default) is "
-                       "BGN/PCGN as English-language news writes it: Փաշինյան -> Pashinyan, Երևան -> Yerevan. "
-                       "With --tgt hy, English spellings of Armenian names go back to Armenian where that is "
-                       "unambiguous (an empty line where it is not).")
-    p.add_argument("names", nargs="*", metavar="NAME", help="names to romanize (default: a name a line on standard input)")
-    p.add_argument("--style", choices=("news", "bgn", "ala-lc", "iso9985"), default="news",
-                   help="news (default: BGN/PCGN as English-language news writes it), bgn, ala-lc or iso9985")
-    p.add_argument("--surname-ending", choices=("yan", "ian"), default="yan", help="-յան as yan (Pashinyan) or ian")
-    p.add_argument("--tgt", choices=("en", "hy"), default="en", help="hy: from Latin back to Armenian")
-    p.set_defaults(func=cmd_romanize)
-
-    p = sub.add_parser("suggest", help="the run's names the glossary lacks, as glossary TSV (passes lint)",
-                       description="List the names of the run in OUT_DIR that have no glossary concept, most "
-                       "frequent first, as glossary TSV: type, en (the run's chosen spelling, or an editor's), hy "
-                       "(the lemma), and a note with the count and the documents. Add them with "
-                       "`targman glossary merge GLOSSARY FILE`.")
-    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the output folder of `targman run`")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output")
-    p.set_defaults(func=cmd_suggest)
+def _stdin_lines() -> list[str]:
+    stream = sys.stdin
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8")
+    return [line.rstrip("\r\n") for line in stream]
 
 
 def _lines(files: list[Path]):
     """(file name, the file's lines) for each FILE, or standard input."""
     if not files:
-        stream = sys.stdin
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
-        yield "<stdin>", [line.rstrip("\r\n") for line in stream]
+        yield "<stdin>", _stdin_lines()
         return
     for path in files:
         try:
@@ -93,12 +100,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_romanize(args: argparse.Namespace) -> int:
     from pipeline.names.romanize import romanize, to_armenian
 
-    names = args.names
-    if not names:
-        stream = sys.stdin
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
-        names = [line.rstrip("\r\n") for line in stream]
+    names = args.names or _stdin_lines()
     if args.tgt == "hy" and args.style != "news":
         raise ConfigError("--tgt hy reads English-language news spellings; leave out --style")
     unknown = 0

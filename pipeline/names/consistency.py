@@ -256,8 +256,10 @@ class NameBook:
                 yield s, t, t
             return
         if tgt == "en":
-            for word in src_words:
-                yield word, romanize(word, surname_ending=self.surname_ending), None
+            houses = (name.en or "").split()  # a known person's own spelling (`Tankian`), else the romanization
+            for i, word in enumerate(src_words):
+                house = houses[i] if len(houses) == len(src_words) else romanize(word, surname_ending=self.surname_ending)
+                yield word, house, None
         else:
             houses = (name.hy or "").split()
             for i, word in enumerate(src_words):

@@ -18,6 +18,7 @@ the first word of a sentence only when the text capitalises it elsewhere or the 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -26,7 +27,7 @@ from typing import Iterable
 
 from pipeline.glossary import armenian
 from pipeline.glossary.normalise import key as _plain_key
-from pipeline.names.lexicon import SURNAME_ENDINGS, lexicon
+from pipeline.names.lexicon import SURNAME_ENDINGS, lexicon, phrase_at
 from pipeline.names.romanize import fold, romanize, to_armenian
 
 TYPES = ("person", "place", "org", "other")
@@ -36,6 +37,9 @@ _EN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)
 _SENTENCE_END = set("։.?!…:;")
 _OPENERS = set("«\"“„'‘([—–-")
 _HY_UPPER = re.compile(r"[\u0531-\u0556]")
+# Capitalised in fixed titles (`Ամենայն Հայոց կաթողիկոս`, `Հայոց ցեղասպանություն`) but a word for
+# a people, not a name: the Armenian side of English's lone demonyms.
+HY_NOT_NAMES = {"հայոց"}
 
 
 @dataclass
@@ -115,6 +119,8 @@ class ArmenianLemmas:
 
     @staticmethod
     def candidates(stem: str, ending: str) -> Iterable[str]:
+        if stem[-2:] in ("այ", "ոյ") and ending[:1] in "աեէըիոօու":
+            yield stem[:-1]  # the glide of a stem in a vowel (Տորոնտո -> Տորոնտոյում), before the stem as cut
         yield stem
         if ending.startswith("ու"):
             yield stem + "ի"  # Լոռու -> Լոռի (the u-genitive of a name in -ի)
@@ -133,13 +139,14 @@ class ArmenianLemmas:
         candidate = key(candidate)
         if candidate in self.known:
             score += 8
-        elif candidate in self.bare and ending:
-            score += 4
+        elif candidate in self.bare and ending and not _looks_declined(candidate):
+            score += 4  # (`Սինգապուրի` seen capitalised is not the lemma of `Սինգապուրում`)
         if is_surname(candidate):
             score += 5
         if ending and not (candidate in self.known or candidate in self.bare):
-            if not literal:
+            if not literal and not (ending.startswith("ու") and is_surname(candidate)):
                 return -1.0  # a reduced or changed stem the desk does not know is a guess too far
+                # (but a surname in -ի takes -ու as a place in -ի does: Մելիաշվիլու -> Մելիաշվիլի)
             score += {"ն": -0.5, "ա": -1.5, "ս": -1.0, "դ": -1.0}.get(ending, 1.0)
         score -= len(ending) * 0.01 if candidate in self.known else 0
         return score
@@ -153,6 +160,15 @@ class _Known:
 
     def __contains__(self, item: str) -> bool:
         return item in self.extra or item in self.base
+
+
+_CASE_ENDINGS = ("ի", "ու", "ից", "ում", "ով", "ը")
+
+
+@lru_cache(maxsize=65536)
+def _looks_declined(low: str) -> bool:
+    """A word that is itself a stem the paradigms allow + a case ending (`սինգապուրի`)."""
+    return any(literal and ending in _CASE_ENDINGS for _, ending, literal in _analyses(low))
 
 
 @lru_cache(maxsize=65536)
@@ -169,9 +185,13 @@ def _analyses(low: str) -> tuple[tuple[str, str, bool], ...]:
 
 
 def is_surname(lemma: str) -> bool:
-    """`Փաշինյան`, `Մակունց`, `Բագրատունի`; not `կառավարության` (the genitive of `-ություն`)."""
+    """`Փաշինյան`, `Մակունց`, `Բագրատունի`, `Կոբախիձե`; not `կառավարության` (the genitive of
+    `-ություն`), `օդանավակայան` (a station) or `ամերիկյան` (the adjective of a place the desk
+    knows, `Ամերիկա`)."""
     lemma = key(lemma)
-    return len(lemma) > 4 and lemma.endswith(SURNAME_ENDINGS) and not lemma.endswith(("ության", "ությանց"))
+    if len(lemma) <= 4 or not lemma.endswith(SURNAME_ENDINGS) or lemma.endswith(("ության", "ությանց", "կայան")):
+        return False
+    return not (lemma.endswith("յան") and lexicon().type_of(lemma[:-3] + "ա") == "place")
 
 
 def _restore(word: str, lemma: str) -> str:
@@ -255,6 +275,7 @@ class NameFinder:
     def _armenian(self, lines: list[str]) -> list[Name]:
         lemmas = ArmenianLemmas(self.known)
         tokens = []  # (number, line, match, sentence start, after quote, all caps)
+        lower: set[str] = set()  # words the input writes in small letters, read when first needed
         for number, line in enumerate(lines, 1):
             for m in _HY_WORD.finditer(line):
                 word = m.group(0)
@@ -274,11 +295,20 @@ class NameFinder:
         for number, line in enumerate(lines, 1):
             names += self._glossary_names(number, line, "hy")
         covered = {(n.line, i) for n in names for i in range(n.start, n.end)}
+        phrases = _phrases(tokens, lemmas)
         person_next: set[tuple[int, int]] = set()
         for number, line, m, start, caps in tokens:
             if (number, m.start()) in covered:
                 continue
             word = m.group(0)
+            if key(word) in HY_NOT_NAMES:
+                continue
+            phrase = phrases.get((number, m.start()))
+            if phrase is not None:  # a person or place the lexicon knows by several words
+                ctype, english, last = phrase
+                lemma = lemmas.lemma(word) if last else _restore(word, unicodedata.normalize("NFC", word).lower())
+                names.append(Name(number, m.start(), m.end(), word, lemma, english, lemma, ctype, None))
+                continue
             if _is_initial(line, m):
                 nxt = _next_word_start(line, m.end())
                 person_next.add((number, nxt))
@@ -297,17 +327,22 @@ class NameFinder:
             lk = key(lemma)
             initial = (number, m.start()) in person_next
             surname = is_surname(lk)
+            if start and not caps and surname and not (lk in known or initial or lk in evidence) \
+                    and _written_small(lines, lower, word, lemma):
+                continue  # `Արևմտյան`, `Պաշտոնյաները`: a -յան word the input writes in small letters too
             if start and not caps and not (lk in known or surname or initial or lk in evidence):
                 continue
-            if caps and not (surname or initial or lk in evidence or lk in self.known):
-                continue  # a headline in capitals: only names the input or the glossary shows, or surnames
+            if caps and not (surname or initial or lk in evidence or lk in self.known
+                             or lexicon().type_of(lk) == "place"):
+                continue  # a headline in capitals: only names the input, the glossary or the places list shows, or surnames
             ctype = lexicon().type_of(lemma) or ("person" if surname or initial else None)
             if ctype is None:
                 ctype = "place" if key(word).endswith("ում") and lk != key(word) else "other"
             names.append(Name(number, m.start(), m.end(), word, lemma,
                               romanize(lemma, surname_ending=self.surname_ending), lemma, ctype, None))
-        _given_before_surname(names)
         names.sort(key=lambda n: (n.line, n.start))
+        _given_before_surname(names, known, lines, self.surname_ending)
+        _same_person(names, phrases)
         return names
 
     # -- English -----------------------------------------------------------------------------
@@ -362,11 +397,64 @@ def _next_word_start(line: str, end: int) -> int:
     return m.start() if m else -1
 
 
-def _given_before_surname(names: list[Name]) -> None:
-    """A name of type `other` right before a person's surname is a given name (`Ժիրայր Սեֆիլյան`)."""
-    for a, b in zip(names, names[1:]):
-        if a.line == b.line and a.type == "other" and b.type == "person" and 0 < b.start - a.end <= 1:
+def _given_before_surname(names: list[Name], known, lines: list[str], surname_ending: str) -> None:
+    """A name right before a person's surname is a given name (`Ժիրայր Սեֆիլյան`), and Armenian
+    declines only the last word of a full name: `Մարտին Գալստյանը` is Martin, not `Մարտ` + `ին`
+    (unless the desk knows that stem as a name)."""
+    for a, b in itertools.pairwise(names):
+        if a.line != b.line or b.type != "person" or lines[a.line - 1][a.end:b.start] != " " or a.concept:
+            continue
+        if a.type == "other":
             a.type = "person"
+        if a.type == "person" and a.lemma != a.text and key(a.lemma) not in known and "-" not in a.text:
+            a.lemma = a.hy = _restore(a.text, unicodedata.normalize("NFC", a.text).lower())
+            a.en = romanize(a.lemma, surname_ending=surname_ending)
+
+
+def _written_small(lines: list[str], lower: set[str], word: str, lemma: str) -> bool:
+    """The input writes `word` or its lemma in small letters somewhere (`lower` is filled once)."""
+    if not lower:
+        lower.update(w for line in lines for w in _HY_WORD.findall(line) if not _HY_UPPER.match(w))
+        lower.add("")  # read
+    return word.lower() in lower or lemma.lower() in lower
+
+
+def _phrases(tokens, lemmas: ArmenianLemmas) -> dict[tuple[int, int], tuple[str, str, bool]]:
+    """(line, start) of each word of a name the lexicon knows by several words (`Սերժ Թանկյանը`,
+    `Նյու Յորքում`: the words before the last as written, the last one's lemma) -> (type, its
+    English word, whether it is the last word)."""
+    found: dict[tuple[int, int], tuple[str, str, bool]] = {}
+    if lexicon().longest < 2:
+        return found
+    starts = lexicon().phrase_starts
+    for i, (number, line, m, _, _) in enumerate(tokens):
+        if key(m.group(0)) not in starts:
+            continue
+        run = [m]
+        for number2, line2, m2, _, _ in tokens[i + 1:i + lexicon().longest]:
+            if number2 != number or line[run[-1].end():m2.start()] != " ":
+                break
+            run.append(m2)
+        if len(run) < 2 or (number, m.start()) in found:
+            continue
+        for n in range(len(run), 1, -1):
+            keys = [key(w.group(0)) for w in run[:n - 1]] + [key(lemmas.lemma(run[n - 1].group(0)))]
+            hit = phrase_at(keys)
+            if hit and hit[0] == n and len(hit[2]) == n:
+                for at, (w, english) in enumerate(zip(run[:n], hit[2])):
+                    found[(number, w.start())] = (hit[1], english, at == n - 1)
+                break
+    return found
+
+
+def _same_person(names: list[Name], phrases) -> None:
+    """A surname alone takes the spelling of the known person the same input names in full
+    (`Սերժ Թանկյան` ... `Թանկյանի խոսքով` -> Tankian)."""
+    spelled = {key(n.lemma): n.en for n in names if (n.line, n.start) in phrases and n.type == "person"
+               and phrases[(n.line, n.start)][2]}
+    for n in names:
+        if n.concept is None and (n.line, n.start) not in phrases and key(n.lemma) in spelled:
+            n.en = spelled[key(n.lemma)]
 
 
 TITLES = {"President", "Prime", "Minister", "Foreign", "Deputy", "Speaker", "Mr", "Mrs", "Ms", "Dr", "Mr.",

@@ -67,8 +67,33 @@ def romanize(text: str, style: str = "news", *, surname_ending: str = "yan", con
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
+    if style == "news" and conventional and " " in text:
+        text = _known_phrases(text)
     return re.sub(r"[\u0531-\u0556\u0561-\u0587]+",
                   lambda m: _word(m.group(0), style, surname_ending, conventional), text)
+
+
+def _known_phrases(text: str) -> str:
+    """A person or place the lexicon knows by several words takes its English name as a whole
+    (`Սերժ Թանկյան` -> `Serj Tankian`, where `Սերժ` alone is `Serzh`)."""
+    from pipeline.glossary.normalise import key
+    from pipeline.names.lexicon import phrase_at
+
+    words = list(re.finditer(r"[\u0531-\u0556\u0561-\u0587]+", text))
+    out, last, i = [], 0, 0
+    while i < len(words):
+        run = [words[i]]  # the words that follow one another with one space between
+        while i + len(run) < len(words) and text[run[-1].end():words[i + len(run)].start()] == " ":
+            run.append(words[i + len(run)])
+        found = phrase_at([key(m.group(0)) for m in run]) if len(run) > 1 else None
+        if found is None:
+            i += 1
+            continue
+        n, _, english = found
+        written = text[run[0].start():run[n - 1].end()]
+        out.append(text[last:run[0].start()] + _case_like(" ".join(english), written))
+        last, i = run[n - 1].end(), i + n
+    return "".join(out) + text[last:]
 
 
 @lru_cache(maxsize=65536)

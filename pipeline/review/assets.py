@@ -73,6 +73,7 @@ EDIT_JS = """
         function () { return { ok: false, status: response.status, body: { error: "HTTP " + response.status } }; });
     }, function (error) { return { ok: false, status: 0, body: { error: "the server is not answering (" + error + ")" } }; });
   }
+  window.targmanPost = post;  // the page's other panels (names_panel.NAMES_JS) post the same way
 
   function showState(tr, info) {
     ["translated", "reviewed", "final"].forEach(function (s) { tr.classList.remove("state-" + s); });

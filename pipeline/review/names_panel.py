@@ -74,16 +74,8 @@ NAMES_JS = r"""
   var panel = document.getElementById("names-panel");
   if (!island || !panel) { return; }
   var data = JSON.parse(island.textContent);
-  function post(path, body) {
-    return fetch(path, {
-      method: "POST", credentials: "same-origin", cache: "no-store",
-      headers: { "Content-Type": "application/json", "X-Targman-Token": data.token },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (json) { return { ok: response.ok, body: json }; },
-        function () { return { ok: false, body: { error: "HTTP " + response.status } }; });
-    }, function (error) { return { ok: false, body: { error: "the server is not answering (" + error + ")" } }; });
-  }
+  var post = window.targmanPost;  // assets.EDIT_JS's: the token header, JSON both ways, errors as {ok, body}
+  if (!post) { return; }
   function say(tr, text) {
     var cell = tr.querySelector(".name-status");
     if (!cell) { cell = document.createElement("td"); cell.className = "name-status"; tr.appendChild(cell); }
