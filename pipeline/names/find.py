@@ -28,7 +28,7 @@ from typing import Iterable
 from pipeline.glossary import armenian
 from pipeline.glossary.normalise import key as _plain_key
 from pipeline.names.lexicon import SURNAME_ENDINGS, lexicon, phrase_at
-from pipeline.names.romanize import fold, romanize, to_armenian
+from pipeline.names.romanize import fold, known_by_fold, romanize, to_armenian
 
 TYPES = ("person", "place", "org", "other")
 key = lru_cache(maxsize=65536)(_plain_key)  # the same words come back in every document
@@ -381,7 +381,7 @@ class NameFinder:
 
     def _english_known(self, word: str, inside: set[str]) -> bool:
         word = _strip_possessive(word)
-        return word in inside or fold(word) in self._by_fold or fold(word) in lexicon().by_fold
+        return word in inside or fold(word) in self._by_fold or fold(word) in known_by_fold()
 
     def _to_armenian(self, name: str) -> str | None:
         return to_armenian(name, known=self._by_fold)

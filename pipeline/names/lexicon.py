@@ -32,8 +32,7 @@ class Lexicon:
     forms: dict[str, str] = field(default_factory=dict)  # key -> the name as written in the list
     english: dict[str, str] = field(default_factory=dict)  # key -> conventional English spelling
     given: set[str] = field(default_factory=set)
-    person_words: dict[str, str] = field(default_factory=dict)  # folded English word of a [people] name -> Armenian
-    by_fold: dict[str, str] = field(default_factory=dict)  # folded Latin spelling -> Armenian
+    person_words: dict[str, str] = field(default_factory=dict)  # English word of a [people] name -> Armenian
     # names of several words (`Սերժ Թանկյան`, `Նյու Յորք`): their words' keys -> (type, English words)
     phrases: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     longest: int = 1  # words in the longest phrase
@@ -45,8 +44,6 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    from pipeline.names.romanize import fold, romanize
-
     found = Lexicon()
     section = "given"
     for number, line in enumerate(LEXICON_FILE.read_text(encoding="utf-8").splitlines(), 1):
@@ -68,7 +65,7 @@ def lexicon() -> Lexicon:
                     if word[:1].isupper():
                         found.types.setdefault(key(word), "person")
                         found.forms.setdefault(key(word), word)
-                        found.person_words[fold(en)] = word
+                        found.person_words[en] = word
             continue
         found.types.setdefault(k, KINDS.get(section, "other"))
         found.forms.setdefault(k, name)
@@ -76,13 +73,6 @@ def lexicon() -> Lexicon:
             found.given.add(k)
         if english:
             found.english[k] = english.strip()
-    for k, name in found.forms.items():
-        found.by_fold.setdefault(fold(romanize(name, conventional=False)), name)
-        if k in found.english:
-            found.by_fold.setdefault(fold(found.english[k]), name)
-    for folded, word in found.person_words.items():  # `Tankian` -> `Թանկյան`, not `Ivan` -> `Հովհաննես`
-        if folded[:1] == fold(romanize(word, conventional=False))[:1]:
-            found.by_fold.setdefault(folded, word)
     return found
 
 

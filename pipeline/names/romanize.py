@@ -185,9 +185,7 @@ def to_armenian(name: str, *, known: dict[str, str] | None = None) -> str | None
     (`Petrosyan` -> `Պետրոսյան`); otherwise a spelling with no ambiguous letter is spelled
     out letter by letter (`Zhirayr` -> `Ժիրայր`).
     """
-    from pipeline.names.lexicon import lexicon
-
-    table = dict(lexicon().by_fold)
+    table = dict(known_by_fold())
     if known:
         table.update(known)
     words = name.split()
@@ -229,3 +227,23 @@ def _one_word(word: str, table: dict[str, str]) -> str | None:
             return None
     text = "".join(out)
     return text[:1].upper() + text[1:] if word[:1].isupper() else text
+
+
+@lru_cache(maxsize=1)
+def known_by_fold() -> dict[str, str]:
+    """The lexicon's names by their folded Latin spellings (the desk's romanization and the
+    conventional English one) -> Armenian: the reverse direction's table. Built here, from the
+    lexicon, so that the lexicon needs no romanization to load."""
+    from pipeline.names.lexicon import lexicon
+
+    lex = lexicon()
+    table: dict[str, str] = {}
+    for k, name in lex.forms.items():
+        table.setdefault(fold(romanize(name, conventional=False)), name)
+        if k in lex.english:
+            table.setdefault(fold(lex.english[k]), name)
+    for english, word in lex.person_words.items():  # `Tankian` -> `Թանկյան`, not `Ivan` -> `Հովհաննես`
+        folded = fold(english)
+        if folded[:1] == fold(romanize(word, conventional=False))[:1]:
+            table.setdefault(folded, word)
+    return table
