@@ -56,7 +56,7 @@ from pipeline.runfolder.folder import RunFolder
 from pipeline.runfolder.schema import FileEntry, Manifest
 from pipeline.runfolder.status import WITH_ERRORS, FileStatus
 from pipeline.translation.memory import TranslationMemory
-from pipeline.translation.translator import Translator
+from pipeline.translation.translator import RunScope, Translator
 
 log = logging.getLogger("targman")
 
@@ -124,6 +124,7 @@ class Run:
         self.files: dict[str, dict] = {}  # every input file's entry for run.json, as it becomes known
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
+        self.scope = RunScope()  # what this run lends the Translator: its post-edits, journal and names
         self.hand_edited: set[str] = set()  # inputs whose translation an editor changed in OUT_DIR
         self.stale: list[str] = []  # translations whose input is gone (run.json `stale`)
         self.pruned: list[str] = []  # ... and those removed by `prune`
@@ -141,8 +142,6 @@ class Run:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise write_error(error, "the output folder", self.out_dir) from None
-        human = self.translator.human  # this folder's post-edits apply to this run only
-        names = self.translator.names  # so do its names (the run's own NameBook)
         early: TargmanError | None = None
         try:
             return self._execute()
@@ -158,8 +157,6 @@ class Run:
             self.close_journal()
             self.state.close()
             self.stop_readers()
-            self.translator.human = human
-            self.translator.names = names
             if self._own_translator:
                 self.translator.close()
             if early is not None:
@@ -192,10 +189,10 @@ class Run:
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
-        self.translator.human = self.edits.human(self.tgt)
+        self.scope.human = self.edits.human(self.tgt)  # this folder's post-edits apply to this run only
         self.names = RunNames(self.out_dir, self.config, glossary)
         self.names.start(bool(resumed), self.edits.read())
-        self.translator.names = self.names.book
+        self.scope.names = self.names.book  # so do its names
         self.progress = Progress(self.progress_mode, every=self.progress_every)
         if self.plan.todo or self.translator.loaded_engine(self.tgt) is not None:  # nothing to translate: no model to load
             if self.translator.loaded_engine(self.tgt) is None:
@@ -204,7 +201,7 @@ class Run:
             self.state.check_model(engine.info())
             self.translator.terms(self.tgt)  # says now, not mid-run, when the engine cannot constrain
             self.resumed_journal = self.state.journal_path.exists()  # batches an interrupted run finished
-            self.translator.journal = self.state.journal() if self.use_journal else None
+            self.scope.journal = self.state.journal() if self.use_journal else None
         failed = sum(1 for entry in self.files.values() if entry["status"] == FileStatus.FAILED)
         self.progress.start(len(self.plan.order), len(self.files) - failed, self.count_segments(), files_failed=failed)
         interrupted = False
@@ -239,9 +236,9 @@ class Run:
         return result
 
     def close_journal(self) -> None:
-        if self.translator.journal is not None:
-            self.translator.journal.close()
-            self.translator.journal = None
+        if self.scope.journal is not None:
+            self.scope.journal.close()
+            self.scope.journal = None
 
     def count_segments(self) -> int:
         """The segments of the files still to do, for progress in segments (a quick reading pass;
@@ -365,7 +362,7 @@ class Run:
         progress = self.progress.segments if self.progress is not None else None
         mark = self.progress.mark() if self.progress is not None else None
         try:
-            self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress)
+            self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress, scope=self.scope)
         except ClusterError:
             raise
         except Exception as error:
@@ -377,7 +374,7 @@ class Run:
             for job in jobs:
                 mark = self.progress.mark() if self.progress is not None else None
                 try:
-                    self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress)
+                    self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress, scope=self.scope)
                 except ClusterError:
                     raise
                 except Exception as error:  # an engine failure on one file must not stop the run
@@ -394,7 +391,7 @@ class Run:
         for article, segments in job.articles:
             mark = self.progress.mark()
             try:
-                self.translator.translate_segments(segments, tgt=self.tgt, on_progress=self.progress.segments)
+                self.translator.translate_segments(segments, tgt=self.tgt, on_progress=self.progress.segments, scope=self.scope)
             except ClusterError:
                 raise
             except Exception as article_error:
@@ -538,7 +535,7 @@ class Run:
         """How many segments the run's journal gave back, if any: an interrupted run's finished batches
         (`journal_resumed`), or this run's own, when a window was translated again file by file
         after an engine failure."""
-        journal = self.translator.journal
+        journal = self.scope.journal
         if not (journal and journal.stats.hits):
             return {}
         return {"journal_hits": journal.stats.hits, "journal_resumed": self.resumed_journal}

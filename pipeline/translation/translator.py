@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from pipeline.cachedir import cache_dir as default_cache_dir
 from pipeline.config import Config, finalize, load_config
@@ -26,6 +26,10 @@ from pipeline.segment import Segment, TermHit
 from pipeline.translation.chain import FALLBACK, Progress, attach_context, finish, route, translate_routed
 from pipeline.translation.memory import TranslationMemory
 from pipeline.translation.qa import TERM_MISSED
+
+if TYPE_CHECKING:
+    from pipeline.names.consistency import NameBook
+    from pipeline.runfolder.edits import FolderEdits
 
 log = logging.getLogger("targman")
 
@@ -66,6 +70,17 @@ class Result:
         return row
 
 
+@dataclass
+class RunScope:
+    """What a batch run lends the Translator's calls, and nothing outside one: its folder's
+    post-edits (they outrank machine output), its journal of finished batches (a killed run
+    resumes from them) and its NameBook (one spelling per name over the run)."""
+
+    human: FolderEdits | None = None
+    journal: TranslationMemory | None = None
+    names: NameBook | None = None
+
+
 class Translator:
     """The engine, glossary matchers and translation memory of one configuration.
 
@@ -100,8 +115,6 @@ class Translator:
         self._fallbacks: dict[str, Engine] = {}  # [model] fallback, by target language
         self._terms: dict = {}
         self.timings = {"engine_s": 0.0, "load_s": 0.0}
-        self.human = None  # a run folder's post-edits (`batch.edits.FolderEdits`): they outrank machine output
-        self.journal: TranslationMemory | None = None  # a run's own store of finished batches (batch.runner)
         self._ray_pool = None  # [run] executor = "ray": the actors that run the engine (engines.ray_pool)
         self.names = None  # the names seen and their chosen spellings (names.consistency.NameBook), made on first use
 
@@ -180,8 +193,7 @@ class Translator:
         for segment in suspects:
             segment.flags = [f for f in segment.flags if f not in (SUSPECT_FLAG, UNTRANSLATED_FLAG)]
             segment.flag(FALLBACK, f"the {engine.name} answer failed its checks; translated by {fallback.name}")
-        translate_routed(suspects, fallback, config.run.tgt, self.memory, self.human,
-                         spelling=config.output.armenian_spelling)
+        translate_routed(suspects, fallback, config.run.tgt, self.memory, spelling=config.output.armenian_spelling)
 
     def ray_pool(self):
         """The Ray connection and actor pool of `[run] executor = "ray"` (`engines.ray_pool`),
@@ -234,11 +246,13 @@ class Translator:
 
     # -- translating -------------------------------------------------------------------
     def translate_segments(self, segments: Sequence[Segment], *, tgt: str | None = None,
-                           on_progress: Progress | None = None) -> None:
+                           on_progress: Progress | None = None, scope: RunScope | None = None) -> None:
         """The whole chain over segments, in place: route -> glossary -> memory or engine ->
         verify -> finish (repeats, Latin names, QA flags). An engine error propagates, so
         a caller can isolate the document that causes it. `on_progress(segments, tokens)`
-        hears of the segments that need no engine at once, then of each engine batch."""
+        hears of the segments that need no engine at once, then of each engine batch.
+        `scope`: a batch run's own post-edits, journal and names (none outside a run)."""
+        scope = scope or RunScope(names=self.name_book())
         config = self.config_for(tgt)
         tgt = config.run.tgt
         engine = self.engine(tgt)
@@ -248,7 +262,7 @@ class Translator:
         terms = self.terms(tgt)
         if terms:
             terms.before(list(segments))
-        edited = self._take_human(segments, todo)
+        edited = self._take_human(segments, todo, scope.human)
         if edited:
             taken = {id(s) for s, _ in edited}
             todo = [s for s in todo if id(s) not in taken]
@@ -257,7 +271,7 @@ class Translator:
         loading = getattr(engine, "load_seconds", 0.0)
         started = time.perf_counter()
         try:
-            translate_routed(todo, engine, tgt, self.memory, None, self.journal, on_progress,
+            translate_routed(todo, engine, tgt, self.memory, None, scope.journal, on_progress,
                              spelling=config.output.armenian_spelling)
             self._fall_back(todo, engine, config)
         finally:
@@ -271,28 +285,28 @@ class Translator:
             segment.target = head.target
         if terms:
             terms.after(list(segments))
-        book = self.name_book()
-        if book is not None:
-            book.apply(todo, tgt)
+        if scope.names is not None:
+            scope.names.apply(todo, tgt)
         finish(segments, tgt)
         for segment, head in covered:
             segment.target = ""
             segment.flags = [f for f in segment.flags if f in KEPT_ON_COVERED]
             segment.notes = {f: n for f, n in segment.notes.items() if f in segment.flags}
 
-    def _take_human(self, segments: Sequence[Segment], todo: list[Segment]) -> list[tuple[Segment, Segment | None]]:
-        """The segments to translate that a post-edit of this run's folder decides (`self.human`):
+    def _take_human(self, segments: Sequence[Segment], todo: list[Segment],
+                    human: FolderEdits | None) -> list[tuple[Segment, Segment | None]]:
+        """The segments to translate that a post-edit of this run's folder decides (`human`):
         they take the editor's text, exactly (`origin: human`). A paragraph's post-edit covers
         its other segments (their text is empty; they are listed with the segment that holds
         it). A post-edit back to the machine's text leaves the segment to the machine, and
         the memory's human table is not asked for it."""
-        if not self.human:
+        if not human:
             return []
         routed = {id(s) for s in todo}
         segments = list(segments)
-        assigned = self.human.assign(segments)
+        assigned = human.assign(segments)
         followers: dict[int, list[Segment]] = {}
-        for q, p in self.human.covered(segments, assigned).items():
+        for q, p in human.covered(segments, assigned).items():
             followers.setdefault(p, []).append(segments[q])
         taken: list[tuple[Segment, Segment | None]] = []
         for p, edit in assigned.items():
