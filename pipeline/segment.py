@@ -7,6 +7,7 @@ segment row in `segments.jsonl` is simply `Segment.to_row()`.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 TEXT = "text"
 BOILERPLATE = "boilerplate"
@@ -70,7 +71,7 @@ class Segment:
                 notes.append(note)
 
     @classmethod
-    def from_row(cls, row: dict) -> "Segment":
+    def from_row(cls, row: dict[str, Any]) -> Segment:
         """A segment back from its row of segments.jsonl (the inverse of `to_row`, but for `meta`)."""
         return cls(
             doc=row["doc"], para=row.get("para", 0), index=row["index"], source=row["source"],
@@ -87,8 +88,8 @@ class Segment:
         self.target, self.flags, self.notes = done.target, done.flags, done.notes
         self.terms, self.score, self.origin = done.terms, done.score, done.origin
 
-    def to_row(self) -> dict:
-        row = {
+    def to_row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
             "doc": self.doc,
             "para": self.para,
             "index": self.index,

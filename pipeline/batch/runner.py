@@ -80,6 +80,11 @@ class RunResult:
         return self.manifest["status"] == "interrupted"
 
 
+# Segments of the files the progress count reads that are kept for the run, so that a folder is read
+# and segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
+READ_AHEAD = 50_000
+
+
 class Run:
     """One batch job over an input folder; `execute()` does the work.
 
@@ -125,6 +130,7 @@ class Run:
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
         self.scope = RunScope()  # what this run lends the Translator: its post-edits, journal and names
+        self._read_ahead: dict[str, FileJob | str] = {}  # files the progress count read, for the run to take
         self.hand_edited: set[str] = set()  # inputs whose translation an editor changed in OUT_DIR
         self.stale: list[str] = []  # translations whose input is gone (run.json `stale`)
         self.pruned: list[str] = []  # ... and those removed by `prune`
@@ -251,9 +257,16 @@ class Run:
         total = 0
         for path, rel in self.plan.todo:
             try:
-                total += sum(1 for _ in read_job(root, path, rel, self.config).segments)
-            except InputError:
-                continue
+                job = read_job(root, path, rel, self.config)
+            except InputError as error:
+                job = None
+                if total < READ_AHEAD:
+                    self._read_ahead[rel] = str(error)
+            if job is not None:
+                count = sum(1 for _ in job.segments)
+                if total < READ_AHEAD:  # kept for the run, which then reads and segments it once
+                    self._read_ahead[rel] = job
+                total += count
         return total
 
     def take_hand_edits(self) -> None:
@@ -350,12 +363,21 @@ class Run:
         if self.on_ray and self.plan.todo:
             read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
         else:
-            read = read_jobs(root, self.plan.todo, self.config)
+            read = self._read_once(root)
         for rel, job in read:
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
                 yield job
+
+    def _read_once(self, root: Path) -> Iterator[tuple[str, FileJob | str]]:
+        """`read_jobs`, taking the files the progress count read already from it (each kept once)."""
+        for path, rel in self.plan.todo:
+            known = self._read_ahead.pop(rel, None)
+            if known is None:
+                yield from read_jobs(root, [(path, rel)], self.config)
+            else:
+                yield rel, known
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""

@@ -13,13 +13,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
 from pipeline.errors import InputError, TargmanError
 from pipeline.layout import STATE_DIR
 from pipeline.runfolder.edits import EditLog
 from pipeline.runfolder.log import REVIEW_LOG, ReviewLog
-from pipeline.runfolder.schema import check_manifest, check_row
+from pipeline.runfolder.schema import Manifest, check_manifest, check_row
 from pipeline.segment import Segment
 
 SEGMENTS = "segments.jsonl"
@@ -59,7 +60,7 @@ class RunFolder:
         return (self.path / EDITS).is_file() or (self.path / REVIEW_LOG).is_file()
 
     # -- the segment table ----------------------------------------------------------------
-    def rows(self) -> Iterator[dict]:
+    def rows(self) -> Iterator[dict[str, Any]]:
         """The rows of segments.jsonl in order, each checked."""
         path = self.segments_path
         if not path.is_file():
@@ -74,7 +75,7 @@ class RunFolder:
                     raise InputError(path, f"not a JSON object ({getattr(error, 'msg', error)})", line=number) from None
                 yield check_row(row, path, number)
 
-    def docs(self) -> Iterator[tuple[str, list[dict]]]:
+    def docs(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """The rows a document at a time (a document's rows are consecutive)."""
         doc, group = None, []
         for row in self.rows():
@@ -89,7 +90,7 @@ class RunFolder:
     def segments(self) -> list[Segment]:
         return [Segment.from_row(row) for row in self.rows()]
 
-    def write_rows(self, rows: Iterable[dict]) -> int:
+    def write_rows(self, rows: Iterable[dict[str, Any]]) -> int:
         """segments.jsonl from `rows`, whole or not at all; returns how many."""
         count = 0
         with atomic_open(self.segments_path) as table:
@@ -107,7 +108,7 @@ class RunFolder:
         return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
     # -- the manifest ---------------------------------------------------------------------
-    def manifest(self) -> dict:
+    def manifest(self) -> Manifest:
         """run.json, checked ({} when there is none)."""
         path = self.manifest_path
         if not path.is_file():
@@ -119,14 +120,14 @@ class RunFolder:
                              line=getattr(error, "lineno", None)) from None
         return check_manifest(data, path)
 
-    def write_manifest(self, manifest: dict) -> None:
+    def write_manifest(self, manifest: Manifest) -> None:
         atomic_write_json(self.manifest_path, manifest)
 
-    def read(self) -> tuple[list[dict], dict]:
+    def read(self) -> tuple[list[dict[str, Any]], Manifest]:
         """The rows and the manifest."""
         return list(self.rows()), self.manifest()
 
-    def target_language(self, manifest: dict | None = None) -> str | None:
+    def target_language(self, manifest: Manifest | None = None) -> str | None:
         run = self.manifest() if manifest is None else manifest
         return run.get("tgt") or ((run.get("config") or {}).get("run") or {}).get("tgt") or None
 

@@ -98,7 +98,7 @@ SCORE_FIELDS = {"terms": {"rate": NUMBER_OR_NULL, "honoured": INT, "missed": INT
 EVERY_VALUE = {("files",): OBJECT, ("counts",): NUMBER, ("scores", "docs"): OBJECT, ("glossary", "concepts"): OBJECT}
 
 
-def check_row(row, path: Path | str, line: int) -> dict:
+def check_row(row: Any, path: Path | str, line: int) -> dict[str, Any]:
     """`row` (one line of segments.jsonl), or InputError naming the file, the line and the field."""
     if not isinstance(row, dict):
         raise InputError(path, "a segment row must be a JSON object", line=line)
@@ -111,7 +111,7 @@ def check_row(row, path: Path | str, line: int) -> dict:
     return row
 
 
-def check_manifest(data, path: Path | str) -> dict:
+def check_manifest(data: Any, path: Path | str) -> Manifest:
     """`data` (run.json), or InputError naming the field that has the wrong type."""
     if not isinstance(data, dict):
         raise InputError(path, "run.json must be a JSON object; run `targman run` again to rewrite it")

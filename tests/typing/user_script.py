@@ -7,7 +7,7 @@ if a public name's type degrades to `Any` or changes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import assert_type
+from typing import Any, assert_type
 
 import pipeline
 from pipeline import (
@@ -42,7 +42,7 @@ def translate_a_paragraph(config_path: Path) -> str:
     assert_type(first.segments, list[Segment])
     for segment in first.segments:
         assert_type(segment.target, str | None)
-        assert_type(segment.to_row(), dict[str, object])
+        assert_type(segment.to_row(), dict[str, Any])  # a JSON record, as segments.jsonl holds it
     return first.text
 
 
@@ -69,7 +69,7 @@ def run_a_folder(folder: Path, out: Path) -> list[str]:
     assert_type(result.failed, list[str])
     assert_type(result.interrupted, bool)
     rows, manifest = RunFolder(out).read()
-    assert_type(rows, list[dict[str, object]])
+    assert_type(rows, list[dict[str, Any]])  # JSON records
     return result.failed
 
 
