@@ -6,7 +6,6 @@ import csv
 import json
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -42,16 +41,24 @@ def parse(html: str):
 
 
 def dump_dom(page: Path, fragment: str = "") -> tuple:
-    """The page's DOM after its script ran in headless Chromium, parsed, and the seconds it took."""
+    """The page's DOM once its script has run (it sets `body[data-ready=yes]`) in headless
+    Chromium, parsed, and the seconds it took. It waits on that state, not on a time budget,
+    so a loaded machine makes it slower, never wrong."""
+    from playwright.sync_api import sync_playwright
+
     url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     started = time.perf_counter()
-    done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120,
-    )
-    elapsed = time.perf_counter() - started
-    assert done.returncode == 0, done.stderr[-2000:]
-    return parse(done.stdout), elapsed
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True,
+                                    timeout=60_000)
+        try:
+            tab = browser.new_page()
+            tab.goto(url)
+            tab.wait_for_selector("body[data-ready='yes']", state="attached", timeout=60_000)
+            html = tab.content()
+        finally:
+            browser.close()
+    return parse(html), time.perf_counter() - started
 
 
 def visible_rows(dom) -> list:

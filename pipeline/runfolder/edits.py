@@ -359,8 +359,9 @@ def _paragraphs(rows: list[dict]) -> list[tuple[str, list[tuple[dict, int, int]]
 
 def _body(text: str, fmt: str) -> str:
     """A paragraph as the rows hold it: without the Markdown marker and the trailing spaces."""
-    if fmt == "text":
-        text = text[len(MARKDOWN_LEAD.match(text).group(1)):]
+    lead = MARKDOWN_LEAD.match(text) if fmt == "text" else None
+    if lead is not None:  # the pattern matches any text (its marker part may be empty)
+        text = text[len(lead.group(1)):]
     return text.strip()
 
 

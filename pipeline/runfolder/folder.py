@@ -77,7 +77,8 @@ class RunFolder:
 
     def docs(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """The rows a document at a time (a document's rows are consecutive)."""
-        doc, group = None, []
+        doc: str = ""
+        group: list[dict[str, Any]] = []
         for row in self.rows():
             if row["doc"] != doc and group:
                 yield doc, group

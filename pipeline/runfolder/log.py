@@ -48,11 +48,13 @@ class ReviewLog:
         for event in self.read():
             if event["event"] != "reviewed":
                 continue
-            key = (event.get("doc"), event.get("index"))
-            if event.get("reviewed"):
-                marks[key] = event.get("source")
+            doc, index, source = event.get("doc"), event.get("index"), event.get("source")
+            if not isinstance(doc, str) or not isinstance(index, int):
+                continue  # a line broken by hand marks nothing
+            if event.get("reviewed") and isinstance(source, str):
+                marks[(doc, index)] = source
             else:
-                marks.pop(key, None)
+                marks.pop((doc, index), None)
         return marks
 
     def concepts(self) -> list[dict]:

@@ -11,7 +11,8 @@ readers use are checked; unknown fields are left alone (newer versions add some)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypedDict
+from collections.abc import Callable
+from typing import Any, TypedDict, cast
 
 from pipeline.errors import InputError
 
@@ -61,7 +62,10 @@ INT = ("whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUMBER = ("number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
-def _kind(name: str, *types: type) -> tuple[str, callable]:
+Check = tuple[str, Callable[[Any], bool]]  # what a field must hold, and the test of it
+
+
+def _kind(name: str, *types: type) -> Check:
     return name, lambda v: isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
 
 
@@ -120,7 +124,7 @@ def check_manifest(data: Any, path: Path | str) -> Manifest:
         if isinstance(data.get(field), dict):
             _check(data[field], spec, path, None, f"{field}.")
     for fields, (name, ok) in EVERY_VALUE.items():
-        table = data
+        table: Any = data
         for field in fields:
             table = table.get(field) if isinstance(table, dict) else None
         for key, value in (table or {}).items():
@@ -131,7 +135,7 @@ def check_manifest(data: Any, path: Path | str) -> Manifest:
     entries += [(f"scores.docs -> {doc!r}", entry) for doc, entry in ((scores or {}).get("docs") or {}).items()]
     for where, entry in entries:
         for name, value in (entry or {}).items():
-            spec = SCORE_FIELDS.get(name, METRIC if name in METRICS else None)
+            spec: dict[str, Check] | None = SCORE_FIELDS.get(name, METRIC if name in METRICS else None)
             if spec is not None and isinstance(value, dict):
                 _check(value, spec, path, None, f"{where} -> {name}.")
             elif spec is METRIC and NUMBER_OR_NULL[1](value):
@@ -140,7 +144,7 @@ def check_manifest(data: Any, path: Path | str) -> Manifest:
                 kind = "a number or an object" if spec is METRIC else "an object"
                 raise InputError(path, f'"{where} -> {name}" must be {kind}, not {_shown(value)}; '
                                        "run `targman run` again to rewrite it")
-    return data
+    return cast(Manifest, data)  # its fields checked above
 
 
 def _check(data: dict, spec: dict, path, line: int | None, prefix: str) -> None:
