@@ -12,6 +12,7 @@ import json
 import platform
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline import __version__
@@ -19,6 +20,7 @@ from pipeline.atomic import atomic_open
 from pipeline.batch.parts import COUNTS
 from pipeline.batch.state import RunState
 from pipeline.documents import references
+from pipeline.runfolder.folder import RunFolder
 from pipeline.runfolder.status import FINISHED, FileStatus
 
 
@@ -26,13 +28,15 @@ def write_tables(out_dir: Path, state: RunState, order: list[str], files: dict[s
     """segments.jsonl and errors.jsonl from the parts, in input order; returns the segment counts."""
     counts = dict.fromkeys(COUNTS, 0)
     finished = [rel for rel in order if files.get(rel, {}).get("status") in FINISHED]
-    with atomic_open(out_dir / "segments.jsonl") as table:
+
+    def rows() -> Iterator[str]:
         for rel in finished:
             header = state.header(rel) or {}
             for key, value in header.get("counts", {}).items():
                 counts[key] = counts.get(key, 0) + value
-            for row in state.rows(rel):
-                table.write(row)
+            yield from state.rows(rel)
+
+    RunFolder(out_dir).write_rows(rows())
     with atomic_open(out_dir / "errors.jsonl") as errors:
         for rel in order:
             entry = files.get(rel, {})

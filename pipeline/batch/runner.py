@@ -655,7 +655,7 @@ def outputs_config(config: Config) -> dict:
 def previous_statuses(out_dir: Path) -> dict[str, str]:
     """Each input's status in the run.json an earlier run left in `out_dir` ({} when none)."""
     try:
-        files = json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("files") or {}
-        return {rel: entry.get("status") for rel, entry in files.items() if isinstance(entry, dict)}
-    except (OSError, ValueError, AttributeError):
+        files = RunFolder(out_dir).manifest().get("files") or {}
+    except (InputError, OSError):  # an unreadable one: as if there were none
         return {}
+    return {rel: str(entry.get("status")) for rel, entry in files.items()}

@@ -10,13 +10,14 @@ and the documents, most frequent first. The text passes `glossary lint`, so
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.glossary import edit, lint, tsv
 from pipeline.glossary.normalise import key
+from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import Manifest
 
 HEADER = ["id", "type", "en", "hy", "note"]
 TYPE_FOR = {"person": "person", "place": "place", "org": "org"}  # `other`: a person (checked by the editor)
@@ -42,15 +43,11 @@ class Suggestion:
                 "count": self.count, "docs": self.docs, "why": self.why}
 
 
-def _manifest(out_dir: Path) -> dict:
-    path = Path(out_dir) / "run.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "no run.json: is this the output folder of `targman run`?") from None
-    except (OSError, ValueError) as error:
-        raise InputError(path, f"cannot read run.json: {error}") from None
-    return manifest
+def _manifest(out_dir: Path) -> Manifest:
+    folder = RunFolder(out_dir)
+    if not folder.manifest_path.is_file():
+        raise InputError(folder.manifest_path, "no run.json: is this the output folder of `targman run`?")
+    return folder.manifest()
 
 
 def run_names(out_dir: Path) -> list[dict]:
@@ -63,10 +60,9 @@ def run_names(out_dir: Path) -> list[dict]:
 
 def suggestions(out_dir: Path, ignored: set[str] | None = None) -> list[Suggestion]:
     """The run's names the glossary lacks, most frequent first (ids are unique)."""
-    from pipeline.runfolder.edits import EditLog
     from pipeline.names.consistency import editor_decisions
 
-    decisions = editor_decisions(EditLog(out_dir).read())
+    decisions = editor_decisions(RunFolder(out_dir).edits.read())
     decisions.update(panel_choices(out_dir))
     ignored = ignored if ignored is not None else ignored_names(out_dir)
     ignored = ignored | glossary_terms(out_dir)  # added to the glossary since the run (the panel's Accept)
@@ -132,9 +128,7 @@ PANEL_EVENT = "name"
 
 
 def _panel_events(out_dir: Path) -> list[dict]:
-    from pipeline.runfolder.log import ReviewLog
-
-    return [event for event in ReviewLog(out_dir).read() if event["event"] == PANEL_EVENT]
+    return [event for event in RunFolder(out_dir).review_log.read() if event["event"] == PANEL_EVENT]
 
 
 def panel_event(out_dir: Path, lemma: str, tgt: str, action: str, spelling: str | None = None,

@@ -24,9 +24,10 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.atomic import atomic_open, atomic_write_json, atomic_write_text
+from pipeline.atomic import atomic_write_json, atomic_write_text
 from pipeline.batch.parts import count_segments
 from pipeline.batch.state import RunState, same_file
 from pipeline.errors import InputError, TargmanError, write_error
@@ -325,21 +326,22 @@ def _rewrite_tables(out_dir: Path, state: RunState, run: dict, tgt: str, glossar
 
     files = dict(run.get("files") or {})
     counts = dict.fromkeys(COUNTS, 0)
-    with atomic_open(out_dir / "segments.jsonl") as table:
+    def lines() -> Iterator[str]:
         for rel in order:
             if (files.get(rel) or {}).get("status") not in FINISHED:
                 continue
             header = state.valid_header(rel)
             if header is None:
                 continue
-            for line in state.rows(rel):
-                table.write(line if line.endswith("\n") else line + "\n")
+            yield from state.rows(rel)
             for key, value in header.get("counts", {}).items():
                 counts[key] = counts.get(key, 0) + value
             if header.get("entry"):
                 files[rel] = header["entry"]
-    flags = FlagCounts()
+
     folder = RunFolder(out_dir)
+    folder.write_rows(lines())
+    flags = FlagCounts()
     rows: list[dict] | None = [] if folder.has_editors_work() else None
     scores, _ = score_table(folder.segments_path, tgt, flags, keep=rows)
     manifest = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}

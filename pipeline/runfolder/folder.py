@@ -91,12 +91,14 @@ class RunFolder:
     def segments(self) -> list[Segment]:
         return [Segment.from_row(row) for row in self.rows()]
 
-    def write_rows(self, rows: Iterable[dict[str, Any]]) -> int:
-        """segments.jsonl from `rows`, whole or not at all; returns how many."""
+    def write_rows(self, rows: Iterable[dict[str, Any] | str]) -> int:
+        """segments.jsonl from `rows` (a row, or a row's JSON line as a part keeps it), whole or
+        not at all; returns how many."""
         count = 0
         with atomic_open(self.segments_path) as table:
             for row in rows:
-                table.write(json.dumps(row, ensure_ascii=False) + "\n")
+                line = row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)
+                table.write(line if line.endswith("\n") else line + "\n")
                 count += 1
         return count
 
