@@ -48,6 +48,7 @@ def test_import_pipeline_is_light():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_the_readme_example_runs(tmp_path):
     from pipeline.devtools import tinymodel
 

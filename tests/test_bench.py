@@ -12,6 +12,7 @@ from pipeline.devtools.bench import PeakRSS, make_folder, make_sentences
 pytest.importorskip("ctranslate2")
 
 
+@pytest.mark.slow
 def test_bench_runs_every_engine_and_the_pipeline(tiny_models, tmp_path, capsys):
     status = main([
         "bench", "--model", str(tiny_models["hy-en"]), "--sentences", "5", "--output-tokens", "6", "--beam", "2",
@@ -48,6 +49,7 @@ def test_bench_runs_every_engine_and_the_pipeline(tiny_models, tmp_path, capsys)
     assert all(row["tokens"] == 2 * 8 for row in report["malloc"]["runs"])
 
 
+@pytest.mark.slow
 def test_bench_prints_a_table_for_one_engine(tiny_models, tmp_path, capsys):
     assert main([
         "bench", "--model", str(tiny_models["en-hy"]), "--sentences", "3", "--output-tokens", "4", "--engines", "hf",
@@ -62,6 +64,7 @@ def test_unknown_engine_is_an_error(tmp_path, capsys):
     assert "unknown engine(s) fast" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_memory_scaling_runs_targman_in_a_subprocess(tiny_models, tmp_path):
     from pipeline.devtools.bench import memory_scaling
 

@@ -155,6 +155,7 @@ GENERATE_TABLE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,eos_bias,beams,early,lp,max_new,min_new", GENERATE_TABLE)
 def test_unconstrained_equals_generate(tiny, kind, eos_bias, beams, early, lp, max_new, min_new):
     tm = tiny(kind, eos_bias)
@@ -202,6 +203,7 @@ CONSTRAINT_TABLE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CONSTRAINT_TABLE))
 def test_constraints_are_met(tiny, name):
     kind, eos_bias, index, build = CONSTRAINT_TABLE[name]
@@ -237,6 +239,7 @@ def _batch_case(tm: Tiny):
     return constraints, banned
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,eos_bias,constrained", [
     ("marian-en-hy", 5.0, True), ("marian-en-hy", 5.0, False), ("marian-hy-en", 6.5, True),
     ("m2m100", 7.0, True), ("m2m100", 7.0, False),
@@ -257,6 +260,7 @@ def test_batch_equals_one_by_one(tiny, kind, eos_bias, constrained):
 
 # ------------------------------------------------------------------ banned sequences
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,eos_bias,span", [
     ("marian-en-hy", 0.0, 1), ("marian-en-hy", 0.0, 2), ("marian-en-hy", 5.0, 3),
     ("marian-hy-en", 0.0, 2), ("m2m100", 0.0, 1), ("m2m100", 0.0, 3),
@@ -351,6 +355,7 @@ def _budget_cases(tm: Tiny, monkeypatch=None) -> tuple[int, int]:
     return unmet, total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_terms_are_never_lost_to_the_length_limit(tiny, kind):
     """At every cap, every sentence meets every term: the search keeps the steps its unmet
@@ -359,6 +364,7 @@ def test_terms_are_never_lost_to_the_length_limit(tiny, kind):
     assert (unmet, total) == (0, 224)
 
 
+@pytest.mark.slow
 def test_without_the_reservation_terms_are_lost(tiny, monkeypatch):
     """The cases above are hard: with the reservation switched off, terms go unmet."""
     import pipeline.engines.constrained as search
@@ -368,6 +374,7 @@ def test_without_the_reservation_terms_are_lost(tiny, monkeypatch):
     assert unmet > 5
 
 
+@pytest.mark.slow
 def test_per_sentence_caps(tiny):
     """A list of caps stops each sentence at its own; the same cap for all is generate()'s result."""
     tm = tiny("marian-en-hy", 0.0)

@@ -332,6 +332,7 @@ def test_the_end_of_a_test_run_says_what_skipped_tests_need():
     assert len(said) == 4
 
 
+@pytest.mark.slow
 def test_a_test_run_with_a_skip_prints_the_hint(tmp_path):
     (tmp_path / "conftest.py").write_text((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "test_x.py").write_text("import pytest\nray = pytest.importorskip('nosuch_ray_module')\n"

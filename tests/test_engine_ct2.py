@@ -32,6 +32,7 @@ def test_results_in_input_order_and_independent_of_batching(ct2_engines, name, s
         assert a.tokens > 0 and a.score < 0 and a.pieces == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, src, tgt, texts", CASES)
 def test_same_text_as_the_hf_engine(engines, ct2_engines, name, src, tgt, texts):
     """float32 CTranslate2 and transformers decode the same model to the same output."""

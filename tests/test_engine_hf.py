@@ -15,6 +15,7 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, src, tgt", [("en-hy", "en", "hy"), ("hy-en", "hy", "en"), ("m2m100", "en", "hy"), ("m2m100", "hy", "en")])
 def test_results_in_input_order_and_independent_of_batching(engines, name, src, tgt):
     engine = engines[name]
@@ -110,6 +111,7 @@ def test_pickled_weights_refused_unless_allowed(tiny_models, tmp_path):
         load_engine(ModelConfig(id=str(folder)), "en")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, src, tgt", [("en-hy", "en", "hy"), ("m2m100", "en", "hy")])
 def test_score_is_transformers_beam_score(engines, name, src, tgt):
     """The teacher-forced score equals generate()'s own sequences_scores (no forced end token)."""

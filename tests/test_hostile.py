@@ -265,6 +265,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rel, status, reason, check", CASES, ids=[c[0][-30:] for c in CASES])
 def test_hostile_case(hostile, rel, status, reason, check):
     entry = hostile["manifest"]["files"][rel]

@@ -53,6 +53,7 @@ def child_run(folder, out, tgt, model, engine, glossary, cache) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine, glossary", [("hf", ""), ("hf", str(DESK)), ("ct2", str(DESK))])
 def test_a_fully_remembered_run_imports_no_torch(tiny_models, tmp_path, engine, glossary):
     pytest.importorskip("ctranslate2")

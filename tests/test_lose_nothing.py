@@ -74,6 +74,7 @@ def reference(tiny_models, tmp_path) -> Path:
 
 # 1. A part cut short is not trusted --------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cut", ["to-header-and-one-row", "mid-row"])
 def test_a_truncated_part_is_redone(tiny_models, reference, tmp_path, capsys, cut):
     folder, out = tmp_path / "in", tmp_path / "out"
@@ -119,6 +120,7 @@ def test_a_users_own_files_in_the_output_folder_are_kept(tiny_models, tmp_path, 
 
 # 3. A broken translation memory ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_damaged_memory_fails_nothing_and_deletes_nothing(tiny_models, tmp_path, capsys):
     folder = make_input(tmp_path / "in")
     out, cache = tmp_path / "out", tmp_path / "cache"
@@ -170,6 +172,7 @@ def test_a_memory_locked_by_another_process_goes_read_only_once(tiny_models, tmp
 
 # 4. Write errors -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_file_size_limit_stops_cleanly_and_the_rerun_completes(tiny_models, reference, tmp_path):
     folder, out = tmp_path / "in", tmp_path / "out"
     base = command(folder, out, tiny_models["hy-en"], "--no-cache")
@@ -184,6 +187,7 @@ def test_a_file_size_limit_stops_cleanly_and_the_rerun_completes(tiny_models, re
     assert (out / "segments.jsonl").read_bytes() == (reference / "segments.jsonl").read_bytes()
 
 
+@pytest.mark.slow
 def test_force_on_a_full_disk_leaves_no_manifest_of_other_settings(tiny_models, tmp_path):
     folder, out = make_input(tmp_path / "in"), tmp_path / "out"
     assert targman(command(folder, out, tiny_models["hy-en"], "--no-cache")).returncode == 0

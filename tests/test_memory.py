@@ -66,6 +66,7 @@ def test_repeated_segments_are_translated_once(engines, memory):
     assert out[0].text == out[1].text == out[3].text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "change",
     [
@@ -169,6 +170,7 @@ def test_rerun_of_an_unchanged_folder_translates_nothing(tiny_models, engines, t
     assert (tmp_path / "out2" / "segments.jsonl").read_text() == (tmp_path / "out1" / "segments.jsonl").read_text()
 
 
+@pytest.mark.slow
 def test_changed_article_retranslates_only_its_new_segments(tiny_models, engines, tmp_path):
     folder = write_articles(tmp_path / "in", ARTICLES)
     config = job_config(tiny_models["hy-en"], tmp_path / "cache")
@@ -189,6 +191,7 @@ def test_memory_off_translates_everything_and_writes_no_memory(tiny_models, engi
     assert not (tmp_path / "cache" / "memory.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_cli_no_cache_and_cache_dir(tiny_models, tmp_path, private_cache):
     folder = write_articles(tmp_path / "in", ARTICLES)
     base = ["run", str(folder), "--tgt", "en", "--model", str(tiny_models["hy-en"]), "--max-length", "6", "--progress", "off"]

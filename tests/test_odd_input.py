@@ -49,6 +49,7 @@ def test_a_link_in_out_dir_is_refused_and_its_target_untouched(finished, capsys,
     assert outside.read_text() == "not targman's\n" and (out / name).is_symlink()
 
 
+@pytest.mark.slow
 def test_a_linked_article_or_folder_fails_that_file_alone(finished, capsys):
     folder, out, outside, args = finished
     (out / "a.txt").unlink()
@@ -62,6 +63,7 @@ def test_a_linked_article_or_folder_fails_that_file_alone(finished, capsys):
     assert outside.read_text() == "not targman's\n" and sorted(p.name for p in outside.parent.iterdir()) == ["x.txt"]
 
 
+@pytest.mark.slow
 def test_review_refuses_a_linked_report(finished, capsys):
     folder, out, outside, args = finished
     (out / "review.html").unlink()

@@ -52,6 +52,7 @@ def journal_rows(out: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_kill_mid_window_loses_only_the_batches_in_flight(tiny_models, tmp_path):
     folder = make_input(tmp_path / "in")
     args = ["run", str(folder), "--tgt", "en", "--model", str(tiny_models["hy-en"]), "--max-length", "8",

@@ -3,6 +3,7 @@ never raise, never lose a character, and every match is a span of the text."""
 
 from __future__ import annotations
 
+import pytest
 import functools
 import re
 
@@ -26,6 +27,7 @@ TEXT = st.one_of(st.lists(NEWS, max_size=60).map("".join), st.text(max_size=80))
 PROPERTY = settings(max_examples=150, deadline=None)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(TEXT)
 def test_split_sentences_gives_the_text_back(text):

@@ -68,6 +68,7 @@ def mixed_folder(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_ray_run_writes_the_local_runs_bytes(cluster, tiny_models, tmp_path):
     folder = mixed_folder(tmp_path / "in")
     # small batches (the engine's own: a Ray run sends them to different actors), so that many come back
@@ -93,6 +94,7 @@ def poison(text: str, src: str, tgt: str) -> str:
     return tag(text, src, tgt)
 
 
+@pytest.mark.slow
 def test_hostile_folder_same_outcome_on_ray(cluster, tmp_path):
     """Files read as Ray tasks fail for the same reasons, and a file the engine fails on fails
     alone (a JSONL file article by article), with the same words as in a local run."""
@@ -108,6 +110,7 @@ def test_hostile_folder_same_outcome_on_ray(cluster, tmp_path):
     assert compared(tmp_path / "ray") == compared(tmp_path / "local")
 
 
+@pytest.mark.slow
 def test_the_driver_keeps_the_memory(cluster, tmp_path, capsys):
     """The memory is looked up before batches go out and stores what the actors made: a second
     Ray run of the same folder sends nothing to the cluster. Progress counts the segments the
@@ -127,6 +130,7 @@ def test_the_driver_keeps_the_memory(cluster, tmp_path, capsys):
     assert sum(1 for e in events if e["event"] == "batch") > 3
 
 
+@pytest.mark.slow
 def test_a_killed_driver_resumes_locally_with_the_same_bytes(cluster, tiny_models, engines, tmp_path):
     """SIGKILL a real `python -m pipeline run --executor ray` part-way (its actors go with it);
     the same command resumes from its parts in a local run, and the bytes are an uninterrupted
@@ -162,6 +166,7 @@ def test_a_killed_driver_resumes_locally_with_the_same_bytes(cluster, tiny_model
     assert 0 < len(counter.texts) < len(reference.texts)
 
 
+@pytest.mark.slow
 def test_a_local_run_interrupted_resumes_on_ray(cluster, tmp_path):
     """Ctrl-C in a local run; the same settings with --executor ray continue it."""
     folder = mixed_folder(tmp_path / "in")
@@ -187,6 +192,7 @@ def dies(text: str, src: str, tgt: str, *, marker: str) -> str:
     return tag(text, src, tgt)
 
 
+@pytest.mark.slow
 def test_a_dead_actor_is_retried_and_a_file_that_keeps_killing_it_fails_alone(cluster, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

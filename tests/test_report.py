@@ -23,7 +23,12 @@ from pipeline.translation import qa
 DATA = Path(__file__).parent / "data"
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+_no_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+
+
+def needs_chromium(test):
+    """A browser test: skipped without Chromium, and slow (seconds a test: out of the quick loop)."""
+    return pytest.mark.slow(_no_chromium(test))
 
 
 @pytest.fixture
@@ -266,6 +271,7 @@ def build_run(out: Path, segments: int, refs: bool = True) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_realistic_run_renders(tmp_path):
     out = build_run(tmp_path / "out", 2000)
     html = write_review(out).read_text(encoding="utf-8")
@@ -289,6 +295,7 @@ def test_ten_thousand_segments_do_not_explode(tmp_path):
 # --- in the browser -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_browser_shows_every_row_and_runs_no_injected_script(small_run):
     dom, _ = dump_dom(write_review(small_run))
@@ -334,6 +341,7 @@ def test_browser_only_flagged_keeps_failed_and_skipped_files(small_run):
     assert listed == shown
 
 
+@pytest.mark.slow
 @needs_chromium
 @pytest.mark.parametrize(
     "key,order",
@@ -345,6 +353,7 @@ def test_browser_sorts_documents_by_score(small_run, key, order):
     assert [r.xpath("td/a")[0].get("href") for r in dom.xpath("//table[@id='docs-index']/tbody/tr")] == [f"#{d}" for d in order]
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_browser_realistic_run(tmp_path):
     out = build_run(tmp_path / "out", 2000)
@@ -423,6 +432,7 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
     assert not list((out / "review").glob("p*.html"))
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch):
     """The large index shows INDEX_PAGE documents at a time; next / previous walk the sorted,
@@ -462,6 +472,7 @@ def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch
             browser.close()
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)

@@ -89,6 +89,7 @@ def assert_consistent(out: Path) -> None:
         assert state.part_path(header["rel"]) == part
 
 
+@pytest.mark.slow
 def test_sigint_then_sigkill_then_resume_gives_the_uninterrupted_bytes(tiny_models, engines, tmp_path, monkeypatch, capsys):
     folder = tmp_path / "in"
     make_articles(folder)
@@ -195,6 +196,7 @@ def test_rerun_translates_only_what_changed(tiny_models, small, tmp_path):
     assert parts(out) == 3
 
 
+@pytest.mark.slow
 def test_other_settings_refused_then_force(tiny_models, small, tmp_path, capsys):
     out = tmp_path / "out"
     base = ["run", str(small), "-o", str(out), "--tgt", "en", "--model", str(tiny_models["hy-en"]),
@@ -281,6 +283,7 @@ def test_output_paths_stay_inside_and_off_the_run_files(tmp_path, rel, allowed):
             output_path(tmp_path, rel)
 
 
+@pytest.mark.slow
 def test_new_weights_in_the_same_model_folder_are_other_settings(small, tmp_path, capsys):
     from pipeline.devtools import tinymodel
 

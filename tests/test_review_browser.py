@@ -17,7 +17,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 from review_helpers import Served, make_run, rows  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")]  # a browser: seconds a test
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 20_000
@@ -163,7 +163,6 @@ def test_a_script_injection_in_an_edit_stays_text(tmp_path, page):
     assert edit.after == payload  # kept exactly
 
 
-@pytest.mark.slow
 def test_two_tabs_save_one_segment_and_the_second_sees_both_texts(tmp_path, browser):
     out = make_run(tmp_path)
     context = browser.new_context(viewport={"width": 1400, "height": 900})

@@ -139,6 +139,7 @@ def test_jsonl_and_html_inputs(tmp_path):
     assert {r["doc"] for r in rows(out)} == {"feed.jsonl#a1", "page.html"}
 
 
+@pytest.mark.slow
 def test_bad_file_fails_alone(tiny_models, articles, tmp_path, capsys):
     (articles / "latin1.txt").write_bytes("Café crème\n".encode("latin-1"))
     (articles / "notes.docx").write_bytes(b"PK\x03\x04")
@@ -184,6 +185,7 @@ def test_cli_bad_config_key_lists_valid_keys(articles, tmp_path, capsys):
     assert "valid keys: engine, id, revision" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_as_a_user_calls_it(tiny_models, articles, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(

@@ -93,6 +93,7 @@ def constrained_config(model, tgt, **extra):
                           glossary__path=str(DESK), glossary__mode="constrain", cache__memory=False, **extra)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, tgt", [("en-hy", "hy"), ("hy-en", "en"), ("m2m100", "hy"), ("m2m100", "en")])
 def test_constrain_mode_puts_every_term_in_the_output(tiny_models, articles, tmp_path, model, tgt):
     out = tmp_path / "out"
@@ -106,6 +107,7 @@ def test_constrain_mode_puts_every_term_in_the_output(tiny_models, articles, tmp
     assert result.manifest["scores"]["corpus"]["terms"]["rate"] == 100.0
 
 
+@pytest.mark.slow
 def test_a_term_twice_is_met_twice_and_inflected_forms_count(tiny_models, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -121,6 +123,7 @@ def test_a_term_twice_is_met_twice_and_inflected_forms_count(tiny_models, tmp_pa
     assert found.count("sergei-lavrov") >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, tgt", [("en-hy", "hy"), ("hy-en", "en"), ("m2m100", "hy")])
 def test_ct2_forces_the_terms_its_n_best_lists_miss(ct2_models, articles, tmp_path, model, tgt):
     """ct2 keeps the hf engine's guarantee: segments whose terms no hypothesis holds are translated

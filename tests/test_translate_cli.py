@@ -72,6 +72,7 @@ def test_a_file_argument_and_a_missing_target(engine, monkeypatch, capsys, tmp_p
     assert "no target language" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_translate_on_a_tiny_model_in_a_process(tiny_models, tmp_path):
     """The real path: a model folder, a process, stdin to stdout."""
     done = subprocess.run(
