@@ -74,7 +74,7 @@ def test_a_term_the_placement_leaves_unmet_goes_to_the_constrained_search(ct2_en
 
 
 def test_the_fingerprint_names_the_placement(ct2_engines):
-    assert ct2_engines["en-hy"].fingerprint()["placement"] == "prefix-at-attention-1"
+    assert ct2_engines["en-hy"].fingerprint()["placement"] == "prefix-at-attention-3"
 
 
 @pytest.mark.slow  # a fresh interpreter loads the engine
