@@ -46,11 +46,14 @@ def test_missing_terms_are_placed_by_ctranslate2_in_one_batch(ct2_engines):
         engine.translator = translator
     assert all(has_terms(r.text, terms) and not r.unmet for r, terms in zip(results, TERMS))
     assert engine.placed - placed == 3 and engine.repaired == repaired  # no HF search was needed
-    # the first pass, then a round for the first missing term of every text together, then rounds for
-    # what is still missing (a second term; a term the model glued letters to is forced again after it)
+    # the first pass, then a round that forces every missing term of every text together (both terms of
+    # the first and the third text in one prefix), then rounds for a term the model glued letters to
     from pipeline.engines.ct2 import MAX_PLACED
 
     assert calls[0] is None and len(calls[1]) == 3 and all(c for c in calls[1:]) and len(calls) <= 1 + MAX_PLACED
+    forced = ["".join(prefix).replace("▁", " ") for prefix in calls[1]]
+    for terms in TERMS:
+        assert any(all(any(form in text for form in term.forms) for term in terms) for text in forced), forced
 
 
 def test_a_term_the_tokenizer_cannot_spell_is_unmet_without_the_constrained_search(ct2_engines):
@@ -74,7 +77,7 @@ def test_a_term_the_placement_leaves_unmet_goes_to_the_constrained_search(ct2_en
 
 
 def test_the_fingerprint_names_the_placement(ct2_engines):
-    assert ct2_engines["en-hy"].fingerprint()["placement"] == "prefix-at-attention-1"
+    assert ct2_engines["en-hy"].fingerprint()["placement"] == "prefix-at-attention-3"
 
 
 @pytest.mark.slow  # a fresh interpreter loads the engine

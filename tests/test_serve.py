@@ -259,3 +259,72 @@ def test_a_ct2_model_behind_the_deepl_client(ct2_models, tmp_path, desk):
         rows = httpx.post(url + "v1/translate", json={"text": "Lavrov met Mirzoyan.", "target": "hy"}).json()
         assert rows["results"][0]["terms"][0]["concept"] == "ararat-mirzoyan"
         assert rows["results"][0]["score"] < 0
+
+
+# -- the batcher under steady load --------------------------------------------------------------------
+
+def batcher_for(config, engine, **kwargs):
+    from pipeline.serve.batcher import Batcher
+
+    calls: list[int] = []
+    batcher = Batcher(lambda: Translator(config, engine=engine), on_batch=lambda jobs, texts, s, d: calls.append(texts),
+                      **kwargs)
+    batcher.start()
+    return batcher, calls
+
+
+def test_clients_that_ask_again_at_once_fill_one_engine_call(config):
+    """Eight clients, each sending its next sentence when answered: the batches hold (nearly) all
+    eight, not two halves taking turns (the waiting half taken at once, the answered half too late)."""
+    settings = load_config(config, cache=False)
+    engine = FunctionEngine(met, seconds_per_batch=0.1)
+    batcher, calls = batcher_for(settings, engine, wait_ms=0.0)
+
+    def client(n):
+        for k in range(6):
+            time.sleep(0.002)  # the client reading its answer before asking again
+            assert [r.text for r in batcher.submit([f"Client {n} sentence {k}."], "hy").result(30)] == ["[en>hy] met"]
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(client, range(8)))
+    finally:
+        batcher.close()
+    assert sum(calls) == 48
+    assert sum(calls) / len(calls) >= 6, calls
+
+
+def test_a_lone_client_in_sequence_waits_for_nobody(config):
+    settings = load_config(config, cache=False)
+    engine = FunctionEngine(met, seconds_per_batch=0.2)
+    batcher, calls = batcher_for(settings, engine, wait_ms=0.0, patience=1.0, max_patience_ms=5000)
+    try:
+        started = time.perf_counter()
+        for k in range(5):
+            batcher.submit([f"Sentence {k}."], "hy").result(30)
+        seconds = time.perf_counter() - started
+    finally:
+        batcher.close()
+    assert calls == [1] * 5
+    assert seconds < 5 * 0.2 + 0.6  # waiting for "returning clients" would add 0.2 s a request
+
+
+def test_clients_that_do_not_come_back_are_not_waited_for_again(config):
+    """A burst of one-off requests, then single ones: one wait runs out, the next requests do not wait."""
+    settings = load_config(config, cache=False)
+    engine = FunctionEngine(met, seconds_per_batch=0.2)
+    batcher, calls = batcher_for(settings, engine, wait_ms=20.0, patience=1.0, max_patience_ms=5000)
+    try:
+        futures = [batcher.submit([f"Burst {k}."], "hy") for k in range(4)]
+        for future in futures:
+            future.result(30)
+        timings = []
+        for k in range(3):
+            started = time.perf_counter()
+            batcher.submit([f"Alone {k}."], "hy").result(30)
+            timings.append(time.perf_counter() - started)
+    finally:
+        batcher.close()
+    assert sum(calls) == 7
+    assert timings[0] >= 0.35  # waited (up to 0.2 s) for the burst's clients to come back
+    assert max(timings[1:]) < 0.35, timings  # and then no more

@@ -10,6 +10,8 @@ the desk glossary's terms, into Armenian, in one process with one model:
 
 Prints tokens/s, ct2-constrained as a share of plain ct2, how many segments went to the
 constrained search, and the term success (honoured / hits, as a run's check counts it).
+`--repeat N` alternates the two ct2 passes N times and gives the median shares: on a
+shared machine one pair of passes can be off by a third either way.
 Without `--model` a random-weight MarianMT en->hy of the real OPUS-MT size is built
 (a random model never writes a term by itself: every segment with terms needs the search).
 """
@@ -17,6 +19,7 @@ Without `--model` a random-weight MarianMT en->hy of the real OPUS-MT size is bu
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                         "until the cap, so a smaller one makes a quicker run)")
     parser.add_argument("--tiny", action="store_true", help="a tiny random model instead of the OPUS-MT-size one")
     parser.add_argument("--skip-hf", action="store_true", help="only the two ct2 paths")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="alternate the plain and constrained ct2 passes this many times (median shares)")
     parser.add_argument("--with-terms", type=float, default=0.0,
                         help="keep sentences so that this share of them have terms (e.g. 0.33: a desk folder where a "
                         "third of the segments name a glossary concept; default: every sentence as it comes)")
@@ -106,15 +111,22 @@ def main(argv: list[str] | None = None) -> int:
                   f"{rows[-1][5]} unmet, {placed} segments' terms placed by CTranslate2, "
                   f"{rows[-1][6]} through the HF constrained search", flush=True)
 
-        measure("ct2 plain", ct2)
-        measure("ct2 constrained", ct2, constraints=constraints, banned=banned)
+        for _ in range(max(1, args.repeat)):
+            measure("ct2 plain", ct2)
+            measure("ct2 constrained", ct2, constraints=constraints, banned=banned)
         if not args.skip_hf:
             hf = load_engine(ModelConfig(engine="hf", id=str(model), beam_size=args.beam, threads=args.threads,
                                          max_length=args.max_length), "hy")
             measure("hf constrained", hf, constraints=constraints, banned=banned)
-    plain, constrained = rows[0], rows[1]
-    share = (constrained[1] / constrained[2]) / (plain[1] / plain[2])
-    print(f"ct2 constrained throughput: {100 * share:.1f}% of plain ct2's (tokens/s, same process)")
+    pairs = [(rows[k], rows[k + 1]) for k in range(0, 2 * max(1, args.repeat), 2)]
+    shares = sorted((c[1] / c[2]) / (p[1] / p[2]) for p, c in pairs)
+    times = sorted(p[2] / c[2] for p, c in pairs)  # the same sentences: plain seconds / constrained seconds
+    share, time_share = statistics.median(shares), statistics.median(times)
+    print(f"ct2 constrained throughput: {100 * share:.1f}% of plain ct2's (tokens/s, same process"
+          + (f"; median of {len(pairs)} alternated pairs: {', '.join(f'{100 * x:.1f}' for x in shares)}" if len(pairs) > 1
+             else "") + ")")
+    print(f"ct2 constrained by wall time over the same sentences: {100 * time_share:.1f}% of plain ct2's speed"
+          + (f" (median of {', '.join(f'{100 * x:.1f}' for x in times)})" if len(pairs) > 1 else ""))
     return 0
 
 

@@ -48,6 +48,22 @@ CAP_SPREAD = 1.25  # rows whose output caps differ more than this go to separate
 _warned: set[str] = set()  # a missing source folder is said once per process
 
 
+def _facts(model_dir: Path, marker: dict) -> ModelFacts:
+    """`read_facts`, once per folder and process while its files stay as they are: `describe` and
+    the engine's load both ask, and reading the vocabulary twice is a tenth of a second of a
+    one-sentence `targman translate`."""
+    files = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in model_dir.iterdir() if p.is_file()))
+    key = (str(model_dir.resolve()), files)
+    if key not in _facts_read:
+        if len(_facts_read) >= 8:  # a process serves a few models at most
+            _facts_read.clear()
+        _facts_read[key] = read_facts(model_dir, marker)
+    return _facts_read[key]
+
+
+_facts_read: dict = {}
+
+
 def _warn_once(key: str, message: str) -> None:
     if key not in _warned:
         _warned.add(key)
@@ -94,7 +110,7 @@ class CT2Engine(TokenizerEngine):
     @classmethod
     def describe(cls, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
         model_dir, marker = cls._locate(config, cache_dir)
-        return cls._describe(config, tgt, model_dir, marker, read_facts(model_dir, marker))
+        return cls._describe(config, tgt, model_dir, marker, _facts(model_dir, marker))
 
     @staticmethod
     def _locate(config: ModelConfig, cache_dir) -> tuple[Path, dict]:
@@ -141,7 +157,7 @@ class CT2Engine(TokenizerEngine):
 
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         model_dir, marker = self._locate(config, cache_dir)
-        self.facts = read_facts(model_dir, marker)
+        self.facts = _facts(model_dir, marker)
         self.description = self._describe(config, tgt, model_dir, marker, self.facts)
         self.constrains = self.description.constrains
         self.config = config
@@ -278,29 +294,40 @@ class CT2Engine(TokenizerEngine):
     def _place_terms(self, encoded, outputs, todo, *, tgt: str, min_length: int | None, options) -> list[BatchOutput]:
         """Force each missing term where the hypothesis attends to its source: the best
         hypothesis up to that position, then the term's tokens, is given to CTranslate2 as
-        `target_prefix` and the beam search goes on from there. A round handles one missing
-        term of every segment, in one CTranslate2 call per output cap; a segment with more
-        terms takes more rounds (each keeps what the last one forced). A term the tokenizer
-        cannot spell, or a form the model then glues letters to, stays unmet."""
+        `target_prefix` and the beam search goes on from there. A round forces every missing
+        term of every segment at once (the hypothesis between two terms' positions kept), in
+        one CTranslate2 call per output cap: one call a round, not one a term. A term the model
+        glued letters to is forced again in the next round (each keeps what the last forced).
+        A term the tokenizer cannot spell, or one still glued after the rounds, stays unmet."""
         from pipeline.engines.lexical import TermTokens
 
         if self._terms is None:
             self._terms = TermTokens(self.tokenizer)
         lang = self.target_language_token(tgt)
         kept = {k: 0 for k in todo}  # tokens of each hypothesis that earlier rounds forced
-        for _ in range(MAX_PLACED):
+        # usually one round; more for terms the model glued letters to (forced again after themselves)
+        rounds = 0 if not MAX_PLACED else max(MAX_PLACED, 2 * max(len(options[k]["constraints"]) for k in todo))
+        for _ in range(rounds):
             rows = []
             for k in todo:
                 output = outputs[k]
                 if not output.unmet or not isinstance(output, Aligned) or not output.hypothesis:
                     continue
-                # the first missing term the tokenizer can spell (one it cannot is left to the check)
-                missing, spelled = next(((c, ids) for c in options[k]["constraints"] if not has_terms(output.text, [c])
-                                         for form in c.forms for ids in self._terms.spellings(form)), (None, None))
-                if spelled is None:
+                # every missing term the tokenizer can spell (one it cannot is left to the check), each
+                # where the hypothesis attends most to its source, in the order of those positions
+                places = []
+                for constraint in options[k]["constraints"]:
+                    if has_terms(output.text, [constraint]):
+                        continue
+                    spelled = next((ids for form in constraint.forms for ids in self._terms.spellings(form)), None)
+                    if spelled is not None:
+                        places.append((max(kept[k], self._aligned_position(encoded[k], output, constraint)), spelled))
+                if not places:
                     continue
-                at = max(kept[k], self._aligned_position(encoded[k], output, missing))
-                prefix = list(output.hypothesis[:at]) + self.tokenizer.convert_ids_to_tokens(list(spelled))
+                prefix, at = [], 0
+                for position, spelled in sorted(places, key=lambda place: place[0]):
+                    prefix += list(output.hypothesis[at:position]) + self.tokenizer.convert_ids_to_tokens(list(spelled))
+                    at = max(at, position)
                 kept[k] = len(prefix)
                 rows.append((k, prefix))
             if not rows:
@@ -370,8 +397,8 @@ class CT2Engine(TokenizerEngine):
         return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._terms.bans(forms)]
 
 
-PLACEMENT = "prefix-at-attention-1"  # `_place_terms`' method, in the fingerprint: change it when it changes
-MAX_PLACED = 4  # rounds of `_place_terms`: most segments have one or two terms
+PLACEMENT = "prefix-at-attention-3"  # `_place_terms`' method, in the fingerprint: change it when it changes
+MAX_PLACED = 4  # rounds of `_place_terms` at least (two a term when a segment has more than two)
 
 
 @dataclass(frozen=True)

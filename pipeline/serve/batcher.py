@@ -6,6 +6,15 @@ queue and waits on a future; the thread takes the first waiting request, keeps t
 more for `wait_ms` milliseconds or until `max_texts` texts are gathered, translates them
 in one call per target language (the engine sorts and batches across requests, as it does
 across documents in a run) and hands each request its own results.
+
+Clients under steady load (a tool's workers sending one string a request, each the moment
+its last answer came) send again as soon as they are answered. Gathering only for `wait_ms`
+then splits them into two halves that take turns, each half an engine call: the half that
+waited while the engine ran is taken at once, and the half just answered comes back a few
+milliseconds too late on a busy machine. So a batch waits, beyond `wait_ms`, until it holds
+as many requests as the last call answered plus those that were waiting when it ended, for
+at most `patience` of that call's duration. A lone client in sequence waits for nobody; a
+wait that ran out (clients that did not come back) is not tried again for a few batches.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from typing import Callable
 
 log = logging.getLogger("targman")
 
+IDLE_BATCHES = 8  # after a wait for returning clients that ran out, batches gathered without one
+
 
 @dataclass
 class Job:
@@ -32,10 +43,16 @@ class Batcher:
     """Runs `make_translator()` in its own thread and translates submitted jobs in batches."""
 
     def __init__(self, make_translator: Callable[[], object], *, wait_ms: float = 5.0, max_texts: int = 256,
+                 patience: float = 0.25, max_patience_ms: float = 500.0,
                  on_batch: Callable[[int, int, float, dict], None] | None = None,
                  on_ready: Callable[[object], None] | None = None):
         self.wait = wait_ms / 1000
         self.max_texts = max(1, max_texts)
+        self.patience = patience  # waiting for the clients the last call answered: this share of its time at most
+        self.max_patience = max_patience_ms / 1000
+        self._expect = 0  # requests the last call answered + those waiting when it ended
+        self._last_call = 0.0  # its seconds
+        self._idle = 0  # batches left before waiting for returning clients again, after a wait that ran out
         self.on_batch = on_batch  # (requests, texts, seconds, memory stats delta) after each call
         self.on_ready = on_ready  # the Translator, in the thread, before the first job (warm-up)
         self._make = make_translator
@@ -98,9 +115,15 @@ class Batcher:
         if first is None:
             return None
         jobs, count = [first], len(first.texts)
-        deadline = time.monotonic() + self.wait
+        started = time.monotonic()
+        deadline = started + self.wait
+        if self._idle:
+            self._idle -= 1
+            patient = deadline
+        else:
+            patient = max(deadline, started + min(self.max_patience, self.patience * self._last_call))
         while count < self.max_texts:
-            left = deadline - time.monotonic()
+            left = (patient if len(jobs) < self._expect else deadline) - time.monotonic()
             try:
                 job = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
             except queue.Empty:
@@ -110,9 +133,12 @@ class Batcher:
                 break
             jobs.append(job)
             count += len(job.texts)
+        if len(jobs) < self._expect and patient > deadline and count < self.max_texts:
+            self._idle = IDLE_BATCHES  # they did not come back (finished, or one-off requests)
         return jobs
 
     def _translate(self, jobs: list[Job]) -> None:
+        started = time.perf_counter()
         by_tgt: dict[str, list[Job]] = {}
         for job in jobs:
             if job.future.set_running_or_notify_cancel():
@@ -138,6 +164,8 @@ class Batcher:
                 after = memory.stats.to_dict() if memory is not None else {}
                 self.on_batch(len(group), len(texts), seconds,
                               {k: after[k] - before.get(k, 0) for k in after if isinstance(after[k], int)})
+        self._last_call = time.perf_counter() - started
+        self._expect = len(jobs) + self._queue.qsize()
 
     def _fail_waiting(self) -> None:
         while True:
