@@ -112,6 +112,7 @@ def test_passing_faults_are_retried(fake, faults):
     assert engine.requests == len(faults) + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault, message", [("503", "HTTP 503"), ("timeout", "no answer within 0.5 s"),
                                             ("malformed", "malformed answer"), ("drop", "")])
 def test_retries_are_bounded(fake, fault, message):
@@ -327,6 +328,7 @@ def test_a_server_that_echoes_the_key_cannot_spread_it(tmp_path, monkeypatch, ca
         assert SECRET.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_a_trickling_server_cannot_outlast_the_deadline(fake):
     import time
 

@@ -76,6 +76,7 @@ def test_translation_that_drops_lines_is_an_error(test_set):
         evaluate(data.src, data.ref, data.docs, lambda lines: lines[:3], "en")
 
 
+@pytest.mark.slow
 def test_reads_ntrex():
     if not NTREX.is_dir():
         pytest.skip(f"shared NTREX data not found at {NTREX}")

@@ -35,6 +35,7 @@ def child(**env) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc")
 def test_mallopt_keeps_freed_big_blocks_in_the_heap():
     tuned, default = child(), child(TARGMAN_MALLOC="off")

@@ -240,6 +240,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once(tmp_path):
     import time
 

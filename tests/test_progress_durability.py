@@ -81,6 +81,7 @@ def test_a_kill_mid_window_loses_only_the_batches_in_flight(tiny_models, tmp_pat
     assert not (out / ".targman" / "journal.sqlite3").exists()  # a finished run keeps its work in the parts
 
 
+@pytest.mark.slow
 def test_progress_lines_rise_while_the_window_is_translated(tmp_path, capsys):
     folder = make_input(tmp_path / "in", files=6)
     engine = FunctionEngine(batch_size=3, seconds_per_batch=0.15)

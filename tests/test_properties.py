@@ -78,6 +78,7 @@ def test_split_to_fit_pieces_fit_and_keep_every_character(text, limit):
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
 
 
+@pytest.mark.slow
 def test_split_to_fit_a_1_mb_line_without_spaces(engines):
     engine = engines["hy-en"]
     text = "Ա" * 1_000_000

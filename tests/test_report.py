@@ -397,6 +397,7 @@ def paged(monkeypatch):
     return report
 
 
+@pytest.mark.slow
 def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
     index = parse(write_review(out).read_text(encoding="utf-8"))

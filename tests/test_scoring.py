@@ -121,6 +121,7 @@ def test_reading_matches_sacrebleu_trailing_whitespace():
     assert lines[0].endswith("border.") and lines[6] == "" and len(lines) == 8
 
 
+@pytest.mark.slow
 def test_ntrex_english_references_against_each_other(monkeypatch, capsys):
     if not NTREX.is_dir():
         pytest.skip(f"shared NTREX data not found at {NTREX}")

@@ -294,6 +294,7 @@ def test_clients_that_ask_again_at_once_fill_one_engine_call(config):
     assert sum(calls) / len(calls) >= 6, calls
 
 
+@pytest.mark.slow
 def test_a_lone_client_in_sequence_waits_for_nobody(config):
     settings = load_config(config, cache=False)
     engine = FunctionEngine(met, seconds_per_batch=0.2)
@@ -309,6 +310,7 @@ def test_a_lone_client_in_sequence_waits_for_nobody(config):
     assert seconds < 5 * 0.2 + 0.6  # waiting for "returning clients" would add 0.2 s a request
 
 
+@pytest.mark.slow
 def test_clients_that_do_not_come_back_are_not_waited_for_again(config):
     """A burst of one-off requests, then single ones: one wait runs out, the next requests do not wait."""
     settings = load_config(config, cache=False)

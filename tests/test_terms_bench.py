@@ -5,6 +5,7 @@ import pytest
 from pipeline.devtools import terms_bench
 
 
+@pytest.mark.slow
 def test_terms_bench_on_two_ntrex_documents(shared_dir, capsys):
     pytest.importorskip("ctranslate2")
     assert terms_bench.main(["--tiny", "--docs", "2", "--ntrex", str(shared_dir / "data" / "ntrex")]) == 0
