@@ -2,9 +2,10 @@
 
 The config's choices, the CLI's `--engine` choices, the error for an unknown engine and
 `targman bench`'s list all come from `ENGINES`: adding an engine is one module with a
-class that meets `engines.base.Engine` (constructed as `Class(model_config, tgt,
-cache_dir=...)`, described without loading by `Class.describe(model_config, tgt,
-cache_dir=...)`) and one line here.
+class that meets `engines.base.EngineClass` (constructed as `Class(model_config, tgt,
+cache_dir=...)` into an `engines.base.Engine`, described without loading by
+`Class.describe(model_config, tgt, cache_dir=...)`) and one line here (and in
+`_REGISTERED`, where mypy checks it).
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ from typing import TYPE_CHECKING
 from pipeline.errors import ConfigError
 from pipeline.models.malloc import tune_malloc
 
+from pipeline.engines.base import EngineClass
+
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
     from pipeline.engines.base import Description, Engine
+    from pipeline.engines.ct2 import CT2Engine
+    from pipeline.engines.hf import HFEngine
+    from pipeline.engines.llm import OpenAIEngine
+
+    # mypy holds every registered class to the class side of the contract
+    _REGISTERED: tuple[EngineClass, ...] = (HFEngine, CT2Engine, OpenAIEngine)
 
 ENGINES: dict[str, str] = {
     "hf": "pipeline.engines.hf:HFEngine",  # transformers, with the project's constrained search
@@ -32,12 +41,13 @@ def engine_names() -> tuple[str, ...]:
     return tuple(ENGINES)
 
 
-def engine_class(name: str) -> type:
+def engine_class(name: str) -> EngineClass:
     """The class registered as `name`, imported now (its heavy imports happen in its constructor)."""
     if name not in ENGINES:
         raise ConfigError(f"[model] engine = {name!r} is not available; valid engines: {', '.join(ENGINES)}")
     module, _, attribute = ENGINES[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)
+    found: EngineClass = getattr(importlib.import_module(module), attribute)
+    return found
 
 
 def load_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine:

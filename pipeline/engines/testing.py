@@ -11,9 +11,18 @@ registry does not list them, so no config can select one.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Callable, Sequence, Unpack
 
-from pipeline.engines.base import Done, Engine, Translation, check_options
+from pipeline.engines.base import (
+    Banned,
+    Constraints,
+    Contexts,
+    Done,
+    Engine,
+    TranslateOptions,
+    Translation,
+    check_options,
+)
 
 Hook = Callable[[int, list[str]], None]  # (call number from 1, the texts of the call)
 
@@ -83,7 +92,8 @@ class FunctionEngine(_Recorder):
         return (src, tgt) in self.pairs
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints: Constraints | None = None, banned: Banned | None = None,
+                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
         check_options(len(texts), min_length, constraints, banned, context)
         self._record(texts)
         if context is not None:
@@ -99,7 +109,8 @@ class FunctionEngine(_Recorder):
                 on_done(batch, results[start:])
         return results
 
-    def _one(self, i: int, text: str, src: str, tgt: str, constraints, banned) -> Translation:
+    def _one(self, i: int, text: str, src: str, tgt: str, constraints: Constraints | None,
+             banned: Banned | None) -> Translation:
         out = self.fn(text, src, tgt)
         unmet = False
         if self.constrains:
@@ -136,13 +147,11 @@ class SpyEngine(_Recorder):
     def supports(self, src: str, tgt: str) -> bool:
         return self.inner.supports(src, tgt)
 
-    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+    def translate(self, texts: Sequence[str], **options: Unpack[TranslateOptions]) -> list[Translation]:
         self._record(texts)
         started = time.perf_counter()
         try:
-            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
-                                        banned=banned, context=context, on_done=on_done)
+            return self.inner.translate(texts, **options)
         finally:
             self.seconds += time.perf_counter() - started
 
