@@ -19,7 +19,10 @@ without overlap.
 
 Everything after the candidate list - which candidates finish, the length
 penalty, the early-stopping rule - mirrors transformers 5's ``_beam_search``
-line by line, so that with no constraints the result is *identical* to
+line by line, in helpers named as its own (``_get_top_k_continuations``,
+``_get_running_beams_for_next_iteration``, ``_update_finished_beams``,
+``_check_early_stop_heuristic``) so that the two read side by side, and so
+that with no constraints the result is *identical* to
 ``model.generate(num_beams=k, do_sample=False, ...)`` (see
 ``constrained_beam_search`` for the exact settings). That is what the tests
 pin, and it means "the constrained engine" and "the plain engine" differ only
