@@ -319,3 +319,25 @@ def test_mypy_holds_every_engine_to_the_contract(tmp_path):
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     bad = {number for number, line in enumerate(MYPY_CHECK.splitlines(), 1) if line.endswith("# BAD")}
     assert {int(line.split(":")[1]) for line in errors} == bad, done.stdout
+
+
+def test_each_engine_declares_the_settings_it_reads(caplog, monkeypatch):
+    """Every `[model]` key is some engine's; one set for another engine is said once, naming whose it is."""
+    from dataclasses import fields
+
+    from pipeline.engines import registry
+    from pipeline.engines.registry import ENGINES, check_settings, engine_class
+
+    monkeypatch.setattr(registry, "_said", set())  # what this process said before
+
+    keys = {field.name for field in fields(ModelConfig)} - {"engine"}
+    declared = {name: engine_class(name).settings for name in ENGINES}
+    assert all(settings <= keys for settings in declared.values()), declared
+    assert set().union(*declared.values()) == keys  # no key that no engine reads
+    assert check_settings(ModelConfig(engine="ct2", quantization="float32", source="/models/hf")) == []
+    config = ModelConfig(engine="hf", quantization="float32", base_url="http://127.0.0.1:1/v1", beam_size=2)
+    with caplog.at_level("WARNING", logger="targman"):
+        assert check_settings(config) == ["quantization", "base_url"]
+        assert check_settings(config) == ["quantization", "base_url"]
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == 2 and "(it is for ct2)" in said[0] and "(it is for openai)" in said[1], said

@@ -257,7 +257,7 @@ def load_bench_engine(name: str, model_dir: Path, *, beam: int, length: int, thr
     from pipeline.engines import load_engine
 
     config = ModelConfig(engine=name, id=str(model_dir), beam_size=beam, max_length=length, threads=threads,
-                         quantization=quantization)
+                         **({"quantization": quantization} if name == "ct2" else {}))  # a ct2 setting
     return load_engine(config, tgt, cache_dir=str(cache_root))
 
 

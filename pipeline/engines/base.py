@@ -124,8 +124,12 @@ class Engine(Protocol):
 class EngineClass(Protocol):
     """The class side of an engine, what `registry` relies on: `Class(config, tgt, cache_dir=...)`
     loads it; `Class.describe(config, tgt, cache_dir=...)` says what it is without loading it
-    (small files only: no torch, no CTranslate2, no network). `cache_dir` is where engines that
-    convert models keep them (see `pipeline.cachedir`)."""
+    (small files only: no torch, no CTranslate2, no network) and refuses settings it cannot
+    use; `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
+    `settings` are the `[model]` keys it reads, as CTranslate2's converters declare their own
+    options: one set for another engine is said (`registry.check_settings`)."""
+
+    settings: frozenset[str]
 
     def __call__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine: ...
 

@@ -206,6 +206,9 @@ class OpenAIEngine:
     name = "openai"
     constrains = False  # a prompt asks; it cannot force
     reranks = True  # the terms are in the prompt, a missed one gets a corrective request
+    # the [model] keys it reads (`engines.base.EngineClass`); `batch_size`: texts a Ray batch
+    settings = frozenset({"id", "base_url", "api_key_env", "temperature", "max_length", "context_sentences",
+                          "concurrency", "timeout_s", "retries", "fallback", "batch_size"})
     backoff_s = 0.5  # first retry's wait; doubles each retry (tests make it small)
 
     @classmethod

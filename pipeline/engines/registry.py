@@ -11,6 +11,8 @@ cache_dir=...)` into an `engines.base.Engine`, described without loading by
 from __future__ import annotations
 
 import importlib
+import logging
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,8 @@ ENGINES: dict[str, str] = {
     "openai": "pipeline.engines.llm:OpenAIEngine",  # any OpenAI-compatible chat endpoint
 }
 LOCAL = ("hf", "ct2")  # engines that run a model on this machine (what `targman bench` compares)
+log = logging.getLogger("targman")
+_said: set[tuple[str, str]] = set()  # (engine, key): a setting another engine reads, said once a process
 
 
 def engine_names() -> tuple[str, ...]:
@@ -50,17 +54,37 @@ def engine_class(name: str) -> EngineClass:
     return found
 
 
+def check_settings(config: ModelConfig) -> list[str]:
+    """`[model]` keys set (not their default) that the configured engine does not read: each is
+    said once, with the engines that do read it, and returned. Not an error: a config kept for
+    one engine still runs another (`--engine ct2` on an hf config)."""
+    cls = engine_class(config.engine)
+    unread = []
+    for field in fields(config):
+        if field.name == "engine" or field.name in cls.settings or getattr(config, field.name) == field.default:
+            continue
+        unread.append(field.name)
+        if (config.engine, field.name) not in _said:
+            _said.add((config.engine, field.name))
+            readers = [name for name in ENGINES if field.name in engine_class(name).settings]
+            log.warning(f"[model] {field.name} = {getattr(config, field.name)!r} is not read by the {config.engine} "
+                        f"engine (it is for {', '.join(readers) or 'no engine'}); it has no effect here")
+    return unread
+
+
 def load_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine:
     """Build the configured engine for translating into `tgt`, loaded now.
 
     `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
     """
     tune_malloc()
+    check_settings(config)
     return engine_class(config.engine)(config, tgt, cache_dir=cache_dir)
 
 
 def describe_engine(config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
     """What the configured engine is, without loading it (see `engines.base.Description`)."""
+    check_settings(config)
     return engine_class(config.engine).describe(config, tgt, cache_dir=cache_dir)
 
 

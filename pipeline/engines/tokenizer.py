@@ -156,6 +156,9 @@ class TokenizerEngine:
     `max_input`, `max_output` and implement `_translate_batch`."""
 
     name = ""
+    # the [model] keys it reads (`engines.base.EngineClass`)
+    settings = frozenset({"id", "revision", "device", "threads", "allow_pickle", "beam_size", "max_length",
+                          "max_length_a", "max_length_b", "max_input_tokens", "batch_tokens", "batch_size"})
     tokenizer = None
     config: ModelConfig
     facts: ModelFacts
