@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence, TypedDict, Union, Unpack, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypedDict, Union, Unpack, runtime_checkable
 
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
@@ -62,9 +62,9 @@ class Description:
     name: str
     constrains: bool
     reranks: bool
-    info: dict
-    fingerprint: dict
-    pairs: frozenset  # the (src, tgt) directions it translates
+    info: dict[str, Any]
+    fingerprint: dict[str, Any]
+    pairs: frozenset[tuple[str, str]]  # the (src, tgt) directions it translates
     context: int = 0  # neighbouring sentences of the document it reads on each side
 
 
@@ -113,10 +113,10 @@ class Engine(Protocol):
     def translate(self, texts: Sequence[str], **options: Unpack[TranslateOptions]) -> list[Translation]:
         """One Translation per text, in input order (see `TranslateOptions`)."""
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """What run.json records about the engine and its model."""
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         """Everything that decides the output: engine, model id and content hash, decoding
         settings. The translation memory keys its entries on it."""
 

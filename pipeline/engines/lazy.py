@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence, Unpack
+from typing import TYPE_CHECKING, Any, Sequence, Unpack
 
 from pipeline.engines.base import Closes, Description, Engine, Plans, Repairs, TranslateOptions, Translation
 
@@ -64,10 +64,10 @@ class LazyEngine:
             return []
         return self.load().translate(texts, **options)
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return self.description.info
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return self.description.fingerprint
 
     def plan(self, texts: Sequence[str], *, src: str, tgt: str) -> list[list[int]] | None:

@@ -11,11 +11,12 @@ registry does not list them, so no config can select one.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence, Unpack
+from typing import Any, Callable, Sequence, Unpack
 
 from pipeline.engines.base import (
     Banned,
     Constraints,
+    Context,
     Contexts,
     Done,
     Engine,
@@ -78,7 +79,7 @@ class FunctionEngine(_Recorder):
         super().__init__(before_call)
         self.fn = fn
         self.context = context  # >0: it is given its neighbouring sentences (recorded in `contexts`)
-        self.contexts: list = []
+        self.contexts: list[Context | None] = []
         self.name = name
         self.pairs = {tuple(pair) for pair in pairs}
         self.constrains = constrains
@@ -123,11 +124,11 @@ class FunctionEngine(_Recorder):
             unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
         return Translation(out, self.score, len(out.split()), 1, unmet)
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"engine": self.name, "id": f"function:{getattr(self.fn, '__qualname__', 'fn')}",
                 "constrains": self.constrains}
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return {**self.info(), "version": self.version}
 
 
@@ -155,8 +156,8 @@ class SpyEngine(_Recorder):
         finally:
             self.seconds += time.perf_counter() - started
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return self.inner.info()
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return self.inner.fingerprint()
