@@ -792,6 +792,24 @@ def _decoder_step(model, cache_kw: str, hidden: torch.Tensor, enc_mask: torch.Te
     return log_probs, cache
 
 
+def _checked_caps(input_ids: torch.Tensor, constraints: Sequence, banned: Sequence | None, num_beams: int,
+                  max_new_tokens: int | Sequence[int]) -> list[int]:
+    """Each sentence's `max_new_tokens`, the arguments checked: one entry per sentence each."""
+    if input_ids.dim() != 2:
+        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+    n_sent = input_ids.shape[0]
+    if len(constraints) != n_sent:
+        raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
+    if banned is not None and len(banned) != n_sent:
+        raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
+    caps = [max_new_tokens] * n_sent if isinstance(max_new_tokens, int) else [int(c) for c in max_new_tokens]
+    if len(caps) != n_sent:
+        raise ValueError(f"max_new_tokens has {len(caps)} entries for {n_sent} sentences; give one each, or one int")
+    if num_beams < 1 or min(caps, default=1) < 1:
+        raise ValueError("num_beams and max_new_tokens must be >= 1")
+    return caps
+
+
 @torch.inference_mode()
 def constrained_beam_search(
     model,
@@ -843,18 +861,8 @@ def constrained_beam_search(
     `_update_finished_beams`, `_check_early_stop_heuristic`), with sentences that are done
     leaving the batch.
     """
-    if input_ids.dim() != 2:
-        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+    caps = _checked_caps(input_ids, constraints, banned, num_beams, max_new_tokens)
     n_sent = input_ids.shape[0]
-    if len(constraints) != n_sent:
-        raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
-    if banned is not None and len(banned) != n_sent:
-        raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
-    caps = [max_new_tokens] * n_sent if isinstance(max_new_tokens, int) else [int(c) for c in max_new_tokens]
-    if len(caps) != n_sent:
-        raise ValueError(f"max_new_tokens has {len(caps)} entries for {n_sent} sentences; give one each, or one int")
-    if num_beams < 1 or min(caps, default=1) < 1:
-        raise ValueError("num_beams and max_new_tokens must be >= 1")
     if n_sent == 0:
         return []
     st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping, forced_eos_token_id)
