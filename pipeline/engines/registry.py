@@ -16,10 +16,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.engines.base import EngineClass
 from pipeline.errors import ConfigError
 from pipeline.models.malloc import tune_malloc
-
-from pipeline.engines.base import EngineClass
 
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
