@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypedDict, Union, Unpack, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypedDict, Unpack, runtime_checkable
 
 if TYPE_CHECKING:
     from pipeline.config import ModelConfig
@@ -46,9 +46,8 @@ class BatchOutput:
 
 Done = Callable[[list[int], list[Translation]], None]  # positions in `texts`, and their translations
 # One entry per text (None or empty: nothing for that text)
-Constraints = Sequence[Union[Sequence["TermConstraint"], None]]  # terms its output must hold
-Banned = Sequence[Union[Sequence[str], None]]  # target strings its output must not hold
-Contexts = Sequence[Union["Context", None]]  # the document's sentences around it
+Constraints = Sequence[Sequence["TermConstraint"] | None]  # terms its output must hold
+Banned = Sequence[Sequence[str] | None]  # target strings its output must not hold
 
 
 @dataclass(frozen=True)
@@ -182,6 +181,9 @@ class Context:
 
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+
+
+Contexts = Sequence[Context | None]  # one per text: the document's sentences around it
 
 
 def check_options(count: int, min_length: int | None, constraints: Constraints | None, banned: Banned | None,

@@ -347,13 +347,13 @@ class _Beams:
     met: torch.Tensor  # (…, constraints) occurrences found
     last_end: torch.Tensor  # (…, constraints) position where the last counted occurrence ended
 
-    def take(self, beam: torch.Tensor) -> "_Beams":
+    def take(self, beam: torch.Tensor) -> _Beams:
         """Rows `beam` (sentences, n) of each sentence's beams."""
         c = self.met.shape[-1]
         idx = beam[..., None].expand(-1, -1, c)
         return _Beams(self.node.gather(1, beam), self.met.gather(1, idx), self.last_end.gather(1, idx))
 
-    def select(self, keep: torch.Tensor) -> "_Beams":
+    def select(self, keep: torch.Tensor) -> _Beams:
         return _Beams(self.node[keep], self.met[keep], self.last_end[keep])
 
 
@@ -526,7 +526,7 @@ class _Banned:
 # --------------------------------------------------------------------------- search
 
 
-def _block_glued(logp: torch.Tensor, auto: "_Automaton", node: torch.Tensor, word_continuation: torch.Tensor) -> None:
+def _block_glued(logp: torch.Tensor, auto: _Automaton, node: torch.Tensor, word_continuation: torch.Tensor) -> None:
     """After a term, no letters glued on: only a new word, punctuation, EOS or a longer form."""
     ended = (auto.ends[node] > 0).any(-1)  # (sentences, beams): an alternative ends at this node
     if not bool(ended.any()):
@@ -595,7 +595,7 @@ class _Running:
     beam_scores: torch.Tensor  # (sentences, beams) summed log-probabilities; -inf: no beam
     state: _Beams
 
-    def select(self, keep: torch.Tensor) -> "_Running":
+    def select(self, keep: torch.Tensor) -> _Running:
         return _Running(self.sequences[keep], self.beam_scores[keep], self.state.select(keep))
 
 
@@ -612,7 +612,7 @@ class _Finished:
     lengths: torch.Tensor  # (sentences, beams) tokens, EOS included
 
     @classmethod
-    def empty(cls, sequences: torch.Tensor) -> "_Finished":
+    def empty(cls, sequences: torch.Tensor) -> _Finished:
         n_sent, k = sequences.shape[:2]
         dev = sequences.device
         return cls(
@@ -624,7 +624,7 @@ class _Finished:
             torch.zeros((n_sent, k), dtype=torch.long, device=dev),
         )
 
-    def select(self, keep: torch.Tensor) -> "_Finished":
+    def select(self, keep: torch.Tensor) -> _Finished:
         return _Finished(self.sequences[keep], self.beam_scores[keep], self.is_sent_finished[keep],
                          self.scores[keep], self.met[keep], self.lengths[keep])
 
@@ -643,7 +643,7 @@ class _Candidates:
 
 
 def _process_logits(log_probs: torch.Tensor, t: int, running: _Running, auto: _Automaton, active: torch.Tensor,
-                    ban: "_Banned", st: _Settings, eos_t: torch.Tensor, room: torch.Tensor, at_cap: torch.Tensor,
+                    ban: _Banned, st: _Settings, eos_t: torch.Tensor, room: torch.Tensor, at_cap: torch.Tensor,
                     word_continuation: torch.Tensor | None) -> torch.Tensor:
     """generate()'s `logits_processor(...)`: its processors in its order (blocking first, forcing
     last), with the constraints' own between: no letters glued to a term, no EOS before every
