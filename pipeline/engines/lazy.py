@@ -82,6 +82,7 @@ class LazyEngine:
 
     @property
     def placed(self) -> int:
+        """The loaded engine's count of pieces it placed terms into (`Repairs`); 0 as `repaired`."""
         return self._engine.placed if isinstance(self._engine, Repairs) else 0
 
     def close(self) -> None:
