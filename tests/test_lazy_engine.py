@@ -93,7 +93,8 @@ def test_a_lazy_engine_loads_on_its_first_translation(tiny_models):
     assert lazy.translate([], src="hy", tgt="en") == [] and not lazy.loaded
     (result,) = lazy.translate(["Բաքուն։"], src="hy", tgt="en")
     assert lazy.loaded and result.tokens > 0 and lazy.load_seconds > 0
-    assert lazy.count_tokens("Բաքուն։") > 1  # anything else is the loaded engine's
+    assert lazy.load() is lazy.load() and lazy.load().count_tokens("Բաքուն։") > 1  # anything else is the loaded engine's
+    assert not hasattr(lazy, "count_tokens")  # and is not forwarded: a caller reads only what engines.base declares
 
 
 def test_resume_checks_the_model_without_loading_it(tiny_models, tmp_path):

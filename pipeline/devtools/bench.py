@@ -49,6 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from pipeline.engines.base import Repairs
 from pipeline.engines.registry import LOCAL
 
 ENGINES = ("naive", *LOCAL)  # naive: transformers generate() one sentence at a time, the baseline
@@ -256,7 +257,7 @@ def load_bench_engine(name: str, model_dir: Path, *, beam: int, length: int, thr
     from pipeline.engines import load_engine
 
     config = ModelConfig(engine=name, id=str(model_dir), beam_size=beam, max_length=length, threads=threads,
-                         quantization=quantization)
+                         **({"quantization": quantization} if name == "ct2" else {}))  # a ct2 setting
     return load_engine(config, tgt, cache_dir=str(cache_root))
 
 
@@ -350,7 +351,7 @@ def run_terms(engine, sentences: list[str], *, src: str, tgt: str, length: int, 
     with_terms = sum(1 for c in constraints if c)
     engine.translate(sentences[:2], src=src, tgt=tgt, min_length=length,  # warm-up: loads ct2's constrained search
                      constraints=[[c for c in constraints if c][0]] * 2 if with_terms else None, banned=[[], []])
-    repaired = getattr(engine, "repaired", 0)
+    repaired = (engine.repaired if isinstance(engine, Repairs) else 0)
     started = time.perf_counter()
     results = engine.translate(sentences, src=src, tgt=tgt, min_length=length, constraints=constraints, banned=banned)
     seconds = time.perf_counter() - started
@@ -360,7 +361,7 @@ def run_terms(engine, sentences: list[str], *, src: str, tgt: str, length: int, 
         "engine": engine.name,
         "sentences": len(sentences),
         "with_terms": with_terms,
-        "to_constrained_search": getattr(engine, "repaired", 0) - repaired if engine.name == "ct2" else with_terms,
+        "to_constrained_search": (engine.repaired if isinstance(engine, Repairs) else 0) - repaired if engine.name == "ct2" else with_terms,
         "tokens_per_s": round(tokens / seconds, 1),
         "share_of_plain": round(tokens / seconds / plain_tokens_per_s, 3) if plain_tokens_per_s else None,
         "term_hits": hits,

@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.devtools import tinymodel
     from pipeline.devtools.bench import term_constraints
     from pipeline.engines import load_engine
+    from pipeline.engines.base import Repairs
 
     tinymodel.quiet_transformers()
     sentences = ntrex_sentences(args.ntrex, args.docs)
@@ -95,15 +96,15 @@ def main(argv: list[str] | None = None) -> int:
 
         def measure(name, engine, **options):
             engine.translate(sentences[:2], src="en", tgt="hy", **{k: v[:2] for k, v in options.items()})  # warm-up
-            before = getattr(engine, "repaired", 0)
-            placed_before = getattr(engine, "placed", 0)
+            before = (engine.repaired if isinstance(engine, Repairs) else 0)
+            placed_before = (engine.placed if isinstance(engine, Repairs) else 0)
             started = time.perf_counter()
             results = engine.translate(sentences, src="en", tgt="hy", **options)
             seconds = time.perf_counter() - started
             tokens = sum(r.tokens for r in results)
             honoured, hits = success([r.text for r in results])
-            searched = getattr(engine, "repaired", 0) - before if engine.name == "ct2" else with_terms
-            placed = getattr(engine, "placed", 0) - placed_before
+            searched = (engine.repaired if isinstance(engine, Repairs) else 0) - before if engine.name == "ct2" else with_terms
+            placed = (engine.placed if isinstance(engine, Repairs) else 0) - placed_before
             rows.append((name, tokens, seconds, honoured, hits, sum(r.unmet for r in results),
                          searched if options else 0))
             print(f"{name:16s} {tokens:7d} tokens {seconds:8.1f} s {tokens / seconds:8.1f} tokens/s   "

@@ -1,15 +1,24 @@
-"""The engine seam: the one Protocol every engine meets, and what crosses it.
+"""The engine seam: the Protocols every engine meets, and what crosses it.
 
 The runner and the `Translator` read nothing from an engine that is not declared
-here. An engine takes positional texts and keyword-only options and returns one
-`Translation` per text, in input order (CTranslate2's shape); sorting by length,
-batching and language codes (`hye_Armn`, `>>hye<<`) stay inside it.
+here. An engine takes positional texts and keyword-only options (`TranslateOptions`)
+and returns one `Translation` per text, in input order (CTranslate2's shape); sorting
+by length, batching and language codes (`hye_Armn`, `>>hye<<`) stay inside it.
+`EngineClass` is what the registry needs of an engine's class, `Engine` of a loaded
+one; `Loads`, `TimesLoading`, `Plans`, `Repairs` and `Closes` are what only some
+engines can do, asked with `isinstance`. `tests/engine_contract.py` tests every
+engine against the same contract.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypedDict, Unpack, runtime_checkable
+
+if TYPE_CHECKING:
+    from pipeline.config import ModelConfig
+    from pipeline.glossary.constraints import TermConstraint
 
 
 @dataclass
@@ -36,6 +45,9 @@ class BatchOutput:
 
 
 Done = Callable[[list[int], list[Translation]], None]  # positions in `texts`, and their translations
+# One entry per text (None or empty: nothing for that text)
+Constraints = Sequence[Sequence["TermConstraint"] | None]  # terms its output must hold
+Banned = Sequence[Sequence[str] | None]  # target strings its output must not hold
 
 
 @dataclass(frozen=True)
@@ -49,21 +61,44 @@ class Description:
     name: str
     constrains: bool
     reranks: bool
-    info: dict
-    fingerprint: dict
-    pairs: frozenset  # the (src, tgt) directions it translates
+    info: dict[str, Any]
+    fingerprint: dict[str, Any]
+    pairs: frozenset[tuple[str, str]]  # the (src, tgt) directions it translates
     context: int = 0  # neighbouring sentences of the document it reads on each side
+
+
+class _Direction(TypedDict):
+    src: str  # ISO 639-1 codes
+    tgt: str
+
+
+class TranslateOptions(_Direction, total=False):
+    """The keyword options of `Engine.translate`, written once: an engine spells them out
+    (mypy checks it against these) or, wrapping another engine, passes `**options` on.
+
+    `constraints` and `banned` hold one list per text: `glossary.constraints.TermConstraint`
+    objects (each term the output must contain, in any of its forms) and forbidden target
+    strings. `context` (one per text, given only to an engine whose `context` > 0): the
+    document's sentences around it. `on_done(indices, translations)` is called as texts are
+    finished (per model batch), each text exactly once, so that a caller can make finished
+    work durable before the whole call returns."""
+
+    min_length: int | None  # at least this many output tokens (the bench's fixed length)
+    constraints: Constraints | None
+    banned: Banned | None
+    context: Contexts | None
+    on_done: Done | None
 
 
 @runtime_checkable
 class Engine(Protocol):
-    """What the pipeline needs of an engine; adding one is a module and a line in `config.ENGINES`.
+    """What the pipeline needs of a loaded engine; adding one is a module and a line in
+    `config.ENGINES` (the class side is `EngineClass`).
 
-    `constraints` and `banned` hold one list per text: `glossary.constraints.TermConstraint`
-    objects (each term the output must contain, in any of its forms) and forbidden
-    target strings. An engine that cannot force terms (`constrains = False`) may still
-    prefer hypotheses that hold them (`reranks = True`); the check after translation
-    reports the rest.
+    An engine that cannot force terms (`constrains = False`) may still prefer hypotheses
+    that hold them (`reranks = True`); the check after translation reports the rest. What
+    some engines can do besides (load later, plan their batches, repair, close) is in the
+    small Protocols below, asked with `isinstance`.
     """
 
     name: str
@@ -74,29 +109,70 @@ class Engine(Protocol):
     def supports(self, src: str, tgt: str) -> bool:
         """Can this engine translate from `src` into `tgt` (ISO 639-1 codes)?"""
 
-    def translate(
-        self,
-        texts: Sequence[str],
-        *,
-        src: str,
-        tgt: str,
-        min_length: int | None = None,
-        constraints: Sequence[Sequence] | None = None,
-        banned: Sequence[Sequence[str]] | None = None,
-        context: Sequence[Context | None] | None = None,
-        on_done: Done | None = None,
-    ) -> list[Translation]:
-        """One Translation per text, in input order. `context` (one per text, given only to an
-        engine whose `context` > 0): the document's sentences around it. `on_done(indices,
-        translations)` is called as texts are finished (per model batch), each text exactly
-        once, so that a caller can make finished work durable before the whole call returns."""
+    def translate(self, texts: Sequence[str], **options: Unpack[TranslateOptions]) -> list[Translation]:
+        """One Translation per text, in input order (see `TranslateOptions`)."""
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """What run.json records about the engine and its model."""
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         """Everything that decides the output: engine, model id and content hash, decoding
         settings. The translation memory keys its entries on it."""
+
+
+class EngineClass(Protocol):
+    """The class side of an engine, what `registry` relies on: `Class(config, tgt, cache_dir=...)`
+    loads it; `Class.describe(config, tgt, cache_dir=...)` says what it is without loading it
+    (small files only: no torch, no CTranslate2, no network) and refuses settings it cannot
+    use; `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
+    `settings` are the `[model]` keys it reads, as CTranslate2's converters declare their own
+    options: one set for another engine is said (`registry.check_settings`)."""
+
+    settings: frozenset[str]
+
+    def __call__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine: ...
+
+    def describe(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description: ...
+
+
+# -- what some engines can do besides: asked with isinstance(engine, ...) --------------------
+
+@runtime_checkable
+class Loads(Protocol):
+    """Loaded on demand (`LazyEngine`): `load()` loads the model now, once, and returns the engine."""
+
+    def load(self) -> Engine: ...
+
+
+@runtime_checkable
+class TimesLoading(Protocol):
+    """Counts the seconds spent loading models while it translates (the Translator's `load_s`)."""
+
+    load_seconds: float
+
+
+@runtime_checkable
+class Plans(Protocol):
+    """Says how it would batch a call, as groups of text positions (`TokenizerEngine.plan`); None
+    when it has no plan of its own. `engines.ray_pool` sends the groups to different actors."""
+
+    def plan(self, texts: Sequence[str], *, src: str, tgt: str) -> list[list[int]] | None: ...
+
+
+@runtime_checkable
+class Repairs(Protocol):
+    """Translates some pieces again after its batches (`ct2`): how many it placed terms into and
+    how many went to the constrained search, for the benches."""
+
+    repaired: int
+    placed: int
+
+
+@runtime_checkable
+class Closes(Protocol):
+    """Holds connections (the `openai` engine's pool) to close when the run is over."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +183,11 @@ class Context:
     after: tuple[str, ...] = ()
 
 
-def check_options(count: int, min_length: int | None, constraints, banned, context=None) -> None:
+Contexts = Sequence[Context | None]  # one per text: the document's sentences around it
+
+
+def check_options(count: int, min_length: int | None, constraints: Constraints | None, banned: Banned | None,
+                  context: Contexts | None = None) -> None:
     """Refuse option values an engine would misread: one list per text, a whole-number length."""
     for name, values in (("constraints", constraints), ("banned", banned), ("context", context)):
         if values is None:

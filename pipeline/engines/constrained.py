@@ -19,7 +19,10 @@ without overlap.
 
 Everything after the candidate list - which candidates finish, the length
 penalty, the early-stopping rule - mirrors transformers 5's ``_beam_search``
-line by line, so that with no constraints the result is *identical* to
+line by line, in helpers named as its own (``_get_top_k_continuations``,
+``_get_running_beams_for_next_iteration``, ``_update_finished_beams``,
+``_check_early_stop_heuristic``) so that the two read side by side, and so
+that with no constraints the result is *identical* to
 ``model.generate(num_beams=k, do_sample=False, ...)`` (see
 ``constrained_beam_search`` for the exact settings). That is what the tests
 pin, and it means "the constrained engine" and "the plain engine" differ only
@@ -344,13 +347,13 @@ class _Beams:
     met: torch.Tensor  # (…, constraints) occurrences found
     last_end: torch.Tensor  # (…, constraints) position where the last counted occurrence ended
 
-    def take(self, beam: torch.Tensor) -> "_Beams":
+    def take(self, beam: torch.Tensor) -> _Beams:
         """Rows `beam` (sentences, n) of each sentence's beams."""
         c = self.met.shape[-1]
         idx = beam[..., None].expand(-1, -1, c)
         return _Beams(self.node.gather(1, beam), self.met.gather(1, idx), self.last_end.gather(1, idx))
 
-    def select(self, keep: torch.Tensor) -> "_Beams":
+    def select(self, keep: torch.Tensor) -> _Beams:
         return _Beams(self.node[keep], self.met[keep], self.last_end[keep])
 
 
@@ -523,7 +526,7 @@ class _Banned:
 # --------------------------------------------------------------------------- search
 
 
-def _block_glued(logp: torch.Tensor, auto: "_Automaton", node: torch.Tensor, word_continuation: torch.Tensor) -> None:
+def _block_glued(logp: torch.Tensor, auto: _Automaton, node: torch.Tensor, word_continuation: torch.Tensor) -> None:
     """After a term, no letters glued on: only a new word, punctuation, EOS or a longer form."""
     ended = (auto.ends[node] > 0).any(-1)  # (sentences, beams): an alternative ends at this node
     if not bool(ended.any()):
@@ -557,6 +560,254 @@ def _reorder(cache, beam_idx: torch.Tensor, shrink: bool) -> None:
         cache.reorder_cache(beam_idx)
     else:
         raise TypeError(f"{type(cache).__name__} cannot be reordered for beam search")
+
+
+# --------------------------------------------------------------------------- beam search steps
+# Named as transformers 5's `_beam_search` names its helpers (generation/utils.py), so that
+# the two read side by side; each says where it differs.
+
+
+def _flatten_beam_dim(tensor: torch.Tensor) -> torch.Tensor:
+    """[sentences, beams, ...] -> [sentences * beams, ...] (transformers' own)."""
+    shape = list(tensor.shape)
+    return torch.reshape(tensor, [shape[0] * shape[1]] + shape[2:])
+
+
+def _unflatten_beam_dim(tensor: torch.Tensor, batch_size: int, num_beams: int) -> torch.Tensor:
+    """[sentences * beams, ...] -> [sentences, beams, ...] (transformers' own)."""
+    shape = list(tensor.shape)
+    return torch.reshape(tensor, [batch_size, num_beams] + shape[1:])
+
+
+def _gather_beams(tensor: torch.Tensor, beam_indices: torch.Tensor) -> torch.Tensor:
+    """The beams `beam_indices` (sentences, n) of each sentence (transformers' own)."""
+    while len(beam_indices.shape) < len(tensor.shape):
+        beam_indices = beam_indices.unsqueeze(-1)
+    return torch.take_along_dim(input=tensor, indices=beam_indices, dim=1)
+
+
+@dataclass
+class _Running:
+    """The beams that go on: transformers' `running_sequences` / `running_beam_scores`, plus
+    each beam's constraint state."""
+
+    sequences: torch.Tensor  # (sentences, beams, 1 + steps): decoder start, tokens so far, padding
+    beam_scores: torch.Tensor  # (sentences, beams) summed log-probabilities; -inf: no beam
+    state: _Beams
+
+    def select(self, keep: torch.Tensor) -> _Running:
+        return _Running(self.sequences[keep], self.beam_scores[keep], self.state.select(keep))
+
+
+@dataclass
+class _Finished:
+    """The best finished hypotheses so far, `num_beams` per sentence: transformers' `sequences`,
+    `beam_scores` and `is_sent_finished`, plus what a Hypothesis needs besides."""
+
+    sequences: torch.Tensor  # (sentences, beams, 1 + steps)
+    beam_scores: torch.Tensor  # (sentences, beams) the ranking key: normalised score plus penalties
+    is_sent_finished: torch.Tensor  # (sentences, beams) a real hypothesis holds the slot
+    scores: torch.Tensor  # (sentences, beams) normalised score, without the ranking penalties
+    met: torch.Tensor  # (sentences, beams) it meets every constraint
+    lengths: torch.Tensor  # (sentences, beams) tokens, EOS included
+
+    @classmethod
+    def empty(cls, sequences: torch.Tensor) -> _Finished:
+        n_sent, k = sequences.shape[:2]
+        dev = sequences.device
+        return cls(
+            sequences.clone(),
+            torch.full((n_sent, k), _NEG, device=dev),  # generate()'s beam_scores (with penalties)
+            torch.zeros((n_sent, k), dtype=torch.bool, device=dev),
+            torch.full((n_sent, k), _NEG_INF, device=dev),
+            torch.zeros((n_sent, k), dtype=torch.bool, device=dev),
+            torch.zeros((n_sent, k), dtype=torch.long, device=dev),
+        )
+
+    def select(self, keep: torch.Tensor) -> _Finished:
+        return _Finished(self.sequences[keep], self.beam_scores[keep], self.is_sent_finished[keep],
+                         self.scores[keep], self.met[keep], self.lengths[keep])
+
+
+@dataclass
+class _Candidates:
+    """A step's chosen continuations, in allocation order: transformers' `topk_log_probs`,
+    `topk_running_sequences` and the beam / token each came from, with its constraint state."""
+
+    log_probs: torch.Tensor  # (sentences, beams_to_keep) accumulated; -inf: no candidate
+    beam: torch.Tensor
+    token: torch.Tensor
+    state: _Beams
+    met: torch.Tensor  # it meets every constraint
+    sequences: torch.Tensor  # (sentences, beams_to_keep, 1 + steps) with the token at its step
+
+
+def _process_logits(log_probs: torch.Tensor, t: int, running: _Running, auto: _Automaton, active: torch.Tensor,
+                    ban: _Banned, st: _Settings, eos_t: torch.Tensor, room: torch.Tensor, at_cap: torch.Tensor,
+                    word_continuation: torch.Tensor | None) -> torch.Tensor:
+    """generate()'s `logits_processor(...)`: its processors in its order (blocking first, forcing
+    last), with the constraints' own between: no letters glued to a term, no EOS before every
+    term is met, and the steps the unmet terms need kept (`_reserve`). `room`: (S,) content
+    positions left from this step on."""
+    ban.apply(log_probs, running.sequences[:, :, : t + 1], active)
+    if auto.any and word_continuation is not None:
+        _block_glued(log_probs, auto, running.state.node, word_continuation)
+    if 1 + t < st.min_length or t < st.min_new_tokens:
+        log_probs[:, :, eos_t] = _NEG_INF
+    if auto.any:
+        unmet_beam = (running.state.met < auto.count[active][:, None]).any(-1)
+        log_probs[:, :, eos_t] = log_probs[:, :, eos_t].masked_fill(unmet_beam[:, :, None], _NEG_INF)
+        if not (t == 0 and st.forced_bos is not None):
+            _reserve(log_probs, auto, active, running.state, t, room)
+    if t == 0 and st.forced_bos is not None:
+        log_probs.fill_(_NEG_INF)
+        log_probs[:, :, st.forced_bos] = 0.0
+    if st.forced_eos and bool(at_cap.any()):
+        only_eos = torch.full_like(log_probs[:1], _NEG_INF)
+        only_eos[:, :, list(st.forced_eos)] = 0.0
+        log_probs = torch.where(at_cap[:, None, None], only_eos, log_probs)
+    return log_probs
+
+
+def _get_top_k_continuations(accumulated_log_probs: torch.Tensor, running: _Running, auto: _Automaton,
+                             active: torch.Tensor, t: int, beams_to_keep: int) -> _Candidates:
+    """The top `beams_to_keep` over all beams, as generate() takes them; with constraints, the
+    list is widened and striped across banks instead (`_allocate`)."""
+    n_live, k, vocab = accumulated_log_probs.shape
+    top_s, top_i = torch.topk(accumulated_log_probs.view(n_live, k * vocab), beams_to_keep)
+    top_b, top_t = top_i // vocab, top_i % vocab
+    if auto.any:
+        log_probs, beam, token, state, met = _allocate(
+            accumulated_log_probs, top_s, top_b, top_t, auto, active, running.state, t, beams_to_keep
+        )
+    else:
+        log_probs, beam, token = top_s, top_b, top_t
+        state = running.state.take(beam)
+        met = torch.ones_like(beam, dtype=torch.bool)
+    sequences = _gather_beams(running.sequences, beam).clone()
+    sequences[:, :, t + 1] = token
+    return _Candidates(log_probs, beam, token, state, met, sequences)
+
+
+def _get_running_beams_for_next_iteration(candidates: _Candidates, stop: torch.Tensor, valid: torch.Tensor,
+                                          num_beams: int) -> tuple[_Running, torch.Tensor, torch.Tensor]:
+    """The first `num_beams` candidates that go on, in allocation order (generate() takes the
+    best by score, which with no constraints is the same order); their source beams and tokens."""
+    cls = torch.where(valid, stop.long(), 2)
+    go_on = torch.sort(cls, dim=1, stable=True)[1][:, :num_beams]
+    beam = candidates.beam.gather(1, go_on)
+    token = candidates.token.gather(1, go_on)
+    beam_scores = torch.where(cls.gather(1, go_on) == 0, candidates.log_probs.gather(1, go_on), _NEG_INF)
+    sequences = _gather_beams(candidates.sequences, go_on)
+    return _Running(sequences, beam_scores, candidates.state.take(go_on)), beam, token
+
+
+def _update_finished_beams(finished: _Finished, candidates: _Candidates, just_finished: torch.Tensor,
+                           is_early_stop_heuristic_unsatisfied: torch.Tensor, t: int, length_penalty: float,
+                           early_stopping: bool | str) -> _Finished:
+    """generate()'s, with one key more: a hypothesis that misses a constraint (only possible
+    at the length limit) ranks below every one that meets them."""
+    norm = candidates.log_probs / ((t + 1) ** length_penalty)
+    key = norm + (finished.is_sent_finished.all(-1, keepdim=True) & (early_stopping is True)).to(torch.float32) * _NEG
+    key = key + (~is_early_stop_heuristic_unsatisfied).to(torch.float32) * _NEG
+    key = key + (~just_finished) * _NEG
+    key = key + (~candidates.met) * _UNMET_PENALTY
+    merged_scores = torch.cat((finished.beam_scores, key), 1)
+    best = torch.topk(merged_scores, k=finished.beam_scores.shape[1])[1]
+
+    def merged(old: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+        return _gather_beams(torch.cat((old, new), 1), best)
+
+    return _Finished(
+        merged(finished.sequences, candidates.sequences),
+        merged_scores.gather(1, best),
+        merged(finished.is_sent_finished, just_finished),
+        merged(finished.scores, norm),
+        merged(finished.met, candidates.met),
+        merged(finished.lengths, torch.full_like(candidates.beam, t + 1)),
+    )
+
+
+def _check_early_stop_heuristic(is_early_stop_heuristic_unsatisfied: torch.Tensor, running_beam_scores: torch.Tensor,
+                                finished: _Finished, t: int, caps: torch.Tensor, early_stopping: bool | str,
+                                length_penalty: float) -> torch.Tensor:
+    """generate()'s, per sentence: can a running beam still beat the worst finished one? The
+    best running beam is the highest score, not the first (allocation order is not score
+    order); "never" estimates with each sentence's own cap."""
+    if early_stopping == "never" and length_penalty > 0.0:
+        # as generate()'s Python float n_new ** length_penalty, then float32
+        best_hypothetical_length = (caps[:, None].double() ** length_penalty).float()
+    else:
+        best_hypothetical_length = (t + 1) ** length_penalty
+    best_possible_running_score = running_beam_scores.max(1, keepdim=True).values / best_hypothetical_length
+    worst_finished_score = torch.where(finished.is_sent_finished, finished.beam_scores.min(1, keepdim=True).values, _NEG)
+    return is_early_stop_heuristic_unsatisfied & (best_possible_running_score > worst_finished_score).any(-1, keepdim=True)
+
+
+def _beam_search_is_done(is_early_stop_heuristic_unsatisfied: torch.Tensor, finished: _Finished,
+                         at_cap: torch.Tensor, early_stopping: bool | str) -> torch.Tensor:
+    """(S,) generate()'s `_beam_search_has_unfinished_sequences`, negated and per sentence (a done
+    one leaves the batch): no improvement possible, every slot finished with early stopping,
+    or its cap reached."""
+    return (~is_early_stop_heuristic_unsatisfied[:, 0] | (finished.is_sent_finished.all(-1) & (early_stopping is True))
+            | at_cap)
+
+
+def _best_hypotheses(rows: torch.Tensor, finished: _Finished, running: _Running, auto: _Automaton,
+                     active: torch.Tensor, cur_len: int, length_penalty: float, st: _Settings) -> dict[int, Hypothesis]:
+    """The best finished hypothesis of each of `rows` (by original sentence index); a sentence
+    with none (every continuation blocked) gets its best running beam as it stands."""
+    found = {}
+    for r in rows.tolist():
+        if bool(finished.is_sent_finished[r, 0]):
+            seq, length = finished.sequences[r, 0], int(finished.lengths[r, 0])
+            score, met = float(finished.scores[r, 0]), bool(finished.met[r, 0])
+        else:
+            j = int(running.beam_scores[r].argmax())
+            seq, length = running.sequences[r, j], cur_len
+            score = float(running.beam_scores[r, j]) / (cur_len**length_penalty)
+            met = bool((running.state.met[r, j] >= auto.count[active[r]]).all())
+        found[int(active[r])] = Hypothesis(_clean(seq[1 : 1 + length].tolist(), st), score, met)
+    return found
+
+
+def _decoder_step(model, cache_kw: str, hidden: torch.Tensor, enc_mask: torch.Tensor, last: torch.Tensor, cache,
+                  n_live: int, num_beams: int):
+    """One decoder token per beam on the cached keys/values: log-probabilities (S, beams, vocab)
+    and the cache (generate()'s model forward and log_softmax)."""
+    from transformers.modeling_outputs import BaseModelOutput
+
+    out = model(
+        encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+        attention_mask=enc_mask,
+        decoder_input_ids=last,
+        use_cache=True,
+        return_dict=True,
+        **{cache_kw: cache},
+    )
+    cache = out.cache if hasattr(out, "cache") else out.past_key_values
+    logits = out.logits[:, -1, :].to(dtype=torch.float32)
+    del out
+    log_probs = _unflatten_beam_dim(torch.nn.functional.log_softmax(logits, dim=-1), n_live, num_beams)
+    return log_probs, cache
+
+
+def _checked_caps(input_ids: torch.Tensor, constraints: Sequence, banned: Sequence | None, num_beams: int,
+                  max_new_tokens: int | Sequence[int]) -> list[int]:
+    """Each sentence's `max_new_tokens`, the arguments checked: one entry per sentence each."""
+    if input_ids.dim() != 2:
+        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+    n_sent = input_ids.shape[0]
+    if len(constraints) != n_sent:
+        raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
+    if banned is not None and len(banned) != n_sent:
+        raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
+    caps = [max_new_tokens] * n_sent if isinstance(max_new_tokens, int) else [int(c) for c in max_new_tokens]
+    if len(caps) != n_sent:
+        raise ValueError(f"max_new_tokens has {len(caps)} entries for {n_sent} sentences; give one each, or one int")
+    if num_beams < 1 or min(caps, default=1) < 1:
+        raise ValueError("num_beams and max_new_tokens must be >= 1")
+    return caps
 
 
 @torch.inference_mode()
@@ -604,19 +855,14 @@ def constrained_beam_search(
     blocked unless they go on along a longer alternative (an inflected form), so a
     term is never glued to letters that would make it another word
     (`ՄիրզոյանK`). Alternatives should start with a word-start piece.
+
+    The loop is transformers' `_beam_search` step by step (model forward, logits processors,
+    `_get_top_k_continuations`, `_get_running_beams_for_next_iteration`,
+    `_update_finished_beams`, `_check_early_stop_heuristic`), with sentences that are done
+    leaving the batch.
     """
-    if input_ids.dim() != 2:
-        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+    caps = _checked_caps(input_ids, constraints, banned, num_beams, max_new_tokens)
     n_sent = input_ids.shape[0]
-    if len(constraints) != n_sent:
-        raise ValueError(f"constraints has {len(constraints)} entries for {n_sent} sentences; give one list each")
-    if banned is not None and len(banned) != n_sent:
-        raise ValueError(f"banned has {len(banned)} entries for {n_sent} sentences; give one list each")
-    caps = [max_new_tokens] * n_sent if isinstance(max_new_tokens, int) else [int(c) for c in max_new_tokens]
-    if len(caps) != n_sent:
-        raise ValueError(f"max_new_tokens has {len(caps)} entries for {n_sent} sentences; give one each, or one int")
-    if num_beams < 1 or min(caps, default=1) < 1:
-        raise ValueError("num_beams and max_new_tokens must be >= 1")
     if n_sent == 0:
         return []
     st = _settings(model, forced_bos_token_id, min_new_tokens, early_stopping, forced_eos_token_id)
@@ -629,16 +875,14 @@ def constrained_beam_search(
     cap_of = torch.tensor(caps, dtype=torch.long, device=dev)
     # the last position a term may take: before a forced end of sentence at the cap
     last_content = cap_of - (2 if st.forced_eos else 1)
-    k, n_new, vocab = num_beams, max(caps), st.vocab_size
+    k, n_new = num_beams, max(caps)
     ban = _Banned(banned, st, n_sent, dev)
     eos_t = torch.tensor(st.eos, device=dev)
-    n_keep = max(2, 1 + len(st.eos)) * k  # generate()'s beams_to_keep
-    top_mask = torch.arange(n_keep, device=dev) < k  # only these may finish (as generate())
+    beams_to_keep = max(2, 1 + len(st.eos)) * k
+    top_num_beam_mask = torch.arange(beams_to_keep, device=dev) < k  # only these may finish (as generate())
     cache_kw = _forward_kwargs(model)
     if attention_mask is None:
         attention_mask = torch.ones_like(input_ids)
-
-    from transformers.modeling_outputs import BaseModelOutput
 
     enc = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
     hidden = enc.last_hidden_state.repeat_interleave(k, dim=0)
@@ -646,143 +890,62 @@ def constrained_beam_search(
     del enc
 
     active = torch.arange(n_sent, device=dev)  # original index of each live sentence
-    seqs = torch.full((n_sent, k, 1 + n_new), st.pad, dtype=torch.long, device=dev)
-    seqs[:, :, 0] = st.start
-    run_scores = torch.full((n_sent, k), _NEG_INF, device=dev)
-    run_scores[:, 0] = 0.0  # all beams start equal: expand only the first
+    sequences = torch.full((n_sent, k, 1 + n_new), st.pad, dtype=torch.long, device=dev)
+    sequences[:, :, 0] = st.start
+    beam_scores = torch.full((n_sent, k), _NEG_INF, device=dev)
+    beam_scores[:, 0] = 0.0  # all beams start equal: expand only the first
     state = _Beams(
         auto.root[:, None].expand(n_sent, k).clone(),
         torch.zeros((n_sent, k, auto.n_cons), dtype=torch.long, device=dev),
         torch.full((n_sent, k, auto.n_cons), -1, dtype=torch.long, device=dev),
     )
-    fin_seq = seqs.clone()
-    fin_key = torch.full((n_sent, k), _NEG, device=dev)  # generate()'s beam_scores (with penalties)
-    fin_score = torch.full((n_sent, k), _NEG_INF, device=dev)
-    fin_met = torch.zeros((n_sent, k), dtype=torch.bool, device=dev)
-    fin_flag = torch.zeros((n_sent, k), dtype=torch.bool, device=dev)
-    fin_len = torch.zeros((n_sent, k), dtype=torch.long, device=dev)
-    improvable = torch.ones((n_sent, 1), dtype=torch.bool, device=dev)
-    results: list[Hypothesis | None] = [None] * n_sent
+    running = _Running(sequences, beam_scores, state)
+    finished = _Finished.empty(sequences)
+    is_early_stop_heuristic_unsatisfied = torch.ones((n_sent, 1), dtype=torch.bool, device=dev)
+    results: dict[int, Hypothesis] = {}
     cache = None
     last = torch.full((n_sent * k, 1), st.start, dtype=torch.long, device=dev)
-    es_true = st.early_stopping is True
-
-    def finish(rows: torch.Tensor, t_len: int) -> None:
-        for r in rows.tolist():
-            if bool(fin_flag[r, 0]):
-                seq, length, score, met = fin_seq[r, 0], int(fin_len[r, 0]), float(fin_score[r, 0]), bool(fin_met[r, 0])
-            else:  # nothing finished (every continuation blocked): best running beam as it stands
-                j = int(run_scores[r].argmax())
-                seq, length = seqs[r, j], t_len
-                score = float(run_scores[r, j]) / (t_len**length_penalty)
-                met = bool((state.met[r, j] >= auto.count[active[r]]).all())
-            results[int(active[r])] = Hypothesis(_clean(seq[1 : 1 + length].tolist(), st), score, met)
 
     for t in range(n_new):
         n_live = active.shape[0]
-        out = model(
-            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-            attention_mask=enc_mask,
-            decoder_input_ids=last,
-            use_cache=True,
-            return_dict=True,
-            **{cache_kw: cache},
-        )
-        cache = out.cache if hasattr(out, "cache") else out.past_key_values
-        logits = out.logits[:, -1, :].to(dtype=torch.float32)
-        del out
-        logp = torch.nn.functional.log_softmax(logits, dim=-1).view(n_live, k, vocab)
-        del logits
-        # logits processors, in generate()'s order (blocking first, forcing last)
-        ban.apply(logp, seqs[:, :, : t + 1], active)
-        if auto.any and word_continuation is not None:
-            _block_glued(logp, auto, state.node, word_continuation)
-        if 1 + t < st.min_length or t < st.min_new_tokens:
-            logp[:, :, eos_t] = _NEG_INF
-        if auto.any:
-            unmet_beam = (state.met < auto.count[active][:, None]).any(-1)
-            logp[:, :, eos_t] = logp[:, :, eos_t].masked_fill(unmet_beam[:, :, None], _NEG_INF)
-            if not (t == 0 and st.forced_bos is not None):
-                _reserve(logp, auto, active, state, t, last_content[active] - t + 1)
-        if t == 0 and st.forced_bos is not None:
-            logp.fill_(_NEG_INF)
-            logp[:, :, st.forced_bos] = 0.0
+        log_probs, cache = _decoder_step(model, cache_kw, hidden, enc_mask, last, cache, n_live, k)
         at_cap = cap_of[active] - 1 == t  # (S,) sentences at their last step
-        if st.forced_eos and bool(at_cap.any()):
-            only_eos = torch.full_like(logp[:1], _NEG_INF)
-            only_eos[:, :, list(st.forced_eos)] = 0.0
-            logp = torch.where(at_cap[:, None, None], only_eos, logp)
-        scores = logp + run_scores[:, :, None]
-        top_s, top_i = torch.topk(scores.view(n_live, k * vocab), n_keep)
-        top_b, top_t = top_i // vocab, top_i % vocab
-        if auto.any:
-            cand_s, cand_b, cand_t, cand_state, cand_met = _allocate(
-                scores, top_s, top_b, top_t, auto, active, state, t, n_keep
-            )
-        else:
-            cand_s, cand_b, cand_t = top_s, top_b, top_t
-            cand_state = state.take(cand_b)
-            cand_met = torch.ones_like(cand_b, dtype=torch.bool)
-        del scores, logp
-        stop = torch.isin(cand_t, eos_t) | at_cap[:, None]
-        valid = cand_s > _NEG_INF
-        cand_seq = seqs.gather(1, cand_b[:, :, None].expand(-1, -1, seqs.shape[2])).clone()
-        cand_seq[:, :, t + 1] = cand_t
-
-        # running beams: the first k candidates that go on, in allocation order
-        cls = torch.where(valid, stop.long(), 2)
-        go_on = torch.sort(cls, dim=1, stable=True)[1][:, :k]
-        run_b = cand_b.gather(1, go_on)
-        run_t = cand_t.gather(1, go_on)
-        run_scores = torch.where(cls.gather(1, go_on) == 0, cand_s.gather(1, go_on), _NEG_INF)
-        seqs = cand_seq.gather(1, go_on[:, :, None].expand(-1, -1, cand_seq.shape[2]))
-        state = cand_state.take(go_on)
-
-        # finished beams, as generate()'s _update_finished_beams
-        just = stop & valid & top_mask[None, :]
-        norm = cand_s / ((t + 1) ** length_penalty)
-        key = norm + (fin_flag.all(-1, keepdim=True) & es_true).to(torch.float32) * _NEG
-        key = key + (~improvable).to(torch.float32) * _NEG
-        key = key + (~just) * _NEG
-        key = key + (~cand_met) * _UNMET_PENALTY
-        best = torch.topk(torch.cat((fin_key, key), 1), k=k)[1]
-        fin_key = torch.cat((fin_key, key), 1).gather(1, best)
-        fin_score = torch.cat((fin_score, norm), 1).gather(1, best)
-        fin_met = torch.cat((fin_met, cand_met), 1).gather(1, best)
-        fin_flag = torch.cat((fin_flag, just), 1).gather(1, best)
-        fin_len = torch.cat((fin_len, torch.full_like(cand_b, t + 1)), 1).gather(1, best)
-        fin_seq = torch.cat((fin_seq, cand_seq), 1).gather(1, best[:, :, None].expand(-1, -1, cand_seq.shape[2]))
-
-        # generate()'s early-stopping heuristic (best running beam = highest score, not first)
-        if st.early_stopping == "never" and length_penalty > 0.0:
-            # as generate()'s Python float n_new ** length_penalty, then float32
-            norm_len = (cap_of[active][:, None].double() ** length_penalty).float()
-        else:
-            norm_len = (t + 1) ** length_penalty
-        best_running = run_scores.max(1, keepdim=True).values / norm_len
-        worst_finished = torch.where(fin_flag, fin_key.min(1, keepdim=True).values, _NEG)
-        improvable = improvable & (best_running > worst_finished).any(-1, keepdim=True)
-        done = ~improvable[:, 0] | (fin_flag.all(-1) & es_true) | at_cap
-        if t == n_new - 1 or bool(stop.all()) or bool(done.all()):
-            finish(torch.arange(n_live, device=dev), t + 1)
+        log_probs = _process_logits(log_probs, t, running, auto, active, ban, st, eos_t,
+                                    last_content[active] - t + 1, at_cap, word_continuation)
+        candidates = _get_top_k_continuations(log_probs + running.beam_scores[:, :, None], running, auto, active, t,
+                                              beams_to_keep)
+        del log_probs
+        next_token_hits_stopping_criteria = torch.isin(candidates.token, eos_t) | at_cap[:, None]
+        valid = candidates.log_probs > _NEG_INF
+        running, beam, token = _get_running_beams_for_next_iteration(
+            candidates, next_token_hits_stopping_criteria, valid, k)
+        finished = _update_finished_beams(
+            finished, candidates, next_token_hits_stopping_criteria & valid & top_num_beam_mask[None, :],
+            is_early_stop_heuristic_unsatisfied, t, length_penalty, st.early_stopping)
+        is_early_stop_heuristic_unsatisfied = _check_early_stop_heuristic(
+            is_early_stop_heuristic_unsatisfied, running.beam_scores, finished, t, cap_of[active],
+            st.early_stopping, length_penalty)
+        done = _beam_search_is_done(is_early_stop_heuristic_unsatisfied, finished, at_cap, st.early_stopping)
+        if t == n_new - 1 or bool(next_token_hits_stopping_criteria.all()) or bool(done.all()):
+            results.update(_best_hypotheses(torch.arange(n_live, device=dev), finished, running, auto, active, t + 1,
+                                            length_penalty, st))
             break
 
-        beam_idx = (torch.arange(n_live, device=dev)[:, None] * k + run_b).reshape(-1)
-        if bool(done.any()):
-            finish(torch.nonzero(done)[:, 0], t + 1)
+        beam_idx = _flatten_beam_dim(torch.arange(n_live, device=dev)[:, None] * k + beam)
+        if bool(done.any()):  # done sentences leave the batch
+            results.update(_best_hypotheses(torch.nonzero(done)[:, 0], finished, running, auto, active, t + 1,
+                                            length_penalty, st))
             keep = torch.nonzero(~done)[:, 0]
-            beam_idx = beam_idx.view(n_live, k)[keep].reshape(-1)
+            beam_idx = _flatten_beam_dim(_unflatten_beam_dim(beam_idx, n_live, k)[keep])
             _reorder(cache, beam_idx, shrink=True)
             hidden, enc_mask = hidden.index_select(0, beam_idx), enc_mask.index_select(0, beam_idx)
-            active, seqs, run_scores, run_t = active[keep], seqs[keep], run_scores[keep], run_t[keep]
-            state = state.select(keep)
-            improvable = improvable[keep]
-            fin_seq, fin_key, fin_score = fin_seq[keep], fin_key[keep], fin_score[keep]
-            fin_met, fin_flag, fin_len = fin_met[keep], fin_flag[keep], fin_len[keep]
+            active, running, token = active[keep], running.select(keep), token[keep]
+            finished = finished.select(keep)
+            is_early_stop_heuristic_unsatisfied = is_early_stop_heuristic_unsatisfied[keep]
         else:
             _reorder(cache, beam_idx, shrink=False)
-        last = run_t.reshape(-1, 1)
-    return results  # type: ignore[return-value]
+        last = _flatten_beam_dim(token[:, :, None])
+    return [results[i] for i in range(n_sent)]
 
 
 def _clean(tokens: list[int], st: _Settings) -> list[int]:

@@ -104,6 +104,7 @@ class CT2Engine(TokenizerEngine):
     # engine only re-ranks (`constrains` is False) and the check reports what is missing.
     constrains = False
     reranks = True
+    settings = TokenizerEngine.settings | {"quantization", "source"}
     _terms = None
     _fallback = None
 

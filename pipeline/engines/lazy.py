@@ -5,6 +5,10 @@ glossary (`constrains`, `reranks`), the translation memory's key (`fingerprint`)
 a resumed run's model check (`info`) all come from the engine's `Description`, read
 from small files; torch, CTranslate2 and the weights are loaded only when a segment
 is not in the memory. A rerun whose segments are all remembered loads nothing.
+
+It meets `Engine` and, explicitly, the abilities its engine may have (`Loads`,
+`TimesLoading`, `Plans`, `Repairs`, `Closes`); nothing else is forwarded, so what a
+caller reads of it is what `engines.base` declares. The loaded engine is `load()`'s.
 """
 
 from __future__ import annotations
@@ -12,17 +16,19 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence, Unpack
 
-from pipeline.config import ModelConfig
-from pipeline.engines.base import Description, Done, Engine, Translation
+from pipeline.engines.base import Closes, Description, Engine, Plans, Repairs, TranslateOptions, Translation
+from pipeline.engines.registry import describe_engine, load_engine
+
+if TYPE_CHECKING:
+    from pipeline.config import ModelConfig
 
 log = logging.getLogger("targman")
 
 
 class LazyEngine:
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
-        from pipeline.engines.registry import describe_engine
 
         self.config = config
         self.tgt = tgt
@@ -42,7 +48,6 @@ class LazyEngine:
     def load(self) -> Engine:
         """The real engine, loaded now if it is not yet."""
         if self._engine is None:
-            from pipeline.engines.registry import load_engine
 
             started = time.perf_counter()
             self._engine = load_engine(self.config, self.tgt, cache_dir=self.cache_dir)
@@ -53,26 +58,33 @@ class LazyEngine:
     def supports(self, src: str, tgt: str) -> bool:
         return (src, tgt) in self.description.pairs
 
-    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+    def translate(self, texts: Sequence[str], **options: Unpack[TranslateOptions]) -> list[Translation]:
         if not texts:
             return []
-        return self.load().translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
-                                     banned=banned, context=context, on_done=on_done)
+        return self.load().translate(texts, **options)
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return self.description.info
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return self.description.fingerprint
+
+    def plan(self, texts: Sequence[str], *, src: str, tgt: str) -> list[list[int]] | None:
+        """The loaded engine's batches for a call (`Plans`), None when it makes none of its own."""
+        engine = self.load()
+        return engine.plan(texts, src=src, tgt=tgt) if isinstance(engine, Plans) else None
+
+    @property
+    def repaired(self) -> int:
+        """The loaded engine's second-pass count (`Repairs`); 0 when it is not loaded or has none."""
+        return self._engine.repaired if isinstance(self._engine, Repairs) else 0
+
+    @property
+    def placed(self) -> int:
+        """The loaded engine's count of pieces it placed terms into (`Repairs`); 0 as `repaired`."""
+        return self._engine.placed if isinstance(self._engine, Repairs) else 0
 
     def close(self) -> None:
         """Close the loaded engine's connections (the `openai` engine's pool); nothing to do unloaded."""
-        if self._engine is not None and callable(getattr(type(self._engine), "close", None)):
+        if isinstance(self._engine, Closes):
             self._engine.close()
-
-    def __getattr__(self, name: str):
-        # Anything else (the tokenizer, `count_tokens`, the model folder) is the loaded engine's.
-        if name.startswith("__") or name in ("_engine", "description"):
-            raise AttributeError(name)
-        return getattr(self.load(), name)

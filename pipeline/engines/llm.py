@@ -52,7 +52,16 @@ from typing import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import Context, Description, Done, Translation, check_options
+from pipeline.engines.base import (
+    Banned,
+    Constraints,
+    Context,
+    Contexts,
+    Description,
+    Done,
+    Translation,
+    check_options,
+)
 from pipeline.errors import ConfigError, ModelError
 
 log = logging.getLogger("targman")
@@ -197,6 +206,9 @@ class OpenAIEngine:
     name = "openai"
     constrains = False  # a prompt asks; it cannot force
     reranks = True  # the terms are in the prompt, a missed one gets a corrective request
+    # the [model] keys it reads (`engines.base.EngineClass`); `batch_size`: texts a Ray batch
+    settings = frozenset({"id", "base_url", "api_key_env", "temperature", "max_length", "context_sentences",
+                          "concurrency", "timeout_s", "retries", "fallback", "batch_size"})
     backoff_s = 0.5  # first retry's wait; doubles each retry (tests make it small)
 
     @classmethod
@@ -252,7 +264,8 @@ class OpenAIEngine:
         return self.description.fingerprint
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints: Constraints | None = None, banned: Banned | None = None,
+                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
         """One request per text (more for retries and corrections), `[model] concurrency` at a
         time; results in input order. `on_done` is called from this thread as each text is
         answered, so a run stores it before the slowest request returns. `min_length` does

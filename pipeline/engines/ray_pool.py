@@ -39,7 +39,17 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Sequence
 
-from pipeline.engines.base import Done, Engine, Translation, check_options
+from pipeline.engines.base import (
+    Banned,
+    Constraints,
+    Contexts,
+    Done,
+    Engine,
+    Loads,
+    Plans,
+    Translation,
+    check_options,
+)
 from pipeline.errors import ClusterError, ConfigError
 
 if TYPE_CHECKING:
@@ -142,9 +152,8 @@ class EngineActor:
             return
         started = time.perf_counter()
         try:
-            load = getattr(self.engine, "load", None)  # a LazyEngine: load the model now, once
-            if callable(load):
-                load()
+            if isinstance(self.engine, Loads):  # a LazyEngine: load the model now, once
+                self.engine.load()
         except Exception as error:  # a model that cannot load here: every batch says so
             self.error = portable(error)
         self.load_seconds = time.perf_counter() - started
@@ -156,11 +165,10 @@ class EngineActor:
     def plan(self, texts: list[str], src: str, tgt: str) -> list[list[int]] | None:
         """The engine's own batches for a call (`TokenizerEngine.plan`), None when it has no plan."""
         self.load()
-        plan = getattr(self.engine, "plan", None) if self.error is None else None
-        if plan is None:
+        if self.error is not None or not isinstance(self.engine, Plans):
             return None
         try:
-            return plan(texts, src=src, tgt=tgt)
+            return self.engine.plan(texts, src=src, tgt=tgt)
         except Exception:  # the call itself will say what is wrong
             return None
 
@@ -611,11 +619,12 @@ class RayEngine:
         return self.inner.supports(src, tgt)
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints: Constraints | None = None, banned: Banned | None = None,
+                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
         check_options(len(texts), min_length, constraints, banned, context)
         if not texts:
             return []
-        options = {"src": src, "tgt": tgt, "min_length": min_length}
+        options: dict[str, object] = {"src": src, "tgt": tgt, "min_length": min_length}
         for name, values in (("constraints", constraints), ("banned", banned), ("context", context)):
             if values is not None:
                 options[name] = list(values)

@@ -11,9 +11,19 @@ registry does not list them, so no config can select one.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, Unpack
 
-from pipeline.engines.base import Done, Engine, Translation, check_options
+from pipeline.engines.base import (
+    Banned,
+    Constraints,
+    Context,
+    Contexts,
+    Done,
+    Engine,
+    TranslateOptions,
+    Translation,
+    check_options,
+)
 
 Hook = Callable[[int, list[str]], None]  # (call number from 1, the texts of the call)
 
@@ -69,7 +79,7 @@ class FunctionEngine(_Recorder):
         super().__init__(before_call)
         self.fn = fn
         self.context = context  # >0: it is given its neighbouring sentences (recorded in `contexts`)
-        self.contexts: list = []
+        self.contexts: list[Context | None] = []
         self.name = name
         self.pairs = {tuple(pair) for pair in pairs}
         self.constrains = constrains
@@ -83,7 +93,8 @@ class FunctionEngine(_Recorder):
         return (src, tgt) in self.pairs
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints: Constraints | None = None, banned: Banned | None = None,
+                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
         check_options(len(texts), min_length, constraints, banned, context)
         self._record(texts)
         if context is not None:
@@ -99,7 +110,8 @@ class FunctionEngine(_Recorder):
                 on_done(batch, results[start:])
         return results
 
-    def _one(self, i: int, text: str, src: str, tgt: str, constraints, banned) -> Translation:
+    def _one(self, i: int, text: str, src: str, tgt: str, constraints: Constraints | None,
+             banned: Banned | None) -> Translation:
         out = self.fn(text, src, tgt)
         unmet = False
         if self.constrains:
@@ -112,11 +124,11 @@ class FunctionEngine(_Recorder):
             unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
         return Translation(out, self.score, len(out.split()), 1, unmet)
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"engine": self.name, "id": f"function:{getattr(self.fn, '__qualname__', 'fn')}",
                 "constrains": self.constrains}
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return {**self.info(), "version": self.version}
 
 
@@ -136,18 +148,16 @@ class SpyEngine(_Recorder):
     def supports(self, src: str, tgt: str) -> bool:
         return self.inner.supports(src, tgt)
 
-    def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+    def translate(self, texts: Sequence[str], **options: Unpack[TranslateOptions]) -> list[Translation]:
         self._record(texts)
         started = time.perf_counter()
         try:
-            return self.inner.translate(texts, src=src, tgt=tgt, min_length=min_length, constraints=constraints,
-                                        banned=banned, context=context, on_done=on_done)
+            return self.inner.translate(texts, **options)
         finally:
             self.seconds += time.perf_counter() - started
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return self.inner.info()
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self) -> dict[str, Any]:
         return self.inner.fingerprint()

@@ -8,7 +8,16 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput, Description, Done, Translation, check_options
+from pipeline.engines.base import (
+    Banned,
+    BatchOutput,
+    Constraints,
+    Contexts,
+    Description,
+    Done,
+    Translation,
+    check_options,
+)
 from pipeline.errors import ConfigError
 from pipeline.models.facts import ModelFacts
 
@@ -147,6 +156,9 @@ class TokenizerEngine:
     `max_input`, `max_output` and implement `_translate_batch`."""
 
     name = ""
+    # the [model] keys it reads (`engines.base.EngineClass`)
+    settings = frozenset({"id", "revision", "device", "threads", "allow_pickle", "beam_size", "max_length",
+                          "max_length_a", "max_length_b", "max_input_tokens", "batch_tokens", "batch_size"})
     tokenizer = None
     config: ModelConfig
     facts: ModelFacts
@@ -204,7 +216,8 @@ class TokenizerEngine:
 
     # -- the interface ----------------------------------------------------------------------
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
-                  constraints=None, banned=None, context=None, on_done: Done | None = None) -> list[Translation]:
+                  constraints: Constraints | None = None, banned: Banned | None = None,
+                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
         """Translate `texts` from `src` into `tgt`; results in input order.
 
         Sentences longer than the model's input limit are split (`split_to_fit`),
@@ -305,10 +318,10 @@ class TokenizerEngine:
         raise NotImplementedError
 
 
-def for_piece(values: list, piece: str, pieces: int) -> list:
+def for_piece(values: Sequence, piece: str, pieces: int) -> list:
     """A text's constraints or bans for one piece of it: a term goes where its source is."""
     if pieces == 1:
-        return values
+        return list(values)
     kept = []
     for value in values:
         if isinstance(value, str):
@@ -318,7 +331,7 @@ def for_piece(values: list, piece: str, pieces: int) -> list:
     return kept
 
 
-def place_cut_terms(constraints: list, parts: list[str], options: list[dict]) -> None:
+def place_cut_terms(constraints: Sequence, parts: list[str], options: list[dict]) -> None:
     """A term whose source the split cut in two is in no piece: it goes, as often as it is
     still missing, to the piece that holds the start of its source (else the first)."""
     for constraint in constraints:

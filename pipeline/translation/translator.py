@@ -19,8 +19,8 @@ from pipeline.config import Config, finalize, load_config
 from pipeline.documents.reader import Article, text_paragraphs
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.documents.writer import rebuild_text
-from pipeline.engines.base import Engine
-from pipeline.engines.registry import lazy_engine
+from pipeline.engines.base import Closes, Engine, TimesLoading
+from pipeline.engines.lazy import LazyEngine
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
 from pipeline.translation.chain import FALLBACK, Progress, attach_context, finish, route, translate_routed
@@ -39,8 +39,8 @@ KEPT_ON_COVERED = (TERM_MISSED, "glossary-variant", "glossary-forbidden")
 
 def load_engine(config, tgt: str, *, cache_dir=None) -> Engine:
     """The engine a Translator holds for `tgt`: described now, its model loaded on its first
-    translation (`engines.registry.lazy_engine`)."""
-    return lazy_engine(config, tgt, cache_dir=cache_dir)
+    translation (`engines.lazy.LazyEngine`)."""
+    return LazyEngine(config, tgt, cache_dir=cache_dir)
 
 
 @dataclass
@@ -268,14 +268,14 @@ class Translator:
             todo = [s for s in todo if id(s) not in taken]
         if engine.context:
             attach_context(segments, todo, engine.context)
-        loading = getattr(engine, "load_seconds", 0.0)
+        loading = engine.load_seconds if isinstance(engine, TimesLoading) else 0.0
         started = time.perf_counter()
         try:
             translate_routed(todo, engine, tgt, self.memory, None, scope.journal, on_progress,
                              spelling=config.output.armenian_spelling)
             self._fall_back(todo, engine, config)
         finally:
-            loaded = getattr(engine, "load_seconds", 0.0) - loading  # a lazy engine loaded in this call
+            loaded = (engine.load_seconds if isinstance(engine, TimesLoading) else 0.0) - loading  # a lazy engine loaded in this call
             self.timings["load_s"] += loaded
             self.timings["engine_s"] += time.perf_counter() - started - loaded
             for segment in todo:
@@ -362,10 +362,10 @@ class Translator:
         """Close the translation memory this Translator opened (a given one stays open), the
         connection pools of the engines it loaded, and stop its Ray actors."""
         for engine in self._engines.values():
-            if engine is not self._given_engine and callable(getattr(type(engine), "close", None)):
-                engine.close()  # looked up on the type: a LazyEngine's __getattr__ would load the model
+            if engine is not self._given_engine and isinstance(engine, Closes):
+                engine.close()
         for engine in self._fallbacks.values():
-            if callable(getattr(type(engine), "close", None)):
+            if isinstance(engine, Closes):
                 engine.close()
         if self._own_memory and self.memory is not None:
             self.memory.close()
