@@ -41,7 +41,8 @@ def segment_file(file: InputFile, config: Config, problems: list[str] | None = N
     result = []
     for article in file.articles:
         paragraphs = [(text, sep) for text, sep, _ in article.paragraphs]
-        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate))
+        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate,
+                                           repeats=article.layout is None))  # in place: a repeat is translated too
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
         if not references.attach(article.ref, segments) and article.ref and problems is not None:
@@ -58,7 +59,8 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         before = file_stat(path)  # before reading: a later change makes the next run redo it
         ref = reference_for(path)
         ref_before = file_stat(ref) if is_file(ref) else None
-        file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars)
+        file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars,
+                         html=config.html)
         problems: list[str] = []
         job = FileJob(file, segment_file(file, config, problems), reference_problems=problems)
     except InputError:

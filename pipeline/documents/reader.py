@@ -47,6 +47,7 @@ class Article:
     head: str = ""  # blank lines before the first paragraph
     record: dict = field(default_factory=dict)  # JSONL: the other fields of the line
     ref: str | None = None  # reference translation text, when one exists
+    layout: object = None  # a document translated in place (documents.html_doc.HtmlDoc, ...): what is kept around the text
 
 
 @dataclass
@@ -416,11 +417,12 @@ def _too_large(size: int, max_bytes: int) -> str:
     )
 
 
-def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int = 0) -> InputFile:
+def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int = 0, html=None) -> InputFile:
     """Read one input file into articles; raises InputError naming the file (and line).
 
     `max_bytes` and `max_line_chars` (0 = no limit) fail a file that is too big
-    to be an article, before it costs memory or hours of translation.
+    to be an article, before it costs memory or hours of translation. `html`: the
+    `[html]` settings (None: a page is translated in place, its chrome kept).
     """
     root = root.resolve()
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
@@ -445,6 +447,14 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
         head, paragraphs = text_paragraphs(text)
         articles = [Article(rel, paragraphs, head=head, ref=ref)]
         return InputFile(path, rel, "text", articles, digest=digest, ref_digest=ref_digest)
+    if suffix in HTML_SUFFIXES and getattr(html, "output", "document") == "document":
+        from pipeline.documents import html_doc
+
+        page = html_doc.parse(text, translate_chrome=bool(getattr(html, "translate_chrome", False)))
+        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+        check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
+        articles = [Article(rel, paragraphs, ref=ref, layout=page)]
+        return InputFile(path, rel, "html", articles, digest=digest, ref_digest=ref_digest)
     if suffix in HTML_SUFFIXES:
         paragraphs = html_paragraphs(text)
         check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)

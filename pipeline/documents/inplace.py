@@ -1,0 +1,39 @@
+"""Documents translated in place (HTML pages, Markdown, Word files): each format keeps what
+is around its text (`Article.layout`) and gets its paragraphs back with their tags."""
+
+from __future__ import annotations
+
+from pipeline.documents.inline import render_paragraph
+from pipeline.documents.reader import Article, InputFile
+from pipeline.segment import Segment
+
+
+def by_paragraph(article: Article, segments: list[Segment]) -> list[list[Segment]]:
+    """The segments of each paragraph of the article (none for a paragraph without text)."""
+    groups: list[list[Segment]] = [[] for _ in article.paragraphs]
+    for segment in segments:
+        if segment.para < len(groups):
+            groups[segment.para].append(segment)
+    return groups
+
+
+def translated_paragraphs(article: Article, segments: list[Segment], escape_for) -> list[str]:
+    """Each paragraph's translation with its markup back (its source when it has no segment);
+    `escape_for(paragraph)` is how the format escapes that paragraph's text."""
+    out = []
+    for paragraph, group in zip(article.layout.paragraphs, by_paragraph(article, segments)):
+        escape = escape_for(paragraph)
+        if not group:
+            out.append(escape(paragraph.text))
+            continue
+        out.append(render_paragraph(paragraph.text, paragraph.tags, group, escape))
+    return out
+
+
+def render_in_place(file: InputFile, article: Article, segments: list[Segment], lang: str) -> str:
+    layout = article.layout
+    if file.fmt == "html":
+        from pipeline.documents import html_doc
+
+        return html_doc.render(layout, translated_paragraphs(article, segments, html_doc.escape_for), lang)
+    raise ValueError(f"no in-place writer for {file.fmt}")
