@@ -41,6 +41,7 @@ class Tag:
     space_after: bool = False  # a point: the source had whitespace right after it
     left: bool = False  # a point that ends the word before it (`word<br>`), not one that starts the next
     inside: tuple = ()  # a point: the spans (indexes in the same list) it is inside of
+    space_before: bool = False  # a point: the source had whitespace right before it
 
 
     @property
@@ -48,12 +49,13 @@ class Tag:
         return self.close is None
 
     def to_list(self) -> list:
-        return [self.start, self.end, self.open, self.close, self.space_after, self.left, list(self.inside)]
+        return [self.start, self.end, self.open, self.close, self.space_after, self.left, list(self.inside),
+                self.space_before]
 
     @classmethod
     def from_list(cls, row: Sequence) -> "Tag":
         return cls(int(row[0]), int(row[1]), row[2], row[3], *(bool(v) for v in row[4:6]),
-                   tuple(row[6]) if len(row) > 6 else ())
+                   tuple(row[6]) if len(row) > 6 else (), bool(row[7]) if len(row) > 7 else False)
 
 
 class Builder:
@@ -69,6 +71,18 @@ class Builder:
         self.open_index: list[int] = []  # where each open span is in `tags`
         self.inside_of: list[tuple[int, ...]] = []  # for each tag, the spans open around it
         self.pending_point: Tag | None = None
+        self.spaced = False  # whitespace was fed since the last tag
+        self.ws_before: dict[int, bool] = {}  # tag number -> whitespace came right before it
+        self.ws_before_close: dict[int, bool] = {}
+        self.ws_after: dict[int, bool] = {}  # tag number -> whitespace came right after it (its close)
+        self.last_event: int | None = None
+
+    def _event(self, number: int, closing: bool = False) -> None:
+        (self.ws_before_close if closing else self.ws_before)[number] = self.spaced
+        if closing:
+            self.ws_after.pop(number, None)  # what follows the close counts, not what followed the open
+        self.spaced = False
+        self.last_event = number
 
     def _last_space(self) -> bool:
         return not self.parts or self.parts[-1][-1:].isspace()
@@ -76,6 +90,10 @@ class Builder:
     def text(self, text: str) -> None:
         if not text:
             return
+        if self.last_event is not None:
+            self.ws_after.setdefault(self.last_event, text[:1].isspace())
+            self.last_event = None
+        self.spaced = text[-1:].isspace()
         if self.pending_point is not None:
             self.pending_point.space_after = text[:1].isspace()
             self.pending_point = None
@@ -88,7 +106,9 @@ class Builder:
             self.length += len(text)
 
     def open(self, raw: str) -> None:
+        self.pending_point = None  # a tag between a point and a space: the space is not the point's
         tag = Tag(self.length, self.length, raw, "")
+        self._event(len(self.tags))
         self.inside_of.append(tuple(self.open_index))
         self.open_index.append(len(self.tags))
         self.tags.append(tag)
@@ -98,14 +118,17 @@ class Builder:
         """Close the innermost open span; False when none is open (the caller keeps `raw` as a point)."""
         if not self.stack:
             return False
+        self.pending_point = None
         tag = self.stack.pop()
-        self.open_index.pop()
+        number = self.open_index.pop()
+        self._event(number, closing=True)
         tag.end, tag.close = self.length, raw
         return True
 
     def point(self, raw: str, space: bool = False) -> None:
         """A piece kept whole at this place; `space`: it separates words (`<br>`)."""
         tag = Tag(self.length, self.length, raw, left=space and not self._last_space())
+        self._event(len(self.tags))
         self.inside_of.append(tuple(self.open_index))
         self.tags.append(tag)
         if space:
@@ -135,8 +158,12 @@ class Builder:
             return not tag.point and (end <= start or not body[start:end].strip())
 
         def whole(i: int) -> str:
-            inner = "".join(whole(j) for j in range(i + 1, len(tags)) if parent[j] == i)
-            return tags[i].open + inner + (tags[i].close or "")
+            """An element without text, written whole, with the spaces it had inside."""
+            inner = "".join((" " if self.ws_before.get(j) else "") + whole(j)
+                            for j in range(i + 1, len(tags)) if parent[j] == i)
+            if tags[i].point:
+                return tags[i].open
+            return tags[i].open + inner + (" " if self.ws_before_close.get(i) else "") + (tags[i].close or "")
 
         gone: set[int] = set()
         kept: list[tuple[int, Tag]] = []
@@ -145,11 +172,14 @@ class Builder:
                 continue
             start = min(max(tag.start - lead, 0), len(body))
             end = min(max(tag.end - lead, 0), len(body))
+            before = self.ws_before.get(i, False) or plain[tag.start - 1:tag.start].isspace()
             if empty(i):
                 gone.update(j for j in range(i + 1, len(tags)) if i in self.inside_of[j])
-                kept.append((i, Tag(start, start, whole(i), inside=self.inside_of[i])))
+                after = self.ws_after.get(i, False)
+                kept.append((i, Tag(start, start, whole(i), inside=self.inside_of[i], space_before=before, space_after=after)))
             else:
-                kept.append((i, Tag(start, end, tag.open, tag.close, tag.space_after, tag.left, self.inside_of[i])))
+                kept.append((i, Tag(start, end, tag.open, tag.close, tag.space_after, tag.left, self.inside_of[i],
+                                    before and tag.point)))
         new = {old: k for k, (old, _) in enumerate(kept)}
         out = []
         for _, tag in kept:
@@ -173,7 +203,7 @@ def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, b
                 at = min(max(tag.start, start), end) - start
                 inside = tuple(index[i] for i in tag.inside if i in index and not out[index[i]].point)
                 index[number] = len(out)
-                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside))
+                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside, tag.space_before))
         elif tag.start < end and tag.end > start:
             index[number] = len(out)
             out.append(Tag(max(tag.start, start) - start, min(tag.end, end) - start, tag.open, tag.close))
@@ -237,9 +267,9 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
                 j = k
             else:
                 j = min(m, round(k * m / n)) if not links else _link_boundary(links, k, m, n)
-            if tag.left and j > 0:
+            if tag.left and j > 0 and (j == m or not tag.open[-1:].isspace()):
                 pos = tgt_words[j - 1][1]
-            else:
+            else:  # a line break (`\n> ` of a quote) takes the place of the space before the next word
                 pos = tgt_words[j][0] if j < m else len(target)
             points.append((pos, order, tag))
             continue
@@ -314,15 +344,20 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
     out = []
     last = 0
     for pos in sorted(set(closes) | set(opens) | set(at)):
-        out.append(escape(target[last:pos]))
-        last = pos
         waiting = sorted(at.get(pos, []), key=lambda item: item[0])
+        piece = target[last:pos]
+        if any(not isinstance(item[1], list) and item[1].left and item[1].open[-1:].isspace() for item in waiting):
+            piece = piece.rstrip()
+        out.append(escape(piece))
+        last = pos
 
         def raw(item) -> str:
             piece = item[1]
             if isinstance(piece, list):
                 return piece[3].open + (piece[3].close or "")
-            return piece.open + (" " if piece.space_after and pos < len(target) else "")
+            before = " " if piece.space_before and 0 < pos and not target[pos - 1].isspace() else ""
+            after = " " if piece.space_after and pos < len(target) and not target[pos].isspace() else ""
+            return before + piece.open + after
 
         def inside(item, span) -> bool:
             return not isinstance(item[1], list) and span[2] in item[1].inside
@@ -372,5 +407,6 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
             body, moved = render(target, segment.source, mine, escape, (links or {}).get(segment.index))
             if moved:
                 segment.flag(MOVED)
-        out.append(escape(segment.pre) + body + escape(segment.sep))
+        sep = "" if body[-1:].isspace() and not segment.sep.strip() else segment.sep  # a line break ended it
+        out.append(escape(segment.pre) + body + escape(sep))
     return "".join(out)

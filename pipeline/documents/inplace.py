@@ -36,4 +36,8 @@ def render_in_place(file: InputFile, article: Article, segments: list[Segment], 
         from pipeline.documents import html_doc
 
         return html_doc.render(layout, translated_paragraphs(article, segments, html_doc.escape_for), lang)
+    if file.fmt == "markdown":
+        from pipeline.documents import markdown_doc
+
+        return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for))
     raise ValueError(f"no in-place writer for {file.fmt}")

@@ -32,6 +32,7 @@ from pipeline.documents.segmenter import is_layout
 from pipeline.errors import InputError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}  # read through a CommonMark parser, translated in place
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
@@ -442,6 +443,14 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
             ref = decode(Path(ref_path.name), ref_bytes)
         except InputError:
             ref = None
+    if suffix in MARKDOWN_SUFFIXES:
+        from pipeline.documents import markdown_doc
+
+        check_lines(rel, LINE_BREAK.split(text)[0::2], max_line_chars)
+        page = markdown_doc.parse(text)
+        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+        articles = [Article(rel, paragraphs, ref=ref, layout=page)]
+        return InputFile(path, rel, "markdown", articles, digest=digest, ref_digest=ref_digest)
     if suffix in TEXT_SUFFIXES:
         check_lines(rel, LINE_BREAK.split(text)[0::2], max_line_chars)
         head, paragraphs = text_paragraphs(text)
