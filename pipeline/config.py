@@ -81,6 +81,7 @@ class RunConfig:
     max_file_mb: int = 32  # a bigger input file fails ("file too large"); 0 = no limit
     max_line_chars: int = 50_000  # a longer line (paragraph) fails the file; 0 = no limit
     executor: str = "local"  # local: the engine runs in this process | ray: on a Ray actor pool ([ray])
+    chrome_min_docs: int = 3  # a line in this many articles of a folder (and a third of them) is site chrome; 0 = off
 
 
 TERM_MODES = ("constrain", "check", "off")

@@ -35,13 +35,15 @@ class FileJob:
             yield from segments
 
 
-def segment_file(file: InputFile, config: Config, problems: list[str] | None = None) -> list[tuple[Article, list[Segment]]]:
+def segment_file(file: InputFile, config: Config, problems: list[str] | None = None,
+                 chrome: tuple[str, ...] = ()) -> list[tuple[Article, list[Segment]]]:
     """Cut every article of a file into segments (lists: a file is the unit of work). A reference
-    that cannot be lined up with its article is said in `problems` (and not scored)."""
+    that cannot be lined up with its article is said in `problems` (and not scored). `chrome`:
+    lines found to be site chrome in the file's folder (documents.chrome), boilerplate too."""
     result = []
     for article in file.articles:
         paragraphs = [(text, sep) for text, sep, _ in article.paragraphs]
-        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate,
+        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=tuple(config.run.boilerplate) + chrome,
                                            repeats=article.layout is None))  # in place: a repeat is translated too
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})

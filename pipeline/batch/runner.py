@@ -31,7 +31,8 @@ from typing import Iterator
 from pipeline import __version__
 from pipeline.atomic import atomic_write_json
 from pipeline.batch.edits import EditLog, edits_from_article
-from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
+from pipeline.batch.jobs import (FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, segment_file, start_readers,
+                                 windows)
 from pipeline.batch.layout import APPLY_INTENT, output_path
 from pipeline.batch.manifest import (
     FlagCounts,
@@ -47,6 +48,7 @@ from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.batch.status import WITH_ERRORS, FileStatus
 from pipeline.config import Config, finalize, load_config
+from pipeline.documents.chrome import find_chrome, folder_of
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.evaluation.postedit import edit_summary
@@ -138,6 +140,7 @@ class Run:
         self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
         self.names: RunNames | None = None  # one spelling per name in the run (pipeline.names)
         self.resumed_journal = False  # the journal held an interrupted run's batches when this run began
+        self.chrome: dict[str, dict[str, int]] = {}  # folder -> its site chrome lines and their counts
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -195,6 +198,7 @@ class Run:
                      "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
+        self.chrome = find_chrome(self.input_dir.resolve(), {path.parent for path, _ in self.plan.todo}, self.config)
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
@@ -364,6 +368,10 @@ class Run:
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
+                chrome = self.chrome.get(folder_of(rel))
+                if chrome:  # the folder's repeated lines are boilerplate (documents.chrome)
+                    job.reference_problems = []
+                    job.articles = segment_file(job.file, self.config, job.reference_problems, tuple(chrome))
                 yield job
 
     def translate_window(self, jobs: list[FileJob]) -> None:
@@ -496,6 +504,7 @@ class Run:
             "executor": self.translator.executor_info(),  # where the engine ran: local, or Ray and its actors
             "resume": {"files_reused": self.plan.reused},
             "stale": self.stale,
+            **({"chrome": self.chrome} if self.chrome else {}),  # lines found repeated across a folder's articles
             **({"pruned": self.pruned} if self.prune else {}),
             "scores": scores,
             "flags": flags or {"segments": 0, "by_flag": {}},  # segments flagged for review, by flag
