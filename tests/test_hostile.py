@@ -256,7 +256,7 @@ CASES = [
     ("surrogate.jsonl", "failed", "surrogate.jsonl:1: invalid Unicode: unpaired surrogate U+D800", check_not_written("surrogate.jsonl")),
     ("segments.jsonl", "failed", "would overwrite the run's own segments.jsonl; rename the file", check_segment_table_intact),
     ("page.html", "done", None, check_html),
-    ("notes.docx", "skipped", "unsupported file type '.docx'", check_not_written("notes.docx")),
+    ("notes.docx", "failed", "not a Word .docx file python-docx can open", check_not_written("notes.docx")),
     ("link-out.txt", "skipped", "symbolic link out of the input folder", check_outside_untouched),
     ("link-out-dir", "skipped", "symbolic link out of the input folder", check_outside_untouched),
     ("loop.txt", "skipped", "symbolic link loop", check_not_written("loop.txt")),

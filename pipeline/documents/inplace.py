@@ -30,7 +30,8 @@ def translated_paragraphs(article: Article, segments: list[Segment], escape_for)
     return out
 
 
-def render_in_place(file: InputFile, article: Article, segments: list[Segment], lang: str) -> str:
+def render_in_place(file: InputFile, article: Article, segments: list[Segment], lang: str) -> str | bytes:
+    """The translated document (bytes for a Word file)."""
     layout = article.layout
     if file.fmt == "html":
         from pipeline.documents import html_doc
@@ -40,4 +41,8 @@ def render_in_place(file: InputFile, article: Article, segments: list[Segment], 
         from pipeline.documents import markdown_doc
 
         return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for))
+    if file.fmt == "docx":
+        from pipeline.documents import docx_doc
+
+        return docx_doc.render(layout, translated_paragraphs(article, segments, docx_doc.escape_for))
     raise ValueError(f"no in-place writer for {file.fmt}")

@@ -35,7 +35,8 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}  # read through a CommonMark parser, translated in place
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+DOCX_SUFFIXES = {".docx"}  # Word files, translated in place (documents.docx_doc)
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | DOCX_SUFFIXES
 REF_MARK = ".ref"
 
 
@@ -433,6 +434,8 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
     suffix = path.suffix.lower()
     data = _read_bytes(rel, path, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
+    if suffix in DOCX_SUFFIXES:
+        return _read_docx(path, rel, data, digest, max_bytes, max_line_chars)
     text = decode(Path(rel), data)
     ref_path = reference_for(path)
     ref = ref_digest = None
@@ -494,3 +497,27 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
         ref_text = record.get("ref") if isinstance(record.get("ref"), str) else None
         articles.append(Article(f"{rel}#{article_id}", paragraphs, head=head, record=record, ref=ref_text))
     return InputFile(path, rel, "jsonl", articles, digest=digest, ref_digest=ref_digest)
+
+
+def _read_docx(path: Path, rel: str, data: bytes, digest: str, max_bytes: int, max_line_chars: int) -> InputFile:
+    """A Word file: its paragraphs (body, tables, headers, footers, notes, text boxes), in place."""
+    from pipeline.documents import docx_doc
+
+    try:
+        page = docx_doc.parse(data)
+    except Exception as error:  # not a zip, not Word's XML: this file alone fails
+        raise InputError(rel, f"not a Word .docx file python-docx can open ({type(error).__name__}: {error}); "
+                              "save it as .docx (Word 2007 or later) and run again") from None
+    paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+    check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
+    ref = ref_digest = None
+    ref_path = reference_for(path)
+    if is_file(ref_path):
+        try:
+            ref_bytes = _read_bytes(ref_path.name, ref_path, max_bytes)
+            ref_digest = hashlib.sha256(ref_bytes).hexdigest()
+            ref = docx_doc.text_of(ref_bytes)
+        except Exception:
+            ref = None
+    return InputFile(path, rel, "docx", [Article(rel, paragraphs, ref=ref, layout=page)], digest=digest,
+                     ref_digest=ref_digest)
