@@ -284,13 +284,21 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
         # A tag that starts or ends inside its first or last word (`«<b>Word</b>»`, `<b>word</b>,`)
         # leaves out of the target word what it left out of the source word, when it is the same.
         first_src = source[src_words[cover[0]][0]:tag.start]
+        own_first = source[tag.start:min(src_words[cover[0]][1], tag.end)]  # the tag's part of its first word
+        first_end = tgt_words[a][1]
         if first_src and target[start:start + len(first_src)] == first_src and start + len(first_src) < end:
             start += len(first_src)
+        elif first_src and PUNCT.match(own_first) and target[start:first_end].endswith(own_first) and own_first:
+            start = first_end - len(own_first)  # `37<b>,</b>`: the comma after the translated number
         elif first_src and not PUNCT.match(first_src):
             moved = True
         last_src = source[tag.end:src_words[cover[1]][1]]
+        own_last = source[max(src_words[cover[1]][0], tag.start):tag.end]
+        last_start = tgt_words[b][0]
         if last_src and target[end - len(last_src):end] == last_src and end - len(last_src) > start:
             end -= len(last_src)
+        elif last_src and own_last and PUNCT.match(own_last) and target[last_start:end].startswith(own_last):
+            end = last_start + len(own_last)  # `<b>«</b>word`
         elif last_src and not PUNCT.match(last_src):
             moved = True
         spans.append([start, end, order, tag])
@@ -309,6 +317,12 @@ def _link_boundary(links: list[tuple[int, int]], k: int, m: int, n: int) -> int:
     return min(after) if after else m
 
 
+def _contains(outer: list, inner: list) -> bool:
+    """Whether `outer` holds `inner` in the source (the same words: the one opened first holds)."""
+    o, i = outer[3], inner[3]
+    return o.start <= i.start and i.end <= o.end and ((o.start, o.end) != (i.start, i.end) or outer[2] < inner[2])
+
+
 def _nest(spans: list[list]) -> bool:
     """Make the spans nest (laminar); True when one had to be cut. Source order breaks ties."""
     spans.sort(key=lambda s: (s[0], -s[1], s[2]))
@@ -319,6 +333,12 @@ def _nest(spans: list[list]) -> bool:
             continue
         while stack and stack[-1][1] <= span[0]:
             stack.pop()
+        if stack and not _contains(stack[-1], span):
+            # two elements side by side in the source, on the same words of the target: nesting one in
+            # the other would make a link inside a link; the later one is written whole after the first
+            span[0] = span[1] = stack[-1][1]
+            cut = True
+            continue
         if stack and span[1] > stack[-1][1]:
             span[1] = stack[-1][1]
             cut = True
