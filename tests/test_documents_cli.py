@@ -56,4 +56,4 @@ def test_word_file_to_an_output_file(engine, tmp_path, capsys):
     assert main(["translate", "--model", "function-engine", "--tgt", "hy", "--no-cache", str(memo),
                  "-o", str(tmp_path / "memo.hy.docx")]) == 0
     back = docx.Document(str(tmp_path / "memo.hy.docx"))
-    assert [(r.text, r.bold) for r in back.paragraphs[0].runs if r.text.strip()] == [("ehT", None), ("emirp retsinim", True)]
+    assert [(r.text.strip(), r.bold) for r in back.paragraphs[0].runs if r.text.strip()] == [("ehT", None), ("emirp retsinim", True)]

@@ -43,6 +43,7 @@ class Paragraph:
     runs: list = field(default_factory=list)  # r<k>: the w:r whose formatting a piece takes
     links: list = field(default_factory=list)  # h<k>: the w:hyperlink (emptied) that wraps pieces
     points: list = field(default_factory=list)  # p<k>: (element, None) kept whole, or (rPr, child): a run of it
+    base: tuple | None = None  # (key, rPr) of the paragraph's usual formatting
 
 
 @dataclass
@@ -95,6 +96,7 @@ def _paragraph(p, block: str) -> Paragraph | None:
     if any(child.tag in UNTOUCHABLE for child in p.iter()) or p.find(f".//{q('fldChar')}") is not None:
         return None
     paragraph = Paragraph("", [], block, p)
+    paragraph.base = _base_format(p)
     builder = Builder(collapse=False)
     has_text = False
     for child in p:
@@ -130,12 +132,43 @@ def _point(element, builder: Builder, paragraph: Paragraph, space: bool = False,
     paragraph.points.append((element, rpr, rpr is not None))
 
 
+def _key(rpr) -> bytes:
+    from lxml import etree
+
+    return b"" if rpr is None else etree.tostring(rpr)
+
+
+def _base_format(p):
+    """The formatting most of the paragraph's text has: its text is plain, the other runs are tags."""
+    from collections import Counter
+
+    weight: Counter = Counter()
+    first = {}
+    for r in p.iter(q("r")):
+        if r.getparent() is not p and r.getparent().tag != q("hyperlink"):
+            continue
+        text = "".join(t.text or "" for t in r.findall(q("t")))
+        key = _key(r.find(q("rPr")))
+        weight[key] += len(text)
+        first.setdefault(key, r.find(q("rPr")))
+    if not weight:
+        return None
+    key = weight.most_common(1)[0][0]
+    return (key, first[key])
+
+
 def _run(r, builder: Builder, paragraph: Paragraph) -> bool:
-    """A w:r: its text a span with its formatting; a tab, a break, a picture, a note mark a point."""
+    """A w:r: its text a span with its formatting (plain text when it has the paragraph's usual
+    formatting); a tab, a break, a picture, a note mark a point."""
     rpr = r.find(q("rPr"))
+    base = paragraph.base is not None and _key(rpr) == paragraph.base[0]
     found = False
     for child in r:
         if child.tag == q("rPr"):
+            continue
+        if child.tag == q("t") and child.text and base:
+            builder.text(child.text)
+            found = True
             continue
         if child.tag == q("t") and child.text:
             k = len(paragraph.runs)
@@ -158,7 +191,7 @@ def apply(paragraph: Paragraph, marked: str) -> None:
     stack: list[tuple[str, object]] = [("p", p)]
     run_stack: list[int] = []
     pos = 0
-    default = paragraph.runs[0] if paragraph.runs else None
+    default = paragraph.base[1] if paragraph.base is not None else None  # the formatting of plain text
 
     def container():
         """The paragraph, or the hyperlink the pieces are in."""
