@@ -207,6 +207,23 @@ def elements(path: Path) -> list[tuple[str, str, str]]:
     return out
 
 
+def formatted_words(path: Path) -> list[tuple[str, bool, bool, bool]]:
+    """Each word of a Word file with its bold, italic and whether it is in a hyperlink."""
+    import docx
+    from docx.oxml.ns import qn
+
+    out = []
+    for p in docx.Document(str(path)).paragraphs:
+        for r in p._p.iter(qn("w:r")):
+            rpr = r.find(qn("w:rPr"))
+            bold = rpr is not None and rpr.find(qn("w:b")) is not None
+            italic = rpr is not None and rpr.find(qn("w:i")) is not None
+            link = r.getparent().tag == qn("w:hyperlink")
+            text = "".join(t.text or "" for t in r.findall(qn("w:t")))
+            out += [(word, bold, italic, link) for word in text.split()]
+    return out
+
+
 def well_formed(path: Path) -> bool:
     if path.suffix == ".html":
         from lxml import etree
@@ -248,13 +265,27 @@ def measure(inputs: Path, out: Path, word_for_word: bool) -> dict:
         report["tags"] += tags_before
         report["tags_kept"] += min(tags_before, tags_after)
         if word_for_word:
-            if out.joinpath(name).suffix == ".html":  # matched by their data-k
+            suffix = out.joinpath(name).suffix
+            if suffix == ".html":  # each element by its data-k: does it wrap the translation of what it wrapped?
                 found = {(k, t): inner for k, t, inner in after}
-                report["placed_exactly"] += sum(found.get((k, t)) == reverse_words(inner) for k, t, inner in before)
-            else:  # in order
-                expected = [(k, reverse_words(inner)) for k, _, inner in before]
-                got = [(k, " ".join(inner.split())) for k, _, inner in after]
-                report["placed_exactly"] += sum(1 for e, g in zip(sorted(expected), sorted(got)) if e == g)
+                exact = sum(found.get((k, t)) == reverse_words(inner) for k, t, inner in before)
+            elif suffix == ".md":  # in order
+                expected = [(k, t, reverse_words(inner)) for k, t, inner in before]
+                got = [(k, t, " ".join(inner.split())) for k, t, inner in after]
+                exact = sum(1 for e, g in zip(sorted(expected), sorted(got)) if e == g)
+            else:  # Word: every word keeps the bold, italic and link of the word it translates
+                src, dst = formatted_words(inputs / name), formatted_words(out / name)
+                marked = [i for i, (_, *fmt) in enumerate(src) if any(fmt)]
+                exact = sum(1 for i in marked if i < len(dst) and dst[i][1:] == src[i][1:]
+                            and dst[i][0] == reverse_words(src[i][0]))
+                report.setdefault("word_marked_words", 0)
+                report["word_marked_words"] += len(marked)
+                report.setdefault("word_marked_words_exact", 0)
+                report["word_marked_words_exact"] += exact
+                continue
+            report["placed_exactly"] += exact
+            report.setdefault("placed_of", 0)
+            report["placed_of"] += len(before)
     for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         report["sentences"] += 1
