@@ -59,3 +59,25 @@ def test_resume_and_apply_keep_each_format(tmp_path):
     assert "```\ncode\n```" in story and "**" in story and "Բանակցությունները" in story
     memo = docx.Document(io.BytesIO((out / "memo.docx").read_bytes()))
     assert "Բանակցությունները" in memo.paragraphs[0].text and any(r.bold for r in memo.paragraphs[0].runs)
+
+
+def test_xliff_export_and_import_of_documents_in_place(tmp_path):
+    """An export of a run over a page, a story and a memo holds their plain sentences; an edited
+    target comes back as a post-edit and `apply` writes it into the document with its markup."""
+    from pipeline.review.xliff import export_xliff, import_xliff
+
+    folder = tmp_path / "in"
+    folder_of_three(folder)
+    out = tmp_path / "out"
+    with Translator.from_config(engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), tgt="hy", cache=False) as t:
+        run(folder, out, translator=t, progress="off", review=False)
+    export = tmp_path / "run.xlf"
+    export_xliff(out, export)
+    text = export.read_text(encoding="utf-8")
+    assert "The talks went well in Paris." in text and "<b>" not in text and "**" not in text
+    edited = text.replace("Մըեչ եծդեդ.", "Նրանք ավարտեցին։")
+    assert edited != text
+    export.write_text(edited, encoding="utf-8")
+    import_xliff(out, export)
+    apply_edits(out)
+    assert "<p>Նրանք ավարտեցին։</p>" in (out / "page.html").read_text(encoding="utf-8")
