@@ -76,6 +76,12 @@ def test_untranslated_story_keeps_its_bytes_outside_the_text():
     assert all(part in back for part in kept)
 
 
+def test_a_paragraph_that_starts_with_emphasis_is_read():
+    doc = markdown_doc.parse("**A cyclist** has died.\n\n*Yes* indeed.\n")
+    assert [(p.text, [(t.start, t.end, t.open) for t in p.tags]) for p in doc.paragraphs] == [
+        ("A cyclist has died.", [(0, 9, "**")]), ("Yes indeed.", [(0, 3, "*")])]
+
+
 def test_translated_text_that_looks_like_markup_stays_text():
     doc = markdown_doc.parse("Plain *words* here.\n")
     out = markdown_doc.render(doc, [render("Stars * and [brackets] and `ticks` <b>", doc.paragraphs[0].text,
@@ -123,6 +129,12 @@ def test_fuzz_random_stories_keep_their_structure(seed):
             blocks.append(f"| a | b |\n|---|---|\n| {sentence(2)} | {sentence(2)} |")
     story = "\n\n".join(blocks) + "\n"
     doc = markdown_doc.parse(story)
+    def words(children):
+        return "".join(c.content if c.type == "text" else words(c.children or []) for c in children)
+
+    inlines = [t for t in MarkdownIt("commonmark").enable("table").parse(story)
+               if t.type == "inline" and any(ch.isalnum() for ch in words(t.children))]
+    assert len(doc.paragraphs) == len(inlines)  # every block's pieces were found: none kept untranslated
     out = markdown_doc.render(doc, [render(reverse_words(p.text), p.text, p.tags, markdown_doc.escape_for(p))[0]
                                     for p in doc.paragraphs])
     assert structure(out) == structure(story)

@@ -156,7 +156,9 @@ def _walk(children, content: str, cur: int, builder: Builder, src, body: str) ->
     while i < len(children):
         child = children[i]
         kind = child.type
-        if kind == "text":
+        if kind == "text" and not child.content:  # markdown-it leaves an empty one before a leading `**`
+            pass
+        elif kind == "text":
             where = _find(content, child.content, cur)
             if where > cur:  # spaces that start a continuation line, or markup markdown-it did not name
                 gap = content[cur:where]
