@@ -410,16 +410,7 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
     `text` is the paragraph's plain text, `segments` its segments in order (`pre + source +
     sep` over them gives `text`)."""
     out = []
-    cursor = 0
-    for n, segment in enumerate(segments):
-        begin = cursor
-        start = cursor + len(segment.pre)
-        end = start + len(segment.source)
-        stop = end + len(segment.sep)
-        if n == len(segments) - 1:
-            stop = max(stop, len(text)) + 1  # a point at the paragraph's very end too
-        mine = slice_tags(tags, start, end, stop, begin=begin)
-        cursor = stop
+    for segment, mine in zip(segments, sentence_tags(text, tags, segments)):
         target = segment.target
         if target is None or "dropped" in segment.flags:
             body = identity(segment.source, mine, escape)
@@ -430,3 +421,19 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
         sep = "" if body[-1:].isspace() and not segment.sep.strip() else segment.sep  # a line break ended it
         out.append(escape(segment.pre) + body + escape(sep))
     return "".join(out)
+
+
+def sentence_tags(text: str, tags: list[Tag], segments: list) -> list[list[Tag]]:
+    """Each sentence's tags, in its own offsets (`segments` cut `text`: `pre + source + sep`)."""
+    out = []
+    cursor = 0
+    for n, segment in enumerate(segments):
+        begin = cursor
+        start = cursor + len(segment.pre)
+        end = start + len(segment.source)
+        stop = end + len(segment.sep)
+        if n == len(segments) - 1:
+            stop = max(stop, len(text)) + 1  # a point at the paragraph's very end too
+        out.append(slice_tags(tags, start, end, stop, begin=begin))
+        cursor = stop
+    return out
