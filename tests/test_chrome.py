@@ -37,8 +37,10 @@ def test_lines_repeated_across_a_folder_are_dropped_without_config(tmp_path):
         (folder / "pair" / f"b{n}.txt").write_text(story(n), encoding="utf-8")
     engine = FunctionEngine(pairs=[("en", "hy"), ("hy", "hy")])
     out = tmp_path / "out"
-    result = run(folder, out, config(), engine=engine, review=False)
+    result = run(folder, out, config(), engine=engine)
     assert result.manifest["chrome"] == {"site": {line: 4 for line in CHROME}}
+    page = (out / "review.html").read_text(encoding="utf-8")
+    assert page.count("Follow us on Facebook | Twitter | Email</td><td>4</td>") == 1  # listed once, with its count
     sent = [text for call in engine.calls for text in call]
     assert sum("Facebook" in text for text in sent) == 1 and sum("2024" in text for text in sent) == 1  # the pair's, once
     site = (out / "site" / "a0.txt").read_text(encoding="utf-8")
