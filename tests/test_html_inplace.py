@@ -4,7 +4,6 @@ byte but for its text; inline tags on the words they wrapped."""
 import json
 import random
 import re
-from pathlib import Path
 
 import pytest
 

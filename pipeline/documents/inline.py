@@ -371,7 +371,7 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
         out.append(escape(piece))
         last = pos
 
-        def raw(item) -> str:
+        def raw(item, pos=pos) -> str:
             piece = item[1]
             if isinstance(piece, list):
                 return piece[3].open + (piece[3].close or "")
