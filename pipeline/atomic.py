@@ -71,9 +71,14 @@ def atomic_open(path: Path) -> Iterator[TextIO]:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str | bytes) -> None:
+    """`text` written whole; bytes (a Word file) as they are."""
     with atomic_open(path) as handle:
-        handle.write(text)
+        if isinstance(text, bytes):
+            handle.flush()
+            handle.buffer.write(text)
+        else:
+            handle.write(text)
 
 
 def atomic_write_json(path: Path, data) -> None:

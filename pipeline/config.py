@@ -87,6 +87,7 @@ class RunConfig:
     max_file_mb: int = 32  # a bigger input file fails ("file too large"); 0 = no limit
     max_line_chars: int = 50_000  # a longer line (paragraph) fails the file; 0 = no limit
     executor: str = "local"  # local: the engine runs in this process | ray: on a Ray actor pool ([ray])
+    chrome_min_docs: int = 3  # a line in this many articles of a folder (and a third of them) is site chrome; 0 = off
 
 
 TERM_MODES = ("constrain", "check", "off")
@@ -168,6 +169,14 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class HtmlConfig:
+    """How HTML pages are read and written (pipeline.documents.html_doc)."""
+
+    output: str = "document"  # document: the page itself, its text translated | article: a clean page of its text
+    translate_chrome: bool = False  # document: translate nav, and a header/footer outside article/main, too
+
+
+@dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -177,6 +186,7 @@ class Config:
     names: NamesConfig = field(default_factory=NamesConfig)
     ray: RayConfig = field(default_factory=RayConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    html: HtmlConfig = field(default_factory=HtmlConfig)
     source: str = "<defaults>"  # where this config came from, for run.json
 
     def to_dict(self) -> dict:
@@ -196,9 +206,11 @@ CHOICES = {
     ("output", "armenian_spelling"): SPELLINGS,
     ("names", "consistency"): NAME_MODES,
     ("names", "surname_ending"): ("yan", "ian"),
+    ("html", "output"): ("document", "article"),
 }
 SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, "cache": CacheConfig,
-            "output": OutputConfig, "names": NamesConfig, "ray": RayConfig, "serve": ServeConfig}
+            "output": OutputConfig, "names": NamesConfig, "ray": RayConfig, "serve": ServeConfig,
+            "html": HtmlConfig}
 
 
 def _coerce(where: str, section: str, key: str, value, default):

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from pipeline.config import HtmlConfig
 from pipeline.documents.reader import discover, read_file
 from pipeline.errors import InputError
 
@@ -32,9 +33,15 @@ def test_html_takes_article_text_not_markup(tmp_path):
     page = """<html><head><title>CSTO &amp; monitors</title><script>var x = "<p>no</p>";</script></head>
     <body><nav><p>Menu</p></nav><article><h1>Headline</h1><p>First <b>bold</b> paragraph.</p>
     <ul><li>Item one</li></ul><aside><p>Related</p></aside></article><footer><p>(c)</p></footer></body></html>"""
-    article = read_file(tmp_path, write(tmp_path / "p.html", page)).articles[0]
+    article = read_file(tmp_path, write(tmp_path / "p.html", page), html=HtmlConfig(output="article")).articles[0]
     assert [(t, m["tag"]) for t, _, m in article.paragraphs] == [
         ("CSTO & monitors", "title"), ("Headline", "h1"), ("First bold paragraph.", "p"), ("Item one", "li"),
+    ]
+    # in place (the default): the aside is the article's too; the page's nav and footer are kept, not read
+    article = read_file(tmp_path, tmp_path / "p.html").articles[0]
+    assert [(t, m["tag"]) for t, _, m in article.paragraphs] == [
+        ("CSTO & monitors", "title"), ("Headline", "h1"), ("First bold paragraph.", "p"), ("Item one", "li"),
+        ("Related", "p"),
     ]
 
 

@@ -142,7 +142,8 @@ def test_jsonl_and_html_inputs(tmp_path):
 @pytest.mark.slow
 def test_bad_file_fails_alone(tiny_models, articles, tmp_path, capsys):
     (articles / "latin1.txt").write_bytes("Café crème\n".encode("latin-1"))
-    (articles / "notes.docx").write_bytes(b"PK\x03\x04")
+    (articles / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (articles / "broken.docx").write_bytes(b"PK\x03\x04")
     out = tmp_path / "out"
     code = main(["run", str(articles), "-o", str(out), "--model", str(tiny_models["hy-en"]), "--tgt", "en", "--progress", "off"])
     assert code == 1
@@ -151,7 +152,8 @@ def test_bad_file_fails_alone(tiny_models, articles, tmp_path, capsys):
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "completed_with_errors"
     assert manifest["files"]["latin1.txt"]["status"] == "failed"
-    assert manifest["files"]["notes.docx"] == {"status": "skipped", "reason": "unsupported file type '.docx'"}
+    assert manifest["files"]["notes.pdf"] == {"status": "skipped", "reason": "unsupported file type '.pdf'"}
+    assert manifest["files"]["broken.docx"]["status"] == "failed" and "not a Word .docx file" in manifest["files"]["broken.docx"]["error"]
     assert manifest["files"]["mixed.txt"]["status"] == "done"
     assert (out / "mixed.txt").exists() and not (out / "latin1.txt").exists()
 

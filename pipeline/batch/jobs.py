@@ -35,13 +35,16 @@ class FileJob:
             yield from segments
 
 
-def segment_file(file: InputFile, config: Config, problems: list[str] | None = None) -> list[tuple[Article, list[Segment]]]:
+def segment_file(file: InputFile, config: Config, problems: list[str] | None = None,
+                 chrome: tuple[str, ...] = ()) -> list[tuple[Article, list[Segment]]]:
     """Cut every article of a file into segments (lists: a file is the unit of work). A reference
-    that cannot be lined up with its article is said in `problems` (and not scored)."""
+    that cannot be lined up with its article is said in `problems` (and not scored). `chrome`:
+    lines found to be site chrome in the file's folder (documents.chrome), boilerplate too."""
     result = []
     for article in file.articles:
         paragraphs = [(text, sep) for text, sep, _ in article.paragraphs]
-        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=config.run.boilerplate))
+        segments = list(segment_paragraphs(article.doc, paragraphs, boilerplate=tuple(config.run.boilerplate) + chrome,
+                                           repeats=article.layout is None))  # in place: a repeat is translated too
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
         if not references.attach(article.ref, segments) and article.ref and problems is not None:
@@ -58,7 +61,8 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         before = file_stat(path)  # before reading: a later change makes the next run redo it
         ref = reference_for(path)
         ref_before = file_stat(ref) if is_file(ref) else None
-        file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars)
+        file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars,
+                         html=config.html)
         problems: list[str] = []
         job = FileJob(file, segment_file(file, config, problems), reference_problems=problems)
     except InputError:

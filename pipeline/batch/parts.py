@@ -61,10 +61,11 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
     if owner == "foreign" or (owner == "edited" and not edited_by_hand):
         raise InputError(rel, f"{target} was not written by targman (or was changed while this run went on); "
                               "it is kept: move it away, or choose another output folder, and run again")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data = text if isinstance(text, bytes) else text.encode("utf-8")  # a Word file is bytes
+    digest = hashlib.sha256(data).hexdigest()
     backup = None
     try:
-        if owner == "edited" and state.ownership(rel, target) == "edited" and target.read_text(encoding="utf-8") != text:
+        if owner == "edited" and state.ownership(rel, target) == "edited" and target.read_bytes() != data:
             backup = state.keep_edited(rel, target)
         refuse_links_below(out_dir, target)
         state.record_output(rel, digest)

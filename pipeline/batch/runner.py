@@ -29,8 +29,16 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline import __version__
-
-from pipeline.batch.jobs import FileJob, count_on_ray, read_job, read_jobs, read_jobs_on_ray, start_readers, windows
+from pipeline.batch.jobs import (
+    FileJob,
+    count_on_ray,
+    read_job,
+    read_jobs,
+    read_jobs_on_ray,
+    segment_file,
+    start_readers,
+    windows,
+)
 from pipeline.batch.manifest import (
     FlagCounts,
     file_counts,
@@ -44,6 +52,7 @@ from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.config import Config, finalize, load_config
+from pipeline.documents.chrome import find_chrome, folder_of
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
@@ -139,6 +148,7 @@ class Run:
         self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
         self.names: RunNames | None = None  # one spelling per name in the run (pipeline.names)
         self.resumed_journal = False  # the journal held an interrupted run's batches when this run began
+        self.chrome: dict[str, dict[str, int]] = {}  # folder -> its site chrome lines and their counts
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -192,6 +202,10 @@ class Run:
                      "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
+        read = self.read_ahead()
+        known = {job.file.path: job.file for job in self._read_ahead.values() if not isinstance(job, str)}
+        self.chrome = find_chrome(self.input_dir.resolve(), {path.parent for path, _ in self.plan.todo}, self.config,
+                                  known=known)
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
@@ -209,7 +223,7 @@ class Run:
             self.resumed_journal = self.state.journal_path.exists()  # batches an interrupted run finished
             self.scope.journal = self.state.journal() if self.use_journal else None
         failed = sum(1 for entry in self.files.values() if entry["status"] == FileStatus.FAILED)
-        self.progress.start(len(self.plan.order), len(self.files) - failed, self.count_segments(), files_failed=failed)
+        self.progress.start(len(self.plan.order), len(self.files) - failed, self.count_segments(read), files_failed=failed)
         interrupted = False
         stopped: WriteError | ClusterError | None = None
         try:
@@ -246,28 +260,35 @@ class Run:
             self.scope.journal.close()
             self.scope.journal = None
 
-    def count_segments(self) -> int:
-        """The segments of the files still to do, for progress in segments (a quick reading pass;
-        none when progress is off)."""
-        if self.progress is None or self.progress.mode == "off":
+    def read_ahead(self) -> int:
+        """Read and segment the files still to do once, before the run, when something needs them
+        first: progress's total in segments, or the folder's site chrome (`documents.chrome`).
+        The run takes these jobs (`_read_once`) rather than reading the files again; beyond
+        READ_AHEAD segments (a very large folder) they are counted, not kept. Returns the count."""
+        needed = self.progress_mode != "off" or self.config.run.chrome_min_docs
+        if not needed or self.on_ray:
             return 0
         root = self.input_dir.resolve()
-        if self.on_ray and self.plan.todo:
-            return count_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
         total = 0
         for path, rel in self.plan.todo:
             try:
-                job = read_job(root, path, rel, self.config)
+                job: FileJob | str = read_job(root, path, rel, self.config)
             except InputError as error:
-                job = None
-                if total < READ_AHEAD:
-                    self._read_ahead[rel] = str(error)
-            if job is not None:
-                count = sum(1 for _ in job.segments)
-                if total < READ_AHEAD:  # kept for the run, which then reads and segments it once
-                    self._read_ahead[rel] = job
-                total += count
+                job = str(error)
+            if total < READ_AHEAD:  # kept for the run, which then reads and segments it once
+                self._read_ahead[rel] = job
+            if not isinstance(job, str):
+                total += sum(1 for _ in job.segments)
         return total
+
+    def count_segments(self, read: int) -> int:
+        """The segments of the files still to do, for progress in segments (none when progress is off)."""
+        if self.progress is None or self.progress.mode == "off":
+            return 0
+        if self.on_ray and self.plan.todo:
+            return count_on_ray(self.translator.ray_pool().ray, self.readers(), self.input_dir.resolve(),
+                                self.plan.todo, self.config)
+        return read
 
     def take_hand_edits(self) -> None:
         """Translations edited by hand in OUT_DIR: their changed sentences become post-edits
@@ -368,6 +389,10 @@ class Run:
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
+                chrome = self.chrome.get(folder_of(rel))
+                if chrome:  # the folder's repeated lines are boilerplate (documents.chrome)
+                    job.reference_problems = []
+                    job.articles = segment_file(job.file, self.config, job.reference_problems, tuple(chrome))
                 yield job
 
     def _read_once(self, root: Path) -> Iterator[tuple[str, FileJob | str]]:
@@ -511,6 +536,7 @@ class Run:
             "executor": self.translator.executor_info(),  # where the engine ran: local, or Ray and its actors
             "resume": {"files_reused": self.plan.reused},
             "stale": self.stale,
+            **({"chrome": self.chrome} if self.chrome else {}),  # lines found repeated across a folder's articles
             **({"pruned": self.pruned} if self.prune else {}),
             "scores": scores,
             "flags": flags or {"segments": 0, "by_flag": {}},  # segments flagged for review, by flag

@@ -98,6 +98,11 @@ def add_document_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-boilerplate", action="store_true", help="keep site chrome in the output (untranslated)")
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     parser.add_argument(
+        "--boilerplate", action="append", metavar="TEXT",
+        help="a line of site chrome (matched at the start of a short line), added to [run] boilerplate; repeat "
+        "for more. Lines repeated across a folder's articles are found without it ([run] chrome_min_docs)",
+    )
+    parser.add_argument(
         "--progress", choices=cfg.CHOICES[("run", "progress")],
         help="bar on a terminal, a line every 10 s otherwise (auto, the default); jsonl: one JSON event a batch "
         "and a file on stderr, for dashboards; off",
@@ -124,6 +129,7 @@ def build_config(args: argparse.Namespace) -> cfg.Config:
         cache__memory=False if args.no_cache else None,
         model__allow_pickle=args.allow_pickle,
         run__boilerplate_output="keep" if args.keep_boilerplate else None,
+        run__boilerplate=(tuple(config.run.boilerplate) + tuple(args.boilerplate)) if getattr(args, "boilerplate", None) else None,
         run__duplicate_output="keep" if args.keep_duplicates else None,
         run__progress=args.progress,
         glossary__path=args.glossary,

@@ -27,9 +27,13 @@ def register(sub) -> None:
         description="Translate paragraphs (a paragraph a line) from FILE or standard input to standard output, "
         "line by line; what is already in the target language passes through untouched. Flags and glossary "
         "terms go to stderr, or to --jsonl FILE as one JSON record a line. Example: "
-        "targman translate --tgt en --glossary glossaries/desk.tsv < article.txt > article.en.txt",
+        "targman translate --tgt en --glossary glossaries/desk.tsv < article.txt > article.en.txt. "
+        "An HTML page, a Markdown story or a Word file given as FILE comes back in its own format, translated "
+        "in place: targman translate --tgt en page.html -o page.en.html",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE", help="UTF-8 text to translate (default: - for stdin)")
+    p.add_argument("-o", "--output", metavar="OUT", type=Path,
+                   help="write the translation to OUT instead of standard output (a Word file needs it on a terminal)")
     p.add_argument("--jsonl", metavar="FILE", type=Path,
                    help="write a JSON record a line (line, source, text, src_lang, flags, notes, terms, score) to FILE "
                    "instead of the flag lines on stderr")
@@ -77,6 +81,59 @@ def described(row: dict) -> str:
     return f"line {row['line']}: " + "; ".join(bits) if bits else ""
 
 
+DOCUMENT_SUFFIXES = {".html", ".htm", ".md", ".markdown", ".docx"}
+
+
+def translate_document(args: argparse.Namespace, config) -> int:
+    """A whole document (HTML, Markdown, Word) in, the same document translated out: read, cut
+    and written as a run does it (`documents.reader`, `documents.writer`)."""
+    from pipeline.batch.jobs import segment_file
+    from pipeline.documents.reader import read_file
+    from pipeline.documents.writer import render_file
+    from pipeline.errors import InputError
+    from pipeline.translation.translator import Translator
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(args.file, "no such file")
+    mb = 1024 * 1024
+    file = read_file(path.parent.resolve(), path.resolve(), max_bytes=config.run.max_file_mb * mb,
+                     max_line_chars=config.run.max_line_chars, html=config.html)
+    per_article = segment_file(file, config)
+    segments = [s for _, group in per_article for s in group]
+    with Translator(config) as translator:
+        translator.translate_segments(segments, tgt=config.run.tgt)
+    written = render_file(file, per_article, config.run.tgt)  # also flags markup-moved
+    data = written if isinstance(written, bytes) else written.encode("utf-8")
+    if args.output:
+        from pipeline.atomic import atomic_write_text
+
+        atomic_write_text(args.output, written)
+    elif isinstance(written, bytes) and sys.stdout.isatty():
+        raise InputError(args.file, "a Word file is not written to a terminal: give -o OUT.docx")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    records = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
+    try:
+        for segment in segments:
+            row = {"doc": segment.doc, "index": segment.index, "source": segment.source, "text": segment.target,
+                   "kind": segment.kind, "src_lang": segment.src_lang, "flags": list(segment.flags),
+                   "terms": [t.to_row() for t in segment.terms]}
+            if records is not None:
+                records.write(json.dumps(row, ensure_ascii=False) + "\n")
+            elif segment.flags:
+                print(f"targman: sentence {segment.index + 1}: {', '.join(segment.flags)}", file=sys.stderr)
+    finally:
+        if records is not None:
+            records.close()
+    flagged = sum(1 for s in segments if s.flags)
+    print(f"targman: {path.name}: {len(segments)} sentence(s) in {len(file.articles[0].paragraphs) if file.articles else 0} "
+          f"paragraph(s); {flagged} flagged", file=sys.stderr)
+    return 0
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     from pipeline.cli.summary import term_success
     from pipeline.config import finalize
@@ -86,6 +143,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     config = finalize(build_config(args))  # a missing --tgt, a bad config: said before reading anything
     check_model_path(config.model.id)
+    if args.file != "-" and Path(args.file).suffix.lower() in DOCUMENT_SUFFIXES:
+        return translate_document(args, config)
     out = sys.stdout
     if hasattr(out, "reconfigure"):
         out.reconfigure(encoding="utf-8")

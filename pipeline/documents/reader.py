@@ -32,9 +32,11 @@ from pipeline.errors import InputError
 from pipeline.layout import STATE_DIR
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}  # read through a CommonMark parser, translated in place
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+DOCX_SUFFIXES = {".docx"}  # Word files, translated in place (documents.docx_doc)
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | DOCX_SUFFIXES
 REF_MARK = ".ref"
 
 
@@ -47,6 +49,7 @@ class Article:
     head: str = ""  # blank lines before the first paragraph
     record: dict = field(default_factory=dict)  # JSONL: the other fields of the line
     ref: str | None = None  # reference translation text, when one exists
+    layout: object = None  # a document translated in place (documents.html_doc.HtmlDoc, ...): what is kept around the text
 
 
 @dataclass
@@ -416,11 +419,12 @@ def _too_large(size: int, max_bytes: int) -> str:
     )
 
 
-def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int = 0) -> InputFile:
+def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int = 0, html=None) -> InputFile:
     """Read one input file into articles; raises InputError naming the file (and line).
 
     `max_bytes` and `max_line_chars` (0 = no limit) fail a file that is too big
-    to be an article, before it costs memory or hours of translation.
+    to be an article, before it costs memory or hours of translation. `html`: the
+    `[html]` settings (None: a page is translated in place, its chrome kept).
     """
     root = root.resolve()
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
@@ -430,6 +434,8 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
     suffix = path.suffix.lower()
     data = _read_bytes(rel, path, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
+    if suffix in DOCX_SUFFIXES:
+        return _read_docx(path, rel, data, digest, max_bytes, max_line_chars)
     text = decode(Path(rel), data)
     ref_path = reference_for(path)
     ref = ref_digest = None
@@ -440,11 +446,27 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
             ref = decode(Path(ref_path.name), ref_bytes)
         except InputError:
             ref = None
+    if suffix in MARKDOWN_SUFFIXES:
+        from pipeline.documents import markdown_doc
+
+        check_lines(rel, LINE_BREAK.split(text)[0::2], max_line_chars)
+        page = markdown_doc.parse(text)
+        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+        articles = [Article(rel, paragraphs, ref=ref, layout=page)]
+        return InputFile(path, rel, "markdown", articles, digest=digest, ref_digest=ref_digest)
     if suffix in TEXT_SUFFIXES:
         check_lines(rel, LINE_BREAK.split(text)[0::2], max_line_chars)
         head, paragraphs = text_paragraphs(text)
         articles = [Article(rel, paragraphs, head=head, ref=ref)]
         return InputFile(path, rel, "text", articles, digest=digest, ref_digest=ref_digest)
+    if suffix in HTML_SUFFIXES and getattr(html, "output", "document") == "document":
+        from pipeline.documents import html_doc
+
+        page = html_doc.parse(text, translate_chrome=bool(getattr(html, "translate_chrome", False)))
+        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+        check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
+        articles = [Article(rel, paragraphs, ref=ref, layout=page)]
+        return InputFile(path, rel, "html", articles, digest=digest, ref_digest=ref_digest)
     if suffix in HTML_SUFFIXES:
         paragraphs = html_paragraphs(text)
         check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
@@ -475,3 +497,27 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
         ref_text = record.get("ref") if isinstance(record.get("ref"), str) else None
         articles.append(Article(f"{rel}#{article_id}", paragraphs, head=head, record=record, ref=ref_text))
     return InputFile(path, rel, "jsonl", articles, digest=digest, ref_digest=ref_digest)
+
+
+def _read_docx(path: Path, rel: str, data: bytes, digest: str, max_bytes: int, max_line_chars: int) -> InputFile:
+    """A Word file: its paragraphs (body, tables, headers, footers, notes, text boxes), in place."""
+    from pipeline.documents import docx_doc
+
+    try:
+        page = docx_doc.parse(data)
+    except Exception as error:  # not a zip, not Word's XML: this file alone fails
+        raise InputError(rel, f"not a Word .docx file python-docx can open ({type(error).__name__}: {error}); "
+                              "save it as .docx (Word 2007 or later) and run again") from None
+    paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+    check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
+    ref = ref_digest = None
+    ref_path = reference_for(path)
+    if is_file(ref_path):
+        try:
+            ref_bytes = _read_bytes(ref_path.name, ref_path, max_bytes)
+            ref_digest = hashlib.sha256(ref_bytes).hexdigest()
+            ref = docx_doc.text_of(ref_bytes)
+        except Exception:
+            ref = None
+    return InputFile(path, rel, "docx", [Article(rel, paragraphs, ref=ref, layout=page)], digest=digest,
+                     ref_digest=ref_digest)

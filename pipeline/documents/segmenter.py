@@ -179,6 +179,17 @@ def is_layout(line: str) -> bool:
     return not normalize_for_compare(body)
 
 
+CHROME_PREFIX_WORDS = 12  # a longer paragraph is an article's, whatever it starts with
+
+
+def _starts_with_chrome(key: str, chrome: set[str]) -> bool:
+    """A boilerplate entry matches by prefix ("Share" finds "Share on Facebook | Twitter"), as a
+    whole word, in a short line that is not a sentence (it does not end with a full stop)."""
+    if not chrome or key.rstrip(CLOSERS)[-1:] in ENDERS or len(key.split()) > CHROME_PREFIX_WORDS:
+        return False
+    return any(entry and key.startswith(entry) and not key[len(entry):len(entry) + 1].isalnum() for entry in chrome)
+
+
 def segment_paragraphs(
     doc: str,
     paragraphs: Iterable[tuple[str, str]],
@@ -205,7 +216,7 @@ def segment_paragraphs(
         key = normalize_for_compare(stripped)
         if not key:
             continue
-        if key in chrome:
+        if key in chrome or _starts_with_chrome(key, chrome):
             kind = BOILERPLATE
         elif repeats and key == previous_key:
             kind = DUPLICATE

@@ -61,8 +61,12 @@ def render_article_html(article: Article, segments: list[Segment], lang: str) ->
     )
 
 
-def render_file(file: InputFile, per_article: list[tuple[Article, list[Segment]]], lang: str) -> str:
-    """The translated file, in the input's own format."""
+def render_file(file: InputFile, per_article: list[tuple[Article, list[Segment]]], lang: str) -> str | bytes:
+    """The translated file, in the input's own format (bytes for a Word file)."""
+    if per_article and per_article[0][0].layout is not None:
+        from pipeline.documents.inplace import render_in_place
+
+        return render_in_place(file, per_article[0][0], per_article[0][1], lang)
     if file.fmt == "html":
         article, segments = per_article[0]
         return render_article_html(article, segments, lang)

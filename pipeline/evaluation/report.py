@@ -445,6 +445,19 @@ def _editors_html(run: dict) -> str:
     return "".join(parts)
 
 
+def _chrome_html(run: dict) -> str:
+    """The site chrome the run found repeated across a folder's articles (run.json `chrome`), once."""
+    chrome = run.get("chrome") or {}
+    if not chrome:
+        return ""
+    cells = "".join(f'<tr><td>{esc(folder)}</td><td>{esc(line)}</td><td>{esc(count)}</td></tr>'
+                    for folder, lines in chrome.items() for line, count in lines.items())
+    total = sum(len(lines) for lines in chrome.values())
+    return (f'<details class="editors" id="chrome"><summary>Site chrome found in several articles ({total} line(s)), '
+            'left out of the translation</summary><table class="index"><thead><tr><th>folder</th><th>line</th>'
+            f'<th>articles</th></tr></thead><tbody>{cells}</tbody></table></details>')
+
+
 def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
             entries: list[str] | None = None) -> str:
     """The page's top; `entries` (a large run's index): every document's `_index_json`, of
@@ -465,6 +478,7 @@ def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int
         extra,
         _corpus_html(corpus, flagged, segments, run.get("post_edits")),
         _editors_html(run),
+        _chrome_html(run),
         f'<details class="docs-index" open><summary>Documents ({docs})</summary>{pager}',
         f'<div class="index-scroll"><table class="index" id="docs-index"{page_size}>{INDEX_HEAD}<tbody>{"".join(index)}</tbody></table></div></details>',
         data,

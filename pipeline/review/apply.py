@@ -161,7 +161,7 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
                 result.skipped.append((rel, str(why)))
                 log.warning(f"{rel}: not applied: {why}")
                 continue
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(text if isinstance(text, bytes) else text.encode("utf-8")).hexdigest()
             target = output_path(out_dir, rel)
             entry = dict(header.get("entry") or {})
             segments = sum(1 for _ in new_rows)
@@ -241,7 +241,8 @@ def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out
                     "run `targman run --force` to translate it again with the post-edits")
     for segment, row in zip(segments, rows):
         segment.take_results(row)
-    if hashlib.sha256(render_file(job.file, kept, tgt).encode("utf-8")).hexdigest() != header.get("output_sha256"):
+    written = render_file(job.file, kept, tgt)  # bytes for a Word file
+    if hashlib.sha256(written if isinstance(written, bytes) else written.encode("utf-8")).hexdigest() != header.get("output_sha256"):
         raise _Skip("its article cannot be rebuilt byte for byte from the segment table; run `targman run --force` "
                     "to translate it again with the post-edits")
     count = 0

@@ -27,6 +27,12 @@ any encoding. A unit id used twice or a `<cp>` that is no character refuses the 
 holds an inline code (1.2 `<bpt>`, `<ph>`, ...; 2.x `<ph>`, `<sc>`, ...) or markup its source does
 not have (a tag, a Markdown link, a `javascript:` URL) is reported, not taken: a post-edit is plain
 text and must never become live markup in an article.
+
+A sentence of an HTML page or a Markdown story translated in place carries its markup as codes
+(`document_codes`: 2.1 `<pc>`/`<ph>` with the markup in `<originalData>`, 1.2 `<bpt>`/`<ept>`/`<ph>`),
+placed on the target as the article has them, so a CAT tool shows them protected; its glossary
+marks are left out (they would cross the codes). On import the text is taken and the page's own
+markup goes back around it by the run's placement (an editor's moved codes are not read).
 """
 
 from __future__ import annotations
@@ -174,10 +180,11 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     tgt = session.tgt
     # the input folder by its name only: an absolute local path must not travel to outside translators
     input_dir = Path(str(session.run.get("input") or "")).name
+    codes = document_codes(session, by_doc)  # inline markup of pages and stories translated in place
     files = []
     for number, (doc, doc_views) in enumerate(by_doc.items(), 1):
         if version == "2.1":
-            files.append(_file_2(number, doc, doc_views, run_id, input_dir, glossary, tgt))
+            files.append(_file_2(number, doc, doc_views, run_id, input_dir, glossary, tgt, codes))
         else:
             units = []
             for view in doc_views:
@@ -185,7 +192,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
                     result.left_out["characters XLIFF 1.2 cannot carry"] = result.left_out.get(
                         "characters XLIFF 1.2 cannot carry", 0) + 1
                     continue
-                units.append(_unit_12(view))
+                units.append(_unit_12(view, codes))
             files.append(_file_12(doc, units, run_id, input_dir, src, tgt))
         result.units += len(doc_views)
     result.units -= sum(n for why, n in result.left_out.items() if why.startswith("characters"))
@@ -210,7 +217,8 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     return result
 
 
-def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: str, glossary, tgt: str) -> str:
+def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: str, glossary, tgt: str,
+            codes: dict | None = None) -> str:
     parts = [f'  <file id="f{number}" original={_attr(doc)}>\n',
              '    <mda:metadata><mda:metaGroup category="targman">'
              f'<mda:meta type="run">{_text(run_id)}</mda:meta>'
@@ -221,7 +229,11 @@ def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: st
         row = view["row"]
         uid = unit_id(row["doc"], row["index"])
         terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
-        source, marks = _marked_2(row["source"], terms, uid)
+        tags = (codes or {}).get((row["doc"], row["index"]))
+        if tags:  # the sentence's markup as codes (the term marks would cross them: left out here)
+            source, marks = _coded(row["source"], row["source"], tags, "2.1"), []
+        else:
+            source, marks = _marked_2(row["source"], terms, uid)
         name = _attr(f"{row['doc']}#{row['index']}")
         parts.append(f'    <unit id="{uid}" name={name}>\n')
         if marks:
@@ -240,17 +252,25 @@ def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: st
             notes.append(f'<note category="machine-translation">{_cp(view["machine"])}</note>')
         if notes:
             parts.append("      <notes>" + "".join(notes) + "</notes>\n")
+        target = _cp(view["text"])
+        if tags:
+            parts.append("      <originalData>" + "".join(
+                f'<data id="d{n}{end}">{_cp(raw)}</data>' for n, tag in enumerate(tags, 1)
+                for end, raw in ((("s", tag.open), ("e", tag.close or "")) if not tag.point else (("", tag.open),)))
+                + "</originalData>\n")
+            target = _coded(view["text"], row["source"], tags, "2.1")
         parts.append(f'      <segment state="{view["state"]}">\n'
                      f'        <source xml:space="preserve">{source}</source>\n'
-                     f'        <target xml:space="preserve">{_cp(view["text"])}</target>\n'
+                     f'        <target xml:space="preserve">{target}</target>\n'
                      "      </segment>\n    </unit>\n")
     parts.append("  </file>\n")
     return "".join(parts)
 
 
-def _unit_12(view: dict) -> str:
+def _unit_12(view: dict, codes: dict | None = None) -> str:
     row = view["row"]
     terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
+    tags = (codes or {}).get((row["doc"], row["index"]))
     state = STATES_12[view["state"]]
     approved = "yes" if view["state"] != "translated" else "no"
     notes = "".join(f'<note from="targman" annotates="general">flag: {escape(flag)}</note>' for flag in row.get("flags") or ())
@@ -259,8 +279,8 @@ def _unit_12(view: dict) -> str:
     resname = _attr(f"{row['doc']}#{row['index']}")
     return (f'      <trans-unit id="{unit_id(row["doc"], row["index"])}" resname={resname} '
             f'approved="{approved}" xml:space="preserve">\n'
-            f"        <source>{_marked_12(row['source'], terms)}</source>\n"
-            f'        <target state="{state}">{escape(view["text"])}</target>\n'
+            f"        <source>{_coded(row['source'], row['source'], tags, '1.2') if tags else _marked_12(row['source'], terms)}</source>\n"
+            f'        <target state="{state}">{_coded(view["text"], row["source"], tags, "1.2") if tags else escape(view["text"])}</target>\n'
             + (f"        {notes}\n" if notes else "")
             + "      </trans-unit>\n")
 
@@ -279,6 +299,70 @@ def _file_12(doc: str, units: list[str], run_id: str, input_name: str, src: str,
 # --- import -------------------------------------------------------------------------------------
 
 
+def _coded(text: str, source: str, tags: list, version: str) -> str:
+    """`text` (the source, or its translation) with the sentence's markup as inline codes, placed
+    as the document's writer places it: 2.1 `<pc>` (a span, its markup in `originalData`) and
+    `<ph>` (a point); 1.2 `<bpt>`/`<ept>` and `<ph>` holding the markup. The codes are only shown:
+    an import takes the text, and the document's markup goes back around it as a run puts it."""
+    from pipeline.documents.inline import Tag, render
+
+    coded = []
+    for n, tag in enumerate(tags, 1):
+        if version == "2.1":
+            opening = f'<ph id="{n}" dataRef="d{n}"/>' if tag.point else f'<pc id="{n}" dataRefStart="d{n}s" dataRefEnd="d{n}e">'
+            closing = None if tag.point else "</pc>"
+        else:
+            opening = (f'<ph id="{n}">{escape(tag.open)}</ph>' if tag.point
+                       else f'<bpt id="{n}">{escape(tag.open)}</bpt>')
+            closing = None if tag.point else f'<ept id="{n}">{escape(tag.close or "")}</ept>'
+        coded.append(Tag(tag.start, tag.end, opening, closing, tag.space_after, tag.left, tag.inside, tag.space_before))
+    escaper = _cp if version == "2.1" else escape
+    return render(text, source, coded, escaper)[0]
+
+
+def document_codes(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int], list]:
+    """The inline markup of each sentence of the HTML pages and Markdown stories of the export,
+    read again from the run's input (the rows hold plain text): {(doc, index): tags}. A document
+    that cannot be read, or whose sentences are no longer the rows', gets none."""
+    from pipeline.batch.jobs import segment_file
+    from pipeline.config import ConfigError, from_mapping
+    from pipeline.documents.inline import sentence_tags
+    from pipeline.documents.reader import read_file
+
+    wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown")]
+    if not wanted:
+        return {}
+    root = Path(str(session.run.get("input") or ""))
+    root = root.parent if root.is_file() else root
+    recorded = session.run.get("config") or {}
+    try:
+        config = from_mapping({key: recorded.get(key) or {} for key in ("run", "html")}, where="run.json")
+    except (ConfigError, TypeError):
+        return {}
+    chrome = session.run.get("chrome") or {}
+    out: dict[tuple[str, int], list] = {}
+    for doc in wanted:
+        try:
+            file = read_file(root, root / doc, html=config.html)
+            folder = Path(doc).parent.as_posix()
+            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
+        except Exception:  # the input moved or changed: the export stays plain text
+            continue
+        rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
+        for article, segments in per_article:
+            if article.layout is None or not hasattr(article.layout, "paragraphs"):
+                continue
+            groups: dict[int, list] = {}
+            for segment in segments:
+                groups.setdefault(segment.para, []).append(segment)
+            for para, group in groups.items():
+                paragraph = article.layout.paragraphs[para]
+                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
+                    if tags and rows.get(segment.index, segment.source) == segment.source:
+                        out[(doc, segment.index)] = tags
+    return out
+
+
 @dataclass
 class ImportResult:
     units: int = 0
@@ -293,8 +377,9 @@ class ImportResult:
 # Inline elements whose content is text. Every other element in a source or target is a code
 # (2.x `ph`, `sc`, `ec`, `sm`, `em`; 1.2 `bpt`, `ept`, `ph`, `it` hold the original document's
 # markup as their content, `x`, `bx`, `ex` stand for it) or another namespace's: never read as
-# text. targman exports plain text, so a code in a target was added by the CAT tool or a
-# translator, and the unit is not taken (see `_problem`).
+# text. A target may hold the codes its source has (a page's or a story's markup, exported as
+# codes), never more: a code a CAT tool or a translator added means the unit is not taken (see
+# `_problem`); the text is taken, and the document's own markup goes back around it.
 _TEXT_INLINE = {XLIFF2: {"mrk", "pc"}, XLIFF12: {"mrk", "g"}}
 # markup a target could add to a Markdown or HTML article: tags, comments, links and images, script URLs
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|<!--|!?\[[^\]]*\]\([^)]*\)|\b(?:java|vb)script\s*:|\bdata\s*:[^,\s]*;base64",
@@ -340,8 +425,8 @@ def _problem(source: str | None, target: str | None, source_codes: list[str], ta
     added = [c for c in dict.fromkeys(target_codes) if target_codes.count(c) > source_codes.count(c)]
     if added:
         shown = ", ".join(f"<{c}>" for c in added)
-        return (f"its target holds inline code ({shown}) that its source does not; targman exports plain text, "
-                "so a code added in a CAT tool is not taken (remove it there, save, and import again)")
+        return (f"its target holds inline code ({shown}) that its source does not; a code added in a CAT tool "
+                "is not taken (remove it there, save, and import again)")
     if target:
         for match in _MARKUP.finditer(target):
             piece = match.group()

@@ -1,0 +1,83 @@
+"""Site chrome found by repetition across a folder's articles (pipeline.documents.chrome),
+and the boilerplate list matched by prefix."""
+
+import argparse
+import json
+
+from pipeline.batch.runner import run
+from pipeline.cli.run import add_document_options, build_config
+from pipeline.config import Config, with_overrides
+from pipeline.documents.segmenter import segment_paragraphs
+from pipeline.engines.testing import FunctionEngine
+
+CHROME = ["Follow us on Facebook | Twitter | Email", "© 2024 Example News", "Բաժանորդագրվեք մեր լրահոսին"]
+
+
+def config(**run):
+    return with_overrides(Config(), model__id="function-engine", run__tgt="hy", run__progress="off", cache__memory=False,
+                          **{f"run__{k}": v for k, v in run.items()})
+
+
+def story(n):
+    return "\n\n".join([CHROME[0], f"Story {n} happened in Yerevan on day {n}.", f"It was the {n}th time.",
+                        CHROME[1], CHROME[2]]) + "\n"
+
+
+def rows(out):
+    return [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_lines_repeated_across_a_folder_are_dropped_without_config(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "site").mkdir(parents=True)
+    (folder / "pair").mkdir()
+    for n in range(4):
+        (folder / "site" / f"a{n}.txt").write_text(story(n), encoding="utf-8")
+    for n in range(2):  # two articles sharing lines: not enough to call them chrome
+        (folder / "pair" / f"b{n}.txt").write_text(story(n), encoding="utf-8")
+    engine = FunctionEngine(pairs=[("en", "hy"), ("hy", "hy")])
+    out = tmp_path / "out"
+    result = run(folder, out, config(), engine=engine)
+    assert result.manifest["chrome"] == {"site": {line: 4 for line in CHROME}}
+    page = (out / "review.html").read_text(encoding="utf-8")
+    assert page.count("Follow us on Facebook | Twitter | Email</td><td>4</td>") == 1  # listed once, with its count
+    sent = [text for call in engine.calls for text in call]
+    assert sum("Facebook" in text for text in sent) == 1 and sum("2024" in text for text in sent) == 1  # the pair's, once
+    site = (out / "site" / "a0.txt").read_text(encoding="utf-8")
+    assert "Facebook" not in site and "©" not in site and "Story 0" in site
+    pair = (out / "pair" / "b0.txt").read_text(encoding="utf-8")
+    assert "Facebook" in pair
+    kinds = {(r["doc"].split("/")[0], r["source"]): r["kind"] for r in rows(out)}
+    assert kinds[("site", CHROME[0])] == "boilerplate" and kinds[("pair", CHROME[0])] == "text"
+
+
+def test_off_with_zero_and_a_story_line_repeated_in_few_articles_stays(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(9):  # a line in 3 of 9 articles is chrome; one in 2 of 9 is not
+        lines = [f"Story {n}.", "Background line." if n < 2 else "", CHROME[0] if n < 3 else ""]
+        (folder / f"a{n}.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    out = run(folder, tmp_path / "out", config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    assert out.manifest["chrome"] == {".": {CHROME[0]: 3}}
+    off = run(folder, tmp_path / "off", config(chrome_min_docs=0), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    assert "chrome" not in off.manifest
+
+
+def test_the_boilerplate_list_matches_by_prefix_in_short_lines_only():
+    paragraphs = [("Share on Facebook | Twitter | Email", "\n"), ("Share prices fell sharply on Monday.", "\n"),
+                  ("Shareholders met", "\n"), ("Print this page", "\n")]
+    kinds = [s.kind for s in segment_paragraphs("d", paragraphs, boilerplate=("Share", "Print"))]
+    assert kinds == ["boilerplate", "text", "text", "boilerplate"]
+
+
+def test_boilerplate_flag_adds_to_the_list():
+    parser = argparse.ArgumentParser()
+    add_document_options(parser)
+    for name in ("config", "tgt", "model", "engine", "device", "beam_size", "max_length", "max_length_a", "max_length_b",
+                 "base_url", "batch_tokens", "threads", "quantization", "cache_dir", "allow_pickle", "glossary", "terms",
+                 "armenian_spelling"):
+        parser.add_argument(f"--{name}", default=None)
+    parser.add_argument("--no-cache", action="store_true")
+    args = parser.parse_args(["--boilerplate", "Follow us on", "--boilerplate", "Հետևեք մեզ"])
+    boilerplate = build_config(args).run.boilerplate
+    assert boilerplate[-2:] == ("Follow us on", "Հետևեք մեզ") and "Share" in boilerplate
