@@ -25,6 +25,8 @@ from pipeline.engines.testing import FunctionEngine, SpyEngine, tag
 from tests.test_hostile import build_cases
 from tests.test_resume import make_articles, parts, signal_on, snapshot
 
+pytestmark = pytest.mark.xdist_group("ray")  # one Ray at a time: a local ray.init() finds a `ray start` cluster
+
 REPO = Path(__file__).resolve().parents[1]
 # Where the engine ran, how long it took, what an earlier run or the memory had: the only
 # keys of run.json a Ray run may write differently from a local one.
