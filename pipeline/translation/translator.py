@@ -141,7 +141,7 @@ class Translator:
         path = None if loaded is not None or glossary is None else str(glossary)
         name = engine if isinstance(engine, str) else None
         config = load_config(config, model=model, glossary=path, engine=name, **overrides)
-        return cls(config, engine=None if name or engine is None else engine, glossary=loaded)
+        return cls(config, engine=None if isinstance(engine, str) else engine, glossary=loaded)
 
     # -- what it holds ---------------------------------------------------------------
     def config_for(self, tgt: str | None) -> Config:
@@ -362,11 +362,13 @@ class Translator:
         """Close the translation memory this Translator opened (a given one stays open), the
         connection pools of the engines it loaded, and stop its Ray actors."""
         for engine in self._engines.values():
-            if engine is not self._given_engine and callable(getattr(type(engine), "close", None)):
-                engine.close()  # looked up on the type: a LazyEngine's __getattr__ would load the model
+            close = getattr(type(engine), "close", None)  # on the type: a LazyEngine's __getattr__ would load the model
+            if engine is not self._given_engine and callable(close):
+                close(engine)
         for engine in self._fallbacks.values():
-            if callable(getattr(type(engine), "close", None)):
-                engine.close()
+            close = getattr(type(engine), "close", None)
+            if callable(close):
+                close(engine)
         if self._own_memory and self.memory is not None:
             self.memory.close()
             self.memory = None
@@ -412,7 +414,7 @@ def _result(source: str, article: Article, segments: list[Segment]) -> Result:
             weight += len(segment.source)
         by_lang[segment.src_lang] = by_lang.get(segment.src_lang, 0) + len(segment.source)
         offset += len(segment.source) + len(segment.sep) + len(segment.para_sep)
-    src_lang = max(by_lang, key=by_lang.get) if by_lang else "und"
+    src_lang = max(by_lang, key=lambda lang: by_lang[lang]) if by_lang else "und"
     return Result(
         source=source,
         text=rebuild_text(article, segments),
