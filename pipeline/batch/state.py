@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import TextIO, Iterator, overload
+from typing import Iterator, TextIO, overload
 
 from pipeline import __version__
 from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_write_text

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 from pipeline.errors import InputError, ScoreError
 
