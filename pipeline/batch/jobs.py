@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from pipeline.batch.state import file_stat
 from pipeline.config import Config
@@ -130,7 +130,7 @@ def start_readers(ray, count: int = READERS) -> list:
 
 
 def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, str]],
-           config: Config) -> Iterator[tuple[list, object]]:
+           config: Config) -> Iterator[tuple[list, Any]]:
     """`FileReader.<method>(root, files, config)` over groups of FILES_PER_CALL files, across the
     readers, CALLS_AHEAD at a time, yielded in input order: (the files, the result, or the
     RayError of a call whose reader died every time Ray tried). The files must be where the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from pipeline.atomic import atomic_write_text, refuse_links_below
 from pipeline.batch.jobs import FileJob
@@ -73,7 +74,7 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
     except OSError as error:
         raise _write_failure(error, "its translation", rel, target) from None
     segments = [s for _, segments in kept for s in segments]
-    entry = {
+    entry: dict[str, Any] = {
         "status": FileStatus.PARTIAL if job.failed_docs else FileStatus.DONE,
         "articles": len(kept),
         "segments": len(segments),

@@ -19,6 +19,10 @@ import json
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tqdm import tqdm as Tqdm
 
 
 def clock(seconds: float | None) -> str:
@@ -41,7 +45,7 @@ class Progress:
         self.files_total = self.files_done = self.files_failed = 0
         self.total = self.done = self.tokens = 0
         self.started: float | None = None  # when translating started (after the model loaded)
-        self.bar = None
+        self.bar: Tqdm | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None

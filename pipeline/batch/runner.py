@@ -26,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from pipeline import __version__
 from pipeline.batch.jobs import (
@@ -406,27 +406,28 @@ class Run:
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
-        progress = self.progress.segments if self.progress is not None else None
-        mark = self.progress.mark() if self.progress is not None else None
+        meter = self.progress
+        progress = meter.segments if meter is not None else None
+        mark = meter.mark() if meter is not None else None
         try:
             self.translator.translate_segments([s for job in jobs for s in job.segments], tgt=self.tgt, on_progress=progress, scope=self.scope)
         except ClusterError:
             raise
         except Exception as error:
-            if mark is not None:
-                self.progress.back_to(mark)  # the files are tried one by one: each counts its own segments again
+            if meter is not None and mark is not None:
+                meter.back_to(mark)  # the files are tried one by one: each counts its own segments again
             if len(jobs) == 1:  # nothing to find: asking again would only double the wait on a dead endpoint
                 self._isolate(jobs[0], error)
                 return
             for job in jobs:
-                mark = self.progress.mark() if self.progress is not None else None
+                mark = meter.mark() if meter is not None else None
                 try:
                     self.translator.translate_segments(list(job.segments), tgt=self.tgt, on_progress=progress, scope=self.scope)
                 except ClusterError:
                     raise
                 except Exception as error:  # an engine failure on one file must not stop the run
-                    if mark is not None:
-                        self.progress.back_to(mark)
+                    if meter is not None and mark is not None:
+                        meter.back_to(mark)
                     self._isolate(job, error)
 
     def _isolate(self, job: FileJob, error: Exception) -> None:
@@ -435,14 +436,17 @@ class Run:
         if len(job.articles) < 2:
             job.status, job.error = FileStatus.FAILED, f"{job.file.rel}: {reason(error)}"
             return
+        meter = self.progress
         for article, segments in job.articles:
-            mark = self.progress.mark()
+            mark = meter.mark() if meter is not None else None
             try:
-                self.translator.translate_segments(segments, tgt=self.tgt, on_progress=self.progress.segments, scope=self.scope)
+                self.translator.translate_segments(segments, tgt=self.tgt, on_progress=meter.segments if meter is not None else None,
+                                                   scope=self.scope)
             except ClusterError:
                 raise
             except Exception as article_error:
-                self.progress.back_to(mark)  # a failed article's segments are not done
+                if meter is not None and mark is not None:
+                    meter.back_to(mark)  # a failed article's segments are not done
                 job.failed_docs[article.doc] = f"{article.doc}: {reason(article_error)}"
         if len(job.failed_docs) == len(job.articles):
             job.status, job.error = FileStatus.FAILED, f"{job.file.rel}: {reason(error)} (every article)"
@@ -464,7 +468,8 @@ class Run:
         if entry.get("reference"):
             log.warning(f"{rel}: {entry['reference']}")
         self.files[rel] = entry
-        self.progress.file(rel, entry["status"])
+        if self.progress is not None:
+            self.progress.file(rel, entry["status"])
 
     def fail(self, rel: str, message: str) -> None:
         """Mark an input file failed: no translation of it, and no stale one from an earlier run."""
@@ -570,7 +575,7 @@ class Run:
         """run.json's `cache`: the memory used, its hits, and why it was read-only or off, if it was."""
         memory = self.translator.memory
         if memory is None:
-            info = {"memory": None}
+            info: dict[str, Any] = {"memory": None}
             if self.translator.memory_problem:
                 info["problem"] = self.translator.memory_problem
             return info | self.journal_info()

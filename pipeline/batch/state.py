@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO, overload
 
 from pipeline import __version__
 from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_write_text
@@ -117,6 +117,10 @@ def settings_of(config: Config) -> dict:
     return normalised(json.loads(json.dumps(settings)))  # as it reads back from settings.json (tuples are lists)
 
 
+@overload
+def normalised(settings: dict) -> dict: ...
+@overload
+def normalised(settings: dict | None) -> dict | None: ...
 def normalised(settings: dict | None) -> dict | None:
     """Settings as they are compared: what identifies the model and the glossary by content is
     kept, the names they were given are dropped (`models/x` and `/abs/models/x` are one folder;
@@ -188,7 +192,7 @@ class RunState:
         self.settings_path = self.dir / "settings.json"
         self.outputs_path = self.dir / "outputs.jsonl"
         self.journal_path = self.dir / "journal.sqlite3"
-        self._lock = None
+        self._lock: TextIO | None = None
         self.settings: dict = {}
         self._outputs: dict[str, set[str]] = {}  # rel -> every sha256 targman wrote there
 
@@ -232,6 +236,7 @@ class RunState:
                 self.settings = {"settings": settings}
                 atomic_write_json(self.settings_path, self.settings)
             else:
+                assert previous is not None  # `same` needs it
                 self.settings = previous
             self.parts.mkdir(exist_ok=True)
         except OSError as error:

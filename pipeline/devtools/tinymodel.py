@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from pipeline.models.hub import quiet_transformers  # noqa: F401 (callers use tinymodel.quiet_transformers)
 
@@ -100,7 +100,7 @@ def build_marian(
     out.mkdir(parents=True, exist_ok=True)
     src_lines, tgt_lines = _corpus(src_lang, extra_text)
     with tempfile.TemporaryDirectory() as tmp:
-        ids = dict(pad_id=0, eos_id=1, unk_id=2, bos_id=-1, pad_piece="<pad>", eos_piece="</s>", unk_piece="<unk>")
+        ids: dict[str, Any] = dict(pad_id=0, eos_id=1, unk_id=2, bos_id=-1, pad_piece="<pad>", eos_piece="</s>", unk_piece="<unk>")
         # Each side gets its own SentencePiece model, as OPUS-MT ships them.
         per_side = max(60, min(size["vocab_size"] // 2, 8000))
         src_spm = _train_spm(src_lines, Path(tmp) / "source", per_side, **ids)
@@ -225,7 +225,8 @@ def build_nllb(
             en + hy, Path(tmp) / "sentencepiece.bpe", max(100, min(size["vocab_size"], 8000)), model_type="bpe",
             bos_id=0, pad_id=1, eos_id=2, unk_id=3,
         )
-        extracted = SentencePieceExtractor(str(spm_path)).extract(BPE)
+        # transformers annotates extract() as (vocab, merges); it returns the tokenizer's kwargs
+        extracted: dict[str, Any] = SentencePieceExtractor(str(spm_path)).extract(BPE)  # type: ignore[assignment]
         tokenizer = NllbTokenizer(
             vocab=extracted["vocab"], merges=extracted["merges"], src_lang="eng_Latn", tgt_lang="hye_Armn",
             model_max_length=size["max_positions"],
@@ -288,7 +289,9 @@ def build_madlad(
         tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=size["max_positions"])
         tokenizer.save_pretrained(out)
     heads = size["heads"]
-    config = T5Config(
+    # T5Config takes tie_word_embeddings and decoder_start_token_id through **kwargs, which its
+    # dataclass signature in transformers does not show
+    config = T5Config(  # type: ignore[call-arg]
         vocab_size=len(vocab),
         d_model=size["d_model"],
         d_kv=size["d_model"] // heads,

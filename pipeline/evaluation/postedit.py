@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import Manifest
 from pipeline.segment import TEXT
 
 UNTRANSLATED_PREFIX = "untranslated:"
@@ -44,7 +45,7 @@ def row_key(row: dict, tgt: str) -> tuple[str, str, str, str]:
     return (row["src_lang"], tgt, terms_context(row.get("terms") or []), row["source"])
 
 
-def row_chains(rows: list[dict], edits: Iterable, tgt: str) -> dict[tuple[str, int], list]:
+def row_chains(rows: list[dict], edits: Iterable, tgt: str) -> dict[tuple[str, int | None], list]:
     """(doc, index) of a row -> its post-edits into `tgt`, oldest first, found as a run finds
     them: by document, source and nearest index (`batch.edits.FolderEdits`)."""
     from pipeline.runfolder.edits import FolderEdits
@@ -173,7 +174,22 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None, rows: list[dict] 
 EDIT_KEYS = ("post_edits", "conflicts", "edits_unmatched")
 
 
-def record_edit_summary(out_dir: str | Path) -> dict:
+def with_edit_summary(manifest: Manifest, summary: dict) -> Manifest:
+    """A copy of `manifest` whose EDIT_KEYS are `summary`'s (`edit_summary`), placed last."""
+    out = manifest.copy()
+    out.pop("post_edits", None)
+    out.pop("conflicts", None)
+    out.pop("edits_unmatched", None)
+    if "post_edits" in summary:
+        out["post_edits"] = summary["post_edits"]
+    if "conflicts" in summary:
+        out["conflicts"] = summary["conflicts"]
+    if "edits_unmatched" in summary:
+        out["edits_unmatched"] = summary["edits_unmatched"]
+    return out
+
+
+def record_edit_summary(out_dir: str | Path) -> Manifest:
     """Bring run.json's account of the editors' work up to date (`targman review` after edits made
     since the run), so the report, which reads run.json, and run.json never disagree. Returns it."""
     folder = RunFolder(out_dir)
@@ -184,8 +200,7 @@ def record_edit_summary(out_dir: str | Path) -> dict:
     summary = edit_summary(out_dir, tgt)
     if all(manifest.get(key) == summary.get(key) for key in EDIT_KEYS):
         return manifest
-    manifest = {k: v for k, v in manifest.items() if k not in EDIT_KEYS}
-    manifest.update(summary)
+    manifest = with_edit_summary(manifest, summary)
     folder.write_manifest(manifest)
     return manifest
 

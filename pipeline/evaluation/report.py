@@ -18,8 +18,10 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from pipeline.atomic import atomic_open, atomic_write_text
 from pipeline.errors import InputError
@@ -83,7 +85,8 @@ def _spans_in_target(target: str, terms: list[dict], glossary: dict) -> list[tup
 def _term_class(term: dict) -> str:
     if "forbidden_form" in term:
         return "forbidden"
-    return {True: "ok", False: "miss"}.get(term.get("honoured"), "unk")
+    classes: dict[bool | None, str] = {True: "ok", False: "miss"}
+    return classes.get(term.get("honoured"), "unk")
 
 
 def _term_title(term: dict, glossary: dict) -> str:
@@ -239,7 +242,7 @@ def _row_html(d: int, row: dict, new_para: bool, has_ref: bool, tgt: str | None,
     if has_ref:
         ref = row.get("ref")
         cells.append(f'<td class="ref"{_lang(tgt)}>{esc(ref) if isinstance(ref, str) else ""}</td>')
-    notes = row.get("notes") if isinstance(row.get("notes"), dict) else {}
+    notes = row["notes"] if isinstance(row.get("notes"), dict) else {}
     side = "".join(f'<span class="flag">{esc(flag)}</span>' + "".join(
         f'<span class="flag-note">{esc(note)}</span>' for note in notes.get(flag) or () if isinstance(note, str))
         for flag in flags)
@@ -343,7 +346,7 @@ def _index_entry(d: int, doc: str, rows: list[dict], info: dict, doc_scores: dic
     return keys, f'<tr {_data_attrs(keys)}>{"".join(cells)}</tr>'
 
 
-def _manifest_view(run: dict) -> tuple[str | None, dict, dict]:
+def _manifest_view(run: Mapping[str, Any]) -> tuple[str | None, dict, dict]:
     """The target language, the glossary notes and the file statuses a report shows."""
     tgt = run.get("tgt") or (run.get("config") or {}).get("tgt")
     glossary = run.get("glossary") or {}
@@ -421,7 +424,7 @@ def _json_in_html(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
-def _editors_html(run: dict) -> str:
+def _editors_html(run: Mapping[str, Any]) -> str:
     """Editors' work that is not in the articles: conflicts (an edit whose segment had changed
     since its base: both texts) and edits whose source is gone from the input."""
     parts = []
@@ -445,7 +448,7 @@ def _editors_html(run: dict) -> str:
     return "".join(parts)
 
 
-def _chrome_html(run: dict) -> str:
+def _chrome_html(run: Mapping[str, Any]) -> str:
     """The site chrome the run found repeated across a folder's articles (run.json `chrome`), once."""
     chrome = run.get("chrome") or {}
     if not chrome:
@@ -458,7 +461,7 @@ def _chrome_html(run: dict) -> str:
             f'<th>articles</th></tr></thead><tbody>{cells}</tbody></table></details>')
 
 
-def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
+def _header(run: Mapping[str, Any], tgt, corpus: dict, docs: int, segments: int, flagged: int, index: list[str], extra: str = "",
             entries: list[str] | None = None) -> str:
     """The page's top; `entries` (a large run's index): every document's `_index_json`, of
     which `index` holds the first INDEX_PAGE rows as HTML."""
@@ -486,7 +489,7 @@ def _header(run: dict, tgt, corpus: dict, docs: int, segments: int, flagged: int
     ])
 
 
-def render_html(rows: list[dict], run: dict, chrfs: list | None = None, *, extra_script: str = "",
+def render_html(rows: list[dict], run: Mapping[str, Any], chrfs: list | None = None, *, extra_script: str = "",
                 extra_css: str = "", extra_html: str = "", connect: bool = False) -> str:
     """The review page for `rows` (segments.jsonl) and `run` (run.json), all on one page.
 
@@ -519,7 +522,7 @@ def render_html(rows: list[dict], run: dict, chrfs: list | None = None, *, extra
     )
 
 
-def _with_post_edits(doc_scores: dict, run: dict, doc: str) -> dict:
+def _with_post_edits(doc_scores: dict, run: Mapping[str, Any], doc: str) -> dict:
     """A document's scores with its post-edit metrics (`run["post_edits"]`), when editors worked on it."""
     post = ((run.get("post_edits") or {}).get("docs") or {}).get(doc)
     return {**doc_scores, "post_edits": post} if post else doc_scores
@@ -536,7 +539,7 @@ PAGE_DOCUMENTS = 50
 PAGES_DIR = "review"
 
 
-def _write_pages(out_dir: Path, run: dict, scores: dict) -> None:
+def _write_pages(out_dir: Path, run: Mapping[str, Any], scores: dict) -> None:
     """review.html as an index (corpus scores, every document with its scores and flags, sortable)
     linking to pages of whole documents under review/, and review.tsv, in one streaming pass:
     only one page of rows is held at a time."""
@@ -640,7 +643,7 @@ def _terms_cell(terms) -> str:
 
 def _flags_cell(row: dict) -> str:
     """`flag,flag`; a flag with notes: `glossary-variant [Mirzoian: the desk writes Mirzoyan (ararat-mirzoyan)]`."""
-    notes = row.get("notes") if isinstance(row.get("notes"), dict) else {}
+    notes = row["notes"] if isinstance(row.get("notes"), dict) else {}
     return ",".join(f"{flag} [{'; '.join(notes[flag])}]" if notes.get(flag) else flag for flag in row.get("flags") or [])
 
 

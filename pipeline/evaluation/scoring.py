@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 from pipeline.errors import InputError, ScoreError
 
@@ -320,5 +321,6 @@ def format_text(scores: dict, width: int = 1) -> str:
 def score(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]], *, tgt: str = "en") -> dict:
     """BLEU, chrF++ and TER (and spBLEU into Armenian) of `hypotheses`, each with its sacrebleu
     signature. `references`: one reference per hypothesis, or several line-aligned streams."""
-    streams = [references] if references and isinstance(references[0], str) else references
+    # one stream when the first reference is a string (mypy cannot narrow a sequence by its item)
+    streams: Sequence[Sequence[str]] = [cast(Sequence[str], references)] if references and isinstance(references[0], str) else references
     return corpus_scores(hypotheses, streams, tgt)

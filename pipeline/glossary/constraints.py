@@ -66,10 +66,10 @@ def constraints_for(segment: Segment, glossary: Glossary, tgt: str, policy: Glos
     # `Trump` inside `Donald Trump`: the search may place the short form inside the full one,
     # where the check sees only the full name. Ask for the short form once more per full name.
     needed = dict(counts)
-    for (concept, short), count in counts.items():
+    for (concept_id, short), count in counts.items():
         for (other, full), full_count in counts.items():
-            if other == concept and full != short and f" {short} " in f" {full} ":
-                needed[(concept, short)] += full_count
+            if other == concept_id and full != short and f" {short} " in f" {full} ":
+                needed[(concept_id, short)] += full_count
     return [
         TermConstraint(concept, _spelled(surface_forms(target, tgt, glossary.concepts[concept]), tgt, spelling),
                        needed[(concept, target)], tuple(surfaces[(concept, target)]))

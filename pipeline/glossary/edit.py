@@ -57,11 +57,11 @@ def clean_cell(column: str, cell: str) -> str:
     return "|".join(ordered)
 
 
-def _layout_text(header: list[str], body: list[tuple[str, object]], origins: list[int] | None = None,
+def _layout_text(header: list[str], body: tsv.Body, origins: list[int] | None = None,
                  placed: list[int] | None = None) -> str:
     """Sort rows within blocks, collapse blank lines, render. With `origins` (the input line
     of each body item), `placed` receives the input line of each output line."""
-    out: list[tuple[str, object, int]] = []
+    out: list[tuple[str, list[str] | str | None, int]] = []
     block: list[tuple[list[str], int]] = []
     id_at = header.index("id")
     origins = origins if origins is not None else [0] * len(body)
@@ -73,6 +73,7 @@ def _layout_text(header: list[str], body: list[tuple[str, object]], origins: lis
 
     for (kind, content), origin in zip(body, origins, strict=True):
         if kind == "row":
+            assert isinstance(content, list), "a row holds cells"
             block.append((content, origin))
             continue
         flush()
@@ -118,7 +119,7 @@ def fmt_bytes(data: bytes, name: str) -> str:
     if len(columns) != len(header_clean):
         raise GlossaryError(lint.check_bytes(data, name)[1], what=f"{name} (not reformatted)")
     order = [header_clean.index(c) for c in columns]
-    body: list[tuple[str, object]] = []
+    body: tsv.Body = []
     for line in sheet.lines:
         if line.kind == "row":
             cells = [clean_cell(header_clean[i], line.cells[i]) for i in order]
@@ -199,7 +200,7 @@ def concept_cells(concept: Concept, columns: list[str]) -> list[str]:
 def render_glossary(glossary: Glossary) -> str:
     """Native TSV text of a glossary, canonical."""
     columns = canonical_columns(glossary.header) if glossary.header else columns_for(glossary)
-    body: list[tuple[str, object]] = []
+    body: tsv.Body = []
     placed = set()
     for kind, content in glossary.layout:
         if kind == "concept":

@@ -90,8 +90,9 @@ def to_csv(glossary: Glossary, shape: str, src_lang: str | None, tgt_lang: str |
         for kind in ("full", "short"):
             if shape == "google":
                 row = [concept.preferred(lang, kind) for lang in langs]
-                if all(t is not None and t.kind == kind for t in row):
-                    writer.writerow([t.text for t in row])
+                whole = [t for t in row if t is not None and t.kind == kind]
+                if len(whole) == len(row):
+                    writer.writerow([t.text for t in whole])
                 dropped["variants"] += sum(t.status == "variant" and t.kind == kind
                                            for ts in concept.terms.values() for t in ts)
                 continue

@@ -179,7 +179,7 @@ FORMS_HINT = "write WORD: FORM FORM, entries separated by ';' (e.g. `կին: կ�
 def _check_forms(column: str, record: dict[str, str], report) -> None:
     """`hy_forms`: each entry names the last word of a term of the row, and its forms."""
     lang = column.split("_")[0]
-    last_words = {}
+    last_words: dict[str, str] = {}
     for cell in (record.get(lang, ""), record.get(lang + "_short", "")):
         for raw in tsv.split_terms(cell):
             text = raw.strip().lstrip("!").strip()

@@ -20,7 +20,7 @@ import gc
 import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.glossary import armenian, english
 from pipeline.glossary.normalise import cased_key, key, normalise
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+|\S")
 _WORD_LEADING = re.compile(r"^(?:[^\W_]|[\u0300-\u036f])+")
 _ARMENIAN_LETTER = re.compile(r"[\u0531-\u0556\u0561-\u0587]")
-_PREFIX: tuple = ()  # index value for a prefix that no stem ends at
+_PREFIX: tuple[()] = ()  # index value for a prefix that no stem ends at
 NAMES = ("person", "org", "place")  # written with a capital: `china`, `իրան` (torso) are not names
 
 
@@ -87,7 +87,7 @@ class Matcher:
     def __init__(self, glossary: Glossary, lang: str):
         self.glossary = glossary
         self.lang = lang
-        self._index: dict[str, list | tuple] = {}
+        self._index: dict[str, list[Any] | tuple[()]] = {}
         self._fragments: set[str] = set()
         self._max_tokens = 1
         with paused_gc():
@@ -131,7 +131,7 @@ class Matcher:
             if stem_key[:end] not in index:
                 index[stem_key[:end]] = _PREFIX
         found = index.get(stem_key)
-        if found:
+        if isinstance(found, list) and found:
             found.append(entry)
         else:
             index[stem_key] = [entry]

@@ -66,7 +66,7 @@ class Normalised:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of normalised [start, end)."""
-        if self.starts is None:
+        if self.starts is None or self.ends is None:
             return start, end
         return self.starts[start], self.ends[end - 1]
 

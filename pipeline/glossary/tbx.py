@@ -90,7 +90,7 @@ def xml_id(concept_id: str) -> str:
     literal `_xHHHH_` is escaped too, so `from_xml_id` gives the id back exactly."""
     out = []
     for i, char in enumerate(concept_id):
-        ok = (_NCNAME_START if i == 0 else _NCNAME_CHAR).match(char)
+        ok = (_NCNAME_START if i == 0 else _NCNAME_CHAR).match(char) is not None
         if char == "_" and _ESCAPED.match(concept_id, i):
             ok = False
         out.append(char if ok else f"_x{ord(char):04X}_")
@@ -344,9 +344,9 @@ def _auxiliary(element, notes: _Notes, where: str) -> bool:
 def _read_concept(entry, default_type: str, number: int, summary: TbxSummary) -> tuple[Concept, bool]:
     """The concept of a `conceptEntry`/`termEntry`, and whether targman wrote it (a `targman:type` note)."""
     concept_id = from_xml_id(entry.get("id") or f"c{number}")
-    ctype, options, ours = default_type, frozenset(), False
+    ctype, options, ours = default_type, frozenset[str](), False
     notes = _Notes(summary)
-    terms: dict[str, tuple[Term, ...]] = {}
+    found_terms: dict[str, tuple[tuple[str, str, str | None], ...]] = {}
     copied = set()
     irregular = {}
     descriptions = []
@@ -367,12 +367,12 @@ def _read_concept(entry, default_type: str, number: int, summary: TbxSummary) ->
                     irregular[lang] = tuple(forms_from_cell(note.split("=", 1)[1]))
                 elif _local(n.tag) not in ("termSec", "tig", "ntig"):
                     _auxiliary(n, notes, lang)
-            terms[lang] = terms.get(lang, ()) + tuple(_read_terms(child, lang, notes, summary))
+            found_terms[lang] = found_terms.get(lang, ()) + tuple(_read_terms(child, lang, notes, summary))
         elif isinstance(child.tag, str):
             if tag in ("descrip", "descripGrp"):
                 descriptions.append(text)
             _auxiliary(child, notes, "")
-    terms = {lang: _storable(lang, found, summary) for lang, found in terms.items()}
+    terms = {lang: _storable(lang, list(found), summary) for lang, found in found_terms.items()}
     if not ours and _proper_noun(entry):
         ctype = name_type(_clues(entry, notes.plain + descriptions)) or NAME_DEFAULT
         summary.mapped[f"partOfSpeech properNoun -> type {ctype}"] += 1
@@ -491,15 +491,18 @@ def _storable(lang: str, found: list[tuple[str, str, str | None]], summary: TbxS
     terms = []
     rank = {"preferred": 0, "variant": 1, "forbidden": 2}
     for kind in ("full", "short"):
-        mine = [[t, s] for t, k, s in found if k == kind]
-        preferred = next((m for m in mine if m[1] == "preferred"), None)
-        preferred = preferred or next((m for m in mine if m[1] != "forbidden"), None)
-        for item in mine:
-            if item is preferred:
-                item[1] = "preferred"
-            elif item[1] in (None, "preferred"):
-                item[1] = "variant"
+        mine = [(t, s) for t, k, s in found if k == kind]
+        preferred = next((i for i, (_, s) in enumerate(mine) if s == "preferred"), None)
+        if preferred is None:
+            preferred = next((i for i, (_, s) in enumerate(mine) if s != "forbidden"), None)
+        settled: list[tuple[str, str]] = []
+        for i, (text, status) in enumerate(mine):
+            if i == preferred:
+                status = "preferred"
+            elif status is None or status == "preferred":
+                status = "variant"
+            settled.append((text, status))
         # the preferred term first, then admitted, then forbidden, as in a native cell
-        for text, status in sorted(mine, key=lambda m: rank[m[1]]):
+        for text, status in sorted(settled, key=lambda m: rank[m[1]]):
             terms.append(Term(text, lang, status, kind))
     return tuple(terms)

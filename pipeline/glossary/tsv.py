@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 BOM = "\ufeff"
 FIXED_COLUMNS = ("id", "type", "options", "note")
 LANGUAGE_COLUMN = re.compile(r"^([a-z]{2,3})(_short|_forms)?$")  # hy, hy_short, hy_forms
+Body = list[tuple[str, "list[str] | str | None"]]  # what `render` writes: ('row', cells), ('comment', text), ('header', None)
 
 
 @dataclass(slots=True)
@@ -95,14 +96,16 @@ def split_terms(cell: str) -> list[str]:
     return cell.split("|") if cell != "" else []
 
 
-def render(header: list[str], body: list[tuple[str, list[str] | str]]) -> str:
+def render(header: list[str], body: Body) -> str:
     """Write lines back: `body` holds ('row', cells), ('comment', text) or ('blank', '')."""
     out = []
     for kind, content in body:
         if kind == "header":
             out.append("\t".join(header))
         elif kind == "row":
+            assert isinstance(content, list), "a row holds cells"
             out.append("\t".join(content))
         else:
+            assert isinstance(content, str), f"a {kind!r} line holds text"
             out.append(content)
     return "\n".join(out) + "\n"

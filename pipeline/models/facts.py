@@ -82,7 +82,7 @@ def _prefixes(folder: Path, kind: str) -> frozenset[str]:
         vocab = _json(folder / "vocab.json")
         return frozenset(t for t in vocab if t.startswith(">>") and t.endswith("<<"))
     if kind == "madlad":
-        found = set()
+        found: set[str] = set()
         tokenizer = _json(folder / "tokenizer.json")
         model = tokenizer.get("model", {}) if isinstance(tokenizer.get("model"), dict) else {}
         vocab = model.get("vocab", [])

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.glossary.normalise import key
 from pipeline.names.find import _EN_WORD, _HY_WORD, _HY_UPPER, ArmenianLemmas, NameFinder, _strip_possessive
@@ -109,9 +110,9 @@ class NameBook:
         for tgt, lemma, spelling in data.get("decisions", []):
             self.decisions.setdefault((tgt, lemma), spelling)
         for (tgt, lemma), spelling in self.decisions.items():  # an editor's word outranks a choice made before it
-            entry = self.entries.get((tgt, lemma))
-            if entry is not None and entry.why in ("house", "engine") and entry.chosen != spelling:
-                entry.chosen, entry.why = spelling, "editor"
+            known = self.entries.get((tgt, lemma))
+            if known is not None and known.why in ("house", "engine") and known.chosen != spelling:
+                known.chosen, known.why = spelling, "editor"
 
     def forget(self, docs: set[str]) -> None:
         """Documents translated again: their earlier counts go."""
@@ -122,7 +123,7 @@ class NameBook:
     def report(self, docs: set[str] | None = None) -> list[dict]:
         """run.json's `names`: each name with its spellings seen (counts), the one chosen and why,
         most frequent first."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for entry in self.entries.values():
             counts = entry.counts(docs)
             if not counts:
@@ -177,6 +178,8 @@ class NameBook:
         text = segment.target or ""
         for item in sorted(items, key=lambda i: -i.start):
             chosen = item.entry.chosen
+            if not chosen:
+                continue  # `run` passes only decided names
             if key(item.spelling) == key(chosen):
                 continue  # only `և`/`եւ` differ: that is the desk's [output] armenian_spelling, already applied
             if tgt == "hy" and "և" not in item.written and ("եւ" in item.written or "Եւ" in item.written):

@@ -335,9 +335,9 @@ class NameFinder:
             if caps and not (surname or initial or lk in evidence or lk in self.known
                              or lexicon().type_of(lk) == "place"):
                 continue  # a headline in capitals: only names the input, the glossary or the places list shows, or surnames
-            ctype = lexicon().type_of(lemma) or ("person" if surname or initial else None)
-            if ctype is None:
-                ctype = "place" if key(word).endswith("ում") and lk != key(word) else "other"
+            ctype = lexicon().type_of(lemma) or (
+                "person" if surname or initial
+                else "place" if key(word).endswith("ում") and lk != key(word) else "other")
             names.append(Name(number, m.start(), m.end(), word, lemma,
                               romanize(lemma, surname_ending=self.surname_ending), lemma, ctype, None))
         names.sort(key=lambda n: (n.line, n.start))

@@ -86,7 +86,7 @@ def suggestions(out_dir: Path, ignored: set[str] | None = None) -> list[Suggesti
         while concept_id in taken:
             concept_id, n = f"{base}-{n}", n + 1
         taken.add(concept_id)
-        found.append(Suggestion(concept_id, TYPE_FOR.get(name.get("type"), "person"), en, hy,
+        found.append(Suggestion(concept_id, TYPE_FOR.get(name.get("type", ""), "person"), en, hy,
                                 sum(name.get("seen", {}).values()), list(name.get("docs", [])), why))
     found.sort(key=lambda s: (-s.count, s.id))
     return found
@@ -94,7 +94,7 @@ def suggestions(out_dir: Path, ignored: set[str] | None = None) -> list[Suggesti
 
 def suggest_tsv(out_dir: Path) -> str:
     """Glossary TSV of `suggestions(out_dir)`: the header, then a concept a line (lint-clean)."""
-    body: list[tuple[str, object]] = [
+    body: tsv.Body = [
         ("comment", f"# New names from the run in {Path(out_dir).name} (targman names suggest); check each, "
                     "then: targman glossary merge GLOSSARY THIS_FILE"),
         ("header", None),

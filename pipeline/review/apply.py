@@ -31,10 +31,11 @@ from pipeline.atomic import atomic_write_json, atomic_write_text
 from pipeline.batch.parts import count_segments
 from pipeline.batch.state import RunState, same_file
 from pipeline.errors import InputError, TargmanError, write_error
-from pipeline.evaluation.postedit import edit_summary, editable
+from pipeline.evaluation.postedit import edit_summary, editable, with_edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.runfolder.edits import EditLog
 from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import Manifest
 from pipeline.runfolder.status import FINISHED
 from pipeline.segment import DUPLICATE, Segment
 
@@ -52,7 +53,7 @@ class ApplyResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was left as it is)
 
 
-def _run_config(run: dict):
+def _run_config(run: Manifest):
     """The run's [run] settings (how its inputs were read and cut), from run.json."""
     from dataclasses import fields
 
@@ -163,11 +164,11 @@ def apply_edits(out_dir: str | Path, *, glossary=None) -> ApplyResult:
                 continue
             digest = hashlib.sha256(text if isinstance(text, bytes) else text.encode("utf-8")).hexdigest()
             target = output_path(out_dir, rel)
-            entry = dict(header.get("entry") or {})
+            new_entry = dict(header.get("entry") or {})
             segments = sum(1 for _ in new_rows)
-            entry["flags"] = sum(1 for row in new_rows if row.get("flags"))
+            new_entry["flags"] = sum(1 for row in new_rows if row.get("flags"))
             new_header = {k: v for k, v in header.items() if k not in ("rows", "rows_sha256")}
-            new_header.update(entry=entry, output_sha256=digest, counts=_counts(new_rows))
+            new_header.update(entry=new_entry, output_sha256=digest, counts=_counts(new_rows))
             try:
                 state.record_output(rel, digest)
                 atomic_write_text(target, text)
@@ -281,7 +282,7 @@ def _counts(rows: list[dict]) -> dict[str, int]:
     return count_segments(segments)
 
 
-def _store_in_memory(run: dict, edits: list, tgt: str) -> None:
+def _store_in_memory(run: Manifest, edits: list, tgt: str) -> None:
     """The applied post-edits in the translation memory's human table (they were stored when
     taken; a memory that was unavailable then learns them now): an editor's own sentences
     only, not a revert to machine text, not a paragraph-wide edit."""
@@ -318,7 +319,7 @@ def _order(rows: list[dict], files: dict) -> list[str]:
     return list(order)
 
 
-def _rewrite_tables(out_dir: Path, state: RunState, run: dict, tgt: str, glossary, order: list[str]) -> None:
+def _rewrite_tables(out_dir: Path, state: RunState, run: Manifest, tgt: str, glossary, order: list[str]) -> None:
     """segments.jsonl from the parts (what the articles hold), in input order; run.json's
     counts, scores, post_edits and conflicts; the review report."""
     from pipeline.batch.manifest import FlagCounts, score_table
@@ -345,11 +346,11 @@ def _rewrite_tables(out_dir: Path, state: RunState, run: dict, tgt: str, glossar
     flags = FlagCounts()
     rows: list[dict] | None = [] if folder.has_editors_work() else None
     scores, _ = score_table(folder.segments_path, tgt, flags, keep=rows)
-    manifest = {k: v for k, v in run.items() if k not in ("post_edits", "conflicts", "edits_unmatched")}
+    manifest = with_edit_summary(run, {})  # the editors' work is counted again below
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
     manifest["flags"] = flags.to_dict()
     manifest["files"] = files
-    manifest.update(edit_summary(out_dir, tgt, glossary, rows=rows))
+    manifest = with_edit_summary(manifest, edit_summary(out_dir, tgt, glossary, rows=rows))
     folder.write_manifest(manifest)
     write_review(out_dir)

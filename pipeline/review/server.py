@@ -132,7 +132,7 @@ def render_page(session: ReviewSession, token: str, who: str | None = None) -> s
         panel.append(f'<li data-concept="{esc(event.get("concept"))}"><code>{esc(event.get("line"))}</code></li>')
     panel.append("</ul></section>")
     data = {"token": token, "tgt": session.tgt, "who": who or "", "glossary": bool(glossary),
-            "languages": [session.tgt] + sorted({r.get("src_lang") for r in rows if r.get("src_lang") not in (None, "und", session.tgt)}),
+            "languages": [session.tgt] + sorted({lang for r in rows if (lang := r.get("src_lang")) is not None and lang not in ("und", session.tgt)}),
             "rows": data_rows}
     extra = _json_island(data) + "".join(panel) + panel_html(session)
     return render_html(rows, run, segment_chrf(rows), extra_script=EDIT_JS + NAMES_JS, extra_css=EDIT_CSS, extra_html=extra,
@@ -347,7 +347,7 @@ def host_names(host: str) -> tuple[str, ...]:
             continue
         names.add(name)
         try:
-            names.update(info[4][0] for info in socket.getaddrinfo(name, None))
+            names.update(a for info in socket.getaddrinfo(name, None) if isinstance(a := info[4][0], str))
         except OSError:
             pass
     address = _outbound_address()

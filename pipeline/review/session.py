@@ -25,7 +25,7 @@ from pipeline.errors import GlossaryError, TargmanError
 from pipeline.evaluation.postedit import editable, row_chains, row_key, run_post_edits
 from pipeline.invisible import invisible_problem
 from pipeline.runfolder.edits import CONFLICT, Edit, open_conflicts
-from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.folder import RunFolder, Stamp
 
 log = logging.getLogger("targman")
 
@@ -79,7 +79,7 @@ class ReviewSession:
     def __init__(self, out_dir: str | Path, *, glossary: str | Path | None = None, memory=None):
         self.out_dir = Path(out_dir)
         self.folder = RunFolder(self.out_dir)
-        self._stamp = None
+        self._stamp: Stamp | None = None
         self._load()
         self.edits = self.folder.edits
         self.log = self.folder.review_log
@@ -91,11 +91,12 @@ class ReviewSession:
     def _load(self) -> None:
         self._stamp = self.folder.stamp()
         self.rows, self.run = self.folder.read()
-        self.tgt = self.folder.target_language(self.run)
-        if not self.tgt:
+        tgt = self.folder.target_language(self.run)
+        if not tgt:
             raise TargmanError(f"{self.out_dir / 'run.json'}: no target language recorded; is this a targman run?")
-        self.dom_ids: dict[tuple[str, int], str] = {}
-        self.by_key: dict[tuple[str, int], dict] = {}
+        self.tgt: str = tgt
+        self.dom_ids: dict[tuple[str, int | None], str] = {}  # a row's "index" is optional
+        self.by_key: dict[tuple[str, int | None], dict] = {}
         docs: dict[str, int] = {}
         for row in self.rows:
             d = docs.setdefault(str(row["doc"]), len(docs))
@@ -153,7 +154,7 @@ class ReviewSession:
             raise ReviewError(f"no segment {index!r} in document {doc!r} in this run", 404)
         return row
 
-    def chains(self) -> dict[tuple[str, int], list[Edit]]:
+    def chains(self) -> dict[tuple[str, int | None], list[Edit]]:
         """(doc, index) -> the post-edits of that segment, oldest first."""
         return row_chains(self.rows, self.edits.read(), self.tgt)
 
@@ -305,21 +306,25 @@ class ReviewSession:
             raise ReviewError(f"type must be one of {', '.join(TYPES)}")
         return clean
 
+    def _glossary_file(self) -> Path:
+        if self.glossary_path is None:
+            raise ReviewError("no glossary file to add to: start the review with --glossary FILE", 409)
+        return self.glossary_path
+
     def _added(self, values, concept_id) -> tuple[bytes, str, str, str]:
         """(old bytes, new text, id, the new line) of adding a concept; ReviewError with lint's problems."""
         from pipeline.glossary.edit import add_concept
 
-        if self.glossary_path is None:
-            raise ReviewError("no glossary file to add to: start the review with --glossary FILE", 409)
+        glossary_path = self._glossary_file()
         if concept_id is not None and (not isinstance(concept_id, str) or len(concept_id) > 200):
             raise ReviewError("id must be a short string", 400)
         values = self._concept_values(values)
         try:
-            data = self.glossary_path.read_bytes()
+            data = glossary_path.read_bytes()
         except OSError as error:
-            raise ReviewError(f"cannot read {self.glossary_path}: {error.strerror}", 500) from None
+            raise ReviewError(f"cannot read {glossary_path}: {error.strerror}", 500) from None
         try:
-            text, new_id = add_concept(data, self.glossary_path.name, values, concept_id or None)
+            text, new_id = add_concept(data, glossary_path.name, values, concept_id or None)
         except GlossaryError as error:
             raise ReviewError("glossary lint refused the concept; nothing was saved", 422,
                               [str(p) for p in error.problems]) from None
@@ -341,10 +346,11 @@ class ReviewSession:
         who = clean_who(who)
         with self._lock:
             data, text, new_id, line = self._added(values, concept_id)
-            if self.glossary_path.read_bytes() != data:  # pragma: no cover - changed between read and write
-                raise ReviewError(f"{self.glossary_path} changed while adding; try again", 409)
+            glossary_path = self._glossary_file()
+            if glossary_path.read_bytes() != data:  # pragma: no cover - changed between read and write
+                raise ReviewError(f"{glossary_path} changed while adding; try again", 409)
             try:
-                atomic_write_text(self.glossary_path, text)
+                atomic_write_text(glossary_path, text)
             except OSError as error:
                 raise ReviewError(f"cannot write {self.glossary_path}: {error.strerror}", 500) from None
             self.log.concept(new_id, str(self.glossary_path), line, doc, index, who)

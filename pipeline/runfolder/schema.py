@@ -27,7 +27,8 @@ class FileEntry(TypedDict, total=False):
     error: str  # failed: what went wrong, naming the file and line
     reason: str  # skipped: why targman does not read it
     failed_articles: dict[str, str]  # a JSONL file's articles that failed: doc -> error
-    edited: bool
+    reference: str  # why its reference translation was not used for scoring
+    edited_by_hand: dict[str, Any]  # its translation was changed in OUT_DIR by hand: what was kept
 
 
 class Manifest(TypedDict, total=False):
@@ -55,6 +56,7 @@ class Manifest(TypedDict, total=False):
     post_edits: dict[str, Any]
     conflicts: list[dict[str, Any]]
     edits_unmatched: list[dict[str, Any]]
+    chrome: dict[str, dict[str, int]]  # folder -> site chrome lines found by repetition, with their counts
 
 NONE = type(None)
 STR_LIST = ("list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))

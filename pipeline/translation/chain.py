@@ -112,7 +112,7 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
                 segment.flag(name)
 
 
-def attach_context(segments: list[Segment], todo: list[Segment], size: int) -> None:
+def attach_context(segments: Iterable[Segment], todo: list[Segment], size: int) -> None:
     """Give each segment to translate its document's neighbouring sentences (`size` text
     sentences on each side, in document order) in `segment.meta["context"]`, for an engine
     that reads context (`engine.context`). The Translator removes it after the call."""
@@ -127,12 +127,12 @@ def attach_context(segments: list[Segment], todo: list[Segment], size: int) -> N
             position[id(segment)] = i
     for segment in todo:
         group = by_doc.get(segment.doc, [])
-        i = position.get(id(segment))
-        if i is None:
+        at = position.get(id(segment))
+        if at is None:
             continue
         segment.meta["context"] = Context(
-            before=tuple(s.source for s in group[max(0, i - size):i]),
-            after=tuple(s.source for s in group[i + 1:i + 1 + size]),
+            before=tuple(s.source for s in group[max(0, at - size):at]),
+            after=tuple(s.source for s in group[at + 1:at + 1 + size]),
         )
 
 

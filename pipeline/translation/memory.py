@@ -233,7 +233,8 @@ class TranslationMemory:
                     row = self.db.execute(query, (setting, context, source)).fetchone()
                     if row is not None:
                         flags = tuple(row[4].split()) if row[4] else ()
-                        found[i] = Translation(*row[:4], unmet=UNMET in flags, flags=tuple(f for f in flags if f != UNMET),
+                        text, score, tokens, pieces = row[:4]
+                        found[i] = Translation(text, score, tokens, pieces, unmet=UNMET in flags, flags=tuple(f for f in flags if f != UNMET),
                                                origin="memory")
             except sqlite3.Error as error:
                 self._degrade(error, writing=False)
@@ -245,7 +246,7 @@ class TranslationMemory:
 
     def store(
         self,
-        setting: int,
+        setting: int | None,
         sources: Sequence[str],
         translations: Sequence[Translation],
         contexts: Sequence[str] | None = None,
@@ -399,7 +400,7 @@ def translate_with_memory(
                 found[i] = hit
     known = [i for i, t in enumerate(found) if t is not None]
     if on_done is not None and known:
-        on_done(known, [found[i] for i in known])
+        on_done(known, [t for t in found if t is not None])
     todo: dict[tuple[str, str], list[int]] = {}
     for i, (source, context, hit) in enumerate(zip(sources, contexts, found)):
         if hit is None:
@@ -417,14 +418,15 @@ def translate_with_memory(
         """An engine batch is back: store it, then pass it on."""
         for store in stores:
             store.store(settings[id(store)], [keys[k][1] for k in indices], results, [keys[k][0] for k in indices])
-        positions = []
+        positions, given = [], []
         for k, result in zip(indices, results, strict=True):
             reported.add(k)
             for i in todo[keys[k]]:
                 found[i] = result
                 positions.append(i)
+                given.append(result)
         if on_done is not None:
-            on_done(positions, [found[i] for i in positions])
+            on_done(positions, given)
 
     results = engine.translate([source for _, source in keys], src=src, tgt=tgt, on_done=finished, **per_text)
     late = [k for k in range(len(keys)) if k not in reported]  # an engine that reports nothing along the way

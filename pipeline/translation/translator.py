@@ -141,7 +141,7 @@ class Translator:
         path = None if loaded is not None or glossary is None else str(glossary)
         name = engine if isinstance(engine, str) else None
         config = load_config(config, model=model, glossary=path, engine=name, **overrides)
-        return cls(config, engine=None if name or engine is None else engine, glossary=loaded)
+        return cls(config, engine=None if isinstance(engine, str) else engine, glossary=loaded)
 
     # -- what it holds ---------------------------------------------------------------
     def config_for(self, tgt: str | None) -> Config:
@@ -412,7 +412,7 @@ def _result(source: str, article: Article, segments: list[Segment]) -> Result:
             weight += len(segment.source)
         by_lang[segment.src_lang] = by_lang.get(segment.src_lang, 0) + len(segment.source)
         offset += len(segment.source) + len(segment.sep) + len(segment.para_sep)
-    src_lang = max(by_lang, key=by_lang.get) if by_lang else "und"
+    src_lang = max(by_lang, key=lambda lang: by_lang[lang]) if by_lang else "und"
     return Result(
         source=source,
         text=rebuild_text(article, segments),
