@@ -231,6 +231,7 @@ def local_ray():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray at a time (see tests/test_ray_executor.py)
 class TestRayEngine(EngineContract):
     """Two actors, each with its own LazyEngine of the tiny model; the batches are the engine's plan."""
 
