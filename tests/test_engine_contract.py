@@ -24,20 +24,14 @@ from pipeline.config import ModelConfig, RayConfig
 from pipeline.engines.base import Engine, Translation
 from pipeline.engines.registry import describe_engine, load_engine
 from pipeline.glossary.constraints import TermConstraint
+from tests.test_ct2_terms import TERMS as CT2_TERMS
+from tests.test_ct2_terms import TEXTS as CT2_TEXTS
 
 REPO = Path(__file__).resolve().parents[1]
 
-TEXTS = ["Lavrov met Mirzoyan in Astana on Wednesday.", "The CSTO is ready to send monitors.",
-         "Baku and Moscow signed trilateral statements.", "The talks went on.", "Yes."]
-TERMS = [
-    [TermConstraint("ararat-mirzoyan", ("Միրզոյան", "Միրզոյանը", "Միրզոյանին"), 1, ("Mirzoyan",)),
-     TermConstraint("astana", ("Աստանա", "Աստանայում"), 1, ("Astana",))],
-    [TermConstraint("csto", ("ՀԱՊԿ", "ՀԱՊԿ-ը"), 1, ("CSTO",))],
-    [TermConstraint("baku", ("Բաքու", "Բաքուն"), 1, ("Baku",)),
-     TermConstraint("moscow", ("Մոսկվա", "Մոսկվան"), 1, ("Moscow",))],
-    [],
-    [],
-]
+# ct2's term tests' three sentences and their terms, and two without any
+TEXTS = [*CT2_TEXTS, "The talks went on.", "Yes."]
+TERMS = [*CT2_TERMS, [], []]
 
 
 def holds(text: str, term: TermConstraint) -> bool:
