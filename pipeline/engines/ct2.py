@@ -209,7 +209,7 @@ class CT2Engine(TokenizerEngine):
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:
         caps = self.caps(ids, min_length)
-        out: list[BatchOutput | None] = [None] * len(ids)
+        out: dict[int, BatchOutput] = {}
         for group in cap_groups(caps):
             rows = self._translate_rows(
                 [ids[k] for k in group], max(caps[k] for k in group), src=src, tgt=tgt, min_length=min_length,
@@ -217,7 +217,7 @@ class CT2Engine(TokenizerEngine):
             )
             for k, row in zip(group, rows):
                 out[k] = row
-        return out  # type: ignore[return-value]
+        return [out[k] for k in range(len(ids))]  # `cap_groups` holds every row once
 
     def _translate_rows(self, ids, cap: int, *, src: str, tgt: str, min_length: int | None, constraints, banned) -> list[BatchOutput]:
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]

@@ -281,7 +281,7 @@ class OpenAIEngine:
              context[i] if context else None)
             for i, text in enumerate(texts)
         ]
-        results: list[Translation | None] = [None] * len(jobs)
+        results: dict[int, Translation] = {}
         loop = self._start()
         limit = asyncio.Semaphore(self.config.concurrency)
 
@@ -300,7 +300,7 @@ class OpenAIEngine:
             for future in futures:
                 future.cancel()
             raise
-        return results  # type: ignore[return-value]
+        return [results[i] for i in range(len(jobs))]  # every future answered, or it raised
 
     # -- the event loop and its connection pool ---------------------------------------------
     def _start(self) -> asyncio.AbstractEventLoop:

@@ -119,11 +119,11 @@ def token_refused(error: BaseException | None) -> bool:
     return False
 
 
-def portable(error: BaseException) -> Exception:
+def portable(error: Exception) -> Exception:
     """The error as it can travel back to the driver: itself when it pickles, else its words."""
     try:
         pickle.loads(pickle.dumps(error))
-        return error  # type: ignore[return-value]
+        return error
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
 
@@ -511,7 +511,10 @@ class RayPool:
                 slot.suspect = None
         if failure is not None:
             raise failure
-        return results  # type: ignore[return-value]
+        done = [translation for translation in results if translation is not None]
+        if len(done) < len(results):  # every batch is answered or the call fails: never
+            raise RuntimeError(f"ray: {len(results) - len(done)} of {len(results)} text(s) came back from no actor")
+        return done
 
     def _gone_nodes(self, slots: list[Slot], back, judge) -> None:
         """Batches on a node that is gone come back (its actor never will answer for them), and a
