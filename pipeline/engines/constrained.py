@@ -221,12 +221,14 @@ class _Automaton:
         self.any = any(per_sentence)
         n_cons = max([len(s) for s in per_sentence] + [1])
         roots, counts, ells, alphabets = [], [], [], []
-        delta_rows, depth, through, ends, f_tok, f_through, kids = [], [], [], [], [], [], []
+        delta_rows, through, ends, f_tok, f_through, kids = [], [], [], [], [], []
+        depth: list[int] = []  # of each node, over every sentence's automaton
         rest, prog = [], []
         for sent in per_sentence:
             offset = len(depth)
             children: list[dict[int, int]] = [{}]
-            node_depth, node_through = [0], [set()]
+            node_depth: list[int] = [0]
+            node_through: list[set[int]] = [set()]  # the constraints whose alternatives pass through a node
             direct_end: list[dict[int, int]] = [{}]
             direct_rest: list[dict[int, int]] = [{}]  # tokens left to finish an alternative through the node
             for ci, (alts, _) in enumerate(sent):
@@ -274,7 +276,7 @@ class _Automaton:
                         node_rest[node][ci], node_prog[node][ci] = own, node_depth[node]
                     else:
                         node_rest[node][ci], node_prog[node][ci] = via_fail, prog_fail
-            goto = [dict() for _ in children]
+            goto: list[dict[int, int]] = [{} for _ in children]
             node_ends = [dict(e) for e in direct_end]
             for node in [0] + order:
                 for tok in alphabet:
@@ -292,7 +294,7 @@ class _Automaton:
                 ends.append([node_ends[node].get(ci, 0) for ci in range(n_cons)])
                 rest.append(node_rest[node] + [0] * (n_cons - len(sent)))
                 prog.append(node_prog[node] + [0] * (n_cons - len(sent)))
-                force = {}
+                force: dict[int, set[int]] = {}
                 for source in (children[0], children[node]):
                     for tok, child in source.items():
                         force.setdefault(tok, set()).update(node_through[child])

@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import BatchOutput, Description
@@ -41,6 +42,8 @@ from pipeline.models.convert import (
 )
 from pipeline.models.fingerprint import folder_fingerprint
 
+if TYPE_CHECKING:
+    from pipeline.engines.lexical import TermTokens
 
 log = logging.getLogger("targman")
 
@@ -105,7 +108,7 @@ class CT2Engine(TokenizerEngine):
     constrains = False
     reranks = True
     settings = TokenizerEngine.settings | {"quantization", "source"}
-    _terms = None
+    _terms: TermTokens | None = None  # made on first need (`_term_tokens`)
     _fallback = None
 
     @classmethod
@@ -206,7 +209,7 @@ class CT2Engine(TokenizerEngine):
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
                          constraints=None, banned=None) -> list[BatchOutput]:
         caps = self.caps(ids, min_length)
-        out: list[BatchOutput | None] = [None] * len(ids)
+        out: dict[int, BatchOutput] = {}
         for group in cap_groups(caps):
             rows = self._translate_rows(
                 [ids[k] for k in group], max(caps[k] for k in group), src=src, tgt=tgt, min_length=min_length,
@@ -214,7 +217,7 @@ class CT2Engine(TokenizerEngine):
             )
             for k, row in zip(group, rows):
                 out[k] = row
-        return out  # type: ignore[return-value]
+        return [out[k] for k in range(len(ids))]  # `cap_groups` holds every row once
 
     def _translate_rows(self, ids, cap: int, *, src: str, tgt: str, min_length: int | None, constraints, banned) -> list[BatchOutput]:
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
@@ -223,7 +226,7 @@ class CT2Engine(TokenizerEngine):
         lang = self.target_language_token(tgt)
         # `max_length` counts the end-of-sentence token, as transformers' max_new_tokens does;
         # a fixed length (min_length >= the cap) is that many tokens of text, as in `hf`.
-        fixed = bool(min_length) and min_length >= cap
+        fixed = bool(min_length and min_length >= cap)
         limit = cap if fixed else max(1, cap - 1)
         prefix = 1 if lang else 0  # CTranslate2 counts the target prefix in the lengths
         results = self.translator.translate_batch(
@@ -300,10 +303,7 @@ class CT2Engine(TokenizerEngine):
         one CTranslate2 call per output cap: one call a round, not one a term. A term the model
         glued letters to is forced again in the next round (each keeps what the last forced).
         A term the tokenizer cannot spell, or one still glued after the rounds, stays unmet."""
-        from pipeline.engines.lexical import TermTokens
-
-        if self._terms is None:
-            self._terms = TermTokens(self.tokenizer)
+        terms = self._term_tokens()
         lang = self.target_language_token(tgt)
         kept = {k: 0 for k in todo}  # tokens of each hypothesis that earlier rounds forced
         # usually one round; more for terms the model glued letters to (forced again after themselves)
@@ -320,7 +320,7 @@ class CT2Engine(TokenizerEngine):
                 for constraint in options[k]["constraints"]:
                     if has_terms(output.text, [constraint]):
                         continue
-                    spelled = next((ids for form in constraint.forms for ids in self._terms.spellings(form)), None)
+                    spelled = next((ids for form in constraint.forms for ids in terms.spellings(form)), None)
                     if spelled is not None:
                         places.append((max(kept[k], self._aligned_position(encoded[k], output, constraint)), spelled))
                 if not places:
@@ -337,7 +337,7 @@ class CT2Engine(TokenizerEngine):
             for group in cap_groups([caps[k] for k, _ in rows]):
                 chosen = [rows[g] for g in group]
                 cap = max(caps[k] for k, _ in chosen)
-                fixed = bool(min_length) and min_length >= cap
+                fixed = bool(min_length and min_length >= cap)
                 limit = cap if fixed else max(1, cap - 1)
                 first = 1 if lang else 0  # CTranslate2 counts the target prefix in the lengths
                 results = self.translator.translate_batch(
@@ -358,7 +358,16 @@ class CT2Engine(TokenizerEngine):
 
     def _spellable_missing(self, text: str, constraints) -> bool:
         """Does `text` lack a term the tokenizer can spell?"""
-        return any(not has_terms(text, [c]) and any(self._terms.spellings(form) for form in c.forms) for c in constraints)
+        terms = self._term_tokens()
+        return any(not has_terms(text, [c]) and any(terms.spellings(form) for form in c.forms) for c in constraints)
+
+    def _term_tokens(self) -> TermTokens:
+        """The terms' tokens with this model's tokenizer, made on first need."""
+        if self._terms is None:
+            from pipeline.engines.lexical import TermTokens
+
+            self._terms = TermTokens(self.tokenizer)
+        return self._terms
 
     def _aligned_position(self, source_ids: list[int], output: "Aligned", constraint) -> int:
         """The hypothesis position that attends most to the term's source words (the end of the
@@ -390,12 +399,8 @@ class CT2Engine(TokenizerEngine):
         """Forbidden glossary terms as token sequences CTranslate2 never produces (whole batch)."""
         if not banned or not any(banned):
             return []
-        from pipeline.engines.lexical import TermTokens
-
-        if self._terms is None:
-            self._terms = TermTokens(self.tokenizer)
         forms = sorted({form for forms in banned for form in forms})
-        return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._terms.bans(forms)]
+        return [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in self._term_tokens().bans(forms)]
 
 
 PLACEMENT = "prefix-at-attention-3"  # `_place_terms`' method, in the fingerprint: change it when it changes

@@ -48,7 +48,7 @@ import threading
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.config import ModelConfig
@@ -63,6 +63,9 @@ from pipeline.engines.base import (
     check_options,
 )
 from pipeline.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("targman")
 
@@ -251,7 +254,7 @@ class OpenAIEngine:
         self.requests = 0  # HTTP requests sent, retries included
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client = None  # httpx.AsyncClient: one connection pool for every request of this engine
+        self._client: httpx.AsyncClient | None = None  # one connection pool for every request of this engine
 
     # -- the interface ----------------------------------------------------------------------
     def supports(self, src: str, tgt: str) -> bool:
@@ -278,7 +281,7 @@ class OpenAIEngine:
              context[i] if context else None)
             for i, text in enumerate(texts)
         ]
-        results: list[Translation | None] = [None] * len(jobs)
+        results: dict[int, Translation] = {}
         loop = self._start()
         limit = asyncio.Semaphore(self.config.concurrency)
 
@@ -290,14 +293,14 @@ class OpenAIEngine:
         try:
             for future in as_completed(futures):
                 i = futures[future]
-                results[i] = future.result()
+                result = results[i] = future.result()
                 if on_done is not None:
-                    on_done([i], [results[i]])
+                    on_done([i], [result])
         except BaseException:  # Ctrl-C, SIGTERM or an error: the requests in flight are cancelled now
             for future in futures:
                 future.cancel()
             raise
-        return results  # type: ignore[return-value]
+        return [results[i] for i in range(len(jobs))]  # every future answered, or it raised
 
     # -- the event loop and its connection pool ---------------------------------------------
     def _start(self) -> asyncio.AbstractEventLoop:
@@ -318,7 +321,7 @@ class OpenAIEngine:
         """Close the connection pool and stop the event loop (a later `translate` starts them again)."""
         with self._lock:
             loop, client, self._loop, self._client = self._loop, self._client, None, None
-        if loop is None:
+        if loop is None or client is None:  # never started (the two are set together)
             return
         try:
             asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=2)
@@ -458,10 +461,13 @@ class OpenAIEngine:
                 await asyncio.sleep(delay)
         raise self._error(f"{self.url} gave no usable answer after {tries} tries: {last}")
 
-    async def _post(self, body: bytes, headers: dict) -> tuple[int, bytes, dict]:
-        """POST the request; the status, the body (at most MAX_ANSWER_BYTES) and the headers.
+    async def _post(self, body: bytes, headers: dict) -> tuple[int, bytes, httpx.Headers]:
+        """POST the request; the status, the body (at most MAX_ANSWER_BYTES) and the headers (case-insensitive).
         Never follows a redirect: the key goes to `base_url` and nowhere else."""
-        async with self._client.stream("POST", self.url, content=body, headers=headers) as response:
+        client = self._client
+        if client is None:  # close() ran while this request waited
+            raise self._error(f"the openai engine was closed before its request to {self.url} was sent")
+        async with client.stream("POST", self.url, content=body, headers=headers) as response:
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
@@ -559,7 +565,7 @@ def _error_message(raw: bytes) -> str:
         return raw.decode("utf-8", "replace").strip()[:200]
 
 
-def _caused_by(error: BaseException, kind: type) -> bool:
+def _caused_by(error: BaseException | None, kind: type) -> bool:
     """Is `kind` anywhere in the chain of causes of `error`?"""
     seen = 0
     while error is not None and seen < 10:

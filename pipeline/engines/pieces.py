@@ -64,7 +64,10 @@ class FolderTokenizer:
         self.lang_token_to_id = lang_tokens or {}
         self.unk_token = config.get("unk_token") or "<unk>"
         self.unk_token_id = vocab.get(self.unk_token)
-        self.eos_token_id = vocab.get(config.get("eos_token") or "</s>")
+        eos = config.get("eos_token") or "</s>"
+        if eos not in vocab:  # every text ends with it: `load` leaves such a folder to transformers
+            raise ValueError(f"the end-of-sentence token {eos!r} is not in the vocabulary")
+        self.eos_token_id: int = vocab[eos]
         special = {t for name in SPECIAL_NAMES if isinstance(t := config.get(name), str)}
         for key in ("extra_special_tokens", "additional_special_tokens"):
             if isinstance(config.get(key), list):
@@ -86,6 +89,8 @@ class FolderTokenizer:
             if add_special_tokens:
                 ids = ids + [self.eos_token_id]
             return {"input_ids": ids}
+        if text is None:  # as transformers' tokenizers
+            raise ValueError("You need to specify either `text` or `text_target`.")
         ids = self._ids(self._pieces(text, target=False), self.vocab)
         if add_special_tokens:
             ids = self._prefix() + ids + [self.eos_token_id]
@@ -113,7 +118,8 @@ class FolderTokenizer:
             tokens = [t for t in tokens if t not in self.special_tokens]
         # As MarianTokenizer / M2M100Tokenizer.convert_tokens_to_string: special tokens are not SentencePiece's.
         spm = self._target_spm
-        text, run = "", []
+        text = ""
+        run: list[str] = []  # SentencePiece pieces between two special tokens
         for token in tokens:
             if token in self.special_tokens or token in self.lang_token_to_id:
                 # Marian writes a space after such a token; M2M100 writes its language tokens as they are
@@ -144,7 +150,13 @@ class FolderTokenizer:
 
     def _ids(self, tokens: Sequence[str], vocab: dict[str, int]) -> list[int]:
         unk = vocab.get(self.unk_token, self.unk_token_id)
-        return [self.lang_token_to_id.get(t, vocab.get(t, unk)) for t in tokens]
+        ids: list[int] = []
+        for t in tokens:
+            i = self.lang_token_to_id.get(t, vocab.get(t, unk))
+            if i is None:
+                raise ValueError(f"{t!r} is not in the vocabulary, which has no {self.unk_token!r} token for it")
+            ids.append(i)
+        return ids
 
     def _prefix(self) -> list[int]:
         if self.kind == "m2m100":

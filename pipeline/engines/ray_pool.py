@@ -107,7 +107,7 @@ TOKEN_HINT = ("it uses token authentication (Ray 2.60 turns it on for a head sta
               "prints it). Every `ray start` that joins the cluster needs the same (docs/scale.md)")
 
 
-def token_refused(error: BaseException) -> bool:
+def token_refused(error: BaseException | None) -> bool:
     """Whether Ray could not connect because the cluster refused the token (Ray's AuthenticationError,
     "InvalidAuthToken", anywhere in the error's chain)."""
     seen = 0
@@ -119,11 +119,11 @@ def token_refused(error: BaseException) -> bool:
     return False
 
 
-def portable(error: BaseException) -> Exception:
+def portable(error: Exception) -> Exception:
     """The error as it can travel back to the driver: itself when it pickles, else its words."""
     try:
         pickle.loads(pickle.dumps(error))
-        return error  # type: ignore[return-value]
+        return error
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
 
@@ -289,9 +289,9 @@ class RayPool:
                 self._wait(slots, [], TICK)
             self._load([slot for slot in slots if slot.up])
             engine.load_seconds += time.perf_counter() - started
-            up = [slot for slot in slots if slot.up]
-            log.info(f"ray: {len(up)} of {len(slots)} actor(s) of the {engine.name} engine up on "
-                     f"{len({slot.node for slot in up})} node(s), loaded in {engine.load_seconds:.1f} s")
+            started_slots = [slot for slot in slots if slot.up]
+            log.info(f"ray: {len(started_slots)} of {len(slots)} actor(s) of the {engine.name} engine up on "
+                     f"{len({slot.node for slot in started_slots})} node(s), loaded in {engine.load_seconds:.1f} s")
         return self._pools[key]
 
     def _load(self, slots: list[Slot]) -> None:
@@ -378,9 +378,9 @@ class RayPool:
             need += f" and {self.settings.gpus_per_actor:g} GPU(s)"
         nodes = len(self._alive())
         gone = sum(slot.gone for slot in slots)
-        gone = f" ({gone} of them gone for good: see the Ray worker logs)" if gone else ""
+        gone_note = f" ({gone} of them gone for good: see the Ray worker logs)" if gone else ""
         return (f"no engine actor could run on the Ray cluster for {self.settings.stall_s:g} s ({what}): "
-                f"{len(slots)} actor(s){gone} need {need} each, and the cluster's {nodes} live node(s) have "
+                f"{len(slots)} actor(s){gone_note} need {need} each, and the cluster's {nodes} live node(s) have "
                 f"{resources.get('CPU', 0):g} CPU(s) ({available.get('CPU', 0):g} free), "
                 f"{resources.get('GPU', 0):g} GPU(s); the finished files are kept: add nodes (or lower "
                 "[ray] cpus_per_actor / [ray] actors) and run the same command again")
@@ -511,7 +511,10 @@ class RayPool:
                 slot.suspect = None
         if failure is not None:
             raise failure
-        return results  # type: ignore[return-value]
+        done = [translation for translation in results if translation is not None]
+        if len(done) < len(results):  # every batch is answered or the call fails: never
+            raise RuntimeError(f"ray: {len(results) - len(done)} of {len(results)} text(s) came back from no actor")
+        return done
 
     def _gone_nodes(self, slots: list[Slot], back, judge) -> None:
         """Batches on a node that is gone come back (its actor never will answer for them), and a
@@ -525,7 +528,7 @@ class RayPool:
             slot.fault = "node"
             judge(slot)
 
-    def _batches(self, slots: list[Slot], texts: list[str], src: str, tgt: str) -> list[list[int]]:
+    def _batches(self, slots: list[Slot], texts: Sequence[str], src: str, tgt: str) -> list[list[int]]:
         """The engine's plan of the call; for an engine without one, `[model] batch_size` texts a
         batch, longest first."""
         plan = self._ask(slots, "plan", texts, src, tgt)

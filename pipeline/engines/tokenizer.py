@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import (
@@ -159,7 +159,9 @@ class TokenizerEngine:
     # the [model] keys it reads (`engines.base.EngineClass`)
     settings = frozenset({"id", "revision", "device", "threads", "allow_pickle", "beam_size", "max_length",
                           "max_length_a", "max_length_b", "max_input_tokens", "batch_tokens", "batch_size"})
-    tokenizer = None
+    # transformers' tokenizer of the model, or `pieces.FolderTokenizer` (ct2): duck-typed, as
+    # `get_lang_id` and `src_lang` are only M2M100's and NLLB's own
+    tokenizer: Any = None
     config: ModelConfig
     facts: ModelFacts
     description: Description
@@ -239,7 +241,7 @@ class TokenizerEngine:
                 place_cut_terms(per_text["constraints"][i] or [], parts, options)
             piece_options += options
         lengths = [len(e) for e in encoded]
-        outputs: list[BatchOutput | None] = [None] * len(owners)
+        outputs: dict[int, BatchOutput] = {}  # each piece's, as its batch returns
         waiting = [0] * len(texts)  # pieces of each text not translated yet
         pieces_of: list[list[int]] = [[] for _ in texts]
         for k, i in enumerate(owners):
@@ -265,10 +267,12 @@ class TokenizerEngine:
                 deferred += [i for i in finished if i not in ready]
                 if ready:
                     on_done(ready, [joined(i) for i in ready])
-        outputs = self._repair(encoded, outputs, src=src, tgt=tgt, min_length=min_length, options=piece_options)
+        final = self._repair(encoded, [outputs[k] for k in range(len(owners))], src=src, tgt=tgt,
+                             min_length=min_length, options=piece_options)
+        outputs.update(enumerate(final))  # the deferred texts are told of the repaired pieces
         if on_done is not None and deferred:
             on_done(deferred, [joined(i) for i in deferred])
-        return join_pieces(len(texts), owners, outputs)
+        return join_pieces(len(texts), owners, final)
 
     def _layout(self, texts: Sequence[str], src: str, tgt: str):
         """Each text's pieces (split to fit the model), every piece's token ids and owner (the
