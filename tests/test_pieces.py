@@ -121,3 +121,17 @@ def test_a_ct2_translation_without_terms_imports_neither_torch_nor_transformers(
     lines = done.stdout.splitlines()
     assert json.loads(lines[-1]) == {"code": 0, "loaded": []}
     assert len(lines) == 3 and lines[0].strip()  # two translated lines, then the report
+
+
+def test_a_vocabulary_without_its_end_token_is_left_to_transformers(ct2_models, tmp_path):
+    import shutil
+
+    folder = tmp_path / "no-eos"
+    shutil.copytree(ct2_models["en-hy"], folder)
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config["eos_token"] = "<no-such-token>"
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert load(folder, "marian") is None  # an end token that is no id: never a None among the ids
+    ours = load(ct2_models["en-hy"], "marian")
+    with pytest.raises(ValueError, match="either `text` or `text_target`"):
+        ours()
