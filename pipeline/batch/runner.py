@@ -26,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from pipeline import __version__
 from pipeline.batch.jobs import (
@@ -512,10 +512,13 @@ class Run:
         names = self.names.report(self.files) if self.names is not None else None
         if names is not None:  # each name: spellings seen, the one chosen and why (pipeline.names)
             manifest["names"] = names
-        folder.write_manifest(manifest)
+        # The entries and run.json are plain dicts built by untyped helpers (batch.plan, batch.parts,
+        # batch.manifest, evaluation.postedit); here they take run.json's documented shape.
+        run_json = cast(Manifest, manifest)
+        folder.write_manifest(run_json)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
-        return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
+        return RunResult(self.out_dir, cast(dict[str, FileEntry], self.files), run_json, dict(self.retried))
 
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool,
                  flags: dict | None = None) -> dict:

@@ -253,11 +253,14 @@ def run_naive(model_dir: Path, sentences: list[str], *, beam: int, length: int, 
 
 def load_bench_engine(name: str, model_dir: Path, *, beam: int, length: int, threads: int, tgt: str,
                       quantization: str, cache_root: Path):
+    from dataclasses import replace
+
     from pipeline.config import ModelConfig
     from pipeline.engines import load_engine
 
-    config = ModelConfig(engine=name, id=str(model_dir), beam_size=beam, max_length=length, threads=threads,
-                         **({"quantization": quantization} if name == "ct2" else {}))  # a ct2 setting
+    config = ModelConfig(engine=name, id=str(model_dir), beam_size=beam, max_length=length, threads=threads)
+    if name == "ct2":  # a ct2 setting
+        config = replace(config, quantization=quantization)
     return load_engine(config, tgt, cache_dir=str(cache_root))
 
 

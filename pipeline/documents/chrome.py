@@ -16,14 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.documents.reader import SUPPORTED, InputFile, is_reference, read_file
-from pipeline.documents.segmenter import MARKDOWN_LEAD, normalize_for_compare
+from pipeline.documents.segmenter import markdown_lead, normalize_for_compare
 from pipeline.errors import InputError
 
 CHROME_SHARE = 3  # ... and in at least one article in CHROME_SHARE of the folder's
 
 
 def _key(text: str) -> str:
-    return normalize_for_compare(text[len(MARKDOWN_LEAD.match(text).group(1)):])
+    return normalize_for_compare(text[len(markdown_lead(text)):])
 
 
 def folder_articles(folder: Path, root: Path, config, seen: dict[str, str] | None = None,

@@ -19,8 +19,14 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.documents.inline import Builder, Tag
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.opc.part import Part
+    from lxml.etree import _Element
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -39,7 +45,7 @@ class Paragraph:
     text: str
     tags: list[Tag]
     block: str
-    element: object = None  # the w:p
+    element: _Element  # the w:p
     runs: list = field(default_factory=list)  # r<k>: the w:r whose formatting a piece takes
     links: list = field(default_factory=list)  # h<k>: the w:hyperlink (emptied) that wraps pieces
     points: list = field(default_factory=list)  # p<k>: (element, None) kept whole, or (rPr, child): a run of it
@@ -48,8 +54,9 @@ class Paragraph:
 
 @dataclass
 class DocxDoc:
-    document: object
+    document: Document
     paragraphs: list[Paragraph] = field(default_factory=list)
+    xml_parts: list[tuple[Part, _Element]] = field(default_factory=list)  # each story part and its XML root
 
 
 def parse(data: bytes) -> DocxDoc:
@@ -57,7 +64,6 @@ def parse(data: bytes) -> DocxDoc:
 
     document = docx.Document(io.BytesIO(data))
     doc = DocxDoc(document)
-    doc.xml_parts = []
     for name, part in _story_parts(document):
         root = part_element(part)
         doc.xml_parts.append((part, root))

@@ -33,6 +33,14 @@ TOKEN = re.compile(
     re.S,
 )
 NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+
+
+def _name(raw: str) -> re.Match[str]:
+    """NAME's match in a start or end tag (`tokens` yields those only for text TOKEN matched as one)."""
+    found = NAME.match(raw)
+    if found is None:
+        raise ValueError(f"not a start or end tag: {raw[:40]!r}")
+    return found
 ATTR = re.compile(r"""([^\s"'>/=]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 RAW_TEXT = {"script", "style", "textarea", "xmp", "iframe", "noembed", "noframes", "title"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -74,7 +82,7 @@ class HtmlDoc:
 
 def _attrs(raw: str) -> list[tuple[str, int, int, str]]:
     """(name lowercased, start, end of the value with its quotes, the value) of a start tag."""
-    found = NAME.match(raw)
+    found = _name(raw)
     out = []
     body_end = len(raw) - 1 - (1 if raw.endswith("/>") else 0)
     for m in ATTR.finditer(raw, found.end(), body_end):
@@ -129,7 +137,7 @@ def tokens(text: str):
             yield "other", raw
         else:
             yield "start", raw
-            name = NAME.match(raw).group(1).lower()
+            name = _name(raw).group(1).lower()
             if name in RAW_TEXT and not raw.endswith("/>"):
                 close = re.compile(rf"</{re.escape(name)}[\s/>]", re.I).search(text, pos)
                 end = close.start() if close else n
@@ -196,7 +204,7 @@ def parse(text: str, *, translate_chrome: bool = False) -> HtmlDoc:
         if atomic is not None:  # inside inline code: kept whole, one point of the sentence
             atomic.append(raw)
             if kind in ("start", "end"):
-                name = NAME.match(raw).group(1).lower()
+                name = _name(raw).group(1).lower()
                 if name == atomic_name and name not in VOID:
                     atomic_depth += 1 if kind == "start" else -1
                 if atomic_depth == 0:
@@ -228,7 +236,7 @@ def parse(text: str, *, translate_chrome: bool = False) -> HtmlDoc:
             else:
                 doc.parts.append(raw)
             continue
-        name = NAME.match(raw).group(1).lower()
+        name = _name(raw).group(1).lower()
         if kind == "start":
             attrs = _attrs(raw)
             keeps = _keeps(name, attrs)

@@ -54,8 +54,11 @@ class Tag:
 
     @classmethod
     def from_list(cls, row: Sequence) -> "Tag":
-        return cls(int(row[0]), int(row[1]), row[2], row[3], *(bool(v) for v in row[4:6]),
-                   tuple(row[6]) if len(row) > 6 else (), bool(row[7]) if len(row) > 7 else False)
+        return cls(int(row[0]), int(row[1]), row[2], row[3],
+                   space_after=bool(row[4]) if len(row) > 4 else False,
+                   left=bool(row[5]) if len(row) > 5 else False,
+                   inside=tuple(row[6]) if len(row) > 6 else (),
+                   space_before=bool(row[7]) if len(row) > 7 else False)
 
 
 class Builder:
@@ -195,7 +198,7 @@ def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, b
     between `begin` and `start` (a list marker before it) to its start."""
     stop = end if stop is None else stop
     begin = start if begin is None else begin
-    out = []
+    out: list[Tag] = []
     index: dict[int, int] = {}
     for number, tag in enumerate(tags):
         if tag.point:

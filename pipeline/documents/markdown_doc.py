@@ -213,11 +213,11 @@ def _walk(children, content: str, cur: int, builder: Builder, src, body: str) ->
         elif kind == "code_inline":
             where = _find(content, child.markup, cur)
             fence = re.compile(rf"(?<!`){re.escape(child.markup)}(?!`)")
-            close = fence.search(content, where + len(child.markup))
-            if close is None:
+            closing = fence.search(content, where + len(child.markup))
+            if closing is None:
                 raise _Lost("`")
-            builder.point(raw(cur, close.end()))
-            cur = close.end()
+            builder.point(raw(cur, closing.end()))
+            cur = closing.end()
         elif kind == "html_inline":
             where = _find(content, child.content, cur)
             builder.point(raw(cur, where + len(child.content)))

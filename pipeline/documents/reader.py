@@ -25,11 +25,16 @@ import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from pipeline.documents.segmenter import is_layout
 from pipeline.errors import InputError
 from pipeline.layout import STATE_DIR
+
+if TYPE_CHECKING:
+    from pipeline.documents.docx_doc import DocxDoc
+    from pipeline.documents.html_doc import HtmlDoc
+    from pipeline.documents.markdown_doc import MarkdownDoc
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}  # read through a CommonMark parser, translated in place
@@ -49,7 +54,7 @@ class Article:
     head: str = ""  # blank lines before the first paragraph
     record: dict = field(default_factory=dict)  # JSONL: the other fields of the line
     ref: str | None = None  # reference translation text, when one exists
-    layout: object = None  # a document translated in place (documents.html_doc.HtmlDoc, ...): what is kept around the text
+    layout: HtmlDoc | MarkdownDoc | DocxDoc | None = None  # a document translated in place: what is kept around the text
 
 
 @dataclass
@@ -129,7 +134,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, list[str], list[str], str | None]]
     stack = [root]
     while stack:
         here = stack.pop()
-        dirnames, filenames = [], []
+        dirnames: list[str] = []
+        filenames: list[str] = []
         try:
             with os.scandir(here) as entries:
                 for entry in entries:
@@ -462,10 +468,10 @@ def read_file(root: Path, path: Path, *, max_bytes: int = 0, max_line_chars: int
     if suffix in HTML_SUFFIXES and getattr(html, "output", "document") == "document":
         from pipeline.documents import html_doc
 
-        page = html_doc.parse(text, translate_chrome=bool(getattr(html, "translate_chrome", False)))
-        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in page.paragraphs]
+        html_page = html_doc.parse(text, translate_chrome=bool(getattr(html, "translate_chrome", False)))
+        paragraphs = [(p.text, "\n", {"tag": p.block}) for p in html_page.paragraphs]
         check_lines(rel, [body for body, _, _ in paragraphs], max_line_chars, numbered=False)
-        articles = [Article(rel, paragraphs, ref=ref, layout=page)]
+        articles = [Article(rel, paragraphs, ref=ref, layout=html_page)]
         return InputFile(path, rel, "html", articles, digest=digest, ref_digest=ref_digest)
     if suffix in HTML_SUFFIXES:
         paragraphs = html_paragraphs(text)

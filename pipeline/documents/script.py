@@ -140,7 +140,8 @@ def split_script_runs(sentence: str) -> list[tuple[str, str]]:
 
 def latin_words_in(text: str) -> list[str]:
     """Latin-script words of an otherwise non-Latin text: names and acronyms to copy through."""
-    words, current = [], []
+    words: list[str] = []
+    current: list[str] = []
     for ch in text + " ":
         if char_script(ch) == "Latin" or (current and (ch.isdigit() or ch in "-.'")):
             current.append(ch)

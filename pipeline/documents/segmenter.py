@@ -52,6 +52,12 @@ _IN_WORD_MARKS = str.maketrans("", "", "՛՜՞")  # ՛ ՜ ՞
 MARKDOWN_LEAD = re.compile(r"^(\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,3}[.)]\s+)?)")
 
 
+def markdown_lead(line: str) -> str:
+    """The markdown marker (and the blanks before it) that `line` starts with, or ""."""
+    found = MARKDOWN_LEAD.match(line)
+    return found.group(1) if found else ""  # every group is optional: it always matches
+
+
 def _is_upper_start(text: str, pos: int) -> bool:
     """Does a new sentence plausibly start at text[pos:]?"""
     while pos < len(text) and text[pos] in OPENERS + "-–—":
@@ -175,7 +181,7 @@ def is_layout(line: str) -> bool:
     Readers keep such lines as layout (with the line breaks around them);
     `segment_paragraphs` makes no segment of them.
     """
-    body = line[len(MARKDOWN_LEAD.match(line).group(1)):]
+    body = line[len(markdown_lead(line)):]
     return not normalize_for_compare(body)
 
 
@@ -209,7 +215,7 @@ def segment_paragraphs(
     index = 0
     para = 0
     for raw, para_sep in paragraphs:
-        lead = MARKDOWN_LEAD.match(raw).group(1)
+        lead = markdown_lead(raw)
         body = raw[len(lead):]
         stripped = body.rstrip()
         trail = body[len(stripped):]

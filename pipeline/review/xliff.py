@@ -72,7 +72,7 @@ def unit_id(doc: str, index: int) -> str:
     key = f"{doc}:{index}"
     out = []
     for i, char in enumerate(key):
-        ok = _NAME_START.match(char) if i == 0 else _NAME_CHAR.match(char)
+        ok = bool(_NAME_START.match(char) if i == 0 else _NAME_CHAR.match(char))
         if char == "_" and _ESCAPED.match(key, i):
             ok = False  # a literal "_x0041_" must not read back as "A"
         out.append(char if ok else f"_x{ord(char):04X}_")
@@ -103,7 +103,9 @@ def _marked_2(source: str, terms: list[dict], unit: str) -> tuple[str, list[tupl
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
                 and source[start:end] == term.get("source"):
             spans.append((start, end, term))
-    out, pos, marks = [], 0, []
+    out: list[str] = []
+    marks: list[tuple[str, dict]] = []
+    pos = 0
     for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
         if start < pos:
             continue
@@ -166,7 +168,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     langs: dict[str, int] = {}
     for view in views:
         langs[view["row"]["src_lang"]] = langs.get(view["row"]["src_lang"], 0) + 1
-    src = src or (max(langs, key=langs.get) if langs else ("hy" if session.tgt == "en" else "en"))
+    src = src or (max(langs, key=lambda lang: langs[lang]) if langs else ("hy" if session.tgt == "en" else "en"))
     result = ExportResult(Path(path), version)
     others = sum(n for lang, n in langs.items() if lang != src)
     if others:
@@ -230,6 +232,7 @@ def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: st
         uid = unit_id(row["doc"], row["index"])
         terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
         tags = (codes or {}).get((row["doc"], row["index"]))
+        marks: list[tuple[str, dict]]
         if tags:  # the sentence's markup as codes (the term marks would cross them: left out here)
             source, marks = _coded(row["source"], row["source"], tags, "2.1"), []
         else:
@@ -479,7 +482,8 @@ def _unit_dict(uid: str, source, target, ns: str, state: str) -> dict:
 def _read_2(root) -> tuple[str, dict, list[dict]]:
     x = lambda name: f"{{{XLIFF2}}}{name}"  # noqa: E731
     info = {"srcLang": root.get("srcLang"), "trgLang": root.get("trgLang"), "run": None}
-    units, seen = [], {}
+    units: list[dict] = []
+    seen: dict[str, int] = {}
     for file in root.iter(x("file")):
         for meta in file.iter(f"{{{MDA}}}meta"):
             if meta.get("type") == "run" and info["run"] is None:
@@ -500,8 +504,9 @@ def _read_2(root) -> tuple[str, dict, list[dict]]:
 
 def _read_12(root) -> tuple[str, dict, list[dict]]:
     x = lambda name: f"{{{XLIFF12}}}{name}"  # noqa: E731
-    info = {"srcLang": None, "trgLang": None, "run": None}
-    units, seen = [], {}
+    info: dict[str, str | None] = {"srcLang": None, "trgLang": None, "run": None}
+    units: list[dict] = []
+    seen: dict[str, int] = {}
     for file in root.iter(x("file")):
         info["srcLang"] = info["srcLang"] or file.get("source-language")
         info["trgLang"] = info["trgLang"] or file.get("target-language")

@@ -122,9 +122,9 @@ def check_manifest(data: Any, path: Path | str) -> Manifest:
     if not isinstance(data, dict):
         raise InputError(path, "run.json must be a JSON object; run `targman run` again to rewrite it")
     _check(data, MANIFEST_FIELDS, path, None, "")
-    for field, spec in NESTED.items():
+    for field, nested in NESTED.items():
         if isinstance(data.get(field), dict):
-            _check(data[field], spec, path, None, f"{field}.")
+            _check(data[field], nested, path, None, f"{field}.")
     for fields, (name, ok) in EVERY_VALUE.items():
         table: Any = data
         for field in fields:

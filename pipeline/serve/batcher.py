@@ -25,7 +25,10 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from pipeline.translation.translator import Translator
 
 log = logging.getLogger("targman")
 
@@ -42,10 +45,10 @@ class Job:
 class Batcher:
     """Runs `make_translator()` in its own thread and translates submitted jobs in batches."""
 
-    def __init__(self, make_translator: Callable[[], object], *, wait_ms: float = 5.0, max_texts: int = 256,
+    def __init__(self, make_translator: Callable[[], Translator], *, wait_ms: float = 5.0, max_texts: int = 256,
                  patience: float = 0.25, max_patience_ms: float = 500.0,
                  on_batch: Callable[[int, int, float, dict], None] | None = None,
-                 on_ready: Callable[[object], None] | None = None):
+                 on_ready: Callable[[Translator], None] | None = None):
         self.wait = wait_ms / 1000
         self.max_texts = max(1, max_texts)
         self.patience = patience  # waiting for the clients the last call answered: this share of its time at most
@@ -60,7 +63,7 @@ class Batcher:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="targman-batcher", daemon=True)
-        self.translator = None
+        self.translator: Translator | None = None
 
     def start(self, timeout: float = 600.0) -> None:
         """Start the thread and wait until the Translator is built (its error is raised here)."""
@@ -89,9 +92,9 @@ class Batcher:
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            self.translator = self._make()
+            translator = self.translator = self._make()
             if self.on_ready is not None:
-                self.on_ready(self.translator)
+                self.on_ready(translator)
         except BaseException as error:  # handed to start(), which raises it in the caller
             self._error = error
             self._ready.set()
@@ -102,7 +105,7 @@ class Batcher:
                 jobs = self._gather()
                 if jobs is None:
                     return
-                self._translate(jobs)
+                self._translate(translator, jobs)
         finally:
             self._fail_waiting()
             close = getattr(self.translator, "close", None)
@@ -137,7 +140,7 @@ class Batcher:
             self._idle = IDLE_BATCHES  # they did not come back (finished, or one-off requests)
         return jobs
 
-    def _translate(self, jobs: list[Job]) -> None:
+    def _translate(self, translator: Translator, jobs: list[Job]) -> None:
         started = time.perf_counter()
         by_tgt: dict[str, list[Job]] = {}
         for job in jobs:
@@ -145,11 +148,11 @@ class Batcher:
                 by_tgt.setdefault(job.tgt, []).append(job)
         for tgt, group in by_tgt.items():
             texts = [text for job in group for text in job.texts]
-            memory = getattr(self.translator, "memory", None)
+            memory = getattr(translator, "memory", None)
             before = dict(memory.stats.to_dict()) if memory is not None else {}
             started = time.perf_counter()
             try:
-                results = self.translator.translate(texts, tgt=tgt)
+                results = translator.translate(texts, tgt=tgt)
             except Exception as error:  # every request of the call hears of it; the service goes on
                 log.warning(f"serve: a batch of {len(texts)} text(s) into {tgt} failed: {error}")
                 for job in group:
