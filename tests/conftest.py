@@ -110,3 +110,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("what the skipped tests need")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _targman_logger_as_found():
+    """`main()` gives the `targman` logger its stderr handler and stops it propagating, for the
+    rest of the process; a later test's `caplog` would then see nothing. Each test starts with
+    the logger as a fresh process has it, whatever ran before it on the same worker."""
+    import logging
+
+    logger = logging.getLogger("targman")
+    before = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:] = before[0]
+    logger.propagate, logger.level = before[1], before[2]

@@ -204,7 +204,7 @@ def test_a_paragraph_rewritten_by_hand_survives_a_paragraph_added_to_the_input(t
     assert article(out, "a01.txt") == f"MT Առաջին։\n\nMT Նոր պարբերություն է։\n\n{mine}.\n\nThe talks went on.\n"
 
 
-def test_an_edit_whose_source_is_gone_is_reported_and_kept(tmp_path, caplog):
+def test_an_edit_whose_source_is_gone_is_reported_and_kept(tmp_path, caplog, capsys):
     out = make_run(tmp_path)
     session = ReviewSession(out, memory=False)
     session.edit("a03.txt", 0, "There was a meeting in Baku.")
@@ -213,7 +213,7 @@ def test_an_edit_whose_source_is_gone_is_reported_and_kept(tmp_path, caplog):
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     (lost,) = manifest["edits_unmatched"]
     assert (lost["doc"], lost["text"]) == ("a03.txt", "There was a meeting in Baku.")
-    assert "no longer in the input" in caplog.text
+    assert "no longer in the input" in caplog.text + capsys.readouterr().err
     assert [e.after for e in EditLog(out).read()] == ["There was a meeting in Baku."]
 
 
@@ -244,7 +244,7 @@ def test_one_sentence_edited_differently_in_two_articles_keeps_both(tmp_path):
     "Լավ".encode("utf-8")[:-1],  # cut inside an Armenian letter
     b'{"doc": "a01.txt", "ind',  # cut on an ASCII byte
 ])
-def test_a_torn_last_line_is_skipped_and_cut_before_the_next_import(tmp_path, tear, caplog):
+def test_a_torn_last_line_is_skipped_and_cut_before_the_next_import(tmp_path, tear, caplog, capsys):
     out = make_run(tmp_path)
     session = ReviewSession(out, memory=False)
     session.edit("a01.txt", 0, "Lavrov met Mirzoyan.")
@@ -256,7 +256,8 @@ def test_a_torn_last_line_is_skipped_and_cut_before_the_next_import(tmp_path, te
     with open(out / ".targman" / "outputs.jsonl", "ab") as handle:
         handle.write(tear)
     assert main(["review", str(out)]) == 0  # reads all three: no traceback
-    assert "edits.jsonl: its last line is not a whole JSON record" in caplog.text
+    said = caplog.text + capsys.readouterr().err  # the CLI's own handler, once main() has set it up
+    assert "edits.jsonl: its last line is not a whole JSON record" in said
     xlf = tmp_path / "run.xlf"
     export_xliff(out, xlf)
     edit_unit(xlf, unit_id("a03.txt", 0), "There was a meeting in Baku.")
@@ -270,17 +271,18 @@ def test_a_torn_last_line_is_skipped_and_cut_before_the_next_import(tmp_path, te
     assert row_of(out, "a01.txt", 0)["origin"] == "human"
 
 
-def test_a_damaged_line_in_the_middle_is_skipped_and_named(tmp_path, caplog):
+def test_a_damaged_line_in_the_middle_is_skipped_and_named(tmp_path, caplog, capsys):
     path = tmp_path / "log.jsonl"
     append_jsonl(path, [{"a": 1}])
     with open(path, "ab") as handle:
         handle.write(b'["not", "an object"]\n\xff\xfe\n')
     append_jsonl(path, [{"a": 2}])
     assert [record for _, record in read_jsonl(path)] == [{"a": 1}, {"a": 2}]
-    assert "line 2 is not a whole JSON record" in caplog.text and "line 3" in caplog.text
+    said = caplog.text + capsys.readouterr().err
+    assert "line 2 is not a whole JSON record" in said and "line 3" in said
 
 
-def test_an_edit_line_with_fields_of_the_wrong_type_is_skipped(tmp_path, caplog):
+def test_an_edit_line_with_fields_of_the_wrong_type_is_skipped(tmp_path, caplog, capsys):
     out = make_run(tmp_path)
     session = ReviewSession(out, memory=False)
     session.edit("a03.txt", 0, "There was a meeting in Baku.")
@@ -290,7 +292,7 @@ def test_an_edit_line_with_fields_of_the_wrong_type_is_skipped(tmp_path, caplog)
     bad.update(index="0", after=["x"])
     (out / "edits.jsonl").write_text(json.dumps(bad) + "\n" + good, encoding="utf-8")
     assert main(["apply", str(out)]) == 0
-    assert "edits.jsonl: line 1 is not a post-edit" in caplog.text
+    assert "edits.jsonl: line 1 is not a post-edit" in caplog.text + capsys.readouterr().err
     assert article(out, "a03.txt") == "There was a meeting in Baku.\n"
 
 
