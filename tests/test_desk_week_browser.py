@@ -6,20 +6,16 @@ page's state, never on time. Servers are started and stopped by the tests, on 12
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 pytest.importorskip("starlette")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+from browser_helpers import CHROMIUM, NO_CHROMIUM, TIMEOUT_MS, launch, open_review, select_text  # noqa: E402
 from review_helpers import Served, make_run  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")]  # a browser: seconds a test
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 20_000
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]  # a browser: seconds a test
 
 # Enough paragraphs to scroll: every Armenian one has a glossary term the "translation" misses.
 LONG = "\n\n".join(f"Լավրովը հանդիպեց Միրզոյանին {n} անգամ։" if n % 3 == 0 else f"Paragraph {n} is English."
@@ -31,7 +27,7 @@ WIRE = (json.dumps({"id": "a1", "text": "Լավրովը հանդիպեց Միր�
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=60_000)
+        browser = launch(p)
         yield browser
         browser.close()
 
@@ -133,31 +129,6 @@ def test_a_variant_note_in_a_hy_en_report_gives_the_english(tmp_path, page):
 
 
 # -- item 4: the editing page --------------------------------------------------------------------
-def open_review(page, url):
-    page.goto(url)
-    page.wait_for_selector("body[data-edit-ready='yes']")
-
-
-def select_text(page, selector: str, text: str) -> None:
-    """Select `text` inside the element, as a mouse drag would, and let the page see the mouseup."""
-    page.eval_on_selector(selector, """(cell, text) => {
-        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-        let node;
-        while ((node = walker.nextNode())) {
-            const at = node.data.indexOf(text);
-            if (at >= 0) {
-                const range = document.createRange();
-                range.setStart(node, at); range.setEnd(node, at + text.length);
-                const selection = window.getSelection();
-                selection.removeAllRanges(); selection.addRange(range);
-                cell.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
-                return;
-            }
-        }
-        throw new Error("text not found: " + text);
-    }""", text)
-
-
 def test_double_click_to_edit_offers_no_term(tmp_path, page):
     out = make_run(tmp_path)
     with Served(out) as served:

@@ -76,25 +76,23 @@ def test_bad_requests_are_refused(served, body, status):
 @pytest.mark.slow
 def test_the_panel_in_a_browser(tmp_path):
     """Accept with a changed spelling and Ignore, clicked in Chromium: the glossary and the log."""
-    import shutil
 
     playwright_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from browser_helpers import CHROMIUM, NO_CHROMIUM, TIMEOUT_MS, launch, open_review
     from review_helpers import Served
+
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
 
     out = make_run(tmp_path, articles=HY_ARTICLES, engine=drifting(DRIFT))
     with Served(out) as served, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, timeout=60_000,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
             page = browser.new_page()
-            page.set_default_timeout(20_000)
+            page.set_default_timeout(TIMEOUT_MS)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(served.url)
-            page.wait_for_selector("body[data-edit-ready='yes']")
+            open_review(page, served.url)
             row = page.locator('tr.new-name[data-lemma="Ծառուկյան"]')
             row.locator(".name-spelling").fill("Tsarukian")
             row.locator(".name-accept").click()

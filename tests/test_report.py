@@ -12,6 +12,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from browser_helpers import CHROMIUM, NO_CHROMIUM, launch
+
 from pipeline import cli
 from pipeline.errors import InputError
 from pipeline.evaluation.report import render_html, write_review
@@ -22,8 +24,7 @@ from pipeline.translation import qa
 
 DATA = Path(__file__).parent / "data"
 NTREX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_no_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+_no_chromium = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 def needs_chromium(test):
@@ -54,8 +55,7 @@ def dump_dom(page: Path, fragment: str = "") -> tuple:
     url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     started = time.perf_counter()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True,
-                                    timeout=60_000)
+        browser = launch(p)
         try:
             tab = browser.new_page()
             tab.goto(url)
@@ -450,7 +450,7 @@ def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch
         return [int(o) for o in tab.eval_on_selector_all("#docs-index tbody tr", "rows => rows.map(r => r.dataset.order)")]
 
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        browser = launch(p)
         try:
             tab = browser.new_page()
             tab.goto((out / "review.html").resolve().as_uri())
