@@ -346,11 +346,11 @@ def _rewrite_tables(out_dir: Path, state: RunState, run: Manifest, tgt: str, glo
     flags = FlagCounts()
     rows: list[dict] | None = [] if folder.has_editors_work() else None
     scores, _ = score_table(folder.segments_path, tgt, flags, keep=rows)
-    manifest = with_edit_summary(run, {})  # the editors' work is counted again below
+    manifest = run.copy()
     manifest["counts"] = {**(run.get("counts") or {}), **counts}
     manifest["scores"] = scores
     manifest["flags"] = flags.to_dict()
     manifest["files"] = files
-    manifest = with_edit_summary(manifest, edit_summary(out_dir, tgt, glossary, rows=rows))
+    manifest = with_edit_summary(manifest, edit_summary(out_dir, tgt, glossary, rows=rows))  # counted again
     folder.write_manifest(manifest)
     write_review(out_dir)
