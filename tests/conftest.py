@@ -124,3 +124,24 @@ def _targman_logger_as_found():
     yield
     logger.handlers[:] = before[0]
     logger.propagate, logger.level = before[1], before[2]
+
+
+
+def pytest_collection_finish(session):
+    """In an xdist worker with `--dist loadgroup`: every test marked `xdist_group` must carry its
+    group in its id, or the groups are silently ignored (pytest 9.2 with pytest-xdist 3.8,
+    pytest-xdist#1386) and each worker starts its own Ray, which made the suite minutes slower.
+    Such tests fail at setup with what to install (an error raised here would reach the user as
+    an unrelated INTERNALERROR of xdist's scheduler)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and getattr(session.config.option, "loadgroup", False):
+        session.config.stash[UNGROUPED] = {item.nodeid for item in session.items
+                                           if item.get_closest_marker("xdist_group") and "@" not in item.nodeid}
+
+
+UNGROUPED = pytest.StashKey[set]()
+
+
+def pytest_runtest_setup(item):
+    if item.nodeid in item.config.stash.get(UNGROUPED, set()):
+        pytest.fail("pytest-xdist did not keep this test in its xdist_group: this pytest breaks `--dist loadgroup` "
+                    "(pytest-xdist#1386); pip install 'pytest<9.2' (or run with -n0)", pytrace=False)
