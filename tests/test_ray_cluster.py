@@ -82,7 +82,11 @@ class Cluster:
         home = root / "home"
         home.mkdir()
         self.env = {**os.environ, "HOME": str(home), "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16),
-                    "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1", "TARGMAN_MALLOC": "off"}
+                    "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1", "TARGMAN_MALLOC": "off",
+                    # the head finds a lost node in about 2 s, not Ray's 15-30 s (5 missed checks 3 s apart,
+                    # 10 s each): the test waits on the run, not on Ray's defaults
+                    "RAY_health_check_initial_delay_ms": "1000", "RAY_health_check_period_ms": "500",
+                    "RAY_health_check_timeout_ms": "1000", "RAY_health_check_failure_threshold": "3"}
         self.env.pop("RAY_ADDRESS", None)
 
     def start(self) -> None:
