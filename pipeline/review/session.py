@@ -171,7 +171,8 @@ class ReviewSession:
 
     def _view(self, row: dict, chains: dict, marks: dict) -> dict:
         """`machine` (what the engine wrote), `text` (the current translation: the latest
-        post-edit, else the row's), `edited`, `state`, `editable`, and the row."""
+        post-edit, else the row's), `markup` (where an editor put its inline tags, or None),
+        `edited`, `state`, `editable`, and the row."""
         can_edit = editable(row, self.tgt)
         chain = chains.get((row["doc"], row.get("index"))) if can_edit else None
         target = row.get("target")
@@ -188,7 +189,7 @@ class ReviewSession:
         return {"row": row, "doc": row["doc"], "index": row.get("index"), "text": text, "machine": machine,
                 "edited": bool(chain) and text != machine, "pending": text != target, "state": state,
                 "editable": can_edit, "reviewed": marked, "who": who, "dom_id": self.dom_ids[(row["doc"], row.get("index"))],
-                "chain": chain or []}
+                "chain": chain or [], "markup": chain[-1].markup if chain else row.get("markup")}
 
     # -- writing -----------------------------------------------------------------------------
     def edit(self, doc, index, text, *, who=None, via: str = "review", base=None) -> dict:
@@ -220,19 +221,20 @@ class ReviewSession:
             self.take([edit])
             return self.view(doc, index)
 
-    def new_edit(self, view: dict, text: str, *, via: str, who: str | None) -> Edit:
+    def new_edit(self, view: dict, text: str, *, via: str, who: str | None, markup: list | None = None) -> Edit:
         """The post-edit that makes `text` the segment's translation (base: its current text).
         A segment whose paragraph an editor rewrote whole keeps that paragraph's edit shape;
-        a text that is the machine's own translation is a revert."""
+        a text that is the machine's own translation is a revert (unless the editor moved its
+        inline tags: `markup`, see `Segment.markup`)."""
         row = view["row"]
         src, tgt, context, source = row_key(row, self.tgt)
         span = 1
         latest = view["chain"][-1] if view["chain"] else None
         if latest is not None and latest.span > 1:
             span, source = latest.span, latest.source
-        revert = bool(view["chain"]) and text == view["machine"]
+        revert = bool(view["chain"]) and text == view["machine"] and markup is None
         return Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
-                    before=view["text"], after=text, via=via, who=who, span=span, revert=revert)
+                    before=view["text"], after=text, via=via, who=who, span=span, revert=revert, markup=markup)
 
     def take(self, edits: list[Edit]) -> None:
         """Post-edits into edits.jsonl and the translation memory's human table (an editor's own
