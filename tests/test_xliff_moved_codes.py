@@ -175,3 +175,25 @@ def test_units_with_codes_keep_their_glossary_term_marks(tmp_path, version):
         assert re.search(r'<bpt id="1">&lt;b&gt;</bpt><mrk mtype="term" comment="[^"]*Lavrov">Լավրովը</mrk><ept', source)
     result = import_xliff(out, path)
     assert result.unchanged == 1 and not result.not_applied and not result.edited
+
+
+def test_the_review_pages_chips_are_saved_as_placed_and_a_broken_placement_is_not(translated):
+    """What the page's chip editor posts (`markup`): kept when it places every tag, nested; else the
+    text is taken and the writer places the tags."""
+    from pipeline.review.session import ReviewSession
+
+    _, out = translated
+    words = words_of(SENTENCES["page.html"])
+    text = " ".join(words)
+    at = [len(" ".join(words[:4])) + 1, len(" ".join(words[:5]))]  # words[4]
+    session = ReviewSession(out, memory=False)
+    try:
+        assert session.edit("page.html", 0, text, markup=[[at[0], 0, "open"], [at[1], 0, "close"]])["markup"]
+        assert session.edit("story.md", 0, "Նոր " + " ".join(words_of(SENTENCES["story.md"])),
+                            markup=[[0, 7, "open"], [3, 7, "close"]])["markup"] is None  # no tag 7 in the source
+    finally:
+        session.close()
+    apply_edits(out)
+    assert f"<b>{words[4]}</b>" in (out / "page.html").read_text(encoding="utf-8")
+    story = (out / "story.md").read_text(encoding="utf-8")
+    assert story.startswith("Նոր ") and "](https://news.example/r)" in story

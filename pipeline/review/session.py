@@ -192,8 +192,9 @@ class ReviewSession:
                 "chain": chain or [], "markup": chain[-1].markup if chain else row.get("markup")}
 
     # -- writing -----------------------------------------------------------------------------
-    def edit(self, doc, index, text, *, who=None, via: str = "review", base=None) -> dict:
-        """Take an editor's translation of one segment, exactly as given.
+    def edit(self, doc, index, text, *, who=None, via: str = "review", base=None, markup=None) -> dict:
+        """Take an editor's translation of one segment, exactly as given; `markup`: where the
+        editor put the sentence's inline tags in it (the page's tag chips; see `editors_markup`).
 
         `base`: the text the editor started from (what the page showed). When the segment
         has changed since (another tab, an import), nothing is saved: the attempt is kept in
@@ -208,9 +209,13 @@ class ReviewSession:
         who = clean_who(who)
         with self._lock:
             current = self.view(doc, index)
-            if text == current["text"]:
+            placed = markup is not None
+            if placed:
+                tags = inline_tags(self, {doc: [current]}).get((doc, index))
+                markup = editors_markup(markup, text, row["source"], tags, current)
+            if text == current["text"] and (not placed or markup == current["markup"]):
                 return current
-            edit = self.new_edit(current, text, via=via, who=who)
+            edit = self.new_edit(current, text, via=via, who=who, markup=markup)
             if base is not None and base != current["text"]:
                 conflict = replace(edit, before=base, status=CONFLICT, current=current["text"])
                 self.edits.append([conflict])
@@ -406,3 +411,76 @@ class ReviewSession:
 
     def post_edits(self) -> dict | None:
         return run_post_edits(self.out_dir, self.rows, self.tgt, self.glossary())
+
+
+def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int], list]:
+    """The inline markup of each sentence of the HTML pages, Markdown stories and Word files of
+    `by_doc` (doc -> its views), read again from the run's input (the rows hold plain text):
+    {(doc, index): tags}; a Word run's tags as `<b>`, `<a href>` (`docx_doc.code_label`). A
+    document that cannot be read, or whose sentences are no longer the rows', gets none. For the
+    XLIFF export's inline codes and the review page's tag chips."""
+    from pipeline.batch.jobs import segment_file
+    from pipeline.config import ConfigError, from_mapping
+    from pipeline.documents.inline import sentence_tags
+    from pipeline.documents.reader import read_file
+
+    wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown", ".docx")]
+    if not wanted:
+        return {}
+    root = Path(str(session.run.get("input") or ""))
+    root = root.parent if root.is_file() else root
+    recorded = session.run.get("config") or {}
+    try:
+        config = from_mapping({key: recorded.get(key) or {} for key in ("run", "html")}, where="run.json")
+    except (ConfigError, TypeError):
+        return {}
+    chrome = session.run.get("chrome") or {}
+    out: dict[tuple[str, int], list] = {}
+    for doc in wanted:
+        try:
+            file = read_file(root, root / doc, html=config.html)
+            folder = Path(doc).parent.as_posix()
+            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
+        except Exception:  # the input moved or changed: its sentences stay plain text
+            continue
+        rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
+        for article, segments in per_article:
+            if article.layout is None or not hasattr(article.layout, "paragraphs"):
+                continue
+            groups: dict[int, list] = {}
+            for segment in segments:
+                groups.setdefault(segment.para, []).append(segment)
+            for para, group in groups.items():
+                paragraph = article.layout.paragraphs[para]
+                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
+                    if tags and rows.get(segment.index, segment.source) == segment.source:
+                        out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
+    return out
+
+
+def _labelled(layout, paragraph, tags: list) -> list:
+    """A Word paragraph's tags with the markup an editor is shown (its own are run numbers)."""
+    from dataclasses import replace
+
+    from pipeline.documents import docx_doc
+
+    if not isinstance(layout, docx_doc.DocxDoc):
+        return tags
+    out = []
+    for tag in tags:
+        opening, closing = docx_doc.code_label(layout, paragraph, tag.open)
+        out.append(replace(tag, open=opening, close=None if tag.point else closing))
+    return out
+
+
+def editors_markup(markup: list | None, text: str, source: str, tags: list | None, view: dict) -> list | None:
+    """An editor's placement of a sentence's tags on `text` (an XLIFF target's codes, the review
+    page's chips) as `Segment.markup`: None when it is not a whole, nested placement of `tags`, or
+    is where the writer would put them on that text anyway; the current one when nothing moved."""
+    from pipeline.documents.inline import placement, valid_placement
+
+    if markup is None or not tags or not valid_placement(tags, markup, len(text)):
+        return None
+    if text == view["text"] and markup == view["markup"]:
+        return markup
+    return None if markup == placement(text, source, tags) else markup

@@ -29,7 +29,7 @@ not have (a tag, a Markdown link, a `javascript:` URL) is reported, not taken: a
 text and must never become live markup in an article.
 
 A sentence of an HTML page, a Markdown story or a Word file translated in place carries its markup
-as codes (`document_codes`: 2.1 `<pc>`/`<ph>` with the markup in `<originalData>`, 1.2
+as codes (`session.inline_tags`: 2.1 `<pc>`/`<ph>` with the markup in `<originalData>`, 1.2
 `<bpt>`/`<ept>`/`<ph>`; a Word run as `<b>`/`<i>`/`<u>`, a hyperlink as `<a href>`), placed on the
 target as the article has them (or where an editor put them), so a CAT tool shows them protected;
 its glossary terms that do not cross a code are marked beside them. On import, a target that holds
@@ -49,7 +49,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pipeline import __version__, safexml
 from pipeline.atomic import atomic_write_text
 from pipeline.errors import InputError, TargmanError
-from pipeline.review.session import ReviewError, ReviewSession
+from pipeline.review.session import ReviewError, ReviewSession, editors_markup, inline_tags
 from pipeline.safexml import XMLProblem
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
@@ -152,7 +152,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     tgt = session.tgt
     # the input folder by its name only: an absolute local path must not travel to outside translators
     input_dir = Path(str(session.run.get("input") or "")).name
-    codes = document_codes(session, by_doc)  # inline markup of pages and stories translated in place
+    codes = inline_tags(session, by_doc)  # inline markup of pages and stories translated in place
     files = []
     for number, (doc, doc_views) in enumerate(by_doc.items(), 1):
         if version == "2.1":
@@ -325,64 +325,6 @@ def _term_spans(source: str, terms: list[dict]) -> list[tuple[int, int, dict]]:
     return out
 
 
-def document_codes(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int], list]:
-    """The inline markup of each sentence of the HTML pages and Markdown stories of the export,
-    read again from the run's input (the rows hold plain text): {(doc, index): tags}. A document
-    that cannot be read, or whose sentences are no longer the rows', gets none."""
-    from pipeline.batch.jobs import segment_file
-    from pipeline.config import ConfigError, from_mapping
-    from pipeline.documents.inline import sentence_tags
-    from pipeline.documents.reader import read_file
-
-    wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown", ".docx")]
-    if not wanted:
-        return {}
-    root = Path(str(session.run.get("input") or ""))
-    root = root.parent if root.is_file() else root
-    recorded = session.run.get("config") or {}
-    try:
-        config = from_mapping({key: recorded.get(key) or {} for key in ("run", "html")}, where="run.json")
-    except (ConfigError, TypeError):
-        return {}
-    chrome = session.run.get("chrome") or {}
-    out: dict[tuple[str, int], list] = {}
-    for doc in wanted:
-        try:
-            file = read_file(root, root / doc, html=config.html)
-            folder = Path(doc).parent.as_posix()
-            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
-        except Exception:  # the input moved or changed: the export stays plain text
-            continue
-        rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
-        for article, segments in per_article:
-            if article.layout is None or not hasattr(article.layout, "paragraphs"):
-                continue
-            groups: dict[int, list] = {}
-            for segment in segments:
-                groups.setdefault(segment.para, []).append(segment)
-            for para, group in groups.items():
-                paragraph = article.layout.paragraphs[para]
-                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
-                    if tags and rows.get(segment.index, segment.source) == segment.source:
-                        out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
-    return out
-
-
-def _labelled(layout, paragraph, tags: list) -> list:
-    """A Word paragraph's tags with the markup a CAT tool shows (its own are run numbers)."""
-    from dataclasses import replace
-
-    from pipeline.documents import docx_doc
-
-    if not isinstance(layout, docx_doc.DocxDoc):
-        return tags
-    out = []
-    for tag in tags:
-        opening, closing = docx_doc.code_label(layout, paragraph, tag.open)
-        out.append(replace(tag, open=opening, close=None if tag.point else closing))
-    return out
-
-
 def _codes_of(session: ReviewSession, units: list[dict], chains: dict, marks: dict) -> dict[tuple[str, int], list]:
     """The inline tags of the sentences whose target places codes, read again from the input."""
     by_doc: dict[str, list[dict]] = {}
@@ -391,20 +333,7 @@ def _codes_of(session: ReviewSession, units: list[dict], chains: dict, marks: di
         row = session.by_key.get(key) if key else None
         if row is not None:
             by_doc.setdefault(row["doc"], []).append(session._view(row, chains, marks))
-    return document_codes(session, by_doc) if by_doc else {}
-
-
-def _moved(markup: list | None, text: str, source: str, tags: list | None, view: dict) -> list | None:
-    """An imported target's placement of its codes (`Segment.markup`) when it is the editor's own:
-    None when it is where the writer would put the tags on that text anyway (or the sentence's
-    tags are no longer the export's); the stored one when the editor left the codes as exported."""
-    from pipeline.documents.inline import placement, valid_placement
-
-    if markup is None or not tags or not valid_placement(tags, markup, len(text)):
-        return None
-    if text == view["text"] and markup == view["markup"]:
-        return markup
-    return None if markup == placement(text, source, tags) else markup
+    return inline_tags(session, by_doc) if by_doc else {}
 
 
 @dataclass
@@ -706,7 +635,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             continue
         base = bases.get(uid) if bases is not None else None
         history = {view["machine"], *(e.before for e in view["chain"]), *(e.after for e in view["chain"])}
-        markup = _moved(unit.get("markup"), theirs, row["source"], codes.get((row["doc"], row["index"])), view)
+        markup = editors_markup(unit.get("markup"), theirs, row["source"], codes.get((row["doc"], row["index"])), view)
         if theirs == view["text"] and markup == view["markup"]:
             result.unchanged += 1
         elif markup == view["markup"] and (theirs == base or (base is None and theirs in history and prefer != "file")):
