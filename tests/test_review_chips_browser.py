@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("starlette")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from browser_helpers import CHROMIUM, NO_CHROMIUM, TIMEOUT_MS, launch, open_review
+from browser_helpers import CHROMIUM, NO_CHROMIUM, launch, new_page, open_review
 from review_helpers import Served
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]  # a browser: seconds a test
@@ -45,10 +45,7 @@ def test_tags_are_chips_that_move_by_a_word_and_keep_their_place_when_saved(tmp_
         run(folder, out, translator=t, progress="off", review=False)
     with playwright_api.sync_playwright() as p, Served(out) as served:
         browser = launch(p)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        page = new_page(browser)
         open_review(page, served.url)
         rows = page.evaluate("JSON.parse(document.getElementById('targman-data').textContent).rows")
         row = "#" + next(dom for dom, info in rows.items() if info["index"] == 0)
@@ -89,7 +86,7 @@ def test_tags_are_chips_that_move_by_a_word_and_keep_their_place_when_saved(tmp_
         # a sentence without markup is still a plain text field
         page.click(f"{plain} .edit-btn")
         page.wait_for_selector(f"{plain} td.tgt textarea")
-        assert not errors, errors
+        assert not page.errors, page.errors
         browser.close()
     [edit] = EditLog(out).read()
     assert edit.after == "Այսօր " + " ".join(WORDS) and edit.markup
