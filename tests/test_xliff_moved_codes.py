@@ -39,6 +39,14 @@ SENTENCES = {  # document -> (its file, the sentence's source)
 }
 
 
+def assert_strict_12(path) -> None:
+    from lxml import etree
+    from test_xliff_hostile import strict_schema
+
+    schema = strict_schema()
+    assert schema.validate(etree.parse(str(path))), schema.error_log.last_error
+
+
 def make_folder(folder):
     folder.mkdir()
     (folder / "page.html").write_text('<html><body><p>The <b>talks</b> went well in Paris.</p></body></html>',
@@ -122,6 +130,8 @@ def test_moved_codes_put_the_markup_around_the_words_the_editor_chose(translated
     # exported again, the codes stand where the editor put them; importing that file changes nothing
     export_xliff(out, path, version=version)
     again = import_xliff(out, path)
+    if version == "1.2":
+        assert_strict_12(path)  # with the Word runs' codes and the moved ones
     assert again.edited == 0 and again.unchanged == 3
     assert moved_target(unit_of(path.read_text(encoding="utf-8"), "page.html", version)[1],
                         words_of(SENTENCES["page.html"]), 3, 4) in path.read_text(encoding="utf-8")
@@ -173,6 +183,7 @@ def test_units_with_codes_keep_their_glossary_term_marks(tmp_path, version):
         assert path.read_text(encoding="utf-8").count("<gls:glossEntry") == 3  # and Yerevan beside them
     else:
         assert re.search(r'<bpt id="1">&lt;b&gt;</bpt><mrk mtype="term" comment="[^"]*Lavrov">Լավրովը</mrk><ept', source)
+        assert_strict_12(path)
     result = import_xliff(out, path)
     assert result.unchanged == 1 and not result.not_applied and not result.edited
 
