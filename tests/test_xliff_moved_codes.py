@@ -58,14 +58,17 @@ def make_folder(folder):
     memo.save(folder / "memo.docx")
 
 
+def translate(folder, out, force: bool = False) -> None:
+    with Translator.from_config(engine=FunctionEngine(word_for_word, pairs=[("en", "hy")]), tgt="hy", cache=False) as t:
+        assert not run(folder, out, translator=t, progress="off", review=False, force=force).failed
+
+
 @pytest.fixture
 def translated(tmp_path):
     folder = tmp_path / "in"
     make_folder(folder)
-    out = tmp_path / "out"
-    with Translator.from_config(engine=FunctionEngine(word_for_word, pairs=[("en", "hy")]), tgt="hy", cache=False) as t:
-        assert not run(folder, out, translator=t, progress="off", review=False).failed
-    return folder, out
+    translate(folder, tmp_path / "out")
+    return folder, tmp_path / "out"
 
 
 def unit_of(text: str, doc: str, version: str) -> tuple[str, str, str]:
@@ -124,8 +127,7 @@ def test_moved_codes_put_the_markup_around_the_words_the_editor_chose(translated
     rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     assert all(row.get("markup") and row["origin"] == "human" for row in rows), rows
     # a run that translates the folder again takes the post-edits with their placement
-    with Translator.from_config(engine=FunctionEngine(word_for_word, pairs=[("en", "hy")]), tgt="hy", cache=False) as t:
-        run(folder, out, translator=t, progress="off", review=False, force=True)
+    translate(folder, out, force=True)
     check()
     # exported again, the codes stand where the editor put them; importing that file changes nothing
     export_xliff(out, path, version=version)
@@ -208,3 +210,43 @@ def test_the_review_pages_chips_are_saved_as_placed_and_a_broken_placement_is_no
     assert f"<b>{words[4]}</b>" in (out / "page.html").read_text(encoding="utf-8")
     story = (out / "story.md").read_text(encoding="utf-8")
     assert story.startswith("Նոր ") and "](https://news.example/r)" in story
+
+
+def test_a_link_moved_inside_another_link_is_not_kept():
+    """Two links nested by an editor would be a link in a link (HTML and Markdown have none): the
+    writer places them; side by side on other words they are kept."""
+    from pipeline.documents.inline import Builder
+    from pipeline.review.session import editors_markup
+
+    builder = Builder()
+    for word, href in (("one", "/1"), ("two", "/2")):
+        builder.open(f'<a href="{href}">')
+        builder.text(word)
+        builder.close("</a>")
+        builder.text(" ")
+    builder.text("three")
+    source, tags, _, _ = builder.finish()
+    view = {"text": "uno dos tres", "markup": None}
+    nested = [[0, 0, "open"], [0, 1, "open"], [3, 1, "close"], [3, 0, "close"]]
+    assert editors_markup(nested, "uno dos tres", source, tags, view) is None
+    apart = [[4, 0, "open"], [7, 0, "close"], [8, 1, "open"], [12, 1, "close"]]
+    assert editors_markup(apart, "uno dos tres", source, tags, view) == apart
+
+
+def test_an_import_that_nests_a_link_in_a_link_is_listed_not_taken(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "page.html").write_text('<p><a href="/1">One</a> and <a href="/2">two</a> met.</p>', encoding="utf-8")
+    out = tmp_path / "out"
+    translate(folder, out)
+    path = tmp_path / "run.xlf"
+    export_xliff(out, path)
+    text = path.read_text(encoding="utf-8")
+    unit, source, target = unit_of(text, "page.html", "2.1")
+    first, second = re.findall(r'<pc id="\d"[^>]*>', source)
+    words = words_of("One and two met.")
+    nested = f"{first}{second}{' '.join(words)}</pc></pc>"
+    path.write_text(text.replace(unit, unit.replace(f">{target}</target>", f">{nested}</target>")), encoding="utf-8")
+    result = import_xliff(out, path)
+    assert [uid for uid, why in result.not_applied if "link inside a link" in why] == ["page.html:0"]
+    assert not EditLog(out).read()

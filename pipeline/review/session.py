@@ -16,6 +16,7 @@ A segment's state, as XLIFF names them:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from dataclasses import replace
@@ -473,13 +474,28 @@ def _labelled(layout, paragraph, tags: list) -> list:
     return out
 
 
+_LINK = re.compile(r"<a[\s>]|!?\[$", re.IGNORECASE)  # an HTML (or a Word file's) link, a Markdown link or image
+
+
+def link_in_link(markup: list, tags: list) -> bool:
+    """Whether a placement (checked by `valid_placement`) puts a link inside a link."""
+    links = 0
+    for _, number, kind in markup:
+        if kind != "point" and _LINK.match(tags[number].open):
+            links += 1 if kind == "open" else -1
+            if links > 1:
+                return True
+    return False
+
+
 def editors_markup(markup: list | None, text: str, source: str, tags: list | None, view: dict) -> list | None:
     """An editor's placement of a sentence's tags on `text` (an XLIFF target's codes, the review
-    page's chips) as `Segment.markup`: None when it is not a whole, nested placement of `tags`, or
-    is where the writer would put them on that text anyway; the current one when nothing moved."""
+    page's chips) as `Segment.markup`: None when it is not a whole, nested placement of `tags`, puts
+    a link inside a link (HTML and Markdown have none), or is where the writer would put them on
+    that text anyway; the current one when nothing moved."""
     from pipeline.documents.inline import placement, valid_placement
 
-    if markup is None or not tags or not valid_placement(tags, markup, len(text)):
+    if markup is None or not tags or not valid_placement(tags, markup, len(text)) or link_in_link(markup, tags):
         return None
     if text == view["text"] and markup == view["markup"]:
         return markup

@@ -49,7 +49,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pipeline import __version__, safexml
 from pipeline.atomic import atomic_write_text
 from pipeline.errors import InputError, TargmanError
-from pipeline.review.session import ReviewError, ReviewSession, editors_markup, inline_tags
+from pipeline.review.session import ReviewError, ReviewSession, editors_markup, inline_tags, link_in_link
 from pipeline.safexml import XMLProblem
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
@@ -586,6 +586,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             prefer: str = "newer") -> ImportResult:
     from dataclasses import replace
 
+    from pipeline.documents.inline import valid_placement
     from pipeline.review.session import check_text
     from pipeline.runfolder.edits import CONFLICT
 
@@ -635,7 +636,13 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             continue
         base = bases.get(uid) if bases is not None else None
         history = {view["machine"], *(e.before for e in view["chain"]), *(e.after for e in view["chain"])}
-        markup = editors_markup(unit.get("markup"), theirs, row["source"], codes.get((row["doc"], row["index"])), view)
+        tags = codes.get((row["doc"], row["index"]))
+        if unit.get("markup") and tags and valid_placement(tags, unit["markup"], len(theirs)) \
+                and link_in_link(unit["markup"], tags):
+            result.not_applied.append((uid, ("its codes put a link inside a link, which no page, story or Word file can "
+                                             "hold; move them apart in the CAT tool, save, and import again")))
+            continue
+        markup = editors_markup(unit.get("markup"), theirs, row["source"], tags, view)
         if theirs == view["text"] and markup == view["markup"]:
             result.unchanged += 1
         elif markup == view["markup"] and (theirs == base or (base is None and theirs in history and prefer != "file")):
