@@ -56,6 +56,9 @@ class Segment:
     meta: dict = field(default_factory=dict)  # per-format extras (html tag, jsonl fields)
     origin: str | None = None  # "human": the target is an editor's post-edit, not machine output
     notes: dict[str, list[str]] = field(default_factory=dict)  # flag -> what set it (the word, what to write)
+    # where an editor put the sentence's inline tags in `target` (`documents.inline.place`), or None:
+    # the writer places them itself
+    markup: list | None = None
 
     @property
     def last_in_para(self) -> bool:
@@ -79,6 +82,7 @@ class Segment:
             flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
             score=row.get("score"), ref=row.get("ref"), ref_span=row.get("ref_span", 1), origin=row.get("origin"),
             notes={k: list(v) for k, v in (row.get("notes") or {}).items()},
+            markup=row.get("markup"),
         )
 
     def take_results(self, row: dict) -> None:
@@ -87,6 +91,7 @@ class Segment:
         done = Segment.from_row(row)
         self.target, self.flags, self.notes = done.target, done.flags, done.notes
         self.terms, self.score, self.origin = done.terms, done.score, done.origin
+        self.markup = done.markup
 
     def to_row(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -111,6 +116,8 @@ class Segment:
         notes = {name: list(found) for name, found in self.notes.items() if name in self.flags and found}
         if notes:
             row["notes"] = notes
+        if self.markup is not None:
+            row["markup"] = self.markup
         return row
 
 

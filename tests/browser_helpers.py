@@ -41,3 +41,12 @@ def select_text(page, selector: str, text: str) -> None:
         }
         throw new Error("text not found: " + text);
     }""", text)
+
+
+def new_page(browser):
+    """A page that waits up to TIMEOUT_MS and lists the script errors it meets in `page.errors`."""
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page

@@ -287,3 +287,43 @@ def escape(text: str) -> str:
 
 def escape_for(paragraph: Paragraph):
     return escape
+
+
+
+def code_label(doc: DocxDoc, paragraph: Paragraph, raw: str) -> tuple[str, str]:
+    """How a CAT tool shows a tag of the paragraph (an XLIFF export's inline code): a run as
+    `<b><i><u>` (its other formatting as `<w:r>`), a hyperlink as `<a href="...">`, a piece kept
+    whole by its element's name (`<w:tab/>`); (opening, closing of the last element left open).
+    Only shown: the document's own runs go back when the file is written."""
+    out: list[str] = []
+    closing: list[str] = []
+    for m in MARK.finditer(raw):
+        code = m.group(1)
+        if code == "/":
+            out.append(closing.pop() if closing else "")
+            continue
+        if code.startswith("p"):
+            out.append(f"<w:{str(paragraph.points[int(code[1:])][0].tag).rsplit('}', 1)[-1]}/>")
+            continue
+        opening, close = _run_label(paragraph, int(code[1:])) if code.startswith("r") else _link_label(doc, paragraph, int(code[1:]))
+        out.append(opening)
+        closing.append(close)
+    return "".join(out), "".join(reversed(closing))
+
+
+def _run_label(paragraph: Paragraph, k: int) -> tuple[str, str]:
+    rpr = paragraph.runs[k]
+    names = [name for name in ("b", "i", "u") if rpr is not None and (found := rpr.find(q(name))) is not None
+             and found.get(q("val"), "true") not in ("0", "false", "none")] or ["w:r"]
+    return "".join(f"<{n}>" for n in names), "".join(f"</{n}>" for n in reversed(names))
+
+
+def _link_label(doc: DocxDoc, paragraph: Paragraph, k: int) -> tuple[str, str]:
+    shell = paragraph.links[k]
+    rid = shell.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+    target = "#" + shell.get(q("anchor"), "") if shell.get(q("anchor")) else ""
+    root = paragraph.element.getroottree().getroot()
+    for part, element in doc.xml_parts:
+        if element is root and rid and rid in part.rels:
+            target = part.rels[rid].target_ref
+    return (f'<a href="{target}">' if target else "<a>"), "</a>"

@@ -399,6 +399,63 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
     return "".join(out)
 
 
+def valid_placement(tags: list[Tag], events: object, length: int) -> bool:
+    """Whether `events` (an editor's placement, see `place`) puts each of `tags` once, well nested,
+    inside a target of `length` characters."""
+    if not isinstance(events, list):
+        return False
+    seen: set[int] = set()
+    stack: list[int] = []
+    last = 0
+    for event in events:
+        if not (isinstance(event, (list, tuple)) and len(event) == 3 and isinstance(event[0], int)
+                and isinstance(event[1], int) and event[2] in ("open", "close", "point")):
+            return False
+        pos, number, kind = event
+        if not last <= pos <= length or not 0 <= number < len(tags):
+            return False
+        last = pos
+        if kind == "close":
+            if not stack or stack.pop() != number:
+                return False
+            continue
+        if number in seen or (kind == "point") != tags[number].point:
+            return False
+        seen.add(number)
+        if kind == "open":
+            stack.append(number)
+    return not stack and len(seen) == len(tags)
+
+
+def place(target: str, tags: list[Tag], events: list, escape: Callable[[str], str] = lambda s: s) -> str:
+    """`target` with `tags` where an editor put them: `events` are [offset in target, tag number,
+    "open" | "close" | "point"] in the editor's order (checked by `valid_placement`)."""
+    out, last = [], 0
+    for pos, number, kind in events:
+        out.append(escape(target[last:pos]))
+        last = pos
+        tag = tags[number]
+        out.append(tag.close or "" if kind == "close" else tag.open)
+    out.append(escape(target[last:]))
+    return "".join(out)
+
+
+def placement(target: str, source: str, tags: list[Tag]) -> list:
+    """The events (see `place`) of the placement `render` gives: what a target without an
+    editor's placement has, so an import can tell a moved tag from one left where it was."""
+    marked = [Tag(t.start, t.end, f"\x02{n}{'p' if t.point else 'o'}\x03", None if t.point else f"\x02{n}c\x03",
+                  left=t.left, inside=t.inside) for n, t in enumerate(tags)]  # no spaces added around a point
+    text, _ = render(target, source, marked)
+    events, plain = [], 0
+    kinds = {"o": "open", "c": "close", "p": "point"}
+    for piece in re.split("(\x02\\d+[ocp]\x03)", text):
+        if piece.startswith("\x02"):
+            events.append([plain, int(piece[1:-2]), kinds[piece[-2]]])
+        else:
+            plain += len(piece)
+    return events
+
+
 def identity(source: str, tags: list[Tag], escape: Callable[[str], str] = lambda s: s) -> str:
     """The source with its own tags back (a sentence left untranslated)."""
     return render(source, source, tags, escape)[0]
@@ -417,6 +474,8 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
         target = segment.target
         if target is None or "dropped" in segment.flags:
             body = identity(segment.source, mine, escape)
+        elif mine and valid_placement(mine, getattr(segment, "markup", None), len(target)):
+            body = place(target, mine, segment.markup, escape)  # where an editor put the tags
         else:
             body, moved = render(target, segment.source, mine, escape, (links or {}).get(segment.index))
             if moved:

@@ -67,8 +67,9 @@ def _run_config(run: Manifest):
         return Config()
 
 
-def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
-    """Give `segment` an editor's translation, as a run that took the post-edit would leave it."""
+def refinish(segment: Segment, text: str, tgt: str, glossary=None, markup: list | None = None) -> None:
+    """Give `segment` an editor's translation, as a run that took the post-edit would leave it
+    (`markup`: where the editor put its inline tags)."""
     from pipeline.evaluation.postedit import honoured
     from pipeline.glossary.constraints import CONSTRAINED_FLAG
     from pipeline.translation.chain import check_finished
@@ -76,7 +77,7 @@ def refinish(segment: Segment, text: str, tgt: str, glossary=None) -> None:
     constrained = CONSTRAINED_FLAG in segment.flags
     segment.flags = [f for f in segment.flags if f in SOURCE_FLAGS]
     segment.notes = {f: notes for f, notes in segment.notes.items() if f in SOURCE_FLAGS}
-    segment.target, segment.score, segment.origin = text, None, "human"
+    segment.target, segment.score, segment.origin, segment.markup = text, None, "human", markup
     if segment.terms or segment.src_lang != tgt:
         if glossary is not None and tgt in glossary.languages:
             from pipeline.glossary.stage import verify
@@ -207,7 +208,7 @@ def _write_intent(intent: Path, out_dir: Path) -> None:
 
 def _pending(rows: list[dict], p: int, edit, human) -> bool:
     """Whether a row's post-edit is not in its article yet."""
-    if edit.after != rows[p]["target"]:
+    if edit.after != rows[p]["target"] or edit.markup != rows[p].get("markup"):
         return True
     if edit.span > 1:
         return any(rows[q].get("target") for q, head in human.covered(rows, {p: edit}).items() if head == p)
@@ -255,7 +256,7 @@ def _apply_file(rel, header, rows, human, tgt, glossary, config, input_root, out
         if not _pending(rows, p, edit, human):
             continue
         segment = segments[p]
-        refinish(segment, edit.after, tgt, glossary)
+        refinish(segment, edit.after, tgt, glossary, edit.markup)
         if edit.revert:
             segment.origin = None  # the machine's own text again
         for q in followers.get(p, []):

@@ -17,6 +17,13 @@ tr.pending td.tgt { box-shadow: inset 3px 0 0 #2e7d32; }
 .editor.conflict textarea { border-color: #b00020; }
 .conflict-current, .conflict-theirs { display: block; color: #222; margin: 2px 0; padding: 2px 4px; border-radius: 3px; }
 .conflict-current { background: #e3f2e3; } .conflict-theirs { background: #fde7e9; }
+.chip-edit { min-height: 3em; font: inherit; padding: 4px; border: 1px solid #3f51b5; border-radius: 3px;
+  white-space: pre-wrap; background: #fff; }
+.chip { display: inline-block; max-width: 14em; overflow: hidden; text-overflow: ellipsis; vertical-align: baseline;
+  font-size: 11px; line-height: 1.3; padding: 0 4px; margin: 0 1px; border-radius: 8px; background: #e8eaf6;
+  border: 1px solid #7986cb; color: #283593; white-space: nowrap; cursor: default; user-select: none; }
+.chip:focus { outline: 2px solid #3f51b5; }
+.editor.conflict .chip-edit { border-color: #b00020; }
 #edit-status { font-size: 13px; color: #2e7d32; }
 #who { width: 9em; font: inherit; }
 .edit-panel { margin: 10px 20px 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; }
@@ -90,13 +97,100 @@ EDIT_JS = """
     }
   }
 
+  // -- a sentence with inline markup: its tags are chips in the text, not typed ----------------
+  // The field is the text with a chip per tag (`info.codes[n]`: the markup, shown only) where
+  // `info.markup` ([offset, tag, "open"|"close"|"point"]) puts it; Alt+Left/Right moves a chip
+  // by a word. Saving sends the text and where the chips stand; the server checks them.
+  function chip(info, n, kind) {
+    var code = info.codes[n] || {};
+    var node = el("span", { "class": "chip chip-" + kind, contenteditable: "false", tabindex: "0", "data-n": String(n),
+      "data-kind": kind, title: "tag: Alt+\\u2190 / Alt+\\u2192 moves it by a word" }, kind === "close" ? code.close : code.open);
+    node.addEventListener("keydown", function (event) {
+      if (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
+        event.preventDefault();
+        moveChip(node, event.key === "ArrowRight" ? 1 : -1);
+      }
+    });
+    node.targmanInfo = info;
+    return node;
+  }
+  function fillChips(box, info, text, markup) {
+    box.textContent = "";
+    var last = 0;
+    markup.forEach(function (event) {
+      box.appendChild(document.createTextNode(text.slice(last, event[0])));
+      last = event[0];
+      box.appendChild(chip(info, event[1], event[2]));
+    });
+    box.appendChild(document.createTextNode(text.slice(last)));
+  }
+  function readChips(box) {
+    var out = { text: "", markup: [] };
+    (function walk(node) {
+      Array.prototype.forEach.call(node.childNodes, function (child) {
+        if (child.nodeType === 3) { out.text += child.data; }
+        else if (child.nodeType === 1 && child.classList.contains("chip")) {
+          out.markup.push([out.text.length, Number(child.getAttribute("data-n")), child.getAttribute("data-kind")]);
+        } else if (child.nodeType === 1) { walk(child); }
+      });
+    })(box);
+    return out;
+  }
+  function nested(markup) {
+    var stack = [];
+    return markup.every(function (event) {
+      if (event[2] === "open") { stack.push(event[1]); return true; }
+      return event[2] !== "close" || stack.pop() === event[1];
+    }) && stack.length === 0;
+  }
+  function moveChip(node, dir) {
+    var box = node.closest(".chip-edit");
+    var state = readChips(box);
+    var chips = Array.prototype.slice.call(box.querySelectorAll(".chip"));
+    var i = chips.indexOf(node);
+    var event = state.markup[i], text = state.text, p = event[0];
+    var space = function (c) { return /\\s/.test(c); };
+    var toEnd = event[2] === "close";  // a close goes to a word's end, an open or a point to a word's start
+    if (dir > 0 && toEnd) { while (p < text.length && space(text[p])) { p++; } while (p < text.length && !space(text[p])) { p++; } }
+    if (dir > 0 && !toEnd) { while (p < text.length && !space(text[p])) { p++; } while (p < text.length && space(text[p])) { p++; } }
+    if (dir < 0 && toEnd) { while (p > 0 && !space(text[p - 1])) { p--; } while (p > 0 && space(text[p - 1])) { p--; } }
+    if (dir < 0 && !toEnd) { while (p > 0 && space(text[p - 1])) { p--; } while (p > 0 && !space(text[p - 1])) { p--; } }
+    var rest = state.markup.slice(0, i).concat(state.markup.slice(i + 1));
+    var at = 0;
+    while (at < rest.length && (dir > 0 ? rest[at][0] <= p : rest[at][0] < p)) { at++; }
+    var moved = rest.slice(0, at).concat([[p, event[1], event[2]]], rest.slice(at));
+    if (p === event[0] || !nested(moved)) { say("That tag cannot go further that way (tags must stay nested)"); return; }
+    fillChips(box, node.targmanInfo, text, moved);
+    box.querySelectorAll(".chip")[at].focus();
+    box.dispatchEvent(new Event("input"));
+  }
+  function chipField(info) {
+    var box = el("div", { "class": "chip-edit", contenteditable: "true", role: "textbox", spellcheck: "true",
+      "aria-label": "translation of segment " + info.index + " (its tags are chips)" });
+    fillChips(box, info, info.text, info.markup);
+    box.addEventListener("paste", function (event) {  // text only: pasted markup must not become chips or tags
+      event.preventDefault();
+      document.execCommand("insertText", false, (event.clipboardData || window.clipboardData).getData("text/plain"));
+    });
+    box.addEventListener("drop", function (event) { event.preventDefault(); });
+    box.addEventListener("keydown", function (event) {  // one sentence: no line breaks (Ctrl+Enter saves)
+      if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) { event.preventDefault(); }
+    });
+    Object.defineProperty(box, "value", { get: function () { return readChips(box).text; } });
+    return box;
+  }
+
   function openEditor(tr, info) {
     var cell = tr.querySelector("td.tgt");
-    if (cell.querySelector("textarea")) { return; }
+    if (cell.querySelector("textarea, .chip-edit")) { return; }
     var before = Array.prototype.slice.call(cell.childNodes);
     var box = el("div", { "class": "editor" });
-    var area = quiet(el("textarea", { rows: "3", "aria-label": "translation of segment " + info.index, spellcheck: "true" }));
-    area.value = info.text;
+    // chips need the tags' places in the current text; without them (changed in another tab) the
+    // text is edited alone and the writer places the tags
+    var chips = Boolean(info.codes && info.markup);
+    var area = quiet(chips ? chipField(info) :
+      el("textarea", { rows: "3", "aria-label": "translation of segment " + info.index, spellcheck: "true" }));
+    if (!chips) { area.value = info.text; }
     var terms = el("div", { "class": "edit-terms" });
     var marks = info.terms.map(function (term) {
       var mark = el("mark", { "class": "term", title: term.concept + ": " + term.source + " \\u2192 " + term.target }, term.target);
@@ -123,12 +217,15 @@ EDIT_JS = """
     }
     save.addEventListener("click", function () {
       save.disabled = true;
-      post("/api/edit", { doc: info.doc, index: info.index, text: area.value, base: info.text, who: who.value }).then(function (res) {
+      var body = { doc: info.doc, index: info.index, text: area.value, base: info.text, who: who.value };
+      if (chips) { body.markup = readChips(area).markup; }
+      post("/api/edit", body).then(function (res) {
         save.disabled = false;
         if (res.status === 409 && res.body.conflict) {
           // Someone saved this segment since this page showed it: show both texts; saving again
           // keeps this editor's text over the newer one, knowingly.
           info.text = res.body.conflict.current;
+          info.markup = null;  // its tags' places in the newer text are not known here
           message.textContent = "";
           message.appendChild(el("span", {}, (res.body.error || "changed since you opened it") + " "));
           var now = el("div", { "class": "conflict-current" }, "Now: " + res.body.conflict.current);
@@ -140,6 +237,9 @@ EDIT_JS = """
         }
         if (!res.ok) { message.textContent = res.body.error || ("error " + res.status); return; }
         info.text = res.body.text; info.state = res.body.state; info.reviewed = res.body.reviewed; info.pending = res.body.pending;
+        var whole = chips && nested(body.markup) && body.markup.length ===
+          info.codes.reduce(function (n, code) { return n + (code.close === null ? 1 : 2); }, 0);
+        info.markup = whole ? body.markup : null;  // a chip deleted: the writer placed the tags
         close(res.body.text);
         showState(tr, info);
         say("Saved segment " + info.index + " of " + info.doc);
@@ -194,8 +294,8 @@ EDIT_JS = """
       if (!body) { return; }
       body.segments.forEach(function (seg) {
         var info = data.rows[seg.dom_id], tr = document.getElementById(seg.dom_id);
-        if (!info || !tr || tr.querySelector("td.tgt textarea")) { return; }  // not while it is being edited
-        if (seg.text !== info.text) { tr.querySelector("td.tgt").textContent = seg.text; }
+        if (!info || !tr || tr.querySelector("td.tgt textarea, td.tgt .chip-edit")) { return; }  // not while it is being edited
+        if (seg.text !== info.text) { tr.querySelector("td.tgt").textContent = seg.text; info.markup = seg.markup || null; }
         info.text = seg.text; info.state = seg.state; info.reviewed = seg.reviewed; info.pending = seg.pending;
         showState(tr, info);
       });

@@ -55,7 +55,7 @@ from pipeline.evaluation.report import esc, render_html
 from pipeline.evaluation.scoring import segment_chrf
 from pipeline.review.assets import EDIT_CSS, EDIT_JS
 from pipeline.review.names_panel import NAMES_JS, names_action, panel_html
-from pipeline.review.session import ReviewError, ReviewSession
+from pipeline.review.session import ReviewError, ReviewSession, inline_tags
 
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 16  # the API's bodies nest three deep; Python's JSON parser recurses, so depth is checked first
@@ -103,9 +103,15 @@ def _json_island(data) -> str:
 
 def render_page(session: ReviewSession, token: str, who: str | None = None) -> str:
     """The review page with the editors' work and the editing script."""
+    from pipeline.documents.inline import placement
     from pipeline.glossary.constraints import surface_forms
 
     rows, views = session.page_rows()
+    by_doc: dict[str, list[dict]] = {}
+    for view in views:
+        if view["editable"]:
+            by_doc.setdefault(view["doc"], []).append(view)
+    tags = inline_tags(session, by_doc)  # the tag chips of sentences with inline markup
     run = dict(session.run)
     post_edits = session.post_edits()
     if post_edits:
@@ -121,6 +127,10 @@ def render_page(session: ReviewSession, token: str, who: str | None = None) -> s
                        "forms": list(surface_forms(t.get("target") or "", session.tgt)), "new": bool(t.get("new"))}
                       for t in row.get("terms") or () if t.get("target")],
         }
+        mine = tags.get((view["doc"], view["index"]))
+        if mine:
+            data_rows[view["dom_id"]]["codes"] = [{"open": tag.open, "close": tag.close} for tag in mine]
+            data_rows[view["dom_id"]]["markup"] = view["markup"] or placement(view["text"], row["source"], mine)
     glossary = session.glossary_path
     concepts = session.log.concepts()
     panel = [
@@ -271,7 +281,7 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
 
     def public(view: dict) -> dict:
         return {k: view[k] for k in ("doc", "index", "text", "machine", "edited", "pending", "state", "editable",
-                                     "reviewed", "dom_id")}
+                                     "reviewed", "dom_id", "markup")}
 
     def writer(handler: Callable):
         async def endpoint(request: Request) -> Response:
@@ -291,7 +301,8 @@ def create_app(session: ReviewSession, *, token: str | None = None, hosts: tuple
 
     def edit(data: dict) -> dict:
         doc, index = segment_of(data)
-        return public(session.edit(doc, index, data.get("text"), who=data.get("who") or who, base=data.get("base")))
+        return public(session.edit(doc, index, data.get("text"), who=data.get("who") or who, base=data.get("base"),
+                                   markup=data.get("markup")))
 
     def review(data: dict) -> dict:
         doc, index = segment_of(data)

@@ -16,6 +16,7 @@ A segment's state, as XLIFF names them:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from dataclasses import replace
@@ -171,7 +172,8 @@ class ReviewSession:
 
     def _view(self, row: dict, chains: dict, marks: dict) -> dict:
         """`machine` (what the engine wrote), `text` (the current translation: the latest
-        post-edit, else the row's), `edited`, `state`, `editable`, and the row."""
+        post-edit, else the row's), `markup` (where an editor put its inline tags, or None),
+        `edited`, `state`, `editable`, and the row."""
         can_edit = editable(row, self.tgt)
         chain = chains.get((row["doc"], row.get("index"))) if can_edit else None
         target = row.get("target")
@@ -188,11 +190,12 @@ class ReviewSession:
         return {"row": row, "doc": row["doc"], "index": row.get("index"), "text": text, "machine": machine,
                 "edited": bool(chain) and text != machine, "pending": text != target, "state": state,
                 "editable": can_edit, "reviewed": marked, "who": who, "dom_id": self.dom_ids[(row["doc"], row.get("index"))],
-                "chain": chain or []}
+                "chain": chain or [], "markup": chain[-1].markup if chain else row.get("markup")}
 
     # -- writing -----------------------------------------------------------------------------
-    def edit(self, doc, index, text, *, who=None, via: str = "review", base=None) -> dict:
-        """Take an editor's translation of one segment, exactly as given.
+    def edit(self, doc, index, text, *, who=None, via: str = "review", base=None, markup=None) -> dict:
+        """Take an editor's translation of one segment, exactly as given; `markup`: where the
+        editor put the sentence's inline tags in it (the page's tag chips; see `editors_markup`).
 
         `base`: the text the editor started from (what the page showed). When the segment
         has changed since (another tab, an import), nothing is saved: the attempt is kept in
@@ -207,9 +210,13 @@ class ReviewSession:
         who = clean_who(who)
         with self._lock:
             current = self.view(doc, index)
-            if text == current["text"]:
+            placed = markup is not None
+            if placed:
+                tags = inline_tags(self, {doc: [current]}).get((doc, index))
+                markup = editors_markup(markup, text, row["source"], tags, current)
+            if text == current["text"] and (not placed or markup == current["markup"]):
                 return current
-            edit = self.new_edit(current, text, via=via, who=who)
+            edit = self.new_edit(current, text, via=via, who=who, markup=markup)
             if base is not None and base != current["text"]:
                 conflict = replace(edit, before=base, status=CONFLICT, current=current["text"])
                 self.edits.append([conflict])
@@ -220,19 +227,20 @@ class ReviewSession:
             self.take([edit])
             return self.view(doc, index)
 
-    def new_edit(self, view: dict, text: str, *, via: str, who: str | None) -> Edit:
+    def new_edit(self, view: dict, text: str, *, via: str, who: str | None, markup: list | None = None) -> Edit:
         """The post-edit that makes `text` the segment's translation (base: its current text).
         A segment whose paragraph an editor rewrote whole keeps that paragraph's edit shape;
-        a text that is the machine's own translation is a revert."""
+        a text that is the machine's own translation is a revert (unless the editor moved its
+        inline tags: `markup`, see `Segment.markup`)."""
         row = view["row"]
         src, tgt, context, source = row_key(row, self.tgt)
         span = 1
         latest = view["chain"][-1] if view["chain"] else None
         if latest is not None and latest.span > 1:
             span, source = latest.span, latest.source
-        revert = bool(view["chain"]) and text == view["machine"]
+        revert = bool(view["chain"]) and text == view["machine"] and markup is None
         return Edit(doc=row["doc"], index=row["index"], src_lang=src, tgt=tgt, context=context, source=source,
-                    before=view["text"], after=text, via=via, who=who, span=span, revert=revert)
+                    before=view["text"], after=text, via=via, who=who, span=span, revert=revert, markup=markup)
 
     def take(self, edits: list[Edit]) -> None:
         """Post-edits into edits.jsonl and the translation memory's human table (an editor's own
@@ -404,3 +412,91 @@ class ReviewSession:
 
     def post_edits(self) -> dict | None:
         return run_post_edits(self.out_dir, self.rows, self.tgt, self.glossary())
+
+
+def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int], list]:
+    """The inline markup of each sentence of the HTML pages, Markdown stories and Word files of
+    `by_doc` (doc -> its views), read again from the run's input (the rows hold plain text):
+    {(doc, index): tags}; a Word run's tags as `<b>`, `<a href>` (`docx_doc.code_label`). A
+    document that cannot be read, or whose sentences are no longer the rows', gets none. For the
+    XLIFF export's inline codes and the review page's tag chips."""
+    from pipeline.batch.jobs import segment_file
+    from pipeline.config import ConfigError, from_mapping
+    from pipeline.documents.inline import sentence_tags
+    from pipeline.documents.reader import read_file
+
+    wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown", ".docx")]
+    if not wanted:
+        return {}
+    root = Path(str(session.run.get("input") or ""))
+    root = root.parent if root.is_file() else root
+    recorded = session.run.get("config") or {}
+    try:
+        config = from_mapping({key: recorded.get(key) or {} for key in ("run", "html")}, where="run.json")
+    except (ConfigError, TypeError):
+        return {}
+    chrome = session.run.get("chrome") or {}
+    out: dict[tuple[str, int], list] = {}
+    for doc in wanted:
+        try:
+            file = read_file(root, root / doc, html=config.html)
+            folder = Path(doc).parent.as_posix()
+            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
+        except Exception:  # the input moved or changed: its sentences stay plain text
+            continue
+        rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
+        for article, segments in per_article:
+            if article.layout is None or not hasattr(article.layout, "paragraphs"):
+                continue
+            groups: dict[int, list] = {}
+            for segment in segments:
+                groups.setdefault(segment.para, []).append(segment)
+            for para, group in groups.items():
+                paragraph = article.layout.paragraphs[para]
+                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
+                    if tags and rows.get(segment.index, segment.source) == segment.source:
+                        out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
+    return out
+
+
+def _labelled(layout, paragraph, tags: list) -> list:
+    """A Word paragraph's tags with the markup an editor is shown (its own are run numbers)."""
+    from dataclasses import replace
+
+    from pipeline.documents import docx_doc
+
+    if not isinstance(layout, docx_doc.DocxDoc):
+        return tags
+    out = []
+    for tag in tags:
+        opening, closing = docx_doc.code_label(layout, paragraph, tag.open)
+        out.append(replace(tag, open=opening, close=None if tag.point else closing))
+    return out
+
+
+_LINK = re.compile(r"<a[\s>]|!?\[$", re.IGNORECASE)  # an HTML (or a Word file's) link, a Markdown link or image
+
+
+def link_in_link(markup: list, tags: list) -> bool:
+    """Whether a placement (checked by `valid_placement`) puts a link inside a link."""
+    links = 0
+    for _, number, kind in markup:
+        if kind != "point" and _LINK.match(tags[number].open):
+            links += 1 if kind == "open" else -1
+            if links > 1:
+                return True
+    return False
+
+
+def editors_markup(markup: list | None, text: str, source: str, tags: list | None, view: dict) -> list | None:
+    """An editor's placement of a sentence's tags on `text` (an XLIFF target's codes, the review
+    page's chips) as `Segment.markup`: None when it is not a whole, nested placement of `tags`, puts
+    a link inside a link (HTML and Markdown have none), or is where the writer would put them on
+    that text anyway; the current one when nothing moved."""
+    from pipeline.documents.inline import placement, valid_placement
+
+    if markup is None or not tags or not valid_placement(tags, markup, len(text)) or link_in_link(markup, tags):
+        return None
+    if text == view["text"] and markup == view["markup"]:
+        return markup
+    return None if markup == placement(text, source, tags) else markup

@@ -28,11 +28,14 @@ holds an inline code (1.2 `<bpt>`, `<ph>`, ...; 2.x `<ph>`, `<sc>`, ...) or mark
 not have (a tag, a Markdown link, a `javascript:` URL) is reported, not taken: a post-edit is plain
 text and must never become live markup in an article.
 
-A sentence of an HTML page or a Markdown story translated in place carries its markup as codes
-(`document_codes`: 2.1 `<pc>`/`<ph>` with the markup in `<originalData>`, 1.2 `<bpt>`/`<ept>`/`<ph>`),
-placed on the target as the article has them, so a CAT tool shows them protected; its glossary
-marks are left out (they would cross the codes). On import the text is taken and the page's own
-markup goes back around it by the run's placement (an editor's moved codes are not read).
+A sentence of an HTML page, a Markdown story or a Word file translated in place carries its markup
+as codes (`session.inline_tags`: 2.1 `<pc>`/`<ph>` with the markup in `<originalData>`, 1.2
+`<bpt>`/`<ept>`/`<ph>`; a Word run as `<b>`/`<i>`/`<u>`, a hyperlink as `<a href>`), placed on the
+target as the article has them (or where an editor put them), so a CAT tool shows them protected;
+its glossary terms that do not cross a code are marked beside them. On import, a target that holds
+exactly its source's codes, well nested, keeps the editor's placement (`Segment.markup`, in the
+post-edit and then the run's rows): the document's own markup, read again from the input, goes
+where the editor put each code. A target without them gets the markup by the run's placement.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pipeline import __version__, safexml
 from pipeline.atomic import atomic_write_text
 from pipeline.errors import InputError, TargmanError
-from pipeline.review.session import ReviewError, ReviewSession
+from pipeline.review.session import ReviewError, ReviewSession, editors_markup, inline_tags, link_in_link
 from pipeline.safexml import XMLProblem
 
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 core namespace
@@ -97,25 +100,7 @@ def _attr(value: str) -> str:
 
 def _marked_2(source: str, terms: list[dict], unit: str) -> tuple[str, list[tuple[str, dict]]]:
     """The source with `<mrk type="term">` around each term hit; returns (xml, [(mrk id, term)])."""
-    spans = []
-    for term in terms:
-        start, end = term.get("start", -1), term.get("end", -1)
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
-                and source[start:end] == term.get("source"):
-            spans.append((start, end, term))
-    out: list[str] = []
-    marks: list[tuple[str, dict]] = []
-    pos = 0
-    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
-        if start < pos:
-            continue
-        mid = f"m{len(marks) + 1}"
-        marks.append((mid, term))
-        out.append(_cp(source[pos:start]))
-        out.append(f'<mrk id="{mid}" type="term" value={_attr(term.get("target") or "")}>{_cp(source[start:end])}</mrk>')
-        pos = end
-    out.append(_cp(source[pos:]))
-    return "".join(out), marks
+    return _coded(source, source, [], "2.1", terms=terms)
 
 
 def _cp(text: str) -> str:
@@ -124,22 +109,7 @@ def _cp(text: str) -> str:
 
 
 def _marked_12(source: str, terms: list[dict]) -> str:
-    spans = []
-    for term in terms:
-        start, end = term.get("start", -1), term.get("end", -1)
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
-                and source[start:end] == term.get("source"):
-            spans.append((start, end, term))
-    out, pos = [], 0
-    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
-        if start < pos:
-            continue
-        out.append(escape(source[pos:start]))
-        comment = f"{term.get('concept', '')}: {term.get('target', '')}"
-        out.append(f'<mrk mtype="term" comment={_attr(comment)}>{escape(source[start:end])}</mrk>')
-        pos = end
-    out.append(escape(source[pos:]))
-    return "".join(out)
+    return _coded(source, source, [], "1.2", terms=terms)[0]
 
 
 @dataclass
@@ -182,7 +152,7 @@ def _export(session: ReviewSession, path: Path, version: str, src: str | None) -
     tgt = session.tgt
     # the input folder by its name only: an absolute local path must not travel to outside translators
     input_dir = Path(str(session.run.get("input") or "")).name
-    codes = document_codes(session, by_doc)  # inline markup of pages and stories translated in place
+    codes = inline_tags(session, by_doc)  # inline markup of pages and stories translated in place
     files = []
     for number, (doc, doc_views) in enumerate(by_doc.items(), 1):
         if version == "2.1":
@@ -233,8 +203,8 @@ def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: st
         terms = [t for t in row.get("terms") or () if isinstance(t, dict)]
         tags = (codes or {}).get((row["doc"], row["index"]))
         marks: list[tuple[str, dict]]
-        if tags:  # the sentence's markup as codes (the term marks would cross them: left out here)
-            source, marks = _coded(row["source"], row["source"], tags, "2.1"), []
+        if tags:  # the sentence's markup as codes, the term marks that do not cross them beside them
+            source, marks = _coded(row["source"], row["source"], tags, "2.1", terms=terms)
         else:
             source, marks = _marked_2(row["source"], terms, uid)
         name = _attr(f"{row['doc']}#{row['index']}")
@@ -261,7 +231,7 @@ def _file_2(number: int, doc: str, views: list[dict], run_id: str, input_dir: st
                 f'<data id="d{n}{end}">{_cp(raw)}</data>' for n, tag in enumerate(tags, 1)
                 for end, raw in ((("s", tag.open), ("e", tag.close or "")) if not tag.point else (("", tag.open),)))
                 + "</originalData>\n")
-            target = _coded(view["text"], row["source"], tags, "2.1")
+            target = _coded(view["text"], row["source"], tags, "2.1", view.get("markup"))[0]
         parts.append(f'      <segment state="{view["state"]}">\n'
                      f'        <source xml:space="preserve">{source}</source>\n'
                      f'        <target xml:space="preserve">{target}</target>\n'
@@ -282,8 +252,8 @@ def _unit_12(view: dict, codes: dict | None = None) -> str:
     resname = _attr(f"{row['doc']}#{row['index']}")
     return (f'      <trans-unit id="{unit_id(row["doc"], row["index"])}" resname={resname} '
             f'approved="{approved}" xml:space="preserve">\n'
-            f"        <source>{_coded(row['source'], row['source'], tags, '1.2') if tags else _marked_12(row['source'], terms)}</source>\n"
-            f'        <target state="{state}">{_coded(view["text"], row["source"], tags, "1.2") if tags else escape(view["text"])}</target>\n'
+            f"        <source>{_coded(row['source'], row['source'], tags, '1.2', terms=terms)[0] if tags else _marked_12(row['source'], terms)}</source>\n"
+            f'        <target state="{state}">{_coded(view["text"], row["source"], tags, "1.2", view.get("markup"))[0] if tags else escape(view["text"])}</target>\n'
             + (f"        {notes}\n" if notes else "")
             + "      </trans-unit>\n")
 
@@ -302,12 +272,14 @@ def _file_12(doc: str, units: list[str], run_id: str, input_name: str, src: str,
 # --- import -------------------------------------------------------------------------------------
 
 
-def _coded(text: str, source: str, tags: list, version: str) -> str:
+def _coded(text: str, source: str, tags: list, version: str, markup: list | None = None,
+           terms: list[dict] | None = None) -> tuple[str, list[tuple[str, dict]]]:
     """`text` (the source, or its translation) with the sentence's markup as inline codes, placed
-    as the document's writer places it: 2.1 `<pc>` (a span, its markup in `originalData`) and
-    `<ph>` (a point); 1.2 `<bpt>`/`<ept>` and `<ph>` holding the markup. The codes are only shown:
-    an import takes the text, and the document's markup goes back around it as a run puts it."""
-    from pipeline.documents.inline import Tag, render
+    where an editor put them (`markup`), else as the document's writer places them: 2.1 `<pc>`
+    (a span, its markup in `originalData`) and `<ph>` (a point); 1.2 `<bpt>`/`<ept>` and `<ph>`
+    holding the markup. With `terms` (the source), the glossary terms that do not cross a code
+    are marked too (2.1 `<mrk type="term">`, 1.2 `<mrk mtype="term">`); returns (xml, [(mrk id, term)])."""
+    from pipeline.documents.inline import Tag, place, render, valid_placement
 
     coded = []
     for n, tag in enumerate(tags, 1):
@@ -320,50 +292,48 @@ def _coded(text: str, source: str, tags: list, version: str) -> str:
             closing = None if tag.point else f'<ept id="{n}">{escape(tag.close or "")}</ept>'
         coded.append(Tag(tag.start, tag.end, opening, closing, tag.space_after, tag.left, tag.inside, tag.space_before))
     escaper = _cp if version == "2.1" else escape
-    return render(text, source, coded, escaper)[0]
+    if markup is not None and valid_placement(tags, markup, len(text)):
+        return place(text, coded, markup, escaper), []
+    marks: list[tuple[str, dict]] = []
+    for start, end, term in _term_spans(source, terms or []):
+        if any(not t.point and (t.start < start < t.end < end or start < t.start < end < t.end) for t in tags):
+            continue  # it crosses a code: XML cannot nest them
+        mid = f"m{len(marks) + 1}"
+        marks.append((mid, term))
+        if version == "2.1":
+            opening = f'<mrk id="{mid}" type="term" value={_attr(term.get("target") or "")}>'
+        else:
+            opening = f'<mrk mtype="term" comment={_attr(str(term.get("concept", "")) + ": " + str(term.get("target", "")))}>'
+        coded.append(Tag(start, end, opening, "</mrk>"))
+    return render(text, source, coded, escaper)[0], marks
 
 
-def document_codes(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int], list]:
-    """The inline markup of each sentence of the HTML pages and Markdown stories of the export,
-    read again from the run's input (the rows hold plain text): {(doc, index): tags}. A document
-    that cannot be read, or whose sentences are no longer the rows', gets none."""
-    from pipeline.batch.jobs import segment_file
-    from pipeline.config import ConfigError, from_mapping
-    from pipeline.documents.inline import sentence_tags
-    from pipeline.documents.reader import read_file
-
-    wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown")]
-    if not wanted:
-        return {}
-    root = Path(str(session.run.get("input") or ""))
-    root = root.parent if root.is_file() else root
-    recorded = session.run.get("config") or {}
-    try:
-        config = from_mapping({key: recorded.get(key) or {} for key in ("run", "html")}, where="run.json")
-    except (ConfigError, TypeError):
-        return {}
-    chrome = session.run.get("chrome") or {}
-    out: dict[tuple[str, int], list] = {}
-    for doc in wanted:
-        try:
-            file = read_file(root, root / doc, html=config.html)
-            folder = Path(doc).parent.as_posix()
-            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
-        except Exception:  # the input moved or changed: the export stays plain text
-            continue
-        rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
-        for article, segments in per_article:
-            if article.layout is None or not hasattr(article.layout, "paragraphs"):
-                continue
-            groups: dict[int, list] = {}
-            for segment in segments:
-                groups.setdefault(segment.para, []).append(segment)
-            for para, group in groups.items():
-                paragraph = article.layout.paragraphs[para]
-                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
-                    if tags and rows.get(segment.index, segment.source) == segment.source:
-                        out[(doc, segment.index)] = tags
+def _term_spans(source: str, terms: list[dict]) -> list[tuple[int, int, dict]]:
+    """The terms found where their offsets say, in order, none overlapping another."""
+    spans = []
+    for term in terms:
+        start, end = term.get("start", -1), term.get("end", -1)
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(source) \
+                and source[start:end] == term.get("source"):
+            spans.append((start, end, term))
+    out: list[tuple[int, int, dict]] = []
+    pos = 0
+    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start >= pos:
+            out.append((start, end, term))
+            pos = end
     return out
+
+
+def _codes_of(session: ReviewSession, units: list[dict], chains: dict, marks: dict) -> dict[tuple[str, int], list]:
+    """The inline tags of the sentences whose target places codes, read again from the input."""
+    by_doc: dict[str, list[dict]] = {}
+    for unit in units:
+        key = parse_unit_id(unit["id"]) if unit.get("markup") else None
+        row = session.by_key.get(key) if key else None
+        if row is not None:
+            by_doc.setdefault(row["doc"], []).append(session._view(row, chains, marks))
+    return inline_tags(session, by_doc) if by_doc else {}
 
 
 @dataclass
@@ -389,24 +359,84 @@ _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|<!--|!?\[[^\]]*\]\([^)]*\)|\b(?:java|v
                      re.IGNORECASE)
 
 
-def _flat(element, ns: str, codes: list[str] | None = None) -> str:
+def _flat(element, ns: str, codes: list[str] | None = None, events: list[tuple] | None = None) -> str:
     """The text of a source or target: `cp` as its character, `mrk`/`pc`/`g` as the text they
-    hold; codes add nothing to the text and their names go to `codes`."""
-    out = [element.text or ""]
-    for child in element:
-        if not isinstance(child.tag, str):  # comments and PIs are dropped at parse; entities cannot occur
-            out.append(child.tail or "")
-            continue
-        name = child.tag.rsplit("}", 1)[-1]
-        if ns == XLIFF2 and child.tag == f"{{{ns}}}cp":
-            out.append(_cp_char(child))
-        elif child.tag.startswith(f"{{{ns}}}") and name in _TEXT_INLINE[ns]:
-            out.append(_flat(child, ns, codes))
-        else:  # a code, or an element of another namespace: never text
-            if codes is not None:
-                codes.append(name)
-        out.append(child.tail or "")
+    hold; codes add nothing to the text and their names go to `codes`. `events` gets each
+    code where it stands: (offset in the text, name, id, its content); a `pc` as "pc" and "/pc"."""
+    out: list[str] = []
+    length = 0
+
+    def add(text: str | None) -> None:
+        nonlocal length
+        if text:
+            out.append(text)
+            length += len(text)
+
+    def walk(parent) -> None:
+        add(parent.text)
+        for child in parent:
+            if not isinstance(child.tag, str):  # comments and PIs are dropped at parse; entities cannot occur
+                add(child.tail)
+                continue
+            name = child.tag.rsplit("}", 1)[-1]
+            if ns == XLIFF2 and child.tag == f"{{{ns}}}cp":
+                add(_cp_char(child))
+            elif child.tag.startswith(f"{{{ns}}}") and name in _TEXT_INLINE[ns]:
+                if events is not None and name == "pc":
+                    events.append((length, "pc", child.get("id"), ""))
+                walk(child)
+                if events is not None and name == "pc":
+                    events.append((length, "/pc", child.get("id"), ""))
+            else:  # a code, or an element of another namespace: never text
+                if codes is not None:
+                    codes.append(name)
+                if events is not None:
+                    events.append((length, name, child.get("id"), "".join(child.itertext())))
+            add(child.tail)
+
+    walk(element)
     return "".join(out)
+
+
+_KINDS = {"pc": "open", "bpt": "open", "/pc": "close", "ept": "close", "ph": "point"}
+
+
+def _placement(source_events: list[tuple], target_events: list[tuple]) -> tuple[list | None, str | None]:
+    """(where the target puts the source's codes, as `Segment.markup` events; why the unit cannot
+    be taken). The codes are the ones an export writes (ids 1..n, one per tag of the sentence). A
+    target that has no codes, leaves some out, crosses them (1.2) or holds others is read as text
+    (None): the document's markup goes back by the writer's placement. A target code that is not
+    its source's (an id the source does not have, another kind, other markup in a 1.2 code)
+    refuses the unit."""
+    opened = {(e[2], _KINDS[e[1]]): e for e in source_events if e[1] in _KINDS}
+    if not opened or not target_events:
+        return None, None
+    events: list = []
+    stack: list[str] = []
+    seen: set[tuple] = set()
+    for pos, name, code, content in target_events:
+        kind = _KINDS.get(name)
+        if kind is None:
+            return None, None
+        mine = opened.get((code, kind))
+        if mine is None or not str(code).isdigit():
+            shown = f"<{name.lstrip('/')} id={code!r}>"
+            return None, (f"its target holds inline code {shown} that its source does not have; a code added or "
+                          "changed in a CAT tool is not taken (remove it there, save, and import again)")
+        if mine[3] != content:
+            return None, (f"its target's inline code <{name} id={code!r}> holds other markup ({content[:40]!r}) "
+                          f"than its source's ({mine[3][:40]!r}); a code changed in a CAT tool is not taken")
+        if (code, kind) in seen:
+            return None, f"its target holds inline code <{name} id={code!r}> twice; each code stands once"
+        seen.add((code, kind))
+        if kind == "open":
+            stack.append(code)
+        elif kind == "close" and (not stack or stack.pop() != code):
+            return None, None  # not nested (1.2 codes can cross): the text is taken
+        events.append([pos, int(code) - 1, kind])
+    if stack or seen != set(opened):
+        return None, None
+    return events, None
 
 
 def _cp_char(element) -> str:
@@ -471,12 +501,15 @@ def _unique(unit, seen: dict[str, int]) -> str:
 def _unit_dict(uid: str, source, target, ns: str, state: str) -> dict:
     source_codes: list[str] = []
     target_codes: list[str] = []
-    source_text = _flat(source, ns, source_codes) if source is not None else None
-    target_text = _flat(target, ns, target_codes) if target is not None else None
+    source_events: list[tuple] = []
+    target_events: list[tuple] = []
+    source_text = _flat(source, ns, source_codes, source_events) if source is not None else None
+    target_text = _flat(target, ns, target_codes, target_events) if target is not None else None
     problem = _problem(source_text, target_text, source_codes, target_codes)
-    if problem:
-        return {"id": uid, "problem": problem}
-    return {"id": uid, "source": source_text, "target": target_text, "state": state}
+    markup, why = _placement(source_events, target_events)
+    if problem or why:
+        return {"id": uid, "problem": problem or why}
+    return {"id": uid, "source": source_text, "target": target_text, "state": state, "markup": markup}
 
 
 def _read_2(root) -> tuple[str, dict, list[dict]]:
@@ -553,6 +586,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             prefer: str = "newer") -> ImportResult:
     from dataclasses import replace
 
+    from pipeline.documents.inline import valid_placement
     from pipeline.review.session import check_text
     from pipeline.runfolder.edits import CONFLICT
 
@@ -572,6 +606,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
     edits, seen = [], set()
     chains = session.chains()
     marks = session.log.reviewed()
+    codes = _codes_of(session, units, chains, marks)
     for unit in units:
         result.units += 1
         uid = unit["id"]
@@ -601,9 +636,16 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             continue
         base = bases.get(uid) if bases is not None else None
         history = {view["machine"], *(e.before for e in view["chain"]), *(e.after for e in view["chain"])}
-        if theirs == view["text"]:
+        tags = codes.get((row["doc"], row["index"]))
+        if unit.get("markup") and tags and valid_placement(tags, unit["markup"], len(theirs)) \
+                and link_in_link(unit["markup"], tags):
+            result.not_applied.append((uid, ("its codes put a link inside a link, which no page, story or Word file can "
+                                             "hold; move them apart in the CAT tool, save, and import again")))
+            continue
+        markup = editors_markup(unit.get("markup"), theirs, row["source"], tags, view)
+        if theirs == view["text"] and markup == view["markup"]:
             result.unchanged += 1
-        elif theirs == base or (base is None and theirs in history and prefer != "file"):
+        elif markup == view["markup"] and (theirs == base or (base is None and theirs in history and prefer != "file")):
             # The translator left it as exported; the segment was changed since (a newer import, a page
             # save): the newer text stays. Machine text never comes back as an editor's.
             result.unchanged += 1
@@ -615,7 +657,7 @@ def _import(session: ReviewSession, path: Path, info: dict, units: list[dict], w
             except ReviewError as error:
                 result.not_applied.append((uid, str(error)))
                 continue
-            edit = session.new_edit(view, theirs, via="xliff", who=who)
+            edit = session.new_edit(view, theirs, via="xliff", who=who, markup=markup)
             if base is not None and base != view["text"] and prefer != "file":
                 edits.append(replace(edit, before=base, status=CONFLICT, current=view["text"]))
                 result.conflicts.append({"unit": uid, "doc": row["doc"], "index": row["index"],

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 
 from pipeline.documents.segmenter import MARKDOWN_LEAD, split_sentences
 from pipeline.jsonl import append_jsonl, read_jsonl
+from pipeline.runfolder.schema import ROW_FIELDS
 from pipeline.segment import terms_context
 
 log = logging.getLogger("targman")
@@ -58,6 +59,7 @@ class Edit:
     status: str = TAKEN  # taken | conflict (its base was not the segment's current text; not applied)
     revert: bool = False  # `after` is the machine's own translation: the segment is the machine's again
     current: str | None = None  # conflicts: the segment's text at the time, which was kept
+    markup: list | None = None  # where the editor put the sentence's inline tags in `after` (Segment.markup)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -88,6 +90,8 @@ class Edit:
         if not isinstance(data.get("when", 0.0), (int, float)):
             data["when"] = 0.0
         data["revert"] = bool(data.get("revert", False))
+        if data.get("markup") is not None and not ROW_FIELDS["markup"][1](data["markup"]):
+            data["markup"] = None  # a damaged placement: the writer places the tags itself
         return cls(**data)
 
 

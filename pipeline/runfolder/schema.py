@@ -83,6 +83,9 @@ ROW_FIELDS = {
     "score": ("number or null", lambda v: v is None or NUMBER[1](v)), "ref": TEXT_OR_NULL, "ref_span": INT,
     "origin": TEXT_OR_NULL, "meta": OBJECT,
     "notes": ("object of lists of strings", lambda v: isinstance(v, dict) and all(STR_LIST[1](x) for x in v.values())),
+    "markup": ("list of [offset, tag number, kind] or null", lambda v: v is None or (isinstance(v, list) and all(
+        isinstance(e, list) and len(e) == 3 and INT[1](e[0]) and INT[1](e[1]) and e[2] in ("open", "close", "point")
+        for e in v))),
 }
 TERM_FIELDS = {"concept": TEXT, "source": TEXT, "target": TEXT_OR_NULL,
                "honoured": _kind("true, false or null", bool, NONE), "start": INT, "end": INT}

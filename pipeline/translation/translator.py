@@ -317,6 +317,7 @@ class Translator:
                 segment.meta["machine_only"] = True
                 continue
             segment.target, segment.score, segment.origin = edit.after, None, "human"
+            segment.markup = edit.markup
             taken.append((segment, None))
             for other in rest:
                 other.target, other.score, other.origin = "", None, "human"
