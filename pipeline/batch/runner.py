@@ -39,14 +39,7 @@ from pipeline.batch.jobs import (
     start_readers,
     windows,
 )
-from pipeline.batch.manifest import (
-    FlagCounts,
-    file_counts,
-    run_status,
-    score_table,
-    versions,
-    write_tables,
-)
+from pipeline.batch.manifest import assemble_tables, file_counts, run_status, versions, write_errors
 from pipeline.batch.parts import write_finished
 from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
@@ -56,7 +49,6 @@ from pipeline.documents.chrome import find_chrome, folder_of
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
-from pipeline.evaluation.postedit import edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
@@ -488,19 +480,17 @@ class Run:
     # -- the end ----------------------------------------------------------------------------
     def assemble(self, interrupted: bool) -> RunResult:
         """segments.jsonl, errors.jsonl and run.json from the parts, in input order."""
-        counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
+        tables = assemble_tables(self.out_dir, self.state, self.plan.order, self.files, self.tgt,
+                                 self.translator.glossary)
+        write_errors(self.out_dir, self.plan.order, self.files)
         if not interrupted:
             if self.only is None:  # one article's run leaves the other files of OUT_DIR as they are
                 self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
                 self.stale, self.pruned = self.stale_outputs()
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
-        flags = FlagCounts()
-        folder = RunFolder(self.out_dir)
-        rows: list[dict] | None = [] if folder.has_editors_work() else None
-        scores, concepts_seen = score_table(folder.segments_path, self.tgt, flags, keep=rows)
-        manifest = self.manifest(counts, scores, concepts_seen, total, interrupted, flags.to_dict())
-        edits = edit_summary(self.out_dir, self.tgt, self.translator.glossary, rows=rows)
+        manifest = self.manifest(tables.counts, tables.scores, tables.concepts, total, interrupted, tables.flags)
+        edits = tables.edits
         manifest.update(edits)  # what editors changed (post_edits), and what could not be applied
         for conflict in edits.get("conflicts", []):
             log.warning(f"{conflict['doc']}: a post-edit ({conflict['via']}) was not applied: the segment "
@@ -515,7 +505,7 @@ class Run:
         # The entries and run.json are plain dicts built by untyped helpers (batch.plan, batch.parts,
         # batch.manifest, evaluation.postedit); here they take run.json's documented shape.
         run_json = cast(Manifest, manifest)
-        folder.write_manifest(run_json)
+        RunFolder(self.out_dir).write_manifest(run_json)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
         return RunResult(self.out_dir, cast(dict[str, FileEntry], self.files), run_json, dict(self.retried))
