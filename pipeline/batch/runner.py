@@ -32,10 +32,11 @@ from pipeline import __version__
 from pipeline.batch.jobs import (
     FileJob,
     count_on_ray,
+    read_input,
     read_job,
     read_jobs,
     read_jobs_on_ray,
-    segment_file,
+    segment_job,
     start_readers,
     windows,
 )
@@ -45,7 +46,7 @@ from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.config import Config, finalize, load_config
-from pipeline.documents.chrome import find_chrome, folder_of
+from pipeline.documents.chrome import chrome_lines, find_chrome
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
@@ -81,8 +82,8 @@ class RunResult:
         return self.manifest["status"] == "interrupted"
 
 
-# Segments of the files the progress count reads that are kept for the run, so that a folder is read
-# and segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
+# Paragraphs of the files read ahead of the run that are kept for it, so that a folder is read and
+# segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
 READ_AHEAD = 50_000
 
 
@@ -194,10 +195,7 @@ class Run:
                      "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
-        read = self.read_ahead()
-        known = {job.file.path: job.file for job in self._read_ahead.values() if not isinstance(job, str)}
-        self.chrome = find_chrome(self.input_dir.resolve(), {path.parent for path, _ in self.plan.todo}, self.config,
-                                  known=known)
+        read = self.read_ahead()  # and the folders' site chrome
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
@@ -253,24 +251,48 @@ class Run:
             self.scope.journal = None
 
     def read_ahead(self) -> int:
-        """Read and segment the files still to do once, before the run, when something needs them
-        first: progress's total in segments, or the folder's site chrome (`documents.chrome`).
-        The run takes these jobs (`_read_once`) rather than reading the files again; beyond
-        READ_AHEAD segments (a very large folder) they are counted, not kept. Returns the count."""
+        """Find the folders' site chrome (`documents.chrome`) and, when something needs them before
+        the run (progress's total in segments, or the chrome), read the files still to do: each is
+        read, then cut into segments with its folder's chrome, once. The run takes these jobs
+        (`_read_once`); beyond READ_AHEAD paragraphs (a very large folder) the rest is counted, not
+        kept, and read again as the run reaches it. Returns the segments counted."""
+        root = self.input_dir.resolve()
+        folders = {path.parent for path, _ in self.plan.todo}
         needed = self.progress_mode != "off" or self.config.run.chrome_min_docs
         if not needed or self.on_ray:
+            self.chrome = find_chrome(root, folders, self.config)
             return 0
-        root = self.input_dir.resolve()
-        total = 0
+        kept: dict[str, FileJob | str] = {}
+        paragraphs = 0
         for path, rel in self.plan.todo:
+            if paragraphs >= READ_AHEAD:
+                break
             try:
-                job: FileJob | str = read_job(root, path, rel, self.config)
+                job: FileJob | str = read_input(root, path, rel, self.config)
             except InputError as error:
                 job = str(error)
-            if total < READ_AHEAD:  # kept for the run, which then reads and segments it once
-                self._read_ahead[rel] = job
+            kept[rel] = job
             if not isinstance(job, str):
-                total += sum(1 for _ in job.segments)
+                paragraphs += sum(len(article.paragraphs) for article in job.file.articles)
+        known = {job.file.path: job.file for job in kept.values() if not isinstance(job, str)}
+        self.chrome = find_chrome(root, folders, self.config, known=known)
+        total = 0
+        for path, rel in self.plan.todo:
+            if rel not in kept:  # beyond READ_AHEAD: counted for progress only, read again by the run
+                if self.progress_mode == "off":
+                    break
+                try:
+                    total += sum(1 for _ in read_job(root, path, rel, self.config, chrome_lines(self.chrome, rel)).segments)
+                except InputError:
+                    pass
+                continue
+            job = kept[rel]
+            if not isinstance(job, str):
+                try:
+                    total += sum(1 for _ in segment_job(job, self.config, chrome_lines(self.chrome, rel)).segments)
+                except InputError as error:
+                    job = str(error)
+            self._read_ahead[rel] = job
         return total
 
     def count_segments(self, read: int) -> int:
@@ -370,29 +392,26 @@ class Run:
         self._readers = None
 
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do (here, or by reader actors on the Ray cluster);
-        a file that cannot be read fails alone."""
+        """Read and segment the files still to do (here, or by reader actors on the Ray cluster),
+        each with its folder's site chrome; a file that cannot be read fails alone."""
         root = self.input_dir.resolve()
         if self.on_ray and self.plan.todo:
-            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
+            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config,
+                                    self.chrome)
         else:
             read = self._read_once(root)
         for rel, job in read:
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
-                chrome = self.chrome.get(folder_of(rel))
-                if chrome:  # the folder's repeated lines are boilerplate (documents.chrome)
-                    job.reference_problems = []
-                    job.articles = segment_file(job.file, self.config, job.reference_problems, tuple(chrome))
                 yield job
 
     def _read_once(self, root: Path) -> Iterator[tuple[str, FileJob | str]]:
-        """`read_jobs`, taking the files the progress count read already from it (each kept once)."""
+        """`read_jobs`, taking the files `read_ahead` read already from it (each kept once)."""
         for path, rel in self.plan.todo:
             known = self._read_ahead.pop(rel, None)
             if known is None:
-                yield from read_jobs(root, [(path, rel)], self.config)
+                yield from read_jobs(root, [(path, rel)], self.config, self.chrome)
             else:
                 yield rel, known
 
