@@ -23,6 +23,7 @@ from pipeline.batch.state import RunState
 from pipeline.documents import references
 from pipeline.evaluation.postedit import edit_summary
 from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import FileEntry
 from pipeline.runfolder.status import FINISHED, FileStatus
 
 
@@ -38,7 +39,7 @@ class Tables:
     edits: dict
 
 
-def assemble_tables(out_dir: Path, state: RunState, order: list[str], files: dict[str, dict], tgt: str,
+def assemble_tables(out_dir: Path, state: RunState, order: list[str], files: dict[str, FileEntry], tgt: str,
                     glossary=None, *, checked: bool = False) -> Tables:
     """segments.jsonl from the finished files' parts, in input order, then what run.json says of
     it, reading the table once: the one assembly step of `targman run` and `targman apply`.
@@ -69,7 +70,7 @@ def assemble_tables(out_dir: Path, state: RunState, order: list[str], files: dic
     return Tables(counts, scores, concepts, flags.to_dict(), edits)
 
 
-def write_errors(out_dir: Path, order: list[str], files: dict[str, dict]) -> None:
+def write_errors(out_dir: Path, order: list[str], files: dict[str, FileEntry]) -> None:
     """errors.jsonl: the failed files, and the failed articles of JSONL files, in input order."""
     with atomic_open(out_dir / "errors.jsonl") as errors:
         for rel in order:
@@ -141,7 +142,7 @@ def versions() -> dict:
     return found
 
 
-def run_status(files: dict[str, dict], interrupted: bool) -> str:
+def run_status(files: dict[str, FileEntry], interrupted: bool) -> str:
     statuses = [entry["status"] for entry in files.values()]
     if interrupted:
         return "interrupted"
@@ -150,7 +151,7 @@ def run_status(files: dict[str, dict], interrupted: bool) -> str:
     return "completed"
 
 
-def file_counts(order: list[str], files: dict[str, dict]) -> dict[str, int]:
+def file_counts(order: list[str], files: dict[str, FileEntry]) -> dict[str, int]:
     statuses = [entry["status"] for entry in files.values()]
     return {
         "files": len(order),

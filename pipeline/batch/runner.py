@@ -26,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, cast
+from typing import Any, Iterator
 
 from pipeline import __version__
 from pipeline.batch.jobs import (
@@ -50,6 +50,7 @@ from pipeline.documents.chrome import chrome_lines, find_chrome
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
+from pipeline.evaluation.postedit import with_edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
@@ -128,7 +129,7 @@ class Run:
         self.translator = translator or Translator(self.config, engine=engine, memory=memory)
         self.state = RunState(self.out_dir)
         self.plan = Plan()
-        self.files: dict[str, dict] = {}  # every input file's entry for run.json, as it becomes known
+        self.files: dict[str, FileEntry] = {}  # every input file's entry for run.json, as it becomes known
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
         self.scope = RunScope()  # what this run lends the Translator: its post-edits, journal and names
@@ -510,7 +511,7 @@ class Run:
         total = time.perf_counter() - self.started
         manifest = self.manifest(tables.counts, tables.scores, tables.concepts, total, interrupted, tables.flags)
         edits = tables.edits
-        manifest.update(edits)  # what editors changed (post_edits), and what could not be applied
+        manifest = with_edit_summary(manifest, edits)  # what editors changed (post_edits), and what could not be applied
         for conflict in edits.get("conflicts", []):
             log.warning(f"{conflict['doc']}: a post-edit ({conflict['via']}) was not applied: the segment "
                         f"{conflict['source']!r} had changed since; kept {conflict['current']!r}, not applied "
@@ -518,19 +519,18 @@ class Run:
         for lost in edits.get("edits_unmatched", []):
             log.warning(f"{lost['doc']}: a post-edit's source is no longer in the input: {lost['source']!r} "
                         f"(its text {lost['text']!r} stays in edits.jsonl)")
-        names = self.names.report(self.files) if self.names is not None else None
+        names = None
+        if self.names is not None:  # (report takes plain dicts)
+            names = self.names.report({rel: dict(entry) for rel, entry in self.files.items()})
         if names is not None:  # each name: spellings seen, the one chosen and why (pipeline.names)
             manifest["names"] = names
-        # The entries and run.json are plain dicts built by untyped helpers (batch.plan, batch.parts,
-        # batch.manifest, evaluation.postedit); here they take run.json's documented shape.
-        run_json = cast(Manifest, manifest)
-        RunFolder(self.out_dir).write_manifest(run_json)
+        RunFolder(self.out_dir).write_manifest(manifest)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
-        return RunResult(self.out_dir, cast(dict[str, FileEntry], self.files), run_json, dict(self.retried))
+        return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool,
-                 flags: dict | None = None) -> dict:
+                 flags: dict | None = None) -> Manifest:
         engine = self.translator.loaded_engine(self.tgt)
         model = engine.info() if engine else (self.state.model_info or {})
         timings = {"engine_s": self.translator.timings["engine_s"]}

@@ -25,7 +25,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from pipeline.atomic import atomic_write_json, atomic_write_text
 from pipeline.batch.parts import count_segments
@@ -35,7 +34,7 @@ from pipeline.evaluation.postedit import editable, with_edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.runfolder.edits import EditLog
 from pipeline.runfolder.folder import RunFolder
-from pipeline.runfolder.schema import FileEntry, Manifest
+from pipeline.runfolder.schema import Manifest
 from pipeline.runfolder.status import FINISHED
 from pipeline.segment import DUPLICATE, Segment
 
@@ -331,6 +330,6 @@ def _rewrite_tables(out_dir: Path, state: RunState, run: Manifest, tgt: str, glo
     manifest["counts"] = {**(run.get("counts") or {}), **tables.counts}
     manifest["scores"] = tables.scores
     manifest["flags"] = tables.flags
-    manifest["files"] = cast(dict[str, FileEntry], files)
+    manifest["files"] = files
     RunFolder(out_dir).write_manifest(with_edit_summary(manifest, tables.edits))
     write_review(out_dir)
