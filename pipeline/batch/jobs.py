@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from pipeline.batch.state import file_stat
@@ -87,7 +87,7 @@ def segment_job(job: FileJob, config: Config, chrome: tuple[str, ...] = ()) -> F
         job.articles = segment_file(job.file, config, job.reference_problems, chrome)
     except InputError:
         raise
-    except Exception as error:  # a bug on one strange file must not stop the run
+    except Exception as error:  # noqa: BLE001 (a bug on one strange file must not stop the run)
         raise InputError(job.file.rel, f"cannot read or segment: {type(error).__name__}: {error}") from None
     return job
 

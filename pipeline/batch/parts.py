@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 from pipeline.atomic import atomic_write_text, refuse_links_below
 from pipeline.batch.jobs import FileJob
