@@ -7,9 +7,11 @@ errors that list the valid ones, so a typo never silently does nothing.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigError
 
@@ -26,6 +28,14 @@ ENGINES: dict[str, str] = {
     "ct2": "pipeline.engines.ct2:CT2Engine",  # CTranslate2, the fast path on CPU
     "openai": "pipeline.engines.llm:OpenAIEngine",  # any OpenAI-compatible chat endpoint
 }
+# `[model]` keys of one engine, from before each engine had its own `[engine.NAME]` section: still
+# read, with a warning to move them. A new engine declares its settings in its class (`options`).
+MOVED_TO_ENGINE = {
+    **dict.fromkeys(("quantization", "source"), "ct2"),
+    **dict.fromkeys(("base_url", "api_key_env", "temperature", "context_sentences", "concurrency", "timeout_s",
+                     "retries"), "openai"),
+}
+log = logging.getLogger("targman")
 
 DEFAULT_BOILERPLATE = (
     "Մատչելիության հղումներ",
@@ -56,22 +66,24 @@ class ModelConfig:
     batch_tokens: int = 4096  # padded source tokens in one batch
     batch_size: int = 64  # most sentences in one batch
     threads: int = 0  # CPU threads; 0 = the library's default (ct2: intra_threads)
-    quantization: str = "int8"  # ct2: weights type of a conversion, and the compute type
     allow_pickle: bool = False  # load .bin (pickle) weights when no safetensors exist
-    source: str = ""  # ct2: the Hugging Face folder it was converted from, for the constrained search
-    # ("" = the folder its conversion marker records)
-    # openai: an OpenAI-compatible chat endpoint (vLLM, llama.cpp's server, Ollama, hosted)
-    base_url: str = ""  # e.g. http://127.0.0.1:8000/v1
-    api_key_env: str = ""  # the environment variable that holds the API key ("" = no key); the key
-    # itself is never read from a config, nor written to run.json, logs or the memory key
+    # The older home of the ct2 and openai engines' own keys (MOVED_TO_ENGINE), still read: what
+    # they mean is in `engines.ct2.CT2Options` and `engines.llm.OpenAIOptions`, [engine.NAME].
+    quantization: str = "int8"
+    source: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
     temperature: float = 0.0
-    context_sentences: int = 2  # neighbouring sentences of the document on each side, as context
-    concurrency: int = 4  # requests in flight at once
-    timeout_s: float = 60.0  # one try of a request; all its tries end within timeout_s x (retries + 1) + 1 s
-    retries: int = 4  # retries of a request on 429, 5xx, timeouts and dropped connections
+    context_sentences: int = 2
+    concurrency: int = 4
+    timeout_s: float = 60.0
+    retries: int = 4
     # openai: a config (a path, or a name in configs/) whose [model] translates the sentences whose
     # answer fails the checks after its retry ("" = none: they keep their source, flagged llm-suspect)
     fallback: str = ""
+    # Each engine's own settings, its `[engine.NAME]` section as written (engine name -> key -> value):
+    # the engine class declares and checks them (`engines.base.options_of`), not this module.
+    engines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,7 +225,7 @@ SECTIONS = {"model": ModelConfig, "run": RunConfig, "glossary": GlossaryConfig, 
             "html": HtmlConfig}
 
 
-def _coerce(where: str, section: str, key: str, value, default):
+def coerce(where: str, section: str, key: str, value, default):
     """Check a TOML value against the dataclass default's type."""
     expected = type(default)
     if isinstance(default, tuple):
@@ -255,11 +267,11 @@ def _check_choice(where: str, section: str, key: str, value) -> None:
 def from_mapping(data: dict, where: str = "<config>", base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML table, on top of `base`."""
     base = base or Config()
-    unknown = sorted(set(data) - set(SECTIONS))
+    unknown = sorted(set(data) - set(SECTIONS) - {"engine"})
     if unknown:
         raise ConfigError(
             f"{where}: unknown section(s) {', '.join(map(repr, unknown))}; "
-            f"valid sections: {', '.join(SECTIONS)}"
+            f"valid sections: {', '.join(SECTIONS)}, engine.NAME ({', '.join(ENGINES)})"
         )
     parts = {}
     for section, cls in SECTIONS.items():
@@ -267,7 +279,7 @@ def from_mapping(data: dict, where: str = "<config>", base: Config | None = None
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
-        valid = {f.name: f for f in fields(cls)}
+        valid = {f.name: f for f in fields(cls) if f.name != "engines"}
         bad = sorted(set(table) - set(valid))
         if bad:
             raise ConfigError(
@@ -276,11 +288,44 @@ def from_mapping(data: dict, where: str = "<config>", base: Config | None = None
             )
         changes = {}
         for key, value in table.items():
-            value = _coerce(where, section, key, value, getattr(cls(), key))
+            value = coerce(where, section, key, value, getattr(cls(), key))
             _check_choice(where, section, key, value)
             changes[key] = value
         parts[section] = replace(current, **changes)
+    sections = data.get("engine", {})
+    moved = {key: getattr(parts["model"], key) for key in data.get("model", {}) if key in MOVED_TO_ENGINE}
+    if sections or moved:
+        older: dict[str, dict[str, Any]] = {}  # an older [model] key (a flag, a keyword) is its engine's too
+        for key, value in moved.items():
+            older.setdefault(MOVED_TO_ENGINE[key], {})[key] = value
+        engines = _engine_sections(older, where, parts["model"].engines)
+        parts["model"] = replace(parts["model"], engines=_engine_sections(sections, where, engines))
     return Config(**parts, source=base.source)
+
+
+def _engine_sections(data, where: str, base: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`[engine.NAME]` tables over `base`'s, as written: the name is checked here, the keys by the
+    engine itself (`engines.base.options_of`), which alone knows them."""
+    tables = data if isinstance(data, dict) and all(isinstance(t, dict) for t in data.values()) else None
+    if tables is None:
+        raise ConfigError(f"{where}: [engine] holds one table per engine, such as [engine.ct2] or [engine.openai]")
+    unknown = sorted(set(tables) - set(ENGINES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown engine section(s) {', '.join(f'[engine.{n}]' for n in unknown)}; "
+                          f"engines: {', '.join(ENGINES)}")
+    merged = {name: dict(table) for name, table in base.items()}
+    for name, table in tables.items():
+        merged[name] = {**merged.get(name, {}), **table}
+    return merged
+
+
+def moved_keys(data: dict, where: str) -> list[str]:
+    """Warn of `[model]` keys that belong to one engine's section now (MOVED_TO_ENGINE); returns them."""
+    moved = [key for key in (data.get("model") or {}) if key in MOVED_TO_ENGINE]
+    for key in moved:
+        log.warning(f"{where}: [model] {key} is a setting of the {MOVED_TO_ENGINE[key]} engine: move it to "
+                    f"[engine.{MOVED_TO_ENGINE[key]}] (read from [model] still, for now)")
+    return moved
 
 
 def load(path: str | Path) -> Config:
@@ -297,6 +342,8 @@ def load(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     config = relative_to(from_mapping(data, where=str(path)), path.resolve().parent)
+    if isinstance(data.get("model"), dict):
+        moved_keys(data, str(path))
     return replace(config, source=str(path))
 
 
@@ -334,13 +381,18 @@ def resolve_config_path(name: str) -> Path:
 
 
 def with_overrides(config: Config, *, where: str = "command line", **overrides) -> Config:
-    """Apply command-line flags (`section__key=value`; None means not given)."""
+    """Apply command-line flags (`section__key=value`, an engine's own `engine__NAME__key=value`;
+    None means not given)."""
     data: dict[str, dict] = {}
     for name, value in overrides.items():
         if value is None:
             continue
         section, key = name.split("__", 1)
-        data.setdefault(section, {})[key] = list(value) if isinstance(value, tuple) else value
+        table = data.setdefault(section, {})
+        if section == "engine":
+            engine, _, key = key.partition("__")
+            table = table.setdefault(engine, {})
+        table[key] = list(value) if isinstance(value, tuple) else value
     return replace(from_mapping(data, where=where, base=config), source=config.source)
 
 
@@ -348,19 +400,12 @@ def finalize(config: Config) -> Config:
     """Fill what depends on other settings (the default model for the direction)."""
     if not config.run.tgt:
         raise ConfigError("no target language: pass --tgt en or --tgt hy (or set [run] tgt in the config)")
-    if config.model.engine == "openai" and not (config.model.base_url and config.model.id):
-        raise ConfigError(
-            "[model] engine = 'openai' needs [model] base_url, the OpenAI-compatible endpoint "
-            "(e.g. http://127.0.0.1:8000/v1), and [model] id, the served model's name (--model)"
-        )
     if not config.model.id:
         config = replace(config, model=replace(config.model, id=DEFAULT_MODELS[config.run.tgt]))
     if config.model.beam_size < 1:
         raise ConfigError("[model] beam_size must be at least 1")
     if config.model.max_length < 1:
         raise ConfigError("[model] max_length must be at least 1")
-    if config.model.concurrency < 1:
-        raise ConfigError("[model] concurrency must be at least 1")
     if config.run.window < 1:
         raise ConfigError("[run] window must be at least 1")
     if config.run.executor == "ray" and config.ray.cpus_per_actor <= 0 and config.ray.gpus_per_actor <= 0:
@@ -396,7 +441,8 @@ def keyword_names() -> dict[str, tuple[str, str]]:
     names: dict[str, tuple[str, str]] = {}
     for section, cls in SECTIONS.items():
         for f in fields(cls):
-            names.setdefault(f.name, (section, f.name))
+            if f.name != "engines":  # an engine's own settings: engine__NAME__KEY
+                names.setdefault(f.name, (section, f.name))
     return {**names, **ALIASES}
 
 

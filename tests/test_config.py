@@ -109,10 +109,12 @@ def test_relative_cap_and_openai_settings(tmp_path):
         cfg.load(write(tmp_path, "[model]\nmax_length_a = 'x'\n"))
     with pytest.raises(ConfigError, match="max_length_a must not be negative"):
         cfg.load(write(tmp_path, "[model]\nmax_length_a = -1.0\n"))
-    with pytest.raises(ConfigError, match="base_url"):
-        cfg.finalize(cfg.with_overrides(cfg.Config(), model__engine="openai", run__tgt="hy"))
-    with pytest.raises(ConfigError, match="concurrency"):
-        cfg.finalize(cfg.with_overrides(cfg.Config(), model__concurrency=0, run__tgt="hy"))
+    from pipeline.engines.registry import check_sections, describe_engine
+
+    with pytest.raises(ConfigError, match=r"needs \[engine.openai\] base_url"):  # the engine's own check
+        describe_engine(cfg.finalize(cfg.with_overrides(cfg.Config(), model__engine="openai", run__tgt="hy")).model, "hy")
+    with pytest.raises(ConfigError, match=r"\[engine.openai\] concurrency must be at least 1"):
+        check_sections(cfg.with_overrides(cfg.Config(), model__concurrency=0).model)
 
 
 @pytest.mark.parametrize("source, a, b, limit, min_length, expected", [
@@ -152,3 +154,68 @@ def test_ray_settings(tmp_path):
     with pytest.raises(ConfigError, match=r"unknown key\(s\) in \[ray\]: actor; valid keys: address, actors,"):
         cfg.load(write(tmp_path, "[ray]\nactor = 2\n"))
     assert cfg.load_config(tgt="en", executor="ray", ray_address="auto").ray.address == "auto"
+
+
+def test_an_older_config_with_an_engines_keys_in_model_still_works_and_says_where_they_go(tmp_path, caplog):
+    """`[model] quantization` (from before `[engine.ct2]`) is read, with a warning naming the file
+    and the key to move; a flag given later wins over the file's section."""
+    from pipeline.config import load, with_overrides
+    from pipeline.engines.base import options_of
+    from pipeline.engines.registry import engine_class
+
+    older = tmp_path / "older.toml"
+    older.write_text('[model]\nengine = "ct2"\nquantization = "float32"\n', encoding="utf-8")
+    with caplog.at_level("WARNING", logger="targman"):
+        config = load(older)
+    said = [record.getMessage() for record in caplog.records]
+    assert any(str(older) in line and "[model] quantization" in line and "[engine.ct2]" in line for line in said), said
+    assert options_of(engine_class("ct2"), config.model).quantization == "float32"
+    newer = tmp_path / "newer.toml"
+    newer.write_text('[model]\nengine = "ct2"\n[engine.ct2]\nquantization = "float32"\n', encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="targman"):
+        config = load(newer)
+    assert not caplog.records
+    flagged = with_overrides(config, model__quantization="float16")  # --quantization
+    assert options_of(engine_class("ct2"), flagged.model).quantization == "float16"
+
+
+def test_an_unknown_engine_section_is_refused(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[engine.ct3]\nquantization = 'int8'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c\.toml: unknown engine section\(s\) \[engine\.ct3\]; engines: hf, ct2, openai"):
+        cfg.load(path)
+
+
+def test_cli_sets_an_engines_own_settings_without_knowing_them(tmp_path):
+    """`--engine-option ENGINE.KEY=VALUE` reaches the engine's section; the engine checks it."""
+    from pipeline.cli import build_parser
+    from pipeline.cli.run import build_config
+    from pipeline.engines.base import options_of
+    from pipeline.engines.registry import check_sections, engine_class
+
+    def model(*options):
+        flags = [part for option in options for part in ("--engine-option", option)]
+        return build_config(build_parser().parse_args(["run", str(tmp_path), "-o", str(tmp_path / "o"), *flags])).model
+
+    given = model("openai.timeout_s=2.5", "openai.base_url=http://127.0.0.1:1/v1", "ct2.quantization=float32")
+    openai = options_of(engine_class("openai"), given)
+    assert (openai.timeout_s, openai.base_url) == (2.5, "http://127.0.0.1:1/v1")
+    assert options_of(engine_class("ct2"), given).quantization == "float32"
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) in \[engine.openai\]: timeout; known keys: base_url"):
+        check_sections(model("openai.timeout=2"))
+    with pytest.raises(ConfigError, match="write ENGINE.KEY=VALUE"):
+        model("timeout_s=2")
+
+
+def test_a_run_keeps_resuming_whether_an_engines_keys_are_in_model_or_its_section():
+    """The settings fingerprint holds the engine in use's section as [model] held those keys before,
+    so a run made with an older config resumes under the new one; another engine's section decides nothing."""
+    from pipeline.batch.state import settings_of
+
+    older = cfg.from_mapping({"model": {"engine": "ct2", "quantization": "float32"}})
+    newer = cfg.from_mapping({"model": {"engine": "ct2"}, "engine": {"ct2": {"quantization": "float32"}}})
+    assert settings_of(older) == settings_of(newer) != settings_of(cfg.from_mapping({"model": {"engine": "ct2"}}))
+    hf = cfg.from_mapping({"model": {"engine": "hf"}})
+    assert settings_of(hf) == settings_of(cfg.from_mapping({"model": {"engine": "hf"},
+                                                            "engine": {"ct2": {"quantization": "float32"}}}))

@@ -326,14 +326,14 @@ def test_each_engine_declares_the_settings_it_reads(caplog, monkeypatch):
     from dataclasses import fields
 
     from pipeline.engines import registry
-    from pipeline.engines.registry import ENGINES, check_settings, engine_class
+    from pipeline.engines.registry import ENGINES, check_settings, engine_class, reads
 
     monkeypatch.setattr(registry, "_said", set())  # what this process said before
 
-    keys = {field.name for field in fields(ModelConfig)} - {"engine"}
-    declared = {name: engine_class(name).settings for name in ENGINES}
-    assert all(settings <= keys for settings in declared.values()), declared
-    assert set().union(*declared.values()) == keys  # no key that no engine reads
+    keys = {field.name for field in fields(ModelConfig)} - {"engine", "engines"}
+    shared = {name: engine_class(name).settings for name in ENGINES}
+    assert all(settings <= keys for settings in shared.values()), shared
+    assert set().union(*(reads(engine_class(name)) for name in ENGINES)) >= keys  # no key that no engine reads
     assert check_settings(ModelConfig(engine="ct2", quantization="float32", source="/models/hf")) == []
     config = ModelConfig(engine="hf", quantization="float32", base_url="http://127.0.0.1:1/v1", beam_size=2)
     with caplog.at_level("WARNING", logger="targman"):
@@ -341,3 +341,42 @@ def test_each_engine_declares_the_settings_it_reads(caplog, monkeypatch):
         assert check_settings(config) == ["quantization", "base_url"]
     said = [record.getMessage() for record in caplog.records]
     assert len(said) == 2 and "(it is for ct2)" in said[0] and "(it is for openai)" in said[1], said
+
+
+# -- each engine's own section, [engine.NAME] ----------------------------------------------------
+
+A_VALUE = {str: "x", int: 7, float: 0.5, bool: True}
+
+
+@pytest.mark.parametrize("name", ["hf", "ct2", "openai"])
+def test_each_engine_declares_and_checks_its_own_section(name, tmp_path):
+    """`Class.options` is a frozen dataclass of the engine's own keys: each set in `[engine.NAME]`
+    reaches the engine; an unknown one is a ConfigError naming the file, the section and the known keys."""
+    import dataclasses
+
+    from pipeline.config import load
+    from pipeline.engines.base import options_of
+    from pipeline.engines.registry import check_sections, engine_class
+    from pipeline.errors import ConfigError
+
+    cls = engine_class(name)
+    assert dataclasses.is_dataclass(cls.options) and cls.options.__dataclass_params__.frozen
+    declared = dataclasses.fields(cls.options)
+    values = {}
+    for spec in declared:
+        choices = spec.metadata.get("choices")
+        values[spec.name] = next(c for c in choices if c != spec.default) if choices else (
+            A_VALUE[type(spec.default)] if spec.default != A_VALUE[type(spec.default)] else spec.default * 2)
+    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    path = tmp_path / "engine.toml"
+    path.write_text(f"[model]\nengine = {json.dumps(name)}\n[engine.{name}]\n" + "\n".join(lines) + "\n",
+                    encoding="utf-8")
+    config = load(path)
+    check_sections(config.model, str(path))
+    assert dataclasses.asdict(options_of(cls, config.model)) == values
+    path.write_text(f"[engine.{name}]\n" + "\n".join(lines + ["colour = 1"]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        check_sections(load(path).model, str(path))
+    message = str(refused.value)
+    assert str(path) in message and f"[engine.{name}]" in message and "colour" in message
+    assert f"known keys: {', '.join(values) or 'none'}" in message

@@ -88,7 +88,7 @@ def test_discover_skips_and_reports(tmp_path):
                          "(NAME.ref.EXT is the reference of NAME.EXT)",  # listed, never translated
         "b.txt": None,
         "link.txt": "symbolic link out of the input folder",
-        "photo.jpg": "unsupported file type '.jpg'",
+        "photo.jpg": "unsupported file type '.jpg'; targman reads .docx, .htm, .html, .jsonl, .markdown, .md, .txt",
         "sub/deep/a.md": None,
     }
 

@@ -152,7 +152,8 @@ def test_bad_file_fails_alone(tiny_models, articles, tmp_path, capsys):
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "completed_with_errors"
     assert manifest["files"]["latin1.txt"]["status"] == "failed"
-    assert manifest["files"]["notes.pdf"] == {"status": "skipped", "reason": "unsupported file type '.pdf'"}
+    assert manifest["files"]["notes.pdf"] == {"status": "skipped", "reason": "unsupported file type '.pdf'; targman reads "
+                                                    ".docx, .htm, .html, .jsonl, .markdown, .md, .txt"}
     assert manifest["files"]["broken.docx"]["status"] == "failed" and "not a Word .docx file" in manifest["files"]["broken.docx"]["error"]
     assert manifest["files"]["mixed.txt"]["status"] == "done"
     assert (out / "mixed.txt").exists() and not (out / "latin1.txt").exists()

@@ -153,7 +153,7 @@ def test_ct2_without_its_source_folder_reranks_and_checks(ct2_models, articles, 
     with caplog.at_level("INFO", logger="targman"):
         result = run(articles, out, constrained_config(moved, "hy", model__engine="ct2"))
     logged = [record.getMessage() for record in caplog.records]
-    assert any("not-copied-here" in line and "[model] source" in line for line in logged)
+    assert any("not-copied-here" in line and "[engine.ct2] source" in line for line in logged)
     assert any("cannot constrain" in line and "n-best" in line for line in logged)
     info = result.manifest["glossary"]
     assert info["mode"] == "check" and info["requested_mode"] == "constrain" and info["repair"].startswith("n-best")

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pipeline import RunFolder, Segment
-from pipeline.batch import runner
+from pipeline.batch import jobs
 from pipeline.batch.runner import run
 from pipeline.config import Config, with_overrides
 from pipeline.engines.testing import FunctionEngine
@@ -58,23 +58,39 @@ def test_exports_keep_their_bases_under_the_folders_identity(finished):
     assert folder.export_bases("../../etc") is None and folder.export_bases("0" * 16) is None
 
 
+CHROME = "Հետևեք մեզ Facebook-ում | Twitter"  # a site's line in every article of the folder
+
+
 @pytest.mark.parametrize("progress", ["off", "lines"])
-def test_each_input_is_read_and_segmented_once(tmp_path, monkeypatch, progress):
+@pytest.mark.parametrize("chrome_min_docs", [3, 0])
+def test_each_input_is_read_and_segmented_once(tmp_path, monkeypatch, progress, chrome_min_docs):
     folder = tmp_path / "in"
     folder.mkdir()
-    for n in range(3):
-        (folder / f"{n}.txt").write_text(f"Երևան {n}։ Մոսկվա։\n", encoding="utf-8")
+    for n in range(4):
+        (folder / f"{n}.txt").write_text(f"{CHROME}\n\nԵրևան {n}։ Մոսկվա։\n", encoding="utf-8")
     reads: list[str] = []
-    real = runner.read_job
+    cuts: list[str] = []
+    real_read, real_cut = jobs.read_file, jobs.segment_paragraphs
 
-    def counting(root, path, rel, config):
-        reads.append(rel)
-        return real(root, path, rel, config)
+    def reading(root, path, **options):
+        reads.append(path.name)
+        return real_read(root, path, **options)
 
-    monkeypatch.setattr(runner, "read_job", counting)
-    monkeypatch.setattr("pipeline.batch.jobs.read_job", counting)
-    run(folder, tmp_path / "out", settings(progress), engine=FunctionEngine())
-    assert sorted(reads) == ["0.txt", "1.txt", "2.txt"]  # the progress count's reading is the run's
+    def cutting(doc, paragraphs, **options):
+        cuts.append(doc)
+        return real_cut(doc, paragraphs, **options)
+
+    monkeypatch.setattr(jobs, "read_file", reading)
+    monkeypatch.setattr("pipeline.documents.chrome.read_file", reading)
+    monkeypatch.setattr(jobs, "segment_paragraphs", cutting)
+    config = with_overrides(settings(progress), run__chrome_min_docs=chrome_min_docs)
+    result = run(folder, tmp_path / "out", config, engine=FunctionEngine(), review=False)
+    names = ["0.txt", "1.txt", "2.txt", "3.txt"]
+    assert sorted(reads) == names  # the progress count's and the chrome search's reading is the run's
+    assert sorted(cuts) == names  # each cut into segments once, with its folder's chrome
+    kinds = {row["source"]: row["kind"] for row in RunFolder(tmp_path / "out").rows()}
+    assert kinds[CHROME] == ("boilerplate" if chrome_min_docs else "text")
+    assert ("chrome" in result.manifest) == bool(chrome_min_docs)
 
 
 def test_the_report_shows_what_run_json_records(finished):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -10,6 +11,7 @@ from typing import Any, Iterable, Iterator
 from pipeline.batch.state import file_stat
 from pipeline.config import Config
 from pipeline.documents import references
+from pipeline.documents.chrome import chrome_lines
 from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
@@ -54,8 +56,9 @@ def segment_file(file: InputFile, config: Config, problems: list[str] | None = N
     return result
 
 
-def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
-    """Read and segment one input file; InputError (with the file's name) when it cannot be."""
+def read_input(root: Path, path: Path, rel: str, config: Config) -> FileJob:
+    """Read one input file, not yet cut into segments (its folder's site chrome may have to be
+    found first: `segment_job` then cuts it once); InputError (with the file's name) when it cannot be."""
     mb = 1024 * 1024
     try:
         before = file_stat(path)  # before reading: a later change makes the next run redo it
@@ -63,14 +66,13 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
         ref_before = file_stat(ref) if is_file(ref) else None
         file = read_file(root, path, max_bytes=config.run.max_file_mb * mb, max_line_chars=config.run.max_line_chars,
                          html=config.html)
-        problems: list[str] = []
-        job = FileJob(file, segment_file(file, config, problems), reference_problems=problems)
     except InputError:
         raise
     except OSError as error:
         raise InputError(rel, f"cannot read file ({error.strerror or error})") from None
     except Exception as error:  # a bug on one strange file must not stop the run
         raise InputError(rel, f"cannot read or segment: {type(error).__name__}: {error}") from None
+    job = FileJob(file)
     job.source = {
         "file": {**before, "sha256": file.digest},
         "ref": {**ref_before, "sha256": file.ref_digest} if ref_before and file.ref_digest else None,
@@ -78,18 +80,38 @@ def read_job(root: Path, path: Path, rel: str, config: Config) -> FileJob:
     return job
 
 
-def read_jobs(root: Path, todo: list[tuple[Path, str]], config: Config) -> Iterator[tuple[str, FileJob | str]]:
-    """Read and segment each file in order: (relative name, its FileJob, or why it cannot be read)."""
+def segment_job(job: FileJob, config: Config, chrome: tuple[str, ...] = ()) -> FileJob:
+    """Cut a read file into segments (`segment_file`), with its folder's site chrome lines."""
+    try:
+        job.reference_problems = []
+        job.articles = segment_file(job.file, config, job.reference_problems, chrome)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 (a bug on one strange file must not stop the run)
+        raise InputError(job.file.rel, f"cannot read or segment: {type(error).__name__}: {error}") from None
+    return job
+
+
+def read_job(root: Path, path: Path, rel: str, config: Config, chrome: tuple[str, ...] = ()) -> FileJob:
+    """Read and segment one input file; InputError (with the file's name) when it cannot be."""
+    return segment_job(read_input(root, path, rel, config), config, chrome)
+
+
+def read_jobs(root: Path, todo: list[tuple[Path, str]], config: Config,
+              chrome: Mapping[str, Iterable[str]] | None = None) -> Iterator[tuple[str, FileJob | str]]:
+    """Read and segment each file in order: (relative name, its FileJob, or why it cannot be read).
+    `chrome`: folder -> its site chrome lines (`documents.chrome.find_chrome`)."""
     for path, rel in todo:
         try:
-            yield rel, read_job(root, path, rel, config)
+            yield rel, read_job(root, path, rel, config, chrome_lines(chrome or {}, rel))
         except InputError as error:
             yield rel, str(error)
 
 
-def read_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
+def read_group(root: Path, todo: list[tuple[Path, str]], config: Config,
+               chrome: Mapping[str, Iterable[str]] | None = None) -> list[tuple[str, FileJob | str]]:
     """`read_jobs` over a few files at once."""
-    return list(read_jobs(root, todo, config))
+    return list(read_jobs(root, todo, config, chrome))
 
 
 def count_group(root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
@@ -105,8 +127,9 @@ class FileReader:
     engine actors hold, started a worker process for nearly every group: the driver waited
     on reads for 18 of a run's 29 s.)"""
 
-    def read(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> list[tuple[str, FileJob | str]]:
-        return read_group(root, todo, config)
+    def read(self, root: Path, todo: list[tuple[Path, str]], config: Config,
+             chrome: Mapping[str, Iterable[str]] | None = None) -> list[tuple[str, FileJob | str]]:
+        return read_group(root, todo, config, chrome)
 
     def count(self, root: Path, todo: list[tuple[Path, str]], config: Config) -> int:
         return count_group(root, todo, config)
@@ -130,7 +153,7 @@ def start_readers(ray, count: int = READERS) -> list:
 
 
 def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, str]],
-           config: Config) -> Iterator[tuple[list, Any]]:
+           config: Config, *extra: Any) -> Iterator[tuple[list, Any]]:
     """`FileReader.<method>(root, files, config)` over groups of FILES_PER_CALL files, across the
     readers, CALLS_AHEAD at a time, yielded in input order: (the files, the result, or the
     RayError of a call whose reader died every time Ray tried). The files must be where the
@@ -141,7 +164,7 @@ def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, s
     while groups or ahead:
         while groups and len(ahead) < CALLS_AHEAD:
             group = groups.popleft()
-            ahead.append((group, getattr(readers[sent % len(readers)], method).remote(root, group, config)))
+            ahead.append((group, getattr(readers[sent % len(readers)], method).remote(root, group, config, *extra)))
             sent += 1
         group, ref = ahead.popleft()
         try:
@@ -150,10 +173,10 @@ def on_ray(ray, readers: list, method: str, root: Path, todo: list[tuple[Path, s
             yield group, error
 
 
-def read_jobs_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]],
-                     config: Config) -> Iterator[tuple[str, FileJob | str]]:
+def read_jobs_on_ray(ray, readers: list, root: Path, todo: list[tuple[Path, str]], config: Config,
+                     chrome: Mapping[str, Iterable[str]] | None = None) -> Iterator[tuple[str, FileJob | str]]:
     """`read_jobs` by the readers on the cluster, read ahead of the run."""
-    for group, result in on_ray(ray, readers, "read", root, todo, config):
+    for group, result in on_ray(ray, readers, "read", root, todo, config, chrome):
         if isinstance(result, Exception):
             for _, rel in group:
                 yield rel, f"{rel}: cannot read on the Ray cluster ({type(result).__name__}); see the Ray worker logs"

@@ -13,6 +13,7 @@ import platform
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import __version__
@@ -20,23 +21,57 @@ from pipeline.atomic import atomic_open
 from pipeline.batch.parts import COUNTS
 from pipeline.batch.state import RunState
 from pipeline.documents import references
+from pipeline.evaluation.postedit import edit_summary
 from pipeline.runfolder.folder import RunFolder
+from pipeline.runfolder.schema import FileEntry
 from pipeline.runfolder.status import FINISHED, FileStatus
 
 
-def write_tables(out_dir: Path, state: RunState, order: list[str], files: dict[str, dict]) -> dict[str, int]:
-    """segments.jsonl and errors.jsonl from the parts, in input order; returns the segment counts."""
+@dataclass
+class Tables:
+    """What the assembled segment table says, for run.json: counts, scores, flags, the glossary
+    concepts met, and the editors' work (`evaluation.postedit.edit_summary`)."""
+
+    counts: dict[str, int]
+    scores: dict
+    concepts: set[str]
+    flags: dict
+    edits: dict
+
+
+def assemble_tables(out_dir: Path, state: RunState, order: list[str], files: dict[str, FileEntry], tgt: str,
+                    glossary=None, *, checked: bool = False) -> Tables:
+    """segments.jsonl from the finished files' parts, in input order, then what run.json says of
+    it, reading the table once: the one assembly step of `targman run` and `targman apply`.
+
+    `checked` (apply, which rewrote parts): only a part whose rows are whole counts, and each
+    file's entry in `files` becomes its part's."""
     counts = dict.fromkeys(COUNTS, 0)
-    finished = [rel for rel in order if files.get(rel, {}).get("status") in FINISHED]
 
     def rows() -> Iterator[str]:
-        for rel in finished:
-            header = state.header(rel) or {}
+        for rel in order:
+            if (files.get(rel) or {}).get("status") not in FINISHED:
+                continue
+            header = state.valid_header(rel) if checked else (state.header(rel) or {})
+            if header is None:
+                continue
             for key, value in header.get("counts", {}).items():
                 counts[key] = counts.get(key, 0) + value
+            if checked and header.get("entry"):
+                files[rel] = header["entry"]
             yield from state.rows(rel)
 
-    RunFolder(out_dir).write_rows(rows())
+    folder = RunFolder(out_dir)
+    folder.write_rows(rows())
+    flags = FlagCounts()
+    kept: list[dict] | None = [] if folder.has_editors_work() else None
+    scores, concepts = score_table(folder.segments_path, tgt, flags, keep=kept)
+    edits = edit_summary(out_dir, tgt, glossary, rows=kept)
+    return Tables(counts, scores, concepts, flags.to_dict(), edits)
+
+
+def write_errors(out_dir: Path, order: list[str], files: dict[str, FileEntry]) -> None:
+    """errors.jsonl: the failed files, and the failed articles of JSONL files, in input order."""
     with atomic_open(out_dir / "errors.jsonl") as errors:
         for rel in order:
             entry = files.get(rel, {})
@@ -44,7 +79,6 @@ def write_tables(out_dir: Path, state: RunState, order: list[str], files: dict[s
                 errors.write(json.dumps({"file": rel, "error": entry["error"]}, ensure_ascii=False) + "\n")
             for doc, message in entry.get("failed_articles", {}).items():
                 errors.write(json.dumps({"file": rel, "doc": doc, "error": message}, ensure_ascii=False) + "\n")
-    return counts
 
 
 class FlagCounts:
@@ -108,7 +142,7 @@ def versions() -> dict:
     return found
 
 
-def run_status(files: dict[str, dict], interrupted: bool) -> str:
+def run_status(files: dict[str, FileEntry], interrupted: bool) -> str:
     statuses = [entry["status"] for entry in files.values()]
     if interrupted:
         return "interrupted"
@@ -117,7 +151,7 @@ def run_status(files: dict[str, dict], interrupted: bool) -> str:
     return "completed"
 
 
-def file_counts(order: list[str], files: dict[str, dict]) -> dict[str, int]:
+def file_counts(order: list[str], files: dict[str, FileEntry]) -> dict[str, int]:
     statuses = [entry["status"] for entry in files.values()]
     return {
         "files": len(order),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 from pipeline.atomic import atomic_write_text, refuse_links_below
 from pipeline.batch.jobs import FileJob
@@ -18,6 +17,7 @@ from pipeline.batch.state import RunState
 from pipeline.documents.writer import render_file
 from pipeline.errors import FATAL_WRITE_ERRNOS, InputError, write_error
 from pipeline.layout import output_path
+from pipeline.runfolder.schema import FileEntry
 from pipeline.runfolder.status import FileStatus
 from pipeline.segment import Segment
 from pipeline.translation.chain import DROPPED
@@ -39,7 +39,7 @@ def count_segments(segments: list[Segment]) -> dict[str, int]:
 
 
 def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, edited_by_hand: bool = False,
-                   glossary_sha256: str | None = None) -> dict:
+                   glossary_sha256: str | None = None) -> FileEntry:
     """Write one translated file and its part; returns the file's entry for run.json.
 
     Only a file targman wrote, unchanged, is replaced: a file it never wrote is the
@@ -74,7 +74,7 @@ def write_finished(job: FileJob, out_dir: Path, state: RunState, tgt: str, *, ed
     except OSError as error:
         raise _write_failure(error, "its translation", rel, target) from None
     segments = [s for _, segments in kept for s in segments]
-    entry: dict[str, Any] = {
+    entry: FileEntry = {
         "status": FileStatus.PARTIAL if job.failed_docs else FileStatus.DONE,
         "articles": len(kept),
         "segments": len(segments),

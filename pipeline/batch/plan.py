@@ -16,6 +16,7 @@ from pipeline.batch.state import RunState
 from pipeline.documents.reader import discover, reference_for, why_not_read
 from pipeline.errors import InputError, TargmanError
 from pipeline.layout import output_path
+from pipeline.runfolder.schema import FileEntry
 from pipeline.runfolder.status import FileStatus
 
 log = logging.getLogger("targman")
@@ -45,7 +46,7 @@ def check_folders(input_dir: Path, out_dir: Path) -> None:
 @dataclass
 class Plan:
     order: list[str] = field(default_factory=list)  # every input file, in input order
-    files: dict[str, dict] = field(default_factory=dict)  # known before translating: skipped, failed, reused
+    files: dict[str, FileEntry] = field(default_factory=dict)  # known before translating: skipped, failed, reused
     todo: list[tuple[Path, str]] = field(default_factory=list)  # (path, relative name) still to translate
     reused: int = 0  # finished by an earlier run
     edited: list[str] = field(default_factory=list)  # to do, and their translation was edited by hand

@@ -26,37 +26,31 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, cast
+from typing import Any, Iterator
 
 from pipeline import __version__
 from pipeline.batch.jobs import (
     FileJob,
     count_on_ray,
+    read_input,
     read_job,
     read_jobs,
     read_jobs_on_ray,
-    segment_file,
+    segment_job,
     start_readers,
     windows,
 )
-from pipeline.batch.manifest import (
-    FlagCounts,
-    file_counts,
-    run_status,
-    score_table,
-    versions,
-    write_tables,
-)
+from pipeline.batch.manifest import assemble_tables, file_counts, run_status, versions, write_errors
 from pipeline.batch.parts import write_finished
 from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.config import Config, finalize, load_config
-from pipeline.documents.chrome import find_chrome, folder_of
+from pipeline.documents.chrome import chrome_lines, find_chrome
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
-from pipeline.evaluation.postedit import edit_summary
+from pipeline.evaluation.postedit import with_edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.models.hub import check_model_path
 from pipeline.names.run_names import RunNames
@@ -89,8 +83,8 @@ class RunResult:
         return self.manifest["status"] == "interrupted"
 
 
-# Segments of the files the progress count reads that are kept for the run, so that a folder is read
-# and segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
+# Paragraphs of the files read ahead of the run that are kept for it, so that a folder is read and
+# segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
 READ_AHEAD = 50_000
 
 
@@ -135,7 +129,7 @@ class Run:
         self.translator = translator or Translator(self.config, engine=engine, memory=memory)
         self.state = RunState(self.out_dir)
         self.plan = Plan()
-        self.files: dict[str, dict] = {}  # every input file's entry for run.json, as it becomes known
+        self.files: dict[str, FileEntry] = {}  # every input file's entry for run.json, as it becomes known
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
         self.scope = RunScope()  # what this run lends the Translator: its post-edits, journal and names
@@ -202,10 +196,7 @@ class Run:
                      "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
-        read = self.read_ahead()
-        known = {job.file.path: job.file for job in self._read_ahead.values() if not isinstance(job, str)}
-        self.chrome = find_chrome(self.input_dir.resolve(), {path.parent for path, _ in self.plan.todo}, self.config,
-                                  known=known)
+        read = self.read_ahead()  # and the folders' site chrome
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
@@ -261,24 +252,48 @@ class Run:
             self.scope.journal = None
 
     def read_ahead(self) -> int:
-        """Read and segment the files still to do once, before the run, when something needs them
-        first: progress's total in segments, or the folder's site chrome (`documents.chrome`).
-        The run takes these jobs (`_read_once`) rather than reading the files again; beyond
-        READ_AHEAD segments (a very large folder) they are counted, not kept. Returns the count."""
+        """Find the folders' site chrome (`documents.chrome`) and, when something needs them before
+        the run (progress's total in segments, or the chrome), read the files still to do: each is
+        read, then cut into segments with its folder's chrome, once. The run takes these jobs
+        (`_read_once`); beyond READ_AHEAD paragraphs (a very large folder) the rest is counted, not
+        kept, and read again as the run reaches it. Returns the segments counted."""
+        root = self.input_dir.resolve()
+        folders = {path.parent for path, _ in self.plan.todo}
         needed = self.progress_mode != "off" or self.config.run.chrome_min_docs
         if not needed or self.on_ray:
+            self.chrome = find_chrome(root, folders, self.config)
             return 0
-        root = self.input_dir.resolve()
-        total = 0
+        kept: dict[str, FileJob | str] = {}
+        paragraphs = 0
         for path, rel in self.plan.todo:
+            if paragraphs >= READ_AHEAD:
+                break
             try:
-                job: FileJob | str = read_job(root, path, rel, self.config)
+                job: FileJob | str = read_input(root, path, rel, self.config)
             except InputError as error:
                 job = str(error)
-            if total < READ_AHEAD:  # kept for the run, which then reads and segments it once
-                self._read_ahead[rel] = job
+            kept[rel] = job
             if not isinstance(job, str):
-                total += sum(1 for _ in job.segments)
+                paragraphs += sum(len(article.paragraphs) for article in job.file.articles)
+        known = {job.file.path: job.file for job in kept.values() if not isinstance(job, str)}
+        self.chrome = find_chrome(root, folders, self.config, known=known)
+        total = 0
+        for path, rel in self.plan.todo:
+            if rel not in kept:  # beyond READ_AHEAD: counted for progress only, read again by the run
+                if self.progress_mode == "off":
+                    break
+                try:
+                    total += sum(1 for _ in read_job(root, path, rel, self.config, chrome_lines(self.chrome, rel)).segments)
+                except InputError:
+                    pass
+                continue
+            job = kept[rel]
+            if not isinstance(job, str):
+                try:
+                    total += sum(1 for _ in segment_job(job, self.config, chrome_lines(self.chrome, rel)).segments)
+                except InputError as error:
+                    job = str(error)
+            self._read_ahead[rel] = job
         return total
 
     def count_segments(self, read: int) -> int:
@@ -378,29 +393,26 @@ class Run:
         self._readers = None
 
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do (here, or by reader actors on the Ray cluster);
-        a file that cannot be read fails alone."""
+        """Read and segment the files still to do (here, or by reader actors on the Ray cluster),
+        each with its folder's site chrome; a file that cannot be read fails alone."""
         root = self.input_dir.resolve()
         if self.on_ray and self.plan.todo:
-            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config)
+            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config,
+                                    self.chrome)
         else:
             read = self._read_once(root)
         for rel, job in read:
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
-                chrome = self.chrome.get(folder_of(rel))
-                if chrome:  # the folder's repeated lines are boilerplate (documents.chrome)
-                    job.reference_problems = []
-                    job.articles = segment_file(job.file, self.config, job.reference_problems, tuple(chrome))
                 yield job
 
     def _read_once(self, root: Path) -> Iterator[tuple[str, FileJob | str]]:
-        """`read_jobs`, taking the files the progress count read already from it (each kept once)."""
+        """`read_jobs`, taking the files `read_ahead` read already from it (each kept once)."""
         for path, rel in self.plan.todo:
             known = self._read_ahead.pop(rel, None)
             if known is None:
-                yield from read_jobs(root, [(path, rel)], self.config)
+                yield from read_jobs(root, [(path, rel)], self.config, self.chrome)
             else:
                 yield rel, known
 
@@ -488,20 +500,18 @@ class Run:
     # -- the end ----------------------------------------------------------------------------
     def assemble(self, interrupted: bool) -> RunResult:
         """segments.jsonl, errors.jsonl and run.json from the parts, in input order."""
-        counts = write_tables(self.out_dir, self.state, self.plan.order, self.files)
+        tables = assemble_tables(self.out_dir, self.state, self.plan.order, self.files, self.tgt,
+                                 self.translator.glossary)
+        write_errors(self.out_dir, self.plan.order, self.files)
         if not interrupted:
             if self.only is None:  # one article's run leaves the other files of OUT_DIR as they are
                 self.state.prune({rel for rel, entry in self.files.items() if entry["status"] in (FileStatus.DONE, FileStatus.PARTIAL)})
                 self.stale, self.pruned = self.stale_outputs()
             self.state.compact_outputs()
         total = time.perf_counter() - self.started
-        flags = FlagCounts()
-        folder = RunFolder(self.out_dir)
-        rows: list[dict] | None = [] if folder.has_editors_work() else None
-        scores, concepts_seen = score_table(folder.segments_path, self.tgt, flags, keep=rows)
-        manifest = self.manifest(counts, scores, concepts_seen, total, interrupted, flags.to_dict())
-        edits = edit_summary(self.out_dir, self.tgt, self.translator.glossary, rows=rows)
-        manifest.update(edits)  # what editors changed (post_edits), and what could not be applied
+        manifest = self.manifest(tables.counts, tables.scores, tables.concepts, total, interrupted, tables.flags)
+        edits = tables.edits
+        manifest = with_edit_summary(manifest, edits)  # what editors changed (post_edits), and what could not be applied
         for conflict in edits.get("conflicts", []):
             log.warning(f"{conflict['doc']}: a post-edit ({conflict['via']}) was not applied: the segment "
                         f"{conflict['source']!r} had changed since; kept {conflict['current']!r}, not applied "
@@ -509,19 +519,18 @@ class Run:
         for lost in edits.get("edits_unmatched", []):
             log.warning(f"{lost['doc']}: a post-edit's source is no longer in the input: {lost['source']!r} "
                         f"(its text {lost['text']!r} stays in edits.jsonl)")
-        names = self.names.report(self.files) if self.names is not None else None
+        names = None
+        if self.names is not None:  # (report takes plain dicts)
+            names = self.names.report({rel: dict(entry) for rel, entry in self.files.items()})
         if names is not None:  # each name: spellings seen, the one chosen and why (pipeline.names)
             manifest["names"] = names
-        # The entries and run.json are plain dicts built by untyped helpers (batch.plan, batch.parts,
-        # batch.manifest, evaluation.postedit); here they take run.json's documented shape.
-        run_json = cast(Manifest, manifest)
-        folder.write_manifest(run_json)
+        RunFolder(self.out_dir).write_manifest(manifest)
         if not interrupted:
             (self.state.dir / APPLY_INTENT).unlink(missing_ok=True)  # the tables follow the articles again
-        return RunResult(self.out_dir, cast(dict[str, FileEntry], self.files), run_json, dict(self.retried))
+        return RunResult(self.out_dir, self.files, manifest, dict(self.retried))
 
     def manifest(self, counts: dict, scores: dict, concepts_seen: set[str], total: float, interrupted: bool,
-                 flags: dict | None = None) -> dict:
+                 flags: dict | None = None) -> Manifest:
         engine = self.translator.loaded_engine(self.tgt)
         model = engine.info() if engine else (self.state.model_info or {})
         timings = {"engine_s": self.translator.timings["engine_s"]}

@@ -102,6 +102,10 @@ def settings_of(config: Config) -> dict:
     """The settings a run's outputs depend on (see NOT_FINGERPRINTED and `normalised`)."""
     data = config.to_dict()
     data.pop("source", None)
+    model = data["model"]
+    # The engine in use's own section, keyed as [model] held it before (a run made then still
+    # resumes); the sections of engines not in use decide nothing.
+    model.update((model.pop("engines", None) or {}).get(model.get("engine"), {}))
     for section, key in NOT_FINGERPRINTED:
         data.get(section, {}).pop(key, None)
     for section in NOT_FINGERPRINTED_SECTIONS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipeline import config as cfg
 
@@ -73,6 +74,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-tokens", type=int, help="padded source tokens in one batch")
     parser.add_argument("--threads", type=int, help="CPU threads for the engine")
     parser.add_argument("--quantization", choices=cfg.CHOICES[("model", "quantization")], help="ct2: weights/compute type (default int8)")
+    parser.add_argument(
+        "--engine-option", action="append", metavar="ENGINE.KEY=VALUE", default=[],
+        help="one of an engine's own settings, as its [engine.ENGINE] section takes it (a TOML value; a bare "
+        "word is a string), e.g. ct2.quantization=float32 or openai.timeout_s=30; repeat for more",
+    )
     parser.add_argument("--cache-dir", help="translation memory and converted models (default $TARGMAN_CACHE_DIR or ~/.cache/targman)")
     parser.add_argument("--no-cache", action="store_true", help="do not use the translation memory (translate every segment)")
     parser.add_argument("--allow-pickle", action="store_true", default=None, help="load pickled (.bin) weights")
@@ -109,10 +115,29 @@ def add_document_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def engine_options(given: list[str]) -> dict[str, Any]:
+    """`--engine-option ENGINE.KEY=VALUE` as `engine__ENGINE__KEY` overrides; the engine checks them."""
+    import tomllib
+
+    overrides: dict[str, Any] = {}
+    for option in given:
+        name, equals, text = option.partition("=")
+        engine, dot, key = name.strip().partition(".")
+        if not (equals and dot and engine and key):
+            raise cfg.ConfigError(f"--engine-option {option!r}: write ENGINE.KEY=VALUE, e.g. ct2.quantization=float32")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text  # a bare word: a string
+        overrides[f"engine__{engine}__{key.strip()}"] = value
+    return overrides
+
+
 def build_config(args: argparse.Namespace) -> cfg.Config:
     config = cfg.load(cfg.resolve_config_path(args.config)) if args.config else cfg.Config()
     return cfg.with_overrides(
         config,
+        **engine_options(getattr(args, "engine_option", None) or []),
         run__tgt=args.tgt,
         model__id=args.model,
         model__engine=args.engine,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipeline.documents.reader import SUPPORTED, InputFile, is_reference, read_file
@@ -82,3 +83,8 @@ def find_chrome(root: Path, folders: set[Path], config,
 def folder_of(rel: str) -> str:
     parent = Path(rel).parent.as_posix()
     return parent if parent not in ("", ".") else "."
+
+
+def chrome_lines(chrome: Mapping[str, Iterable[str]], rel: str) -> tuple[str, ...]:
+    """The site chrome lines of input `rel`'s folder (`find_chrome`'s, or lines by folder)."""
+    return tuple(chrome.get(folder_of(rel)) or ())

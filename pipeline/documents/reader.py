@@ -82,21 +82,36 @@ def article_for(reference: Path) -> Path:
     return reference.with_name(f"{Path(reference.stem).stem}{reference.suffix}")
 
 
-def why_not_read(path: Path) -> str | None:
-    """Why a file given by name cannot be an input (None: it can)."""
-    if not path.exists():
-        return "no such file or folder"
+def why_not_read(path: Path, root: Path | None = None) -> str | None:
+    """Why `path` cannot be an input (None: it can). `root`: the input folder it was found in (a
+    link must stay inside it, and a reference with its article is read with it: ""); None: a file
+    given by name."""
+    if root is not None and path.is_symlink():
+        target = _resolve(path)
+        if target is None:
+            return "symbolic link loop"
+        if not target.is_relative_to(root):
+            return "symbolic link out of the input folder"
+        if not _exists(target):
+            return "broken symbolic link"
     try:
         mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or folder"
     except OSError as error:
         return f"cannot read file ({error.strerror or error})"
     if not stat.S_ISREG(mode):
-        return "not a regular file (a named pipe, device or socket)"
+        return "not a regular file (a named pipe, device, socket or folder)"
     if path.suffix.lower() not in SUPPORTED:
-        return (f"unsupported file type {path.suffix or '(none)'!r}; targman reads "
-                + ", ".join(sorted(SUPPORTED)))
+        return f"unsupported file type {path.suffix or '(none)'!r}; targman reads " + ", ".join(sorted(SUPPORTED))
     if is_reference(path):
-        return f"is a reference translation (read with its article {article_for(path).name}); give the article"
+        article = article_for(path)
+        if root is None:
+            return f"is a reference translation (read with its article {article.name}); give the article"
+        if not _exists(article):
+            return (f"a reference translation without its article: {article.name} is not "
+                    "here (NAME.ref.EXT is the reference of NAME.EXT)")
+        return ""  # read with its article
     return None
 
 
@@ -190,7 +205,7 @@ def discover(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, st
             if name.startswith("."):
                 continue
             try:
-                why = _file_check(path, root)
+                why = why_not_read(path, root)
             except OSError as error:
                 why = f"cannot read file ({error.strerror or error})"
             if why != "":
@@ -211,32 +226,6 @@ def _folder_check(sub: Path, root: Path, exclude: Path | None) -> tuple[str | No
             return "symbolic link out of the input folder", False
         return None, False  # links inside root are reached through their real path
     return None, True
-
-
-def _file_check(path: Path, root: Path) -> str | None:
-    """Why the file is skipped; None: read it; "": say nothing (a reference, read with its article)."""
-    if path.is_symlink():
-        target = _resolve(path)
-        if target is None:
-            return "symbolic link loop"
-        if not target.is_relative_to(root):
-            return "symbolic link out of the input folder"
-        if not _exists(target):
-            return "broken symbolic link"
-    try:
-        mode = path.stat().st_mode
-    except OSError as error:
-        return f"cannot read file ({error.strerror or error})"
-    if not stat.S_ISREG(mode):
-        return "not a regular file (a named pipe, device, socket or folder)"
-    if path.suffix.lower() not in SUPPORTED:
-        return f"unsupported file type {path.suffix or '(none)'!r}"
-    if is_reference(path):
-        if not _exists(article_for(path)):
-            return (f"a reference translation without its article: {article_for(path).name} is not "
-                    "here (NAME.ref.EXT is the reference of NAME.EXT)")
-        return ""  # read with its article
-    return None
 
 
 BOMS = (

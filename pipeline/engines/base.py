@@ -12,12 +12,14 @@ engine against the same contract.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypedDict, Unpack, runtime_checkable
 
+from pipeline.config import ModelConfig, coerce
+from pipeline.errors import ConfigError
+
 if TYPE_CHECKING:
-    from pipeline.config import ModelConfig
     from pipeline.glossary.constraints import TermConstraint
 
 
@@ -125,10 +127,14 @@ class EngineClass(Protocol):
     loads it; `Class.describe(config, tgt, cache_dir=...)` says what it is without loading it
     (small files only: no torch, no CTranslate2, no network) and refuses settings it cannot
     use; `cache_dir` is where engines that convert models keep them (see `pipeline.cachedir`).
-    `settings` are the `[model]` keys it reads, as CTranslate2's converters declare their own
-    options: one set for another engine is said (`registry.check_settings`)."""
+    `settings` are the shared `[model]` keys it reads (one set for another engine is said,
+    `registry.check_settings`); `options` is its own section, `[engine.NAME]`: a frozen dataclass
+    of its keys, their types and defaults, as CTranslate2's converters declare their own options,
+    read and checked by `options_of`."""
 
+    name: str
     settings: frozenset[str]
+    options: type[Any]
 
     def __call__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Engine: ...
 
@@ -173,6 +179,42 @@ class Closes(Protocol):
     """Holds connections (the `openai` engine's pool) to close when the run is over."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The section of an engine with no settings of its own."""
+
+
+def options_of(cls: EngineClass, config: ModelConfig, where: str = "") -> Any:
+    """The engine's own settings, `cls.options` filled from `config`: its defaults, then the same
+    keys set in `[model]` (where they lived before, `config.MOVED_TO_ENGINE`), then its
+    `[engine.NAME]` section. An unknown key or a wrong value is a ConfigError naming `where` (the
+    config file), the section and the keys it knows."""
+    name, declared = cls.name, {f.name: f for f in fields(cls.options)}
+    section = f"engine.{name}"
+    here = f"{where}: " if where else ""
+    table = config.engines.get(name) or {}
+    unknown = sorted(set(table) - set(declared))
+    if unknown:
+        raise ConfigError(f"{here}unknown key(s) in [{section}]: {', '.join(unknown)}; "
+                          f"known keys: {', '.join(declared) or 'none (the engine has no settings of its own)'}")
+    values: dict[str, Any] = {}
+    shared = {f.name: f.default for f in fields(ModelConfig)}
+    for key, spec in declared.items():
+        default = spec.default
+        if key in shared and getattr(config, key) != shared[key]:
+            values[key] = getattr(config, key)  # the older [model] key
+        if key in table:
+            values[key] = coerce(where or "config", section, key, table[key], default)
+        choices = spec.metadata.get("choices")
+        if choices and values.get(key, default) not in choices:
+            raise ConfigError(f"{here}[{section}] {key} = {values[key]!r} is not one of "
+                              + ", ".join(repr(c) for c in choices))
+    try:
+        return cls.options(**values)
+    except ValueError as error:  # the dataclass's own check (a value out of range)
+        raise ConfigError(f"{here}[{section}] {error}") from None
 
 
 @dataclass(frozen=True)

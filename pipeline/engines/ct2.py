@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import ModelConfig
-from pipeline.engines.base import BatchOutput, Description
+from pipeline.engines.base import BatchOutput, Description, options_of
 from pipeline.engines.pieces import load as load_pieces
 from pipeline.engines.tokenizer import (
     TokenizerEngine,
@@ -75,16 +75,16 @@ def _warn_once(key: str, message: str) -> None:
 
 def constrained_source(config: ModelConfig, marker: dict) -> Path | None:
     """The Hugging Face folder a CTranslate2 model was converted from, for the constrained
-    search: `[model] source`, else the folder the conversion marker records. None (with a
+    search: `[engine.ct2] source`, else the folder the conversion marker records. None (with a
     warning) when it is gone or holds other weights than the ones converted."""
-    named = config.source or marker.get("source_folder")
+    named = options_of(CT2Engine, config).source or marker.get("source_folder")
     if not named:
         return None
     folder = Path(named).expanduser()
     if not (folder / "config.json").is_file() or not any(folder.glob("*.safetensors")):
         _warn_once(f"missing {folder}", (
             f"{folder} (the model {config.id!r} was converted from) is not a Hugging Face model folder here: "
-            "glossary terms the n-best lists miss are flagged, not forced; set [model] source to that folder"
+            "glossary terms the n-best lists miss are flagged, not forced; set [engine.ct2] source to that folder"
         ))
         return None
     recorded = marker.get("source_fingerprint")
@@ -97,6 +97,19 @@ def constrained_source(config: ModelConfig, marker: dict) -> Path | None:
     return folder
 
 
+QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
+
+
+@dataclass(frozen=True)
+class CT2Options:
+    """`[engine.ct2]`: what only the CTranslate2 engine reads."""
+
+    quantization: str = field(default="int8", metadata={"choices": QUANTIZATIONS})  # weights type of a conversion,
+    # and the compute type
+    source: str = ""  # the Hugging Face folder it was converted from, for the constrained search
+    # ("" = the folder its conversion marker records)
+
+
 class CT2Engine(TokenizerEngine):
     name = "ct2"
     # CTranslate2 has no positive lexical constraints. Glossary terms are first sought in the
@@ -107,7 +120,7 @@ class CT2Engine(TokenizerEngine):
     # engine only re-ranks (`constrains` is False) and the check reports what is missing.
     constrains = False
     reranks = True
-    settings = TokenizerEngine.settings | {"quantization", "source"}
+    options = CT2Options
     _terms: TermTokens | None = None  # made on first need (`_term_tokens`)
     _fallback = None
 
@@ -122,7 +135,7 @@ class CT2Engine(TokenizerEngine):
 
         model_dir = converted_model(
             config.id,
-            quantization=config.quantization,
+            quantization=options_of(CT2Engine, config).quantization,
             cache_root=Path(cache_dir) if cache_dir else default_cache_dir(),
             revision=config.revision,
             allow_pickle=config.allow_pickle,
@@ -140,7 +153,7 @@ class CT2Engine(TokenizerEngine):
             converted=str(model_dir),
             source=marker.get("source"),
             device=config.device,
-            compute_type=config.quantization,
+            compute_type=options_of(cls, config).quantization,
             threads=config.threads,
             constrains=constrains,
             constrained_search=str(source) if source else None,
@@ -165,6 +178,7 @@ class CT2Engine(TokenizerEngine):
         self.description = self._describe(config, tgt, model_dir, marker, self.facts)
         self.constrains = self.description.constrains
         self.config = config
+        self.own: CT2Options = options_of(CT2Engine, config)  # [engine.ct2]
         self.model_dir = model_dir
         self.marker = marker
         self.source = Path(self.description.info["constrained_search"]) if self.constrains else None
@@ -176,14 +190,14 @@ class CT2Engine(TokenizerEngine):
                 str(self.model_dir),
                 device=device,
                 device_index=int(index or 0),
-                compute_type=config.quantization,
+                compute_type=self.own.quantization,
                 intra_threads=config.threads,
                 inter_threads=1,
             )
         except (RuntimeError, ValueError) as error:
             raise ConfigError(
                 f"cannot load {self.model_dir} with CTranslate2 on [model] device = {config.device!r}, "
-                f"quantization = {config.quantization!r}: {error}"
+                f"[engine.ct2] quantization = {self.own.quantization!r}: {error}"
             ) from None
         self.tokenizer = load_pieces(self.model_dir, self.facts.kind) or self._hf_tokenizer()
         self.max_input = input_limit(self.facts, config)

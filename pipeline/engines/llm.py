@@ -17,16 +17,16 @@ verifies it after), and before that here:
   cannot close, the system prompt says it is data, and such a source is flagged
   `source-instructions` so an editor looks at it.
 
-Requests run `[model] concurrency` at a time on one `httpx.AsyncClient` (one connection
-pool) in the engine's own event loop, retried up to `[model] retries` times with
+Requests run `[engine.openai] concurrency` at a time on one `httpx.AsyncClient` (one connection
+pool) in the engine's own event loop, retried up to `[engine.openai] retries` times with
 exponential backoff (and the server's Retry-After) on 429, 5xx, timeouts, dropped
-connections and malformed answers. Each try has `[model] timeout_s`, and all tries of a
+connections and malformed answers. Each try has `[engine.openai] timeout_s`, and all tries of a
 request, backoff included, end within `timeout_s` x tries (+ 1 s of slack): a deadline, not a per-read
 timeout, so a server that trickles a byte a second cannot hold a run. Ctrl-C (and
 SIGTERM, which the CLI turns into Ctrl-C) cancels the requests in flight at once. A wrong
 URL, model name or key is an error that says which setting to change.
 
-The key is read from the environment variable `[model] api_key_env` names, when the
+The key is read from the environment variable `[engine.openai] api_key_env` names, when the
 engine loads, and goes only to `base_url`: redirects are never followed (urllib followed
 them with the `Authorization` header, to any origin). It is never in run.json, a log line
 or the translation memory's key (which holds the endpoint, the model, the prompt version
@@ -61,6 +61,7 @@ from pipeline.engines.base import (
     Done,
     Translation,
     check_options,
+    options_of,
 )
 from pipeline.errors import ConfigError, ModelError
 
@@ -125,11 +126,11 @@ def endpoint_of(base_url: str) -> str:
     """`base_url` without credentials, query or a trailing slash (what the memory key and run.json hold)."""
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"[model] base_url = {base_url!r} is not an http(s) URL such as http://127.0.0.1:8000/v1")
+        raise ConfigError(f"[engine.openai] base_url = {base_url!r} is not an http(s) URL such as http://127.0.0.1:8000/v1")
     if parts.username or parts.password:
         raise ConfigError(
-            "[model] base_url holds credentials; put the key in an environment variable and name it in "
-            "[model] api_key_env instead (it is then never written anywhere)"
+            "[engine.openai] base_url holds credentials; put the key in an environment variable and name it in "
+            "[engine.openai] api_key_env instead (it is then never written anywhere)"
         )
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
@@ -197,6 +198,24 @@ def missing_terms(text: str, constraints, banned) -> tuple[list, list[str]]:
     return missing, used
 
 
+@dataclass(frozen=True)
+class OpenAIOptions:
+    """`[engine.openai]`: what only the chat engine reads."""
+
+    base_url: str = ""  # the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1
+    api_key_env: str = ""  # the environment variable that holds the API key ("" = no key); the key
+    # itself is never read from a config, nor written to run.json, logs or the memory key
+    temperature: float = 0.0
+    context_sentences: int = 2  # neighbouring sentences of the document on each side, as context
+    concurrency: int = 4  # requests in flight at once
+    timeout_s: float = 60.0  # one try of a request; all its tries end within timeout_s x (retries + 1) + 1 s
+    retries: int = 4  # retries of a request on 429, 5xx, timeouts and dropped connections
+
+    def __post_init__(self):
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+
+
 @dataclass
 class _Answer:
     text: str
@@ -210,46 +229,51 @@ class OpenAIEngine:
     constrains = False  # a prompt asks; it cannot force
     reranks = True  # the terms are in the prompt, a missed one gets a corrective request
     # the [model] keys it reads (`engines.base.EngineClass`); `batch_size`: texts a Ray batch
-    settings = frozenset({"id", "base_url", "api_key_env", "temperature", "max_length", "context_sentences",
-                          "concurrency", "timeout_s", "retries", "fallback", "batch_size"})
+    settings = frozenset({"id", "max_length", "fallback", "batch_size"})
+    options = OpenAIOptions  # [engine.openai]
     backoff_s = 0.5  # first retry's wait; doubles each retry (tests make it small)
 
     @classmethod
     def describe(cls, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None) -> Description:
-        endpoint = endpoint_of(config.base_url)
-        if not config.id:
-            raise ConfigError("[model] engine = 'openai' needs [model] id, the name of the served model (--model)")
-        sampling = {"temperature": config.temperature, "max_tokens": config.max_length, "seed": 0}
+        own: OpenAIOptions = options_of(cls, config)
+        if not (own.base_url and config.id):
+            raise ConfigError(
+                "[model] engine = 'openai' needs [engine.openai] base_url, the OpenAI-compatible endpoint "
+                "(e.g. http://127.0.0.1:8000/v1; --base-url), and [model] id, the served model's name (--model)"
+            )
+        endpoint = endpoint_of(own.base_url)
+        sampling = {"temperature": own.temperature, "max_tokens": config.max_length, "seed": 0}
         info = {
             "engine": cls.name,
             "id": config.id,
             "base_url": endpoint,
             "prompt_version": PROMPT_VERSION,
             **sampling,
-            "context_sentences": config.context_sentences,
-            "api_key_env": config.api_key_env or None,  # the variable's name, never its value
-            "concurrency": config.concurrency,
+            "context_sentences": own.context_sentences,
+            "api_key_env": own.api_key_env or None,  # the variable's name, never its value
+            "concurrency": own.concurrency,
             "constrains": False,
             "terms": "glossary terms in the prompt; a missed term gets one corrective request, then terms-unmet",
         }
         fingerprint = {"engine": cls.name, "base_url": endpoint, "id": config.id, "prompt_version": PROMPT_VERSION,
-                       **sampling, "context_sentences": config.context_sentences}
+                       **sampling, "context_sentences": own.context_sentences}
         pairs = frozenset((s, t) for s in LANGUAGE_NAMES for t in LANGUAGE_NAMES if s != t)
         return Description(cls.name, cls.constrains, cls.reranks, info, fingerprint, pairs,
-                           context=config.context_sentences)
+                           context=own.context_sentences)
 
     def __init__(self, config: ModelConfig, tgt: str, *, cache_dir: str | Path | None = None):
         self.description = self.describe(config, tgt, cache_dir=cache_dir)
         self.config = config
+        self.own: OpenAIOptions = options_of(type(self), config)  # [engine.openai]
         self.context = self.description.context
         self.url = self.description.info["base_url"] + "/chat/completions"
         self._key = None
-        if config.api_key_env:
-            self._key = os.environ.get(config.api_key_env)
+        if self.own.api_key_env:
+            self._key = os.environ.get(self.own.api_key_env)
             if not self._key:
                 raise ConfigError(
-                    f"[model] api_key_env = {config.api_key_env!r}, but the environment variable "
-                    f"{config.api_key_env} is not set: export it with the API key"
+                    f"[engine.openai] api_key_env = {self.own.api_key_env!r}, but the environment variable "
+                    f"{self.own.api_key_env} is not set: export it with the API key"
                 )
         self.requests = 0  # HTTP requests sent, retries included
         self._lock = threading.Lock()
@@ -269,7 +293,7 @@ class OpenAIEngine:
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
                   context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
-        """One request per text (more for retries and corrections), `[model] concurrency` at a
+        """One request per text (more for retries and corrections), `[engine.openai] concurrency` at a
         time; results in input order. `on_done` is called from this thread as each text is
         answered, so a run stores it before the slowest request returns. `min_length` does
         not apply to a chat model."""
@@ -283,7 +307,7 @@ class OpenAIEngine:
         ]
         results: dict[int, Translation] = {}
         loop = self._start()
-        limit = asyncio.Semaphore(self.config.concurrency)
+        limit = asyncio.Semaphore(self.own.concurrency)
 
         async def one(job):
             async with limit:
@@ -311,9 +335,9 @@ class OpenAIEngine:
                 httpx = _httpx()
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="targman-openai", daemon=True).start()
-                limits = httpx.Limits(max_connections=self.config.concurrency,
-                                      max_keepalive_connections=self.config.concurrency)
-                self._client = httpx.AsyncClient(timeout=self.config.timeout_s, limits=limits, follow_redirects=False)
+                limits = httpx.Limits(max_connections=self.own.concurrency,
+                                      max_keepalive_connections=self.own.concurrency)
+                self._client = httpx.AsyncClient(timeout=self.own.timeout_s, limits=limits, follow_redirects=False)
                 self._loop = loop
             return self._loop
 
@@ -405,7 +429,7 @@ class OpenAIEngine:
         body = json.dumps({
             "model": self.config.id,
             "messages": messages,
-            "temperature": self.config.temperature,
+            "temperature": self.own.temperature,
             "max_tokens": self.config.max_length,
             "seed": 0,
             "stream": False,
@@ -413,9 +437,9 @@ class OpenAIEngine:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        attempts = self.config.retries + 1
+        attempts = self.own.retries + 1
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.timeout_s * attempts + DEADLINE_GRACE_S
+        deadline = loop.time() + self.own.timeout_s * attempts + DEADLINE_GRACE_S
         last, tries = "", 0
         for attempt in range(attempts):
             # Every try is made (a loaded machine may have eaten the time): a late one gets what is left.
@@ -425,7 +449,7 @@ class OpenAIEngine:
             with self._lock:
                 self.requests += 1
             try:
-                async with asyncio.timeout(min(self.config.timeout_s, remaining)):
+                async with asyncio.timeout(min(self.own.timeout_s, remaining)):
                     status, raw, response_headers = await self._post(body, headers)
                 if 300 <= status < 400:
                     raise self._redirected(status, response_headers.get("location", ""))
@@ -440,12 +464,12 @@ class OpenAIEngine:
             except _Malformed as error:
                 last = f"a malformed answer ({error})"
             except (TimeoutError, httpx.TimeoutException):
-                last = f"no answer within {self.config.timeout_s:g} s"
+                last = f"no answer within {self.own.timeout_s:g} s"
             except httpx.ConnectError as error:
                 if _caused_by(error, socket.gaierror):
-                    raise self._error(f"cannot reach {self.url}: unknown host; check [model] base_url") from None
+                    raise self._error(f"cannot reach {self.url}: unknown host; check [engine.openai] base_url") from None
                 if _caused_by(error, ConnectionRefusedError) or "refused" in str(error).lower():
-                    last = "connection refused (is the server running? check [model] base_url)"
+                    last = "connection refused (is the server running? check [engine.openai] base_url)"
                 else:
                     last = f"cannot connect ({error or type(error).__name__})"
             except (httpx.TransportError, OSError) as error:  # dropped mid-answer
@@ -457,7 +481,7 @@ class OpenAIEngine:
                 if wait is not None and delay > left:
                     break  # the server asks for a wait longer than this request has left
                 delay = max(0.0, min(delay, left))
-                self._log(f"openai: {last}; retrying in {delay:.1f} s ({attempt + 1}/{self.config.retries})")
+                self._log(f"openai: {last}; retrying in {delay:.1f} s ({attempt + 1}/{self.own.retries})")
                 await asyncio.sleep(delay)
         raise self._error(f"{self.url} gave no usable answer after {tries} tries: {last}")
 
@@ -509,20 +533,20 @@ class OpenAIEngine:
         where = f" to {parts.scheme}://{parts.netloc}" if parts.netloc else ""
         return self._error(
             f"{self.url} answered HTTP {status} (a redirect{where}); targman follows no redirects, so the API key "
-            "only ever goes to [model] base_url: set base_url to the address the server points to"
+            "only ever goes to [engine.openai] base_url: set base_url to the address the server points to"
         )
 
     def _refused(self, status: int, detail: str) -> ModelError:
         where = self.url
         if status in (401, 403):
-            if self.config.api_key_env:
-                hint = f"check the API key in ${self.config.api_key_env} ([model] api_key_env)"
+            if self.own.api_key_env:
+                hint = f"check the API key in ${self.own.api_key_env} ([engine.openai] api_key_env)"
             else:
-                hint = "it wants an API key: put it in an environment variable and name that in [model] api_key_env"
+                hint = "it wants an API key: put it in an environment variable and name that in [engine.openai] api_key_env"
             return self._error(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''}): {hint}")
         if status == 404:
             return self._error(
-                f"{where} answered 404{': ' + detail if detail else ''}. Check [model] base_url (an OpenAI-compatible "
+                f"{where} answered 404{': ' + detail if detail else ''}. Check [engine.openai] base_url (an OpenAI-compatible "
                 f"server's usually ends in /v1) and [model] id (the served model's name, now {self.config.id!r})"
             )
         return self._error(f"{where} refused the request (HTTP {status}{': ' + detail if detail else ''})")

@@ -4,8 +4,9 @@ The config's choices, the CLI's `--engine` choices, the error for an unknown eng
 `targman bench`'s list all come from `ENGINES`: adding an engine is one module with a
 class that meets `engines.base.EngineClass` (constructed as `Class(model_config, tgt,
 cache_dir=...)` into an `engines.base.Engine`, described without loading by
-`Class.describe(model_config, tgt, cache_dir=...)`) and one line in `config.ENGINES` (and in
-`_REGISTERED` here, where mypy checks it).
+`Class.describe(model_config, tgt, cache_dir=...)`, its own settings declared in `Class.options`,
+the `[engine.NAME]` section) and one line in `config.ENGINES` (and in `_REGISTERED` here, where
+mypy checks it). Neither `config.ModelConfig` nor the command line learns the new engine's keys.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import ENGINES
-from pipeline.engines.base import EngineClass
+from pipeline.engines.base import EngineClass, options_of
 from pipeline.errors import ConfigError
 from pipeline.models.malloc import tune_malloc
 
@@ -49,6 +50,18 @@ def engine_class(name: str) -> EngineClass:
     return found
 
 
+def reads(cls: EngineClass) -> frozenset[str]:
+    """The keys an engine class reads: its shared `[model]` ones and its own section's."""
+    return cls.settings | {field.name for field in fields(cls.options)}
+
+
+def check_sections(config: ModelConfig, where: str = "") -> None:
+    """Every `[engine.NAME]` section of `config` checked by its engine (`engines.base.options_of`),
+    the one in use or not: a typo in a section kept for another engine is found now too."""
+    for name in config.engines:
+        options_of(engine_class(name), config, where)
+
+
 def check_settings(config: ModelConfig) -> list[str]:
     """`[model]` keys set (not their default) that the configured engine does not read: each is
     said once, with the engines that do read it, and returned. Not an error: a config kept for
@@ -56,12 +69,12 @@ def check_settings(config: ModelConfig) -> list[str]:
     cls = engine_class(config.engine)
     unread = []
     for field in fields(config):
-        if field.name == "engine" or field.name in cls.settings or getattr(config, field.name) == field.default:
+        if field.name in ("engine", "engines") or field.name in reads(cls) or getattr(config, field.name) == field.default:
             continue
         unread.append(field.name)
         if (config.engine, field.name) not in _said:
             _said.add((config.engine, field.name))
-            readers = [name for name in ENGINES if field.name in engine_class(name).settings]
+            readers = [name for name in ENGINES if field.name in reads(engine_class(name))]
             log.warning(f"[model] {field.name} = {getattr(config, field.name)!r} is not read by the {config.engine} "
                         f"engine (it is for {', '.join(readers) or 'no engine'}); it has no effect here")
     return unread

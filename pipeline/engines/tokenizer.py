@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import (
@@ -15,6 +15,7 @@ from pipeline.engines.base import (
     Contexts,
     Description,
     Done,
+    NoOptions,
     Translation,
     check_options,
 )
@@ -159,6 +160,7 @@ class TokenizerEngine:
     # the [model] keys it reads (`engines.base.EngineClass`)
     settings = frozenset({"id", "revision", "device", "threads", "allow_pickle", "beam_size", "max_length",
                           "max_length_a", "max_length_b", "max_input_tokens", "batch_tokens", "batch_size"})
+    options: ClassVar[type[Any]] = NoOptions  # no [engine.NAME] keys of its own (`engines.base.options_of`)
     # transformers' tokenizer of the model, or `pieces.FolderTokenizer` (ct2): duck-typed, as
     # `get_lang_id` and `src_lang` are only M2M100's and NLLB's own
     tokenizer: Any = None

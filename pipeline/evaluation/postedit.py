@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from pipeline.runfolder.edits import Edit
 from pipeline.runfolder.folder import RunFolder
 from pipeline.runfolder.schema import Manifest
 from pipeline.segment import TEXT
@@ -131,11 +132,16 @@ def post_edit_metrics(rows: list[dict], edits: Iterable, tgt: str, *, glossary=N
     return {"corpus": corpus, "docs": docs}
 
 
-def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=None) -> dict | None:
-    """The post-edit metrics of a run folder, or None while nobody has edited it (no edit into
-    `tgt` in edits.jsonl and no concept added from its review)."""
+def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=None,
+                   records: list[Edit] | None = None) -> dict | None:
+    """The post-edit metrics of a run folder (run.json's `post_edits`, the review page's live
+    figures), or None while nobody has edited it (no edit into `tgt` taken in edits.jsonl and no
+    concept added from its review). `records`: edits.jsonl's records, when the caller read them."""
+    from pipeline.runfolder.edits import TAKEN
+
     folder = RunFolder(out_dir)
-    edits = [edit for edit in folder.edits.read() if edit.tgt == tgt]
+    records = folder.edits.read_all() if records is None else records
+    edits = [edit for edit in records if edit.tgt == tgt and edit.status == TAKEN]
     concepts = folder.review_log.concepts()
     if not edits and not concepts:
         return None
@@ -148,7 +154,7 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None, rows: list[dict] 
     their segment had changed since: both texts) and `edits_unmatched` (edits whose source is gone
     from the input; the text stays in edits.jsonl and in `.targman/edited/`). Keys only where there
     is something."""
-    from pipeline.runfolder.edits import TAKEN, FolderEdits, open_conflicts
+    from pipeline.runfolder.edits import FolderEdits, open_conflicts
 
     folder = RunFolder(out_dir)
     if not folder.has_editors_work():
@@ -157,10 +163,9 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None, rows: list[dict] 
         rows = list(folder.rows())
     summary: dict = {}
     records = folder.edits.read_all()  # read once: the metrics take the edits, the rest the conflicts too
-    edits = [r for r in records if r.tgt == tgt and r.status == TAKEN]
-    concepts = folder.review_log.concepts()
-    if edits or concepts:  # as run_post_edits
-        summary["post_edits"] = post_edit_metrics(rows, edits, tgt, glossary=glossary, concepts=concepts)
+    metrics = run_post_edits(out_dir, rows, tgt, glossary, records)
+    if metrics is not None:
+        summary["post_edits"] = metrics
     conflicts = open_conflicts(records, rows, tgt)
     if conflicts:
         summary["conflicts"] = conflicts

@@ -24,14 +24,13 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.atomic import atomic_write_json, atomic_write_text
 from pipeline.batch.parts import count_segments
 from pipeline.batch.state import RunState, same_file
 from pipeline.errors import InputError, TargmanError, write_error
-from pipeline.evaluation.postedit import edit_summary, editable, with_edit_summary
+from pipeline.evaluation.postedit import editable, with_edit_summary
 from pipeline.layout import APPLY_INTENT, output_path
 from pipeline.runfolder.edits import EditLog
 from pipeline.runfolder.folder import RunFolder
@@ -323,35 +322,15 @@ def _order(rows: list[dict], files: dict) -> list[str]:
 def _rewrite_tables(out_dir: Path, state: RunState, run: Manifest, tgt: str, glossary, order: list[str]) -> None:
     """segments.jsonl from the parts (what the articles hold), in input order; run.json's
     counts, scores, post_edits and conflicts; the review report."""
-    from pipeline.batch.manifest import FlagCounts, score_table
-    from pipeline.batch.parts import COUNTS
+    from pipeline.batch.manifest import assemble_tables
     from pipeline.evaluation.report import write_review
 
     files = dict(run.get("files") or {})
-    counts = dict.fromkeys(COUNTS, 0)
-    def lines() -> Iterator[str]:
-        for rel in order:
-            if (files.get(rel) or {}).get("status") not in FINISHED:
-                continue
-            header = state.valid_header(rel)
-            if header is None:
-                continue
-            yield from state.rows(rel)
-            for key, value in header.get("counts", {}).items():
-                counts[key] = counts.get(key, 0) + value
-            if header.get("entry"):
-                files[rel] = header["entry"]
-
-    folder = RunFolder(out_dir)
-    folder.write_rows(lines())
-    flags = FlagCounts()
-    rows: list[dict] | None = [] if folder.has_editors_work() else None
-    scores, _ = score_table(folder.segments_path, tgt, flags, keep=rows)
+    tables = assemble_tables(out_dir, state, order, files, tgt, glossary, checked=True)
     manifest = run.copy()
-    manifest["counts"] = {**(run.get("counts") or {}), **counts}
-    manifest["scores"] = scores
-    manifest["flags"] = flags.to_dict()
+    manifest["counts"] = {**(run.get("counts") or {}), **tables.counts}
+    manifest["scores"] = tables.scores
+    manifest["flags"] = tables.flags
     manifest["files"] = files
-    manifest = with_edit_summary(manifest, edit_summary(out_dir, tgt, glossary, rows=rows))  # counted again
-    folder.write_manifest(manifest)
+    RunFolder(out_dir).write_manifest(with_edit_summary(manifest, tables.edits))
     write_review(out_dir)

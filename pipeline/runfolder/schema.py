@@ -50,7 +50,7 @@ class Manifest(TypedDict, total=False):
     pruned: list[str]
     scores: dict[str, Any]
     flags: dict[str, Any]
-    glossary: dict[str, Any]
+    glossary: dict[str, Any] | None  # None: the run had no glossary
     files: dict[str, FileEntry]
     names: list[dict[str, Any]]
     post_edits: dict[str, Any]

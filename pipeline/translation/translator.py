@@ -21,6 +21,7 @@ from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.documents.writer import rebuild_text
 from pipeline.engines.base import Closes, Engine, TimesLoading
 from pipeline.engines.lazy import LazyEngine
+from pipeline.engines.registry import check_sections
 from pipeline.errors import TargmanError
 from pipeline.segment import Segment, TermHit
 from pipeline.translation.chain import FALLBACK, Progress, attach_context, finish, route, translate_routed
@@ -98,6 +99,8 @@ class Translator:
         glossary=None,
         memory: TranslationMemory | None = None,
     ):
+        # every [engine.NAME] section checked by its engine, naming the config file, before any model loads
+        check_sections(config.model, "" if config.source.startswith("<") else config.source)
         self.config = config
         self.cache_dir = default_cache_dir(config.cache.dir)
         self.glossary = glossary
