@@ -4,6 +4,8 @@ and the boilerplate list matched by prefix."""
 import argparse
 import json
 
+import pytest
+
 from pipeline.batch.runner import run
 from pipeline.cli.run import add_document_options, build_config
 from pipeline.config import Config, with_overrides
@@ -104,3 +106,24 @@ def test_boilerplate_flag_adds_to_the_list():
     args = parser.parse_args(["--boilerplate", "Follow us on", "--boilerplate", "Հետևեք մեզ"])
     boilerplate = build_config(args).run.boilerplate
     assert boilerplate[-2:] == ("Follow us on", "Հետևեք մեզ") and "Share" in boilerplate
+
+
+def test_a_run_made_before_html_and_chrome_settings_resumes_when_they_are_the_defaults(tmp_path):
+    """settings.json of an older run has no [html] and no chrome_min_docs: read as the defaults."""
+    from pipeline.errors import StateError
+    from pipeline.layout import STATE_DIR
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Story one.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run(folder, out, config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    path = out / STATE_DIR / "settings.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    del saved["settings"]["config"]["html"], saved["settings"]["config"]["run"]["chrome_min_docs"]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    again = run(folder, out, config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    assert again.manifest["resume"] == {"files_reused": 1}
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(StateError, match="config.run.chrome_min_docs: 3 -> 5"):  # not the defaults: --force
+        run(folder, out, config(chrome_min_docs=5), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
