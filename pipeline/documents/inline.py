@@ -270,7 +270,9 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
                 j = k
             else:
                 j = min(m, round(k * m / n)) if not links else _link_boundary(links, k, m, n)
-            if tag.left and j > 0 and (j == m or not tag.open[-1:].isspace()):
+            # a point glued to the end of a word (`well<footnote mark> in`, `word<img> next`) stays on its word
+            glued = 0 < tag.start < len(source) and not source[tag.start - 1].isspace() and source[tag.start].isspace()
+            if (tag.left or glued) and j > 0 and (j == m or not tag.open[-1:].isspace()):
                 pos = tgt_words[j - 1][1]
             else:  # a line break (`\n> ` of a quote) takes the place of the space before the next word
                 pos = tgt_words[j][0] if j < m else len(target)
