@@ -153,3 +153,38 @@ def test_fuzz_random_pages_keep_every_tag(seed):
     out = translate(doc)
     ignore = re.compile(r' (alt|lang)="[^"]*"')
     assert [ignore.sub("", t) for t in skeleton(out)] == [ignore.sub("", t) for t in skeleton(page)]
+
+
+LONG = """<html><body>
+<p>
+    The first sentence is here.
+    The second one goes on <b>in bold</b>.  The third
+    <a href="/x">links away</a>
+    and ends.<br>
+    After the break <img src="a.png" alt="A picture">
+    comes the end.
+</p>
+</body></html>
+"""
+
+
+def test_a_long_paragraph_keeps_its_line_breaks_between_sentences_and_around_tags(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "long.html").write_text(LONG, encoding="utf-8")
+    run(folder, tmp_path / "out", config(), engine=FunctionEngine(lambda text, src, tgt: text.upper(), pairs=[("en", "hy")]), review=False)
+    page = (tmp_path / "out" / "long.html").read_text(encoding="utf-8")
+    assert page == """<html lang="hy"><body>
+<p>
+    THE FIRST SENTENCE IS HERE.
+    THE SECOND ONE GOES ON <b>IN BOLD</b>.  THE THIRD
+    <a href="/x">LINKS AWAY</a>
+    AND ENDS.<br>
+    AFTER THE BREAK <img src="a.png" alt="A PICTURE">
+    COMES THE END.
+</p>
+</body></html>
+"""
+    # left untranslated (an English page into English), the paragraph comes back byte for byte
+    run(folder, tmp_path / "same", config(tgt="en"), engine=FunctionEngine(pairs=[("hy", "en")]), review=False)
+    assert (tmp_path / "same" / "long.html").read_text(encoding="utf-8") == LONG.replace("<html>", '<html lang="en">')

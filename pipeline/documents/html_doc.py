@@ -69,6 +69,7 @@ class Paragraph:
     lead: str = ""  # whitespace before the text, written back as it was
     trail: str = ""
     quote: str = ""  # an attribute: the quote it was written with ("" when unquoted)
+    spaces: dict[int, str] = field(default_factory=dict)  # the source's whitespace where `text` has one space
 
 
 @dataclass
@@ -197,7 +198,7 @@ def parse(text: str, *, translate_chrome: bool = False) -> HtmlDoc:
             trail = raw[len(raw.rstrip()):]
         doc.parts.extend(raw for _, raw, _ in head)
         doc.parts.append(len(doc.paragraphs))
-        doc.paragraphs.append(Paragraph(plain, tags, block() or "p", lead, trail))
+        doc.paragraphs.append(Paragraph(plain, tags, block() or "p", lead, trail, spaces=builder.spaces))
         doc.parts.extend(raw for _, raw, _ in tail)
 
     for kind, raw in tokens(text):

@@ -39,7 +39,8 @@ def translated_paragraphs(article: Article, segments: list[Segment], escape_for)
         if not group:
             out.append(escape(paragraph.text))
             continue
-        out.append(render_paragraph(paragraph.text, paragraph.tags, group, escape))
+        out.append(render_paragraph(paragraph.text, paragraph.tags, group, escape,
+                                    spaces=getattr(paragraph, "spaces", None)))
     return out
 
 
