@@ -58,7 +58,7 @@ def render_in_place(file: InputFile, article: Article, segments: list[Segment], 
 
         if not isinstance(layout, markdown_doc.MarkdownDoc):
             raise TypeError(f"{article.doc}: a Markdown file whose layout is {type(layout).__name__}")
-        return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for))
+        return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for), lang)
     if file.fmt == "docx":
         from pipeline.documents import docx_doc
 
