@@ -14,11 +14,11 @@ docx = pytest.importorskip("docx")
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
 
-from review_helpers import REPO, Served  # noqa: E402
-from test_names import DRIFT, drifting  # noqa: E402
+from review_helpers import REPO, Served
+from test_names import DRIFT, drifting
 
-from pipeline import Translator, run  # noqa: E402
-from pipeline.cli import main  # noqa: E402
+from pipeline import Translator, run
+from pipeline.cli import main
 
 DOCS = ("page.html", "story.md", "memo.docx")
 EDITS = {"page.html": "Yesterday Tsarukyan spoke there.", "story.md": "Yesterday Tsarukyan spoke.",
