@@ -66,13 +66,20 @@ def memo(path):
     d.save(path)
 
 
-def test_a_run_translates_the_memo_in_place(tmp_path):
+def run_memo(tmp_path, make):
+    """OUT_DIR of a run over the memo `make(path)` writes, word by word; the memo is done."""
     folder = tmp_path / "in"
     folder.mkdir()
-    memo(folder / "memo.docx")
+    make(folder / "memo.docx")
     out = tmp_path / "out"
     result = run(folder, out, config(), engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
     assert result.files["memo.docx"]["status"] == "done"
+    return out
+
+
+def test_a_run_translates_the_memo_in_place(tmp_path):
+    out = run_memo(tmp_path, memo)
+    folder = tmp_path / "in"
     d = docx.Document(str(out / "memo.docx"))
     heading, body, tracked = d.paragraphs[:3]
     assert heading.text == "ehT emirp retsinim stisiv siraP" and heading.style.name == "Heading 1"
@@ -141,10 +148,7 @@ def test_fuzz_random_runs_keep_their_formatting_on_their_words(tmp_path, seed):
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_output(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    memo(folder / "memo.docx")
-    run(folder, tmp_path / "out", config(), engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
+    run_memo(tmp_path, memo)
     office = shutil.which("soffice") or shutil.which("libreoffice")
     subprocess.run([office, "--headless", "--convert-to", "txt", "--outdir", str(tmp_path), str(tmp_path / "out" / "memo.docx")],
                    check=True, timeout=120, capture_output=True)
@@ -184,12 +188,7 @@ def footnotes_of(path):
 
 
 def test_a_footnote_is_translated_in_place_and_its_reference_kept(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    with_footnote(folder / "memo.docx")
-    out = tmp_path / "out"
-    result = run(folder, out, config(), engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
-    assert result.files["memo.docx"]["status"] == "done"
+    out = run_memo(tmp_path, with_footnote)
     body = docx.Document(str(out / "memo.docx")).paragraphs[0]
     pieces = [("ref" if r._r.find(qn("w:footnoteReference")) is not None else r.text) for r in body.runs]
     assert "".join(p if p != "ref" else "[1]" for p in pieces) == "ehT sklat tnew llew[1] ni navereY yadot"

@@ -172,19 +172,12 @@ def test_a_long_paragraph_keeps_its_line_breaks_between_sentences_and_around_tag
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "long.html").write_text(LONG, encoding="utf-8")
-    run(folder, tmp_path / "out", config(), engine=FunctionEngine(lambda text, src, tgt: text.upper(), pairs=[("en", "hy")]), review=False)
+    upper = FunctionEngine(lambda text, src, tgt: text.upper(), pairs=[("en", "hy")])
+    run(folder, tmp_path / "out", config(), engine=upper, review=False)
     page = (tmp_path / "out" / "long.html").read_text(encoding="utf-8")
-    assert page == """<html lang="hy"><body>
-<p>
-    THE FIRST SENTENCE IS HERE.
-    THE SECOND ONE GOES ON <b>IN BOLD</b>.  THE THIRD
-    <a href="/x">LINKS AWAY</a>
-    AND ENDS.<br>
-    AFTER THE BREAK <img src="a.png" alt="A PICTURE">
-    COMES THE END.
-</p>
-</body></html>
-"""
+    # the text in capitals (the alt text too), everything else as it was, byte for byte
+    assert page == re.sub(r">[^<]+<", lambda m: m.group().upper(), LONG).replace('alt="A picture"', 'alt="A PICTURE"') \
+        .replace("<html>", '<html lang="hy">')
     # left untranslated (an English page into English), the paragraph comes back byte for byte
     run(folder, tmp_path / "same", config(tgt="en"), engine=FunctionEngine(pairs=[("hy", "en")]), review=False)
     assert (tmp_path / "same" / "long.html").read_text(encoding="utf-8") == LONG.replace("<html>", '<html lang="en">')

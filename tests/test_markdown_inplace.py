@@ -48,13 +48,18 @@ def structure(text):
     return out
 
 
-def test_a_run_translates_the_story_in_place(tmp_path):
+def run_story(tmp_path, story):
+    """(the story translated word by word by a run, the engine)."""
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "story.md").write_text(STORY, encoding="utf-8")
+    (folder / "story.md").write_text(story, encoding="utf-8")
     engine = FunctionEngine(reverse_words, pairs=[("en", "hy")])
     run(folder, tmp_path / "out", config(), engine=engine, review=False)
-    out = (tmp_path / "out" / "story.md").read_text(encoding="utf-8")
+    return (tmp_path / "out" / "story.md").read_text(encoding="utf-8"), engine
+
+
+def test_a_run_translates_the_story_in_place(tmp_path):
+    out, engine = run_story(tmp_path, STORY)
     assert '```sh\necho "do not translate"\n```\n' in out and "    indented code stays\n" in out
     assert '<div class="x">nA LMTH kcolb</div>' in out and '[r]: https://ref.example "Ref"' in out
     sent = " ".join(text for call in engine.calls for text in call)
@@ -176,12 +181,7 @@ def translate_story(doc, fn):
 
 
 def test_an_html_block_is_translated_in_place_and_entities_keep_their_spelling(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "story.md").write_text(HTML_STORY, encoding="utf-8")
-    engine = FunctionEngine(reverse_words, pairs=[("en", "hy")])
-    run(folder, tmp_path / "out", config(), engine=engine, review=False)
-    out = (tmp_path / "out" / "story.md").read_text(encoding="utf-8")
+    out, engine = run_story(tmp_path, HTML_STORY)
     assert out.startswith("# moT &amp; yrreJ &mdash; a yrots\n\nsecirP esor &amp; ,llef &copy; .4202\n")
     assert """<div class="note" lang="hy">
   <p>nA <b>LMTH</b> ,kcolb tpek <em>.llew</em></p>
