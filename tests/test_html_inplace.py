@@ -181,3 +181,10 @@ def test_a_long_paragraph_keeps_its_line_breaks_between_sentences_and_around_tag
     # left untranslated (an English page into English), the paragraph comes back byte for byte
     run(folder, tmp_path / "same", config(tgt="en"), engine=FunctionEngine(pairs=[("hy", "en")]), review=False)
     assert (tmp_path / "same" / "long.html").read_text(encoding="utf-8") == LONG.replace("<html>", '<html lang="en">')
+
+
+def test_an_attribute_escapes_only_its_own_quote():
+    page = """<p><img alt="It's here" title='Say "hi" & go'></p>"""
+    doc = html_doc.parse(page)
+    assert html_doc.render(doc, [identity(p.text, p.tags, html_doc.escape_for(p)) for p in doc.paragraphs], "en") == page
+    assert translate(doc) == """<p><img alt="s'tI ereh" title='yaS "ih" &amp; og'></p>"""
