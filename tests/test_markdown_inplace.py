@@ -207,3 +207,11 @@ def test_a_translated_ampersand_renders_as_the_text_it_is():
         out = markdown_doc.render(doc, translate_story(doc, lambda source, target=target: target))
         assert md.render(out) == f"<p>{html_doc.escape(target)}</p>\n", out
     assert markdown_doc.escape("AT&T; R&D &copy;") == "AT&T; R&D &amp;copy;"  # no entity, left as written
+
+
+def test_an_untranslated_front_matter_value_comes_back_as_written():
+    story = "---\ntitle: \"Talks in  Paris \"\ndescription: 'It''s short'\n---\nText here.\n"
+    doc = markdown_doc.parse(story)
+    assert markdown_doc.render(doc, translate_story(doc, None)) == story
+    assert markdown_doc.render(doc, translate_story(doc, reverse_words)).startswith(
+        "---\ntitle: \"sklaT ni siraP\"\ndescription: 's''tI trohs'\n---\n")

@@ -41,6 +41,7 @@ class Paragraph:
     block: str  # paragraph | heading | cell | front:<key>
     quote: str = ""  # front matter: the quote the value was written with
     entities: dict[str, str] = field(default_factory=dict)  # a character -> the entity the source wrote it as
+    raw: str = ""  # front matter: the value as written (given back when its text is not changed)
 
 
 @dataclass
@@ -85,7 +86,8 @@ def parse(text: str) -> MarkdownDoc:
                     value = m.group(group)
                     plain = value.replace("''", "'") if quote == "'" else re.sub(r"\\(.)", r"\1", value) if quote else value
                     start = front.start(1) + m.start(group)
-                    regions.append((start, start + len(value), Paragraph(" ".join(plain.split()), [], f"front:{key}", quote)))
+                    regions.append((start, start + len(value), Paragraph(" ".join(plain.split()), [], f"front:{key}", quote,
+                                                                         raw=value)))
         offset = front.end()
     body = text[offset:]
     starts = [0] + [m.end() for m in re.finditer(r"\n", body)]
@@ -351,7 +353,7 @@ def render(doc: MarkdownDoc, translated: list[str], lang: str | None = None) -> 
             paragraph = doc.paragraphs[part]
             text = translated[part]
             if paragraph.block.startswith("front:"):
-                text = _yaml(text, paragraph.quote)
+                text = paragraph.raw if text == paragraph.text and paragraph.raw else _yaml(text, paragraph.quote)
             out.append(text)
         else:
             out.append(part)
