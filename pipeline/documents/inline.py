@@ -44,7 +44,8 @@ class Tag:
     inside: tuple = ()  # a point: the spans (indexes in the same list) it is inside of
     space_before: bool = False  # a point: the source had whitespace right before it
     around: tuple[str, str] = ("", "")  # the source's own whitespace before the tag (its open) and after
-    # it (its close) when it was not one space (a line break, an indent): written back in its place
+    # it (its close): a line break, an indent is written back in place of the translation's space
+    glue: bool = False  # a point whose space in the plain text is its own (`<br>`), with none after it in the source
 
     @property
     def point(self) -> bool:
@@ -86,7 +87,8 @@ class Builder:
         self.raw_after: dict[tuple[int, bool], str] = {}  # ... and after it
         self.after_event: tuple[int, bool] | None = None
         self.spaces: dict[int, str] = {}  # offset in the plain text -> the source's whitespace collapsed there
-        self.synthetic = -1  # the offset of the space a `<br>` stands for
+        self.synthetic = -1  # the offset of the space a `<br>` stands for (while it is the last)
+        self.synthetic_at: set[int] = set()  # every such offset
 
     def _event(self, number: int, closing: bool = False) -> None:
         (self.ws_before_close if closing else self.ws_before)[number] = self.spaced
@@ -174,8 +176,11 @@ class Builder:
             spaces, length = dict(self.spaces), self.length
             self.text(" ")
             self.synthetic = length if self.length > length else -1
+            if self.length > length:
+                self.synthetic_at.add(length)
             self.after_event = (len(self.tags) - 1, False)  # the whitespace after a `<br>` is the source's next
-            self.spaces, self.raw_ws = spaces, ""
+            self.raw_after.pop(self.after_event, None)
+            self.spaces, self.raw_ws, self.spaced = spaces, "", False  # its space is no whitespace of the source
         else:
             self.pending_point = tag
 
@@ -202,11 +207,15 @@ class Builder:
 
         def whole(i: int) -> str:
             """An element without text, written whole, with the spaces it had inside."""
-            inner = "".join((" " if self.ws_before.get(j) else "") + whole(j)
+            inner = "".join(space(j, False, self.ws_before.get(j)) + whole(j)
                             for j in range(i + 1, len(tags)) if parent[j] == i)
             if tags[i].point:
                 return tags[i].open
-            return tags[i].open + inner + (" " if self.ws_before_close.get(i) else "") + (tags[i].close or "")
+            return tags[i].open + inner + space(i, True, self.ws_before_close.get(i)) + (tags[i].close or "")
+
+        def space(j: int, closing: bool, spaced: bool | None) -> str:
+            """The whitespace before tag j (its close) inside an element without text, as written."""
+            return (self.raw_before.get((j, closing)) or " ") if spaced else ""
 
         gone: set[int] = set()
         kept: list[tuple[int, Tag]] = []
@@ -217,14 +226,15 @@ class Builder:
             end = min(max(tag.end - lead, 0), len(body))
             before = self.ws_before.get(i, False) or plain[tag.start - 1:tag.start].isspace()
             around = self._around(i, tag.point)
+            glue = self.collapse and tag.start in self.synthetic_at and not around[1]
             if empty(i):
                 gone.update(j for j in range(i + 1, len(tags)) if i in self.inside_of[j])
                 after = self.ws_after.get(i, False)
                 kept.append((i, Tag(start, start, whole(i), inside=self.inside_of[i], space_before=before, space_after=after,
-                                    around=around)))
+                                    around=around, glue=glue)))
             else:
                 kept.append((i, Tag(start, end, tag.open, tag.close, tag.space_after, tag.left, self.inside_of[i],
-                                    before and tag.point, around)))
+                                    before and tag.point, around, glue and tag.point)))
         new = {old: k for k, (old, _) in enumerate(kept)}
         out = []
         for _, tag in kept:
@@ -234,14 +244,11 @@ class Builder:
         return body, out, plain[:lead], plain[lead + len(body):]
 
     def _around(self, i: int, point: bool) -> tuple[str, str]:
-        """The source's whitespace before tag i and after it (after its close), kept when it is
-        not one space and the text is collapsed (else the plain text holds it already)."""
+        """The source's whitespace before tag i and after it (after its close), when the text is
+        collapsed (else the plain text holds it already)."""
         if not self.collapse:
             return "", ""
-        before = self.raw_before.get((i, False), "")
-        after = self.raw_after.get((i, point is False), "")
-        return (before if before.strip(" ") or len(before) > 1 else "",
-                after if after.strip(" ") or len(after) > 1 else "")
+        return self.raw_before.get((i, False), ""), self.raw_after.get((i, point is False), "")
 
 
 def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, begin: int | None = None) -> list[Tag]:
@@ -259,7 +266,8 @@ def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, b
                 at = min(max(tag.start, start), end) - start
                 inside = tuple(index[i] for i in tag.inside if i in index and not out[index[i]].point)
                 index[number] = len(out)
-                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside, tag.space_before, tag.around))
+                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside, tag.space_before, tag.around,
+                               tag.glue))
         elif tag.start < end and tag.end > start:
             index[number] = len(out)
             around = (tag.around[0] if tag.start >= start else "", tag.around[1] if tag.end <= end else "")
@@ -428,19 +436,23 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
         piece = target[last:pos]
         if any(not isinstance(item[1], list) and item[1].left and item[1].open[-1:].isspace() for item in waiting):
             piece = piece.rstrip()
-        starting = [span[3] for span in opens.get(pos, [])] + [item[1] if not isinstance(item[1], list) else item[1][3]
-                                                                for item in waiting]
+        starting = [item[1] if not isinstance(item[1], list) else item[1][3] for item in waiting] + [
+            span[3] for span in opens.get(pos, [])]  # in the order they are written
         before = next((tag.around[0] for tag in starting if tag.around[0]), "")
         out.append(_respace(escape(piece), after, before))
         after = next((tag.around[1] for tag in [span[3] for span in closes.get(pos, [])] + starting if tag.around[1]), "")
+        moved = [any(tag.glue for tag in starting)]  # the space after these tags is theirs, or went before them
         last = pos
 
-        def raw(item, pos=pos) -> str:
+        def raw(item, pos=pos, moved=moved) -> str:
             piece = item[1]
             if isinstance(piece, list):
                 return piece[3].open + (piece[3].close or "")
-            before = piece.around[0] or " " if piece.space_before and 0 < pos and not target[pos - 1].isspace() else ""
-            after = piece.around[1] or " " if piece.space_after and pos < len(target) and not target[pos].isspace() else ""
+            before = (piece.around[0] or " " if (piece.space_before or piece.around[0]) and 0 < pos
+                      and not target[pos - 1].isspace() else "")
+            moved[0] = moved[0] or bool(before)
+            after = (piece.around[1] or " " if (piece.space_after or piece.around[1]) and pos < len(target)
+                     and not target[pos].isspace() else "")
             return before + piece.open + after
 
         def inside(item, span) -> bool:
@@ -456,13 +468,20 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
         for i, span in enumerate(here):
             out.append(span[3].open)
             out.extend(raw(item) for item in waiting if deepest[id(item)] == i)
+        if moved[0] and not after:
+            after = GLUE
     out.append(_respace(escape(target[last:]), after, ""))
     return "".join(out)
+
+
+GLUE = "\x00"  # `_respace`'s lead for a piece after a `<br>` that had no whitespace after it: the space goes
 
 
 def _respace(piece: str, lead: str, trail: str) -> str:
     """`piece` (text between tags) with its leading whitespace written as `lead` and its trailing
     as `trail`, where the source had those (a line break before a link) and the target has a space."""
+    if lead == GLUE:
+        piece, lead = (piece[1:] if piece[:1] == " " else piece), ""
     if not piece or not (lead or trail):
         return piece
     if not piece.strip():
