@@ -164,7 +164,7 @@ def test_fuzz_line_breaks_and_indents_around_tags_come_back(seed):
     from pipeline.documents.segmenter import segment_paragraphs
 
     rng = random.Random(seed)
-    words = "the prime minister said on Monday that talks went well in Yerevan".split()
+    words = ["the", "prime", "minister", "said", "on", "Monday", "that", "talks", "went", "well", "in", "Yerevan"]
     spaces = [" ", "\n  ", "\n\t\t", "  ", "\n"]
 
     def sentence(depth=0):
