@@ -87,8 +87,7 @@ class Builder:
         self.raw_after: dict[tuple[int, bool], str] = {}  # ... and after it
         self.after_event: tuple[int, bool] | None = None
         self.spaces: dict[int, str] = {}  # offset in the plain text -> the source's whitespace collapsed there
-        self.synthetic = -1  # the offset of the space a `<br>` stands for (while it is the last)
-        self.synthetic_at: set[int] = set()  # every such offset
+        self.synthetic_at: set[int] = set()  # the offsets of the spaces a `<br>` stands for
 
     def _event(self, number: int, closing: bool = False) -> None:
         (self.ws_before_close if closing else self.ws_before)[number] = self.spaced
@@ -137,7 +136,7 @@ class Builder:
                 last_space = False
             elif last_space:  # joins the space before it (a `<br>`'s own space is not the source's)
                 if at - 1 in self.spaces or chunk != " ":
-                    self.spaces[at - 1] = ("" if at - 1 == self.synthetic else self.spaces.get(at - 1, " ")) + chunk
+                    self.spaces[at - 1] = ("" if at - 1 in self.synthetic_at else self.spaces.get(at - 1, " ")) + chunk
             else:
                 if chunk != " ":
                     self.spaces[at] = chunk
@@ -175,7 +174,6 @@ class Builder:
         if space:
             spaces, length = dict(self.spaces), self.length
             self.text(" ")
-            self.synthetic = length if self.length > length else -1
             if self.length > length:
                 self.synthetic_at.add(length)
             self.after_event = (len(self.tags) - 1, False)  # the whitespace after a `<br>` is the source's next
