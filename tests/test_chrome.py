@@ -4,6 +4,8 @@ and the boilerplate list matched by prefix."""
 import argparse
 import json
 
+import pytest
+
 from pipeline.batch.runner import run
 from pipeline.cli.run import add_document_options, build_config
 from pipeline.config import Config, with_overrides
@@ -63,11 +65,34 @@ def test_off_with_zero_and_a_story_line_repeated_in_few_articles_stays(tmp_path)
     assert "chrome" not in off.manifest
 
 
-def test_the_boilerplate_list_matches_by_prefix_in_short_lines_only():
-    paragraphs = [("Share on Facebook | Twitter | Email", "\n"), ("Share prices fell sharply on Monday.", "\n"),
-                  ("Shareholders met", "\n"), ("Print this page", "\n")]
-    kinds = [s.kind for s in segment_paragraphs("d", paragraphs, boilerplate=("Share", "Print"))]
-    assert kinds == ["boilerplate", "text", "text", "boilerplate"]
+def test_the_boilerplate_list_matches_a_whole_line_or_a_prefix_before_a_separator():
+    lines = {"Share | Facebook | Twitter | Email": "boilerplate", "Share: Facebook, Email": "boilerplate",
+             "Print": "boilerplate", "print ·": "boilerplate", "Share prices fell sharply on Monday.": "text",
+             "Share prices fell": "text", "Shareholders met": "text", "Print edition sold out": "text",
+             'Share "the news"': "text", "Share | " + "word " * 12 + "end": "text"}
+    paragraphs = [(line, "\n") for line in lines]
+    kinds = [s.kind for s in segment_paragraphs("d", paragraphs, boilerplate=("Share", "Print"), repeats=False)]
+    assert dict(zip(lines, kinds)) == lines
+
+
+def _folder(root, count, shared, every=3):
+    root.mkdir()
+    for n in range(count):
+        lines = [f"Story {n} happened on day {n}.", shared if n % every == 0 else "", CHROME[0]]
+        (root / f"a{n}.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_sentence_repeated_in_a_small_folder_stays_and_in_a_big_one_is_chrome(tmp_path):
+    statement = "The ministry said the talks would resume next week."
+    _folder(tmp_path / "small", 3, statement, every=1)  # the same real sentence in three stories of one event
+    small = run(tmp_path / "small", tmp_path / "out-small", config(), engine=FunctionEngine(pairs=[("en", "hy")]),
+                review=False)
+    assert small.manifest["chrome"] == {".": {CHROME[0]: 3}}  # the short label is chrome, the sentence is not
+    kinds = {r["source"]: r["kind"] for r in rows(tmp_path / "out-small")}
+    assert kinds[statement] == "text"
+    _folder(tmp_path / "big", 12, statement)  # in 4 of 12 articles (a third): a sentence-like footer of the site
+    big = run(tmp_path / "big", tmp_path / "out-big", config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    assert big.manifest["chrome"] == {".": {CHROME[0]: 12, statement: 4}}
 
 
 def test_boilerplate_flag_adds_to_the_list():
@@ -81,3 +106,24 @@ def test_boilerplate_flag_adds_to_the_list():
     args = parser.parse_args(["--boilerplate", "Follow us on", "--boilerplate", "Հետևեք մեզ"])
     boilerplate = build_config(args).run.boilerplate
     assert boilerplate[-2:] == ("Follow us on", "Հետևեք մեզ") and "Share" in boilerplate
+
+
+def test_a_run_made_before_html_and_chrome_settings_resumes_when_they_are_the_defaults(tmp_path):
+    """settings.json of an older run has no [html] and no chrome_min_docs: read as the defaults."""
+    from pipeline.errors import StateError
+    from pipeline.layout import STATE_DIR
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Story one.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run(folder, out, config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    path = out / STATE_DIR / "settings.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    del saved["settings"]["config"]["html"], saved["settings"]["config"]["run"]["chrome_min_docs"]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    again = run(folder, out, config(), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)
+    assert again.manifest["resume"] == {"files_reused": 1}
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(StateError, match="config.run.chrome_min_docs: 3 -> 5"):  # not the defaults: --force
+        run(folder, out, config(chrome_min_docs=5), engine=FunctionEngine(pairs=[("en", "hy")]), review=False)

@@ -66,13 +66,20 @@ def memo(path):
     d.save(path)
 
 
-def test_a_run_translates_the_memo_in_place(tmp_path):
+def run_memo(tmp_path, make):
+    """OUT_DIR of a run over the memo `make(path)` writes, word by word; the memo is done."""
     folder = tmp_path / "in"
     folder.mkdir()
-    memo(folder / "memo.docx")
+    make(folder / "memo.docx")
     out = tmp_path / "out"
     result = run(folder, out, config(), engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
     assert result.files["memo.docx"]["status"] == "done"
+    return out
+
+
+def test_a_run_translates_the_memo_in_place(tmp_path):
+    out = run_memo(tmp_path, memo)
+    folder = tmp_path / "in"
     d = docx.Document(str(out / "memo.docx"))
     heading, body, tracked = d.paragraphs[:3]
     assert heading.text == "ehT emirp retsinim stisiv siraP" and heading.style.name == "Heading 1"
@@ -141,11 +148,58 @@ def test_fuzz_random_runs_keep_their_formatting_on_their_words(tmp_path, seed):
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_output(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    memo(folder / "memo.docx")
-    run(folder, tmp_path / "out", config(), engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
+    run_memo(tmp_path, memo)
     office = shutil.which("soffice") or shutil.which("libreoffice")
     subprocess.run([office, "--headless", "--convert-to", "txt", "--outdir", str(tmp_path), str(tmp_path / "out" / "memo.docx")],
                    check=True, timeout=120, capture_output=True)
     assert "emirp retsinim" in (tmp_path / "memo.txt").read_text(encoding="utf-8", errors="replace")
+
+
+FOOTNOTES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes xmlns:w="{docx_doc.W}">
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
+<w:footnote w:id="1"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> Source: the </w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>ministry statement</w:t></w:r><w:r><w:t xml:space="preserve"> of Monday</w:t></w:r></w:p></w:footnote>
+</w:footnotes>"""
+
+
+def with_footnote(path):
+    """A memo whose body sentence carries footnote 1 (python-docx has no footnote API: the part is built here)."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    d = docx.Document()
+    p = d.add_paragraph("The talks went well")
+    mark = p.add_run()
+    mark._r.append(mark._r.makeelement(qn("w:footnoteReference"), {qn("w:id"): "1"}))
+    mark.font.superscript = True
+    p.add_run(" in Yerevan today")
+    part = Part(PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, FOOTNOTES.encode("utf-8"), d.part.package)
+    d.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+    d.save(path)
+
+
+def footnotes_of(path):
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read("word/footnotes.xml"))
+
+
+def test_a_footnote_is_translated_in_place_and_its_reference_kept(tmp_path):
+    out = run_memo(tmp_path, with_footnote)
+    body = docx.Document(str(out / "memo.docx")).paragraphs[0]
+    pieces = [("ref" if r._r.find(qn("w:footnoteReference")) is not None else r.text) for r in body.runs]
+    assert "".join(p if p != "ref" else "[1]" for p in pieces) == "ehT sklat tnew llew[1] ni navereY yadot"
+    assert body._p.find(f".//{qn('w:footnoteReference')}").get(qn("w:id")) == "1"
+    notes = footnotes_of(out / "memo.docx")
+    note = next(n for n in notes.iter(qn("w:footnote")) if n.get(qn("w:id")) == "1")
+    assert note.find(f".//{qn('w:footnoteRef')}") is not None  # the note's own mark stays, first
+    runs = [("".join(t.text for t in r.iter(qn("w:t"))), r.find(f"{qn('w:rPr')}/{qn('w:i')}") is not None)
+            for r in note.iter(qn("w:r")) if r.find(qn("w:t")) is not None]
+    assert "".join(text for text, _ in runs) == " :ecruoS eht yrtsinim tnemetats fo yadnoM"
+    assert ("yrtsinim tnemetats", True) in runs  # the italic stays on the words it marked
+    assert len(list(notes.iter(qn("w:footnote")))) == 3  # the separators are kept
+    rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["source"] for r in rows} == {"The talks went well in Yerevan today", "Source: the ministry statement of Monday"}

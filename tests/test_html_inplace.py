@@ -153,3 +153,86 @@ def test_fuzz_random_pages_keep_every_tag(seed):
     out = translate(doc)
     ignore = re.compile(r' (alt|lang)="[^"]*"')
     assert [ignore.sub("", t) for t in skeleton(out)] == [ignore.sub("", t) for t in skeleton(page)]
+
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fuzz_line_breaks_and_indents_around_tags_come_back(seed):
+    """Random whitespace next to inline tags and between blocks: an untranslated page comes back
+    byte for byte, and a translated one keeps every such line break and indent."""
+    from pipeline.documents.inline import render_paragraph
+    from pipeline.documents.segmenter import segment_paragraphs
+
+    rng = random.Random(seed)
+    words = ["the", "prime", "minister", "said", "on", "Monday", "that", "talks", "went", "well", "in", "Yerevan"]
+    spaces = [" ", "\n  ", "\n\t\t", "  ", "\n"]
+
+    def sentence(depth=0):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            if roll < 0.3 and depth < 2:
+                name = rng.choice(["b", "em", "a", "span"])
+                parts.append(f"<{name}>{sentence(depth + 1)}</{name}>")
+            elif roll < 0.4:
+                parts.append(rng.choice(["<br>", '<img src="i.png" alt="photo">']))
+            else:
+                parts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 3))) + rng.choice(["", ","]))
+        out = parts[0]
+        for part in parts[1:]:  # other whitespace between words and a tag (inside the words it would be the words')
+            if part[0] == "<" and out[-1] == ">":
+                out += " " + rng.choice(words)
+            out += (rng.choice(spaces) if part[0] == "<" or out[-1] == ">" else " ") + part
+        return out + ("." if depth == 0 and out[-1] != ">" else "")  # one sentence: a span is not cut
+
+    page = "<html><body>" + "".join(f"<p>{rng.choice(spaces)}{sentence()}{rng.choice(spaces)}</p>\n"
+                                    for _ in range(5)) + "</body></html>"
+
+    def back(fn):
+        doc = html_doc.parse(page)
+        out = []
+        for p in doc.paragraphs:
+            segments = list(segment_paragraphs("d", [(p.text, "")]))
+            for segment in segments:
+                segment.target = fn(segment.source) if fn else None
+            out.append(render_paragraph(p.text, p.tags, segments, html_doc.escape_for(p), spaces=p.spaces))
+        return html_doc.render(doc, out, "en")
+
+    assert back(None) == page.replace("<html>", '<html lang="en">')
+    translated = back(lambda text: text.upper())
+    assert re.findall(r"\s+", translated.replace(' lang="en"', "")) == re.findall(r"\s+", page)
+
+
+LONG = """<html><body>
+<p>
+    The first sentence is here.
+    The second one goes on <b>in bold</b>.  The third
+    <a href="/x">links away</a>
+    and ends.<br>
+    After the break <img src="a.png" alt="A picture">
+    comes the end.
+</p>
+</body></html>
+"""
+
+
+def test_a_long_paragraph_keeps_its_line_breaks_between_sentences_and_around_tags(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "long.html").write_text(LONG, encoding="utf-8")
+    upper = FunctionEngine(lambda text, src, tgt: text.upper(), pairs=[("en", "hy")])
+    run(folder, tmp_path / "out", config(), engine=upper, review=False)
+    page = (tmp_path / "out" / "long.html").read_text(encoding="utf-8")
+    # the text in capitals (the alt text too), everything else as it was, byte for byte
+    assert page == re.sub(r">[^<]+<", lambda m: m.group().upper(), LONG).replace('alt="A picture"', 'alt="A PICTURE"') \
+        .replace("<html>", '<html lang="hy">')
+    # left untranslated (an English page into English), the paragraph comes back byte for byte
+    run(folder, tmp_path / "same", config(tgt="en"), engine=FunctionEngine(pairs=[("hy", "en")]), review=False)
+    assert (tmp_path / "same" / "long.html").read_text(encoding="utf-8") == LONG.replace("<html>", '<html lang="en">')
+
+
+def test_an_attribute_escapes_only_its_own_quote():
+    page = """<p><img alt="It's here" title='Say "hi" & go'></p>"""
+    doc = html_doc.parse(page)
+    assert html_doc.render(doc, [identity(p.text, p.tags, html_doc.escape_for(p)) for p in doc.paragraphs], "en") == page
+    assert translate(doc) == """<p><img alt="s'tI ereh" title='yaS "ih" &amp; og'></p>"""

@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from pipeline.batch.runner import run
 from pipeline.config import Config, with_overrides
-from pipeline.documents import markdown_doc
+from pipeline.documents import html_doc, markdown_doc
 from pipeline.documents.inline import identity, render
 from pipeline.engines.testing import FunctionEngine
 
@@ -38,22 +38,30 @@ def structure(text):
                     continue
                 out.append((child.type, child.attrs.get("href") or child.attrs.get("src"),
                             child.content if child.type in ("code_inline", "html_inline") else None))
-        elif token.type in ("fence", "code_block", "html_block"):
+        elif token.type in ("fence", "code_block"):
             out.append((token.type, token.info, token.content))
+        elif token.type == "html_block":  # its elements, scripts and comments (text and alt are translated)
+            out.append((token.type, [html_doc.NAME.match(t).group(0) if kind in ("start", "end") else t
+                                     for kind, t in html_doc.tokens(token.content) if kind not in ("text", "raw:title")]))
         else:
             out.append((token.type, token.tag))
     return out
 
 
-def test_a_run_translates_the_story_in_place(tmp_path):
+def run_story(tmp_path, story):
+    """(the story translated word by word by a run, the engine)."""
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "story.md").write_text(STORY, encoding="utf-8")
+    (folder / "story.md").write_text(story, encoding="utf-8")
     engine = FunctionEngine(reverse_words, pairs=[("en", "hy")])
     run(folder, tmp_path / "out", config(), engine=engine, review=False)
-    out = (tmp_path / "out" / "story.md").read_text(encoding="utf-8")
+    return (tmp_path / "out" / "story.md").read_text(encoding="utf-8"), engine
+
+
+def test_a_run_translates_the_story_in_place(tmp_path):
+    out, engine = run_story(tmp_path, STORY)
     assert '```sh\necho "do not translate"\n```\n' in out and "    indented code stays\n" in out
-    assert '<div class="x">An HTML block</div>' in out and '[r]: https://ref.example "Ref"' in out
+    assert '<div class="x">nA LMTH kcolb</div>' in out and '[r]: https://ref.example "Ref"' in out
     sent = " ".join(text for call in engine.calls for text in call)
     assert "echo" not in sent and "indented" not in sent and "ls -la" not in sent and "pm-visits" not in sent
     assert 'title: "ehT emirp retsinim stisiv siraP"' in out and "slug: pm-visits-paris" in out
@@ -139,3 +147,71 @@ def test_fuzz_random_stories_keep_their_structure(seed):
                                     for p in doc.paragraphs])
     assert structure(out) == structure(story)
     assert re.findall(r"```\n.*?\n```", out, re.S) == re.findall(r"```\n.*?\n```", story, re.S)
+
+
+HTML_STORY = """# Tom &amp; Jerry &mdash; a story
+
+Prices rose &amp; fell, &copy; 2024.
+
+<div class="note" lang="en">
+  <p>An <b>HTML</b> block, kept <em>well</em>.</p>
+  <img src="x.png" alt="A picture">
+  <script>var x = "not text";</script>
+  <p translate="no">Not this</p>
+  <code>ls -la</code>
+</div>
+
+> <div>
+> A quoted block
+> </div>
+"""
+
+
+def translate_story(doc, fn):
+    from pipeline.documents.inline import render_paragraph
+    from pipeline.documents.segmenter import segment_paragraphs
+
+    out = []
+    for p in doc.paragraphs:
+        segments = list(segment_paragraphs("d", [(p.text, "")]))
+        for segment in segments:
+            segment.target = fn(segment.source) if fn else None
+        out.append(render_paragraph(p.text, p.tags, segments, markdown_doc.escape_for(p), spaces=getattr(p, "spaces", None)))
+    return out
+
+
+def test_an_html_block_is_translated_in_place_and_entities_keep_their_spelling(tmp_path):
+    out, engine = run_story(tmp_path, HTML_STORY)
+    assert out.startswith("# moT &amp; yrreJ &mdash; a yrots\n\nsecirP esor &amp; ,llef &copy; .4202\n")
+    assert """<div class="note" lang="hy">
+  <p>nA <b>LMTH</b> ,kcolb tpek <em>.llew</em></p>
+  <img src="x.png" alt="A erutcip">
+  <script>var x = "not text";</script>
+  <p translate="no">Not this</p>
+  <code>ls -la</code>
+</div>
+""" in out
+    assert out.endswith("> <div>\n> A quoted block\n> </div>\n")  # inside a quote: kept as it is
+    sent = " ".join(text for call in engine.calls for text in call)
+    assert "not text" not in sent and "Not this" not in sent and "ls -la" not in sent
+    assert structure(out) == structure(HTML_STORY)
+    # left untranslated, the story comes back byte for byte (the block's `lang` too)
+    doc = markdown_doc.parse(HTML_STORY)
+    assert markdown_doc.render(doc, translate_story(doc, None)) == HTML_STORY
+
+
+def test_a_translated_ampersand_renders_as_the_text_it_is():
+    md = MarkdownIt("commonmark")
+    doc = markdown_doc.parse("Research and development.\n")
+    for target in ("R&D; &copy; AT&T &#169; & done", "Tom &amp; Jerry"):
+        out = markdown_doc.render(doc, translate_story(doc, lambda source, target=target: target))
+        assert md.render(out) == f"<p>{html_doc.escape(target)}</p>\n", out
+    assert markdown_doc.escape("AT&T; R&D &copy;") == "AT&T; R&D &amp;copy;"  # no entity, left as written
+
+
+def test_an_untranslated_front_matter_value_comes_back_as_written():
+    story = "---\ntitle: \"Talks in  Paris \"\ndescription: 'It''s short'\n---\nText here.\n"
+    doc = markdown_doc.parse(story)
+    assert markdown_doc.render(doc, translate_story(doc, None)) == story
+    assert markdown_doc.render(doc, translate_story(doc, reverse_words)).startswith(
+        "---\ntitle: \"sklaT ni siraP\"\ndescription: 's''tI trohs'\n---\n")

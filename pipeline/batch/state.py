@@ -26,12 +26,13 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator, TextIO, overload
 
 from pipeline import __version__
 from pipeline.atomic import TMP_SUFFIX, atomic_open, atomic_write_json, atomic_write_text
-from pipeline.config import Config
+from pipeline.config import Config, HtmlConfig, RunConfig
 from pipeline.errors import StateError, TargmanError, write_error
 from pipeline.jsonl import append_jsonl, read_jsonl
 from pipeline.layout import DISCARDED_WITH_A_RUN, STATE_DIR
@@ -145,6 +146,12 @@ def normalised(settings: dict | None) -> dict | None:
             (config.get(section) or {}).pop(key, None)
     if "names" not in config:  # a run made before [names] existed spelled names as "fix" does not: "off"
         config["names"] = {"consistency": "off", "surname_ending": "yan"}
+    # A run made before [html] and chrome_min_docs existed is read as one made with their defaults:
+    # it resumes without --force unless this run sets them otherwise.
+    if "html" not in config:
+        config["html"] = asdict(HtmlConfig())
+    if isinstance(config.get("run"), dict) and "chrome_min_docs" not in config["run"]:
+        config["run"]["chrome_min_docs"] = RunConfig.chrome_min_docs
     return settings
 
 

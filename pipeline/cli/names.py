@@ -17,7 +17,7 @@ ACTIONS = (
      ("Find the names in FILEs (or standard input): people, places and organisations, with the Armenian lemma "
      "(Փաշինյանին -> Փաշինյան), the spelling in each language (the glossary's, else the desk's romanization) and "
      "the glossary concept, if any. Offsets are characters in the line, end exclusive; lines count from 1 in each "
-     "file."),
+     "file. An HTML page or a Word file is read as a run reads it: its text without markup, a line a paragraph."),
      ((("files",), {"nargs": "*", "type": Path, "metavar": "FILE", "help": "text files to read (default: standard input)"}),
       (("--lang",), {"choices": ("hy", "en"), "help": "the text's language (default: from its script)"}),
       (("--glossary",), {"type": Path, "metavar": "G", "help": "a desk glossary (TSV): its names come with their concept"}),
@@ -61,11 +61,17 @@ def _stdin_lines() -> list[str]:
 
 
 def _lines(files: list[Path]):
-    """(file name, the file's lines) for each FILE, or standard input."""
+    """(file name, the file's lines) for each FILE, or standard input. An HTML page or a Word
+    file gives the text a run translates (not its markup, scripts or zip bytes): a line a paragraph."""
     if not files:
         yield "<stdin>", _stdin_lines()
         return
+    from pipeline.documents.reader import DOCX_SUFFIXES, HTML_SUFFIXES
+
     for path in files:
+        if path.suffix.lower() in HTML_SUFFIXES | DOCX_SUFFIXES:
+            yield str(path), _document_lines(path)
+            continue
         try:
             text = path.read_bytes().decode("utf-8")
         except OSError as error:
@@ -74,6 +80,15 @@ def _lines(files: list[Path]):
             line = path.read_bytes()[: error.start].count(b"\n") + 1
             raise InputError(path, "not UTF-8; save the text as UTF-8", line=line) from None
         yield str(path), text.removeprefix("\ufeff").splitlines()
+
+
+def _document_lines(path: Path) -> list[str]:
+    from pipeline.documents.reader import read_file
+
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    document = read_file(path.resolve().parent, path.resolve())
+    return [text for article in document.articles for text, _, _ in article.paragraphs]
 
 
 def cmd_find(args: argparse.Namespace) -> int:

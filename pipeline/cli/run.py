@@ -105,7 +105,7 @@ def add_document_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-duplicates", action="store_true", help="keep repeated paragraphs in the output")
     parser.add_argument(
         "--boilerplate", action="append", metavar="TEXT",
-        help="a line of site chrome (matched at the start of a short line), added to [run] boilerplate; repeat "
+        help="a line of site chrome (a whole short line, or its start before a separator such as |), added to [run] boilerplate; repeat "
         "for more. Lines repeated across a folder's articles are found without it ([run] chrome_min_docs)",
     )
     parser.add_argument(

@@ -6,7 +6,10 @@ in at least `[run] chrome_min_docs` articles of the same folder, and in at least
 them, is chrome: kind `boilerplate`, never sent to the model, and listed in run.json's
 `chrome` with its count. A news story's own paragraphs do not repeat across a third of a
 folder's articles; a headline repeated by its follow-ups in a small folder is what the
-`chrome_min_docs` floor is for.
+`chrome_min_docs` floor is for. A line that reads as a sentence (it ends with a full stop or
+has more than 12 words) is chrome only in a folder of at least `SENTENCE_FOLDER` articles: in
+a small folder the same real sentence is quoted by three stories of one event (a statement,
+a background line), while a site's chrome lines are short labels ("Share | Tweet", "© 2024").
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipeline.documents.reader import SUPPORTED, InputFile, is_reference, read_file
-from pipeline.documents.segmenter import markdown_lead, normalize_for_compare
+from pipeline.documents.segmenter import markdown_lead, normalize_for_compare, sentence_like
 from pipeline.errors import InputError
 
 CHROME_SHARE = 3  # ... and in at least one article in CHROME_SHARE of the folder's
+SENTENCE_FOLDER = 10  # a sentence-like line needs a folder of this many articles to be chrome
 
 
 def _key(text: str) -> str:
@@ -73,7 +77,9 @@ def find_chrome(root: Path, folders: set[Path], config,
         articles = folder_articles(folder, root, config, seen, known)
         counts = Counter(key for keys in articles for key in keys)
         need = max(minimum, -(-len(articles) // CHROME_SHARE))
-        chrome = {seen[key]: n for key, n in counts.items() if n >= need and any(ch.isalpha() for ch in key)}
+        sentences = len(articles) >= SENTENCE_FOLDER
+        chrome = {seen[key]: n for key, n in counts.items()
+                  if n >= need and any(ch.isalpha() for ch in key) and (sentences or not sentence_like(key))}
         if chrome:
             rel = folder.relative_to(root).as_posix() if folder != root else "."
             found[rel] = dict(sorted(chrome.items(), key=lambda item: (-item[1], item[0])))

@@ -69,6 +69,8 @@ class Paragraph:
     lead: str = ""  # whitespace before the text, written back as it was
     trail: str = ""
     quote: str = ""  # an attribute: the quote it was written with ("" when unquoted)
+    spaces: dict[int, str] = field(default_factory=dict)  # the source's whitespace where `text` has one space
+    raw: str = ""  # an attribute: its value as written (given back when the text is not changed)
 
 
 @dataclass
@@ -197,7 +199,7 @@ def parse(text: str, *, translate_chrome: bool = False) -> HtmlDoc:
             trail = raw[len(raw.rstrip()):]
         doc.parts.extend(raw for _, raw, _ in head)
         doc.parts.append(len(doc.paragraphs))
-        doc.paragraphs.append(Paragraph(plain, tags, block() or "p", lead, trail))
+        doc.paragraphs.append(Paragraph(plain, tags, block() or "p", lead, trail, spaces=builder.spaces))
         doc.parts.extend(raw for _, raw, _ in tail)
 
     for kind, raw in tokens(text):
@@ -323,7 +325,7 @@ def _translate_attrs(doc: HtmlDoc, raw: str, attrs, name: str) -> str:
         body = " ".join(plain.split())
         pieces.append(f"{'' if quoted else chr(34)}\x00{len(doc.paragraphs)}\x00{'' if quoted else chr(34)}")
         doc.paragraphs.append(Paragraph(body, [], "@" + key, plain[: len(plain) - len(plain.lstrip())],
-                                        plain[len(plain.rstrip()):], raw[start] if quoted else '"'))
+                                        plain[len(plain.rstrip()):], raw[start] if quoted else '"', raw=value))
         last = end - 1 if quoted else end
     pieces.append(raw[last:])
     return "".join(pieces)
@@ -344,8 +346,11 @@ def render(doc: HtmlDoc, translated: list[str], lang: str) -> str:
 
 
 def _paragraph_out(paragraph: Paragraph, text: str) -> str:
-    if paragraph.block.startswith("@"):
-        return html.escape(paragraph.lead + text + paragraph.trail, quote=True)
+    if paragraph.block.startswith("@"):  # only the quote the value is written in is escaped (`alt="it's"`)
+        if text == paragraph.text and paragraph.raw:
+            return paragraph.raw
+        value = html.escape(paragraph.lead + text + paragraph.trail, quote=False)
+        return value.replace("'", "&#x27;") if paragraph.quote == "'" else value.replace('"', "&quot;")
     return paragraph.lead + text + paragraph.trail
 
 

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 
 MOVED = "markup-moved"
 WORD = re.compile(r"\S+")
+RUNS = re.compile(r"\s+|\S+")
 SPACE = re.compile(r"\s+")
 PUNCT = re.compile(r"^[^\w]*$")
 
@@ -42,7 +43,9 @@ class Tag:
     left: bool = False  # a point that ends the word before it (`word<br>`), not one that starts the next
     inside: tuple = ()  # a point: the spans (indexes in the same list) it is inside of
     space_before: bool = False  # a point: the source had whitespace right before it
-
+    around: tuple[str, str] = ("", "")  # the source's own whitespace before the tag (its open) and after
+    # it (its close): a line break, an indent is written back in place of the translation's space
+    glue: bool = False  # a point whose space in the plain text is its own (`<br>`), with none after it in the source
 
     @property
     def point(self) -> bool:
@@ -79,6 +82,12 @@ class Builder:
         self.ws_before_close: dict[int, bool] = {}
         self.ws_after: dict[int, bool] = {}  # tag number -> whitespace came right after it (its close)
         self.last_event: int | None = None
+        self.raw_ws = ""  # the source's whitespace fed since the last tag (at the end of the text)
+        self.raw_before: dict[tuple[int, bool], str] = {}  # (tag, its close) -> the source's whitespace before
+        self.raw_after: dict[tuple[int, bool], str] = {}  # ... and after it
+        self.after_event: tuple[int, bool] | None = None
+        self.spaces: dict[int, str] = {}  # offset in the plain text -> the source's whitespace collapsed there
+        self.synthetic_at: set[int] = set()  # the offsets of the spaces a `<br>` stands for
 
     def _event(self, number: int, closing: bool = False) -> None:
         (self.ws_before_close if closing else self.ws_before)[number] = self.spaced
@@ -86,6 +95,9 @@ class Builder:
             self.ws_after.pop(number, None)  # what follows the close counts, not what followed the open
         self.spaced = False
         self.last_event = number
+        self.raw_before[number, closing] = self.raw_ws
+        self.raw_ws = ""
+        self.after_event = (number, closing)
 
     def _last_space(self) -> bool:
         return not self.parts or self.parts[-1][-1:].isspace()
@@ -100,13 +112,38 @@ class Builder:
         if self.pending_point is not None:
             self.pending_point.space_after = text[:1].isspace()
             self.pending_point = None
+        if self.after_event is not None:
+            self.raw_after[self.after_event] = text[:len(text) - len(text.lstrip())]
+            self.after_event = None
+        trailing = text[len(text.rstrip()):]
+        self.raw_ws = self.raw_ws + trailing if not text.strip() else trailing
         if self.collapse:
-            text = SPACE.sub(" ", text)
-            if text.startswith(" ") and self._last_space():
-                text = text[1:]
+            text = self._collapse(text)
         if text:
             self.parts.append(text)
             self.length += len(text)
+
+    def _collapse(self, text: str) -> str:
+        """Whitespace as one space; where the source had other whitespace, `spaces` keeps it."""
+        out = []
+        at = self.length
+        last_space = self._last_space()
+        for m in RUNS.finditer(text):
+            chunk = m.group()
+            if not chunk[0].isspace():
+                out.append(chunk)
+                at += len(chunk)
+                last_space = False
+            elif last_space:  # joins the space before it (a `<br>`'s own space is not the source's)
+                if at - 1 in self.spaces or chunk != " ":
+                    self.spaces[at - 1] = ("" if at - 1 in self.synthetic_at else self.spaces.get(at - 1, " ")) + chunk
+            else:
+                if chunk != " ":
+                    self.spaces[at] = chunk
+                out.append(" ")
+                at += 1
+                last_space = True
+        return "".join(out)
 
     def open(self, raw: str) -> None:
         self.pending_point = None  # a tag between a point and a space: the space is not the point's
@@ -135,7 +172,13 @@ class Builder:
         self.inside_of.append(tuple(self.open_index))
         self.tags.append(tag)
         if space:
+            spaces, length = dict(self.spaces), self.length
             self.text(" ")
+            if self.length > length:
+                self.synthetic_at.add(length)
+            self.after_event = (len(self.tags) - 1, False)  # the whitespace after a `<br>` is the source's next
+            self.raw_after.pop(self.after_event, None)
+            self.spaces, self.raw_ws, self.spaced = spaces, "", False  # its space is no whitespace of the source
         else:
             self.pending_point = tag
 
@@ -162,11 +205,15 @@ class Builder:
 
         def whole(i: int) -> str:
             """An element without text, written whole, with the spaces it had inside."""
-            inner = "".join((" " if self.ws_before.get(j) else "") + whole(j)
+            inner = "".join(space(j, False, self.ws_before.get(j)) + whole(j)
                             for j in range(i + 1, len(tags)) if parent[j] == i)
             if tags[i].point:
                 return tags[i].open
-            return tags[i].open + inner + (" " if self.ws_before_close.get(i) else "") + (tags[i].close or "")
+            return tags[i].open + inner + space(i, True, self.ws_before_close.get(i)) + (tags[i].close or "")
+
+        def space(j: int, closing: bool, spaced: bool | None) -> str:
+            """The whitespace before tag j (its close) inside an element without text, as written."""
+            return (self.raw_before.get((j, closing)) or " ") if spaced else ""
 
         gone: set[int] = set()
         kept: list[tuple[int, Tag]] = []
@@ -176,19 +223,30 @@ class Builder:
             start = min(max(tag.start - lead, 0), len(body))
             end = min(max(tag.end - lead, 0), len(body))
             before = self.ws_before.get(i, False) or plain[tag.start - 1:tag.start].isspace()
+            around = self._around(i, tag.point)
+            glue = self.collapse and tag.start in self.synthetic_at and not around[1]
             if empty(i):
                 gone.update(j for j in range(i + 1, len(tags)) if i in self.inside_of[j])
                 after = self.ws_after.get(i, False)
-                kept.append((i, Tag(start, start, whole(i), inside=self.inside_of[i], space_before=before, space_after=after)))
+                kept.append((i, Tag(start, start, whole(i), inside=self.inside_of[i], space_before=before, space_after=after,
+                                    around=around, glue=glue)))
             else:
                 kept.append((i, Tag(start, end, tag.open, tag.close, tag.space_after, tag.left, self.inside_of[i],
-                                    before and tag.point)))
+                                    before and tag.point, around, glue and tag.point)))
         new = {old: k for k, (old, _) in enumerate(kept)}
         out = []
         for _, tag in kept:
             tag.inside = tuple(new[i] for i in tag.inside if i in new and not kept[new[i]][1].point) if tag.point else ()
             out.append(tag)
+        self.spaces = {at - lead: ws for at, ws in self.spaces.items() if 0 <= at - lead < len(body)}
         return body, out, plain[:lead], plain[lead + len(body):]
+
+    def _around(self, i: int, point: bool) -> tuple[str, str]:
+        """The source's whitespace before tag i and after it (after its close), when the text is
+        collapsed (else the plain text holds it already)."""
+        if not self.collapse:
+            return "", ""
+        return self.raw_before.get((i, False), ""), self.raw_after.get((i, point is False), "")
 
 
 def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, begin: int | None = None) -> list[Tag]:
@@ -206,10 +264,12 @@ def slice_tags(tags: list[Tag], start: int, end: int, stop: int | None = None, b
                 at = min(max(tag.start, start), end) - start
                 inside = tuple(index[i] for i in tag.inside if i in index and not out[index[i]].point)
                 index[number] = len(out)
-                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside, tag.space_before))
+                out.append(Tag(at, at, tag.open, None, tag.space_after, tag.left, inside, tag.space_before, tag.around,
+                               tag.glue))
         elif tag.start < end and tag.end > start:
             index[number] = len(out)
-            out.append(Tag(max(tag.start, start) - start, min(tag.end, end) - start, tag.open, tag.close))
+            around = (tag.around[0] if tag.start >= start else "", tag.around[1] if tag.end <= end else "")
+            out.append(Tag(max(tag.start, start) - start, min(tag.end, end) - start, tag.open, tag.close, around=around))
     return out
 
 
@@ -270,7 +330,9 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
                 j = k
             else:
                 j = min(m, round(k * m / n)) if not links else _link_boundary(links, k, m, n)
-            if tag.left and j > 0 and (j == m or not tag.open[-1:].isspace()):
+            # a point glued to the end of a word (`well<footnote mark> in`, `word<img> next`) stays on its word
+            glued = 0 < tag.start < len(source) and not source[tag.start - 1].isspace() and source[tag.start].isspace()
+            if (tag.left or glued) and j > 0 and (j == m or not tag.open[-1:].isspace()):
                 pos = tgt_words[j - 1][1]
             else:  # a line break (`\n> ` of a quote) takes the place of the space before the next word
                 pos = tgt_words[j][0] if j < m else len(target)
@@ -366,20 +428,29 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
         at.setdefault(pos, []).append((order, tag))
     out = []
     last = 0
+    after = ""  # the source's whitespace after the tags written last, for the start of the next piece
     for pos in sorted(set(closes) | set(opens) | set(at)):
         waiting = sorted(at.get(pos, []), key=lambda item: item[0])
         piece = target[last:pos]
         if any(not isinstance(item[1], list) and item[1].left and item[1].open[-1:].isspace() for item in waiting):
             piece = piece.rstrip()
-        out.append(escape(piece))
+        starting = [item[1] if not isinstance(item[1], list) else item[1][3] for item in waiting] + [
+            span[3] for span in opens.get(pos, [])]  # in the order they are written
+        before = next((tag.around[0] for tag in starting if tag.around[0]), "")
+        out.append(_respace(escape(piece), after, before))
+        after = next((tag.around[1] for tag in [span[3] for span in closes.get(pos, [])] + starting if tag.around[1]), "")
+        moved = [any(tag.glue for tag in starting)]  # the space after these tags is theirs, or went before them
         last = pos
 
-        def raw(item, pos=pos) -> str:
+        def raw(item, pos=pos, moved=moved) -> str:
             piece = item[1]
             if isinstance(piece, list):
                 return piece[3].open + (piece[3].close or "")
-            before = " " if piece.space_before and 0 < pos and not target[pos - 1].isspace() else ""
-            after = " " if piece.space_after and pos < len(target) and not target[pos].isspace() else ""
+            before = (piece.around[0] or " " if (piece.space_before or piece.around[0]) and 0 < pos
+                      and not target[pos - 1].isspace() else "")
+            moved[0] = moved[0] or bool(before)
+            after = (piece.around[1] or " " if (piece.space_after or piece.around[1]) and pos < len(target)
+                     and not target[pos].isspace() else "")
             return before + piece.open + after
 
         def inside(item, span) -> bool:
@@ -395,7 +466,9 @@ def _emit(target: str, spans: list[list], points: list[tuple[int, int, Tag]], es
         for i, span in enumerate(here):
             out.append(span[3].open)
             out.extend(raw(item) for item in waiting if deepest[id(item)] == i)
-    out.append(escape(target[last:]))
+        if moved[0] and not after:
+            after = GLUE
+    out.append(_respace(escape(target[last:]), after, ""))
     return "".join(out)
 
 
@@ -456,21 +529,47 @@ def placement(target: str, source: str, tags: list[Tag]) -> list:
     return events
 
 
+GLUE = "\x00"  # `_respace`'s lead for a piece after a `<br>` that had no whitespace after it: the space goes
+
+
+def _respace(piece: str, lead: str, trail: str) -> str:
+    """`piece` (text between tags) with its leading whitespace written as `lead` and its trailing
+    as `trail`, where the source had those (a line break before a link) and the target has a space."""
+    if lead == GLUE:
+        piece, lead = (piece[1:] if piece[:1] == " " else piece), ""
+    if not piece or not (lead or trail):
+        return piece
+    if not piece.strip():
+        return trail or lead
+    if lead and piece[0].isspace():
+        piece = lead + piece.lstrip()
+    if trail and piece[-1].isspace():
+        piece = piece.rstrip() + trail
+    return piece
+
+
 def identity(source: str, tags: list[Tag], escape: Callable[[str], str] = lambda s: s) -> str:
     """The source with its own tags back (a sentence left untranslated)."""
     return render(source, source, tags, escape)[0]
 
 
 def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callable[[str], str] = lambda s: s,
-                     links: dict | None = None) -> str:
+                     links: dict | None = None, spaces: dict[int, str] | None = None) -> str:
     """A paragraph's translation with its tags back, sentence by sentence; a sentence whose
     tags could not be placed exactly is flagged `markup-moved`. A dropped or untranslated
     sentence (chrome, a repeat) keeps its source and its tags as they were.
 
     `text` is the paragraph's plain text, `segments` its segments in order (`pre + source +
-    sep` over them gives `text`)."""
+    sep` over them gives `text`). `spaces`: the source's whitespace where `text` has one space
+    (`Builder.spaces`): the line break between two sentences is written back."""
     out = []
+    cursor = 0
     for segment, mine in zip(segments, sentence_tags(text, tags, segments)):
+        cursor += len(segment.pre) + len(segment.source)
+        sep = segment.sep
+        if spaces and sep == " " and cursor in spaces:
+            sep = spaces[cursor]
+        cursor += len(segment.sep)
         target = segment.target
         if target is None or "dropped" in segment.flags:
             body = identity(segment.source, mine, escape)
@@ -480,7 +579,7 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
             body, moved = render(target, segment.source, mine, escape, (links or {}).get(segment.index))
             if moved:
                 segment.flag(MOVED)
-        sep = "" if body[-1:].isspace() and not segment.sep.strip() else segment.sep  # a line break ended it
+        sep = "" if body[-1:].isspace() and not segment.sep.strip() else sep  # a line break ended it
         out.append(escape(segment.pre) + body + escape(sep))
     return "".join(out)
 

@@ -39,7 +39,8 @@ def translated_paragraphs(article: Article, segments: list[Segment], escape_for)
         if not group:
             out.append(escape(paragraph.text))
             continue
-        out.append(render_paragraph(paragraph.text, paragraph.tags, group, escape))
+        out.append(render_paragraph(paragraph.text, paragraph.tags, group, escape,
+                                    spaces=getattr(paragraph, "spaces", None)))
     return out
 
 
@@ -57,7 +58,7 @@ def render_in_place(file: InputFile, article: Article, segments: list[Segment], 
 
         if not isinstance(layout, markdown_doc.MarkdownDoc):
             raise TypeError(f"{article.doc}: a Markdown file whose layout is {type(layout).__name__}")
-        return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for))
+        return markdown_doc.render(layout, translated_paragraphs(article, segments, markdown_doc.escape_for), lang)
     if file.fmt == "docx":
         from pipeline.documents import docx_doc
 

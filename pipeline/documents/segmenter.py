@@ -188,12 +188,24 @@ def is_layout(line: str) -> bool:
 CHROME_PREFIX_WORDS = 12  # a longer paragraph is an article's, whatever it starts with
 
 
+def sentence_like(key: str) -> bool:
+    """A line that reads as a sentence: it ends with a full stop, or it is long."""
+    return key.rstrip(CLOSERS)[-1:] in ENDERS or len(key.split()) > CHROME_PREFIX_WORDS
+
+
 def _starts_with_chrome(key: str, chrome: set[str]) -> bool:
-    """A boilerplate entry matches by prefix ("Share" finds "Share on Facebook | Twitter"), as a
-    whole word, in a short line that is not a sentence (it does not end with a full stop)."""
-    if not chrome or key.rstrip(CLOSERS)[-1:] in ENDERS or len(key.split()) > CHROME_PREFIX_WORDS:
+    """A boilerplate entry matches the start of a short line that is not a sentence when a
+    separator follows it ("Share" finds "Share | Tweet | Email" and "Share: Facebook", not
+    "Share prices fell"): a line that merely starts with the entry's words is the story's."""
+    if not chrome or sentence_like(key):
         return False
-    return any(entry and key.startswith(entry) and not key[len(entry):len(entry) + 1].isalnum() for entry in chrome)
+    return any(entry and key.startswith(entry) and _separator(key[len(entry):]) for entry in chrome)
+
+
+def _separator(rest: str) -> bool:
+    """`rest` (what follows a boilerplate entry) starts with a separator: `|`, `:`, `-`, `•`, `/`..."""
+    rest = rest.lstrip()
+    return bool(rest) and not rest[0].isalnum() and rest[0] not in "\"'«“‘"
 
 
 def segment_paragraphs(
