@@ -29,24 +29,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline import __version__
-from pipeline.batch.jobs import (
-    FileJob,
-    count_on_ray,
-    read_input,
-    read_job,
-    read_jobs,
-    read_jobs_on_ray,
-    segment_job,
-    start_readers,
-    windows,
-)
+from pipeline.batch.inputs import Inputs
+from pipeline.batch.jobs import FileJob, windows
 from pipeline.batch.manifest import assemble_tables, file_counts, run_status, versions, write_errors
 from pipeline.batch.parts import write_finished
 from pipeline.batch.plan import Plan, check_folders, plan_run
 from pipeline.batch.progress import Progress
 from pipeline.batch.state import RunState, settings_of
 from pipeline.config import Config, finalize, load_config
-from pipeline.documents.chrome import chrome_lines, find_chrome
 from pipeline.documents.reader import read_file
 from pipeline.engines.base import Engine
 from pipeline.errors import WRITE_ERRNOS, ClusterError, InputError, RunInterrupted, TargmanError, WriteError, write_error
@@ -81,11 +71,6 @@ class RunResult:
     @property
     def interrupted(self) -> bool:
         return self.manifest["status"] == "interrupted"
-
-
-# Paragraphs of the files read ahead of the run that are kept for it, so that a folder is read and
-# segmented once; beyond them (a very large folder) the rest is read again as the run reaches it.
-READ_AHEAD = 50_000
 
 
 class Run:
@@ -133,16 +118,14 @@ class Run:
         self.progress: Progress | None = None
         self.edits = EditLog(self.out_dir)
         self.scope = RunScope()  # what this run lends the Translator: its post-edits, journal and names
-        self._read_ahead: dict[str, FileJob | str] = {}  # files the progress count read, for the run to take
         self.hand_edited: set[str] = set()  # inputs whose translation an editor changed in OUT_DIR
         self.stale: list[str] = []  # translations whose input is gone (run.json `stale`)
         self.pruned: list[str] = []  # ... and those removed by `prune`
         self.retried: dict[str, str] = {}  # inputs that failed or were partial in the last run: their status then
         self.started = 0.0
-        self._readers: list | None = None  # [run] executor = "ray": the FileReader actors (batch.jobs)
+        self.inputs: Inputs | None = None  # the files still to do: read, chrome found, segmented once
         self.names: RunNames | None = None  # one spelling per name in the run (pipeline.names)
         self.resumed_journal = False  # the journal held an interrupted run's batches when this run began
-        self.chrome: dict[str, dict[str, int]] = {}  # folder -> its site chrome lines and their counts
 
     # -- the whole run ----------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -166,7 +149,8 @@ class Run:
         finally:
             self.close_journal()
             self.state.close()
-            self.stop_readers()
+            if self.inputs is not None:
+                self.inputs.stop()
             if self._own_translator:
                 self.translator.close()
             if early is not None:
@@ -196,7 +180,8 @@ class Run:
                      "and are translated again (post-edits are kept)")
         self.retried = {rel: before[rel] for _, rel in self.plan.todo if before.get(rel) in WITH_ERRORS}
         self.files = dict(self.plan.files)
-        read = self.read_ahead()  # and the folders' site chrome
+        self.inputs = Inputs(self.input_dir, self.plan, self.config, self.translator)
+        read = self.inputs.read_ahead(counting=self.progress_mode != "off")  # and the folders' site chrome
         if self.plan.reused:
             log.info(f"resuming: {self.plan.reused} of {len(self.plan.order)} file(s) already done in {self.out_dir}")
         self.take_hand_edits()
@@ -251,59 +236,12 @@ class Run:
             self.scope.journal.close()
             self.scope.journal = None
 
-    def read_ahead(self) -> int:
-        """Find the folders' site chrome (`documents.chrome`) and, when something needs them before
-        the run (progress's total in segments, or the chrome), read the files still to do: each is
-        read, then cut into segments with its folder's chrome, once. The run takes these jobs
-        (`_read_once`); beyond READ_AHEAD paragraphs (a very large folder) the rest is counted, not
-        kept, and read again as the run reaches it. Returns the segments counted."""
-        root = self.input_dir.resolve()
-        folders = {path.parent for path, _ in self.plan.todo}
-        needed = self.progress_mode != "off" or self.config.run.chrome_min_docs
-        if not needed or self.on_ray:
-            self.chrome = find_chrome(root, folders, self.config)
-            return 0
-        kept: dict[str, FileJob | str] = {}
-        paragraphs = 0
-        for path, rel in self.plan.todo:
-            if paragraphs >= READ_AHEAD:
-                break
-            try:
-                job: FileJob | str = read_input(root, path, rel, self.config)
-            except InputError as error:
-                job = str(error)
-            kept[rel] = job
-            if not isinstance(job, str):
-                paragraphs += sum(len(article.paragraphs) for article in job.file.articles)
-        known = {job.file.path: job.file for job in kept.values() if not isinstance(job, str)}
-        self.chrome = find_chrome(root, folders, self.config, known=known)
-        total = 0
-        for path, rel in self.plan.todo:
-            if rel not in kept:  # beyond READ_AHEAD: counted for progress only, read again by the run
-                if self.progress_mode == "off":
-                    break
-                try:
-                    total += sum(1 for _ in read_job(root, path, rel, self.config, chrome_lines(self.chrome, rel)).segments)
-                except InputError:
-                    pass
-                continue
-            job = kept[rel]
-            if not isinstance(job, str):
-                try:
-                    total += sum(1 for _ in segment_job(job, self.config, chrome_lines(self.chrome, rel)).segments)
-                except InputError as error:
-                    job = str(error)
-            self._read_ahead[rel] = job
-        return total
-
     def count_segments(self, read: int) -> int:
         """The segments of the files still to do, for progress in segments (none when progress is off)."""
         if self.progress is None or self.progress.mode == "off":
             return 0
-        if self.on_ray and self.plan.todo:
-            return count_on_ray(self.translator.ray_pool().ray, self.readers(), self.input_dir.resolve(),
-                                self.plan.todo, self.config)
-        return read
+        assert self.inputs is not None
+        return self.inputs.count(read)
 
     def take_hand_edits(self) -> None:
         """Translations edited by hand in OUT_DIR: their changed sentences become post-edits
@@ -370,51 +308,14 @@ class Run:
         return True
 
     # -- the stages ---------------------------------------------------------------------
-    @property
-    def on_ray(self) -> bool:
-        """`[run] executor = "ray"`: files are read, and engine batches translated, on a Ray cluster
-        (the Translator's engine is a `RayEngine`)."""
-        return self.translator.config.run.executor == "ray"
-
-    def readers(self) -> list:
-        """The run's FileReader actors on the Ray cluster, started on first need."""
-        if self._readers is None:
-            self._readers = start_readers(self.translator.ray_pool().ray)
-        return self._readers
-
-    def stop_readers(self) -> None:
-        if self._readers:
-            ray = self.translator.ray_pool().ray
-            for reader in self._readers:
-                try:
-                    ray.kill(reader)
-                except Exception:  # gone with the cluster already
-                    pass
-        self._readers = None
-
     def read_jobs(self) -> Iterator[FileJob]:
-        """Read and segment the files still to do (here, or by reader actors on the Ray cluster),
-        each with its folder's site chrome; a file that cannot be read fails alone."""
-        root = self.input_dir.resolve()
-        if self.on_ray and self.plan.todo:
-            read = read_jobs_on_ray(self.translator.ray_pool().ray, self.readers(), root, self.plan.todo, self.config,
-                                    self.chrome)
-        else:
-            read = self._read_once(root)
-        for rel, job in read:
+        """The files still to do, read and segmented (`Inputs.jobs`); a file that cannot be read fails alone."""
+        assert self.inputs is not None
+        for rel, job in self.inputs.jobs():
             if isinstance(job, str):
                 self.fail(rel, job)
             else:
                 yield job
-
-    def _read_once(self, root: Path) -> Iterator[tuple[str, FileJob | str]]:
-        """`read_jobs`, taking the files `read_ahead` read already from it (each kept once)."""
-        for path, rel in self.plan.todo:
-            known = self._read_ahead.pop(rel, None)
-            if known is None:
-                yield from read_jobs(root, [(path, rel)], self.config, self.chrome)
-            else:
-                yield rel, known
 
     def translate_window(self, jobs: list[FileJob]) -> None:
         """One Translator call for the window; when the engine fails, find the file that breaks it."""
@@ -553,7 +454,7 @@ class Run:
             "executor": self.translator.executor_info(),  # where the engine ran: local, or Ray and its actors
             "resume": {"files_reused": self.plan.reused},
             "stale": self.stale,
-            **({"chrome": self.chrome} if self.chrome else {}),  # lines found repeated across a folder's articles
+            **({"chrome": self.inputs.chrome} if self.inputs and self.inputs.chrome else {}),  # lines found repeated across a folder's articles
             **({"pruned": self.pruned} if self.prune else {}),
             "scores": scores,
             "flags": flags or {"segments": 0, "by_flag": {}},  # segments flagged for review, by flag
