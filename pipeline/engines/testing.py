@@ -94,8 +94,9 @@ class FunctionEngine(_Recorder):
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
-                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
-        check_options(len(texts), min_length, constraints, banned, context)
+                  context: Contexts | None = None, on_done: Done | None = None,
+                  align: Sequence[bool] | None = None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned, context, align)
         self._record(texts)
         if context is not None:
             self.contexts.extend(context)
