@@ -10,8 +10,8 @@ from typing import Any, Iterable, Iterator
 from pipeline.batch.state import file_stat
 from pipeline.config import Config
 from pipeline.documents import references
-from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.inline import sentence_tags
+from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
 from pipeline.runfolder.status import FileStatus
