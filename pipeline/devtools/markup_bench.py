@@ -511,7 +511,7 @@ def moved_codes(inputs: Path, work: Path, version: str) -> dict:
     started = time.perf_counter()
     applied = apply_edits(out)
     seconds["apply"] = time.perf_counter() - started
-    files = [p for p in out.iterdir() if p.suffix in (".html", ".md", ".docx")]
+    files = [out / p.name for p in inputs.iterdir()]
     return {"coded_sentences": len(coded), "unchanged_import": {"edited": same.edited, "unchanged": same.unchanged,
                                                                  "not_applied": len(same.not_applied)},
             "units_moved": moved[0], "taken": imported.edited, "not_applied": len(imported.not_applied),
