@@ -141,3 +141,12 @@ def test_ct2_gives_the_alignment_from_its_attention(ct2_engines):
     assert aligned[1].alignment is None and aligned[0].alignment is not None
     words = len(texts[0].split()), len(aligned[0].text.split())
     assert all(0 <= i < words[0] and 0 <= j < words[1] for i, j in aligned[0].alignment)
+
+
+def test_attention_is_merged_from_pieces_to_words():
+    from pipeline.engines.tokenizer import _piece_words, word_links
+
+    assert _piece_words(["▁The", "▁pr", "ime", "▁", "(x", "</s>"], [False] * 5 + [True]) == [0, 1, 1, -1, 2, -1]
+    # target pieces [w0, w1, w1] over source pieces [w0, w1, w1, eos]: the end of sentence is left out
+    weights = [[0.1, 0.2, 0.2, 0.5], [0.6, 0.1, 0.0, 0.3], [0.5, 0.1, 0.1, 0.3]]
+    assert word_links(weights, [0, 1, 1, -1], [0, 1, 1]) == ((1, 0), (0, 1))
