@@ -59,6 +59,9 @@ class Segment:
     # where an editor put the sentence's inline tags in `target` (`documents.inline.place`), or None:
     # the writer places them itself
     markup: list | None = None
+    # the engine's word alignment of `source` and `target` (`0-0 1-2`: source word - target word), asked
+    # for a sentence with inline tags only: the writer places the tags by it (`documents.inline`)
+    align: str | None = None
 
     @property
     def last_in_para(self) -> bool:
@@ -82,7 +85,7 @@ class Segment:
             flags=list(row.get("flags") or []), terms=[TermHit(**t) for t in row.get("terms") or []],
             score=row.get("score"), ref=row.get("ref"), ref_span=row.get("ref_span", 1), origin=row.get("origin"),
             notes={k: list(v) for k, v in (row.get("notes") or {}).items()},
-            markup=row.get("markup"),
+            markup=row.get("markup"), align=row.get("align"),
         )
 
     def take_results(self, row: dict) -> None:
@@ -91,7 +94,7 @@ class Segment:
         done = Segment.from_row(row)
         self.target, self.flags, self.notes = done.target, done.flags, done.notes
         self.terms, self.score, self.origin = done.terms, done.score, done.origin
-        self.markup = done.markup
+        self.markup, self.align = done.markup, done.align
 
     def to_row(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -118,6 +121,8 @@ class Segment:
             row["notes"] = notes
         if self.markup is not None:
             row["markup"] = self.markup
+        if self.align is not None:
+            row["align"] = self.align
         return row
 
 

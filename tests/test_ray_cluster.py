@@ -29,7 +29,7 @@ from pipeline import run
 from tests.test_ray_executor import compared
 from tests.test_resume import make_articles, parts
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray-cluster")]  # its clusters one at a time (the local Ray tests start theirs with address="local", apart)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]  # one Ray at a time: a local Ray and a `ray start` cluster side by side made both minutes slower on 2 cores
 REPO = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")
 

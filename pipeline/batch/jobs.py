@@ -12,11 +12,13 @@ from pipeline.batch.state import file_stat
 from pipeline.config import Config
 from pipeline.documents import references
 from pipeline.documents.chrome import chrome_lines
+from pipeline.documents.inline import sentence_tags
 from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
 from pipeline.runfolder.status import FileStatus
 from pipeline.segment import Segment
+from pipeline.translation.chain import INLINE
 
 
 @dataclass
@@ -49,11 +51,28 @@ def segment_file(file: InputFile, config: Config, problems: list[str] | None = N
                                            repeats=article.layout is None))  # in place: a repeat is translated too
         for segment in segments:
             segment.meta.update(article.paragraphs[segment.para][2] if segment.para < len(article.paragraphs) else {})
+        mark_inline(article, segments)
         if not references.attach(article.ref, segments) and article.ref and problems is not None:
             where = f"{article.doc}: its ref field" if file.fmt == "jsonl" else reference_for(file.path).name
             problems.append(f"{where} not used for scoring: {references.layout_mismatch(article.ref, segments)}")
         result.append((article, segments))
     return result
+
+
+def mark_inline(article: Article, segments: list[Segment]) -> None:
+    """Mark the sentences of a document read in place that have inline tags (`chain.INLINE`):
+    only those ask the engine for its word alignment, so plain text costs nothing more."""
+    paragraphs = getattr(article.layout, "paragraphs", None)
+    if not paragraphs:
+        return
+    groups: dict[int, list[Segment]] = {}
+    for segment in segments:
+        groups.setdefault(segment.para, []).append(segment)
+    for para, group in groups.items():
+        if para < len(paragraphs) and paragraphs[para].tags:
+            for segment, tags in zip(group, sentence_tags(paragraphs[para].text, paragraphs[para].tags, group)):
+                if tags:
+                    segment.meta[INLINE] = True
 
 
 def read_input(root: Path, path: Path, rel: str, config: Config) -> FileJob:

@@ -1,4 +1,4 @@
-"""What in-place documents keep: `python -m pipeline.devtools.markup_bench [--docs 50] [--out DIR]`.
+"""What in-place documents keep: `python -m pipeline.devtools.markup_bench [--docs 50] [--out DIR] [--mode M]`.
 
 Builds real-looking documents from NTREX English text (../shared/data/ntrex): HTML pages
 (site chrome, a script, an image, a <pre>), Markdown stories (front matter, a fenced code
@@ -12,6 +12,20 @@ en -> hy through `targman run`:
   but the placement is the proportional guess, so the count that says is `markup-moved`;
 - the cost of in-place HTML against the article-only reading: the reading and writing time
   of each, as a share of the run's time on the tiny model.
+
+`--mode align` measures tag placement by the engine's word alignment (`documents.inline`):
+- controlled: an engine that translates word for word and reverses the word order, whose
+  alignment is known (word i -> word n-1-i), with its alignment and without it (tags by word
+  position): the share of the HTML pages' elements that wrap exactly the translation of what
+  they wrapped. This proves the placement code, apart from any model's quality;
+- the tiny Marian model with its cross-attention alignment and with the proportional guess:
+  its weights are random, so its attention says nothing about the words; what is measured is
+  that the markup stays whole, how many sentences are flagged `markup-moved` each way, how
+  many elements land elsewhere, and what the attention pass costs for the tagged sentences.
+
+`--mode xliff` is the moved-codes stress run: export the word-for-word run as XLIFF 2.1 and
+1.2, move every unit's codes (each span around the whole sentence, points at its end), import,
+apply, and count the units taken, refused and the well-formed outputs.
 
 Quote the shares; absolute times move with the machine's load.
 """
@@ -34,6 +48,7 @@ NTREX = next((root / "shared" / "data" / "ntrex" for root in (REPO.parent, REPO.
 INLINE_HTML = re.compile(r'<(a|b|em) ([^>]*data-k="(\d+)"[^>]*)>(.*?)</\1>', re.S)
 MD_LINK = re.compile(r"\[([^\]]*)\]\((https://example\.com/k\d+)\)")
 MD_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+PUNCTUATION = "\"'.,;:!?()«»“”‘’"
 MD_EM = re.compile(r"(?<!\*)\*([^*]+)\*(?!\*)")
 
 
@@ -332,23 +347,224 @@ def cost(inputs: Path, work: Path, model: Path) -> dict:
     return result
 
 
+def reorder(text: str, src: str = "en", tgt: str = "hy") -> str:
+    """Word for word (`reverse_words`) with the word order reversed, as a verb-final target
+    reorders a clause: tags by word position land on the wrong words."""
+    return " ".join(reversed(reverse_words(text).split()))
+
+
+def reorder_links(text: str, out: str) -> list[tuple[int, int]]:
+    """The alignment of `reorder`, what a perfect attention would give."""
+    n = len(text.split())
+    return [(i, n - 1 - i) for i in range(n)]
+
+
+def placed_on_reordered(inputs: Path, out: Path) -> dict:
+    """The HTML pages' elements (by their data-k) that wrap exactly the `reorder` translation of what
+    they wrapped: the same words, punctuation at their edges aside (`<b>southwest China</b>,`
+    comes back as `<b>anihC, tsewhtuos</b>`: the comma is on a word inside the element now)."""
+
+    def words(text: str | None) -> list[str] | None:
+        return None if text is None else [word.strip(PUNCTUATION) for word in text.split()]
+
+    exact = total = 0
+    for page in sorted(inputs.glob("*.html")):
+        found = {(k, t): inner for k, t, inner in elements(out / page.name)}
+        for k, t, inner in elements(page):
+            total += 1
+            exact += words(found.get((k, t))) == words(" ".join(reversed(reverse_words(inner).split())))
+    return {"elements": total, "placed_exactly": exact, "share": round(exact / total, 4) if total else None}
+
+
+def _summary(inputs: Path, out: Path) -> dict:
+    report = measure(inputs, out, False)
+    rows = [json.loads(line) for line in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    report["aligned_sentences"] = sum(1 for row in rows if row.get("align"))
+    return {key: report[key] for key in ("documents", "well_formed", "tags", "tags_kept", "links", "links_kept",
+                                          "sentences", "aligned_sentences", "moved_sentences")}
+
+
+class WithoutAlignment:
+    """An engine with its `align` option taken away: the proportional placement, for comparison."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def translate(self, texts, **options):
+        options.pop("align", None)
+        return self.inner.translate(texts, **options)
+
+
+def alignment(inputs: Path, work: Path) -> dict:
+    """Tag placement by alignment against by position / in proportion (see the module's doc)."""
+    from pipeline.batch.runner import run
+    from pipeline.config import Config, ModelConfig, with_overrides
+    from pipeline.devtools import tinymodel
+    from pipeline.engines import load_engine
+    from pipeline.engines.testing import FunctionEngine
+
+    report: dict = {}
+    config = with_overrides(Config(), model__id="reorder", run__tgt="hy", run__progress="off", cache__memory=False)
+    for name, aligner in (("aligned", reorder_links), ("word_position", None)):
+        engine = FunctionEngine(reorder, pairs=[("en", "hy")], aligner=aligner)
+        run(inputs, work / f"out-reorder-{name}", config, engine=engine, review=False)
+        report[f"controlled_{name}"] = {**placed_on_reordered(inputs, work / f"out-reorder-{name}"),
+                                        **_summary(inputs, work / f"out-reorder-{name}")}
+    tinymodel.quiet_transformers()
+    model = tinymodel.build_marian(work / "tiny-en-hy", "en", "hy")
+    engine = load_engine(ModelConfig(id=str(model), max_length=12), "hy")
+    config = with_overrides(Config(), model__id=str(model), run__tgt="hy", run__progress="off", cache__memory=False,
+                            model__max_length=12)
+    timing = {}
+    for name, wrapped in (("attention", engine), ("proportional", WithoutAlignment(engine))):
+        started = time.perf_counter()
+        run(inputs, work / f"out-tiny-{name}", config, engine=wrapped, review=False)
+        timing[name] = round(time.perf_counter() - started, 3)
+        report[f"tiny_{name}"] = _summary(inputs, work / f"out-tiny-{name}")
+    differ = total = 0
+    for page in sorted(inputs.glob("*.html")):
+        a = {(k, t): inner for k, t, inner in elements(work / "out-tiny-attention" / page.name)}
+        b = {(k, t): inner for k, t, inner in elements(work / "out-tiny-proportional" / page.name)}
+        total += len(a)
+        differ += sum(1 for key, inner in a.items() if b.get(key) != inner)
+    report["tiny_elements_placed_differently"] = {"elements": total, "differ": differ}
+    rows = [json.loads(line) for line in (work / "out-tiny-attention" / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    tagged = [row["source"] for row in rows if row.get("align")]
+    plain = [row["source"] for row in rows if row["kind"] == "text" and not row.get("align") and row["src_lang"] == "en"]
+    seconds = {}
+    for name, texts, align in (("tagged_without_attention", tagged, None), ("tagged_with_attention", tagged, [True] * len(tagged)),
+                               ("plain", plain, None)):
+        best = None
+        for _ in range(3):
+            started = time.perf_counter()
+            engine.translate(texts, src="en", tgt="hy", align=align)
+            elapsed = time.perf_counter() - started
+            best = elapsed if best is None else min(best, elapsed)
+        seconds[name] = round(best or 0.0, 4)
+    report["tiny_engine_seconds"] = {**seconds, "tagged_sentences": len(tagged), "plain_sentences": len(plain),
+                                     "attention_extra_pct_on_tagged": round(
+                                         100 * (seconds["tagged_with_attention"] / seconds["tagged_without_attention"] - 1), 1)
+                                     if seconds["tagged_without_attention"] else None,
+                                     "run_s": timing}
+    return report
+
+
+def moved_codes(inputs: Path, work: Path, version: str) -> dict:
+    """The XLIFF moved-codes stress run: every unit's codes moved in a CAT tool, imported, applied."""
+    from pipeline.batch.runner import run
+    from pipeline.config import Config, with_overrides
+    from pipeline.engines.testing import FunctionEngine
+    from pipeline.review.apply import apply_edits
+    from pipeline.review.server import render_page
+    from pipeline.review.session import ReviewSession, inline_tags
+    from pipeline.review.xliff import export_xliff, import_xliff
+
+    out = work / f"out-xliff-{version}"
+    config = with_overrides(Config(), model__id="word-for-word", run__tgt="hy", run__progress="off", cache__memory=False)
+    seconds = {}
+    started = time.perf_counter()
+    run(inputs, out, config, engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
+    seconds["run"] = time.perf_counter() - started
+    session = ReviewSession(out, memory=False)
+    started = time.perf_counter()
+    render_page(session, "x")
+    seconds["review_page"] = time.perf_counter() - started
+    by_doc: dict[str, list] = {}
+    for view in session.views():
+        if view["editable"]:
+            by_doc.setdefault(view["doc"], []).append(view)
+    started = time.perf_counter()
+    coded = inline_tags(session, by_doc)
+    seconds["inline_tags"] = time.perf_counter() - started
+    session.close()
+    path = work / f"run-{version}.xlf"
+    started = time.perf_counter()
+    export_xliff(out, path, version=version)
+    seconds["export"] = time.perf_counter() - started
+    same = import_xliff(out, path)
+    unit = "unit" if version == "2.1" else "trans-unit"
+    moved = [0]
+
+    def move(match: re.Match) -> str:
+        whole = match.group(0)
+        target = re.search(r"(<target[^>]*>)(.*?)(</target>)", whole, re.DOTALL)
+        if target is None:
+            return whole
+        body = target.group(2)
+        if version == "2.1":
+            opens = re.findall(r"<pc [^>]*>", body)
+            points = re.findall(r"<ph [^>]*/>", body)
+            closes = ["</pc>"] * len(opens)
+            plain = re.sub(r"<pc [^>]*>|</pc>|<ph [^>]*/>", "", body)
+        else:
+            opens = re.findall(r'<bpt id="\d+">.*?</bpt>', body)
+            points = re.findall(r'<ph id="\d+">.*?</ph>', body)
+            by_id = {re.search(r'id="(\d+)"', c).group(1): c for c in re.findall(r'<ept id="\d+">.*?</ept>', body)}  # type: ignore[union-attr]
+            closes = [by_id[re.search(r'id="(\d+)"', o).group(1)] for o in reversed(opens)]  # type: ignore[union-attr]
+            plain = re.sub(r'<bpt id="\d+">.*?</bpt>|<ept id="\d+">.*?</ept>|<ph id="\d+">.*?</ph>', "", body)
+        new = "".join(opens) + plain + "".join(closes) + "".join(points)
+        if (not opens and not points) or new == body:
+            return whole
+        moved[0] += 1
+        return whole.replace(target.group(0), target.group(1) + new + target.group(3))
+
+    path.write_text(re.sub(rf"<{unit} .*?</{unit}>", move, path.read_text(encoding="utf-8"), flags=re.DOTALL), encoding="utf-8")
+    started = time.perf_counter()
+    imported = import_xliff(out, path)
+    seconds["import"] = time.perf_counter() - started
+    started = time.perf_counter()
+    applied = apply_edits(out)
+    seconds["apply"] = time.perf_counter() - started
+    files = [out / p.name for p in inputs.iterdir()]
+    return {"coded_sentences": len(coded), "unchanged_import": {"edited": same.edited, "unchanged": same.unchanged,
+                                                                 "not_applied": len(same.not_applied)},
+            "units_moved": moved[0], "taken": imported.edited, "not_applied": len(imported.not_applied),
+            "why": imported.not_applied[:3], "applied_files": len(applied.files),
+            "well_formed": sum(well_formed(p) for p in files), "files": len(files),
+            "seconds": {name: round(value, 3) for name, value in seconds.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=50)
     parser.add_argument("--out", type=Path, help="write the report here as JSON (default: print it)")
     parser.add_argument("--keep", type=Path, help="keep the documents and outputs in this folder")
+    parser.add_argument("--mode", choices=("documents", "align", "xliff"), default="documents",
+                        help="documents: what in-place documents keep (default); align: tag placement by the "
+                             "engine's alignment; xliff: the moved-codes stress run")
     args = parser.parse_args(argv)
     if not NTREX.exists():
         parser.error(f"NTREX is not at {NTREX}")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="markup-bench-"))
+    inputs = work / "in"
+    kinds = build(inputs, args.docs)
+    report: dict = {"documents": kinds}
+    if args.mode == "align":
+        report.update(alignment(inputs, work))
+    elif args.mode == "xliff":
+        report.update({f"xliff_{version}": moved_codes(inputs, work, version) for version in ("2.1", "1.2")})
+    else:
+        report.update(documents_report(inputs, work))
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def documents_report(inputs: Path, work: Path) -> dict:
+    """Word for word and on the tiny model: what the documents keep; the cost of in-place HTML."""
     from pipeline.batch.runner import run
     from pipeline.config import Config, with_overrides
     from pipeline.devtools import tinymodel
     from pipeline.engines.testing import FunctionEngine
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="markup-bench-"))
-    inputs = work / "in"
-    kinds = build(inputs, args.docs)
-    report: dict = {"documents": kinds}
+    report: dict = {}
     config = with_overrides(Config(), model__id="word-for-word", run__tgt="hy", run__progress="off", cache__memory=False)
     run(inputs, work / "out-words", config, engine=FunctionEngine(reverse_words, pairs=[("en", "hy")]), review=False)
     report["word_for_word"] = measure(inputs, work / "out-words", True)
@@ -359,13 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     run(inputs, work / "out-tiny", config, review=False)
     report["tiny_model"] = measure(inputs, work / "out-tiny", False)
     report["html_cost"] = cost(inputs, work, model)
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return report
 
 
 if __name__ == "__main__":

@@ -9,9 +9,13 @@ so whatever it holds (a link target, attributes) comes back unchanged.
 
 Placement works on words (`\\S+`). With as many target words as source words (a
 word-for-word engine) word i of the target stands for word i of the source, so every tag
-wraps exactly the words it wrapped; with `links` (an engine's alignment) a tag wraps the
-target words aligned to its source words; else the words are matched in proportion and the
-sentence is flagged `markup-moved` for a reviewer. Tags are nested again after placing, so
+wraps exactly the words it wrapped; with `links` (an engine's word alignment, `Segment.align`)
+a tag wraps the target words aligned to its source words; else the words are matched in
+proportion and the sentence is flagged `markup-moved` for a reviewer. A placement by the
+alignment is exact (not flagged) when it is consistent, as a phrase pair of statistical MT
+is: no target word inside a tag's target words is aligned to a source word outside the tag
+(and no word before a point's place to a source word after it, nor after it to one before);
+a tag none of whose words is aligned is placed in proportion, and flagged. Tags are nested again after placing, so
 the output is always well-formed: a tag that would cross another is cut at its parent's end
 (also `markup-moved`). The memory needs no markup in its key: the tags are put back from
 the source's tags and the plain translation, the same way every time.
@@ -302,6 +306,7 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
         return escape(target), False
     src_words, tgt_words = _words(source), _words(target)
     n, m = len(src_words), len(tgt_words)
+    links = [(i, j) for i, j in links or () if 0 <= i < n and 0 <= j < m] or None if links else None
     exact = n == m and not links
     moved = not exact and not links
 
@@ -311,10 +316,14 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
             return 0, -1
         if exact:
             return first, last
+        nonlocal moved
         if links:
-            hit = [j for i, j in links if first <= i <= last and 0 <= j < m]
+            hit = [j for i, j in links if first <= i <= last]
             if hit:
-                return min(hit), max(hit)
+                a, b = min(hit), max(hit)
+                moved = moved or any(a <= j <= b and not first <= i <= last for i, j in links)
+                return a, b
+            moved = True
         # word boundaries in proportion: nested source spans stay nested
         a = min(m - 1, round(first * m / n))
         return a, max(a, min(m - 1, round((last + 1) * m / n) - 1))
@@ -328,8 +337,11 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
                 j = 0 if k == 0 else m
             elif exact:
                 j = k
+            elif links:
+                j = _link_boundary(links, k, m)
+                moved = moved or any((i < k) != (t < j) for i, t in links)
             else:
-                j = min(m, round(k * m / n)) if not links else _link_boundary(links, k, m, n)
+                j = min(m, round(k * m / n))
             # a point glued to the end of a word (`well<footnote mark> in`, `word<img> next`) stays on its word
             glued = 0 < tag.start < len(source) and not source[tag.start - 1].isspace() and source[tag.start].isspace()
             if (tag.left or glued) and j > 0 and (j == m or not tag.open[-1:].isspace()):
@@ -377,7 +389,9 @@ def render(target: str, source: str, tags: list[Tag], escape: Callable[[str], st
     return _emit(target, spans, points, escape), moved
 
 
-def _link_boundary(links: list[tuple[int, int]], k: int, m: int, n: int) -> int:
+def _link_boundary(links: list[tuple[int, int]], k: int, m: int) -> int:
+    """The target word boundary for source boundary `k`: before the first target word aligned
+    to a source word at or after it."""
     after = [j for i, j in links if i >= k]
     return min(after) if after else m
 
@@ -576,12 +590,27 @@ def render_paragraph(text: str, tags: list[Tag], segments: list, escape: Callabl
         elif mine and valid_placement(mine, getattr(segment, "markup", None), len(target)):
             body = place(target, mine, segment.markup, escape)  # where an editor put the tags
         else:
-            body, moved = render(target, segment.source, mine, escape, (links or {}).get(segment.index))
+            aligned = (links or {}).get(segment.index) or (None if segment.origin == "human" else read_links(
+                getattr(segment, "align", None)))  # an editor's text is not the one the engine aligned
+            body, moved = render(target, segment.source, mine, escape, aligned)
             if moved:
                 segment.flag(MOVED)
         sep = "" if body[-1:].isspace() and not segment.sep.strip() else sep  # a line break ended it
         out.append(escape(segment.pre) + body + escape(sep))
     return "".join(out)
+
+
+def write_links(links) -> str:
+    """A word alignment as a row keeps it (`Segment.align`): `0-0 1-2 2-1`, source word -
+    target word, the Pharaoh format of fast_align and eflomal."""
+    return " ".join(f"{i}-{j}" for i, j in links)
+
+
+def read_links(text: str | None) -> list[tuple[int, int]] | None:
+    """`write_links` read back; None for none (the row's field is checked when it is read)."""
+    if not text:
+        return None
+    return [(int(i), int(j)) for i, j in (pair.split("-") for pair in text.split())]
 
 
 def sentence_tags(text: str, tags: list[Tag], segments: list) -> list[list[Tag]]:

@@ -34,6 +34,9 @@ class Translation:
     unmet: bool = False  # a constrained search could not fit every glossary term
     origin: str = "engine"  # engine | memory (a machine translation stored before) | human (an editor's)
     flags: tuple[str, ...] = ()  # what the engine wants an editor to see (e.g. `llm-suspect`)
+    # (source word, target word) pairs (words: `\\S+` of the source and of `text`), when asked for
+    # (`align`) and the engine can tell: where the writer puts a sentence's inline tags
+    alignment: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class BatchOutput:
     score: float | None
     tokens: int
     unmet: bool = False  # glossary terms asked for that the output does not hold
+    links: tuple[tuple[int, int], ...] | None = None  # the word alignment (`Translation.alignment`), when asked
 
 
 Done = Callable[[list[int], list[Translation]], None]  # positions in `texts`, and their translations
@@ -83,13 +87,16 @@ class TranslateOptions(_Direction, total=False):
     strings. `context` (one per text, given only to an engine whose `context` > 0): the
     document's sentences around it. `on_done(indices, translations)` is called as texts are
     finished (per model batch), each text exactly once, so that a caller can make finished
-    work durable before the whole call returns."""
+    work durable before the whole call returns. `align` (one per text): True for a sentence
+    with inline markup, whose word alignment (`Translation.alignment`) an engine that can
+    tell (`hf`, `ct2`: from the cross-attention) gives back; the others ignore it."""
 
     min_length: int | None  # at least this many output tokens (the bench's fixed length)
     constraints: Constraints | None
     banned: Banned | None
     context: Contexts | None
     on_done: Done | None
+    align: Sequence[bool] | None
 
 
 @runtime_checkable
@@ -229,9 +236,9 @@ Contexts = Sequence[Context | None]  # one per text: the document's sentences ar
 
 
 def check_options(count: int, min_length: int | None, constraints: Constraints | None, banned: Banned | None,
-                  context: Contexts | None = None) -> None:
+                  context: Contexts | None = None, align: Sequence[bool] | None = None) -> None:
     """Refuse option values an engine would misread: one list per text, a whole-number length."""
-    for name, values in (("constraints", constraints), ("banned", banned), ("context", context)):
+    for name, values in (("constraints", constraints), ("banned", banned), ("context", context), ("align", align)):
         if values is None:
             continue
         if not isinstance(values, (list, tuple)):

@@ -221,19 +221,21 @@ class CT2Engine(TokenizerEngine):
 
     # -- the interface ----------------------------------------------------------------
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
-                         constraints=None, banned=None) -> list[BatchOutput]:
+                         constraints=None, banned=None, align=None) -> list[BatchOutput]:
         caps = self.caps(ids, min_length)
         out: dict[int, BatchOutput] = {}
         for group in cap_groups(caps):
             rows = self._translate_rows(
                 [ids[k] for k in group], max(caps[k] for k in group), src=src, tgt=tgt, min_length=min_length,
                 constraints=[constraints[k] for k in group] if constraints else None, banned=banned,
+                align=[align[k] for k in group] if align else None,
             )
             for k, row in zip(group, rows):
                 out[k] = row
         return [out[k] for k in range(len(ids))]  # `cap_groups` holds every row once
 
-    def _translate_rows(self, ids, cap: int, *, src: str, tgt: str, min_length: int | None, constraints, banned) -> list[BatchOutput]:
+    def _translate_rows(self, ids, cap: int, *, src: str, tgt: str, min_length: int | None, constraints, banned,
+                        align=None) -> list[BatchOutput]:
         tokens = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
         rerank = bool(constraints) and any(constraints)
         suppress = self._suppressed(banned)
@@ -252,11 +254,19 @@ class CT2Engine(TokenizerEngine):
             max_decoding_length=limit + prefix,
             min_decoding_length=min(min_length or 1, limit) + prefix,
             return_scores=True,
-            return_attention=rerank,  # where a missing term goes (`_place_terms`)
+            # where a missing term goes (`_place_terms`); where a sentence's inline tags go (`align`)
+            return_attention=rerank or any(a is not None for a in align or ()),
             num_hypotheses=self.config.beam_size if rerank else 1,
             suppress_sequences=suppress or None,
         )
-        return [self._best(result, constraints[i] if rerank else [], lang) for i, result in enumerate(results)]
+        best = [self._best(result, constraints[i] if rerank else [], lang) for i, result in enumerate(results)]
+        for i, source in enumerate(align or ()):
+            chosen = best[i]
+            if source is not None and isinstance(chosen, Aligned) and chosen.attention:
+                target_ids = self.tokenizer.convert_tokens_to_ids(list(chosen.hypothesis))
+                best[i] = replace(chosen, links=self._word_links(ids[i], source, target_ids, chosen.text,
+                                                                 chosen.attention, tgt))
+        return best
 
     def _best(self, result, wanted: list, lang: str | None) -> BatchOutput:
         """The best hypothesis that holds every term; else the best one, unmet, with its tokens and
@@ -273,7 +283,9 @@ class CT2Engine(TokenizerEngine):
             score = float(score) if score is not None and math.isfinite(score) else None
             candidates.append(Aligned(text, score, n, hypothesis=tuple(hypothesis), attention=weights or ()))
         best = next((c for c in candidates if has_terms(c.text, wanted)), None)
-        return plain(best) if best else replace(candidates[0], unmet=bool(wanted))
+        if best is not None and not result.attention:
+            return plain(best)
+        return best or replace(candidates[0], unmet=bool(wanted))
 
     # -- terms the n-best lists could not hold ------------------------------------------
     def _repair(self, encoded, outputs, *, src: str, tgt: str, min_length: int | None, options: list[dict]) -> list[BatchOutput]:
@@ -432,7 +444,7 @@ class Aligned(BatchOutput):
 def plain(output: BatchOutput) -> BatchOutput:
     """A BatchOutput without the tokens and attention an `Aligned` carries."""
     if isinstance(output, Aligned):
-        return BatchOutput(output.text, output.score, output.tokens, output.unmet)
+        return BatchOutput(output.text, output.score, output.tokens, output.unmet, output.links)
     return output
 
 

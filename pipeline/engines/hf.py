@@ -137,12 +137,14 @@ class HFEngine(TokenizerEngine):
         return config.forced_eos_token_id if config.forced_eos_token_id is not None else config.eos_token_id
 
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
-                         constraints=None, banned=None) -> list[BatchOutput]:
+                         constraints=None, banned=None, align=None) -> list[BatchOutput]:
         if any(constraints or ()) or any(banned or ()):
-            return self._constrained(ids, self._prepare(src, tgt), constraints, banned, min_length=min_length)
-        return self._generate(ids, self._prepare(src, tgt), min_length=min_length)
+            return self._constrained(ids, self._prepare(src, tgt), constraints, banned, min_length=min_length,
+                                     align=align, tgt=tgt)
+        return self._generate(ids, self._prepare(src, tgt), min_length=min_length, align=align, tgt=tgt)
 
-    def _constrained(self, ids, gen_options: dict, constraints, banned, *, min_length: int | None = None) -> list[BatchOutput]:
+    def _constrained(self, ids, gen_options: dict, constraints, banned, *, min_length: int | None = None,
+                     align=None, tgt: str = "") -> list[BatchOutput]:
         """The project's constrained beam search: every term in the output, in one of its forms.
 
         With no constraints for a sentence it gives exactly what generate() gives, so
@@ -183,6 +185,45 @@ class HFEngine(TokenizerEngine):
             # the search keeps room for every term it can spell: what is unmet is unspellable
             unspellable = len(token_constraints[i]) < len(constraints[i] or [])
             results.append(BatchOutput(text, float(hyp.score) if math.isfinite(hyp.score) else None, count, not hyp.met or unspellable))
+        if align and any(a is not None for a in align):
+            start = [self.model.generation_config.decoder_start_token_id] + ([bos_id] if bos else [])
+            rows = [start + list(hyp.tokens) for hyp in hyps]
+            width = max(len(row) for row in rows) + 1  # + the place of the end of sentence
+            pad = self.model.config.pad_token_id
+            sequences = self.torch.tensor([row + [pad] * (width - len(row)) for row in rows], device=self.device)
+            results = self._with_links(results, ids, inputs, None, sequences, align, tgt)
+        return results
+
+    def _with_links(self, results: list[BatchOutput], ids, inputs, hidden, sequences, align, tgt: str) -> list[BatchOutput]:
+        """`results` with the word alignment of the rows that `align` asks it for: from the
+        cross-attention of a teacher-forced pass over the chosen outputs (what the search
+        attended to while it chose them, with no beam to trace back), averaged over layers and
+        heads. Only those rows go through it, with eager attention (SDPA gives no weights)."""
+        from dataclasses import replace
+
+        from transformers.modeling_outputs import BaseModelOutput
+
+        torch = self.torch
+        rows = [k for k, source in enumerate(align) if source is not None]
+        index = torch.tensor(rows, device=self.device)
+        mask = inputs["attention_mask"][index]
+        encoder = {"encoder_outputs": BaseModelOutput(last_hidden_state=hidden[index])} if hidden is not None \
+            else {"input_ids": inputs["input_ids"][index]}
+        before = self.model.config._attn_implementation
+        self.model.set_attn_implementation("eager")
+        try:
+            with torch.inference_mode():
+                out = self.model(attention_mask=mask, decoder_input_ids=sequences[index, :-1], output_attentions=True,
+                                 use_cache=False, **encoder)
+        finally:
+            self.model.set_attn_implementation(before)
+        weights = torch.stack([layer.float() for layer in out.cross_attentions]).mean(dim=(0, 2))  # (rows, target, source)
+        results = list(results)
+        for n, k in enumerate(rows):
+            real = mask[n].nonzero().flatten()  # the source's own positions, wherever the padding is
+            grid = weights[n][:, real].tolist()
+            links = self._word_links(ids[k], align[k], sequences[k, 1:].tolist(), results[k].text, grid, tgt)
+            results[k] = replace(results[k], links=links)
         return results
 
     def _mean_log_probs(self, inputs, hidden, sequences, *, skip_first: bool) -> list[float]:
@@ -215,7 +256,8 @@ class HFEngine(TokenizerEngine):
         counts = mask.sum(dim=1).clamp(min=1)
         return (torch.cat(sums) / counts).tolist()
 
-    def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None) -> list[BatchOutput]:
+    def _generate(self, ids: list[list[int]], gen_options: dict, *, min_length: int | None = None, align=None,
+                  tgt: str = "") -> list[BatchOutput]:
         from transformers.modeling_outputs import BaseModelOutput
 
         torch = self.torch
@@ -251,6 +293,8 @@ class HFEngine(TokenizerEngine):
         for row, score in zip(sequences.tolist(), seq_scores):
             text, n = self._decode(row, strip)
             results.append(BatchOutput(text, float(score) if math.isfinite(score) else None, n))
+        if align and any(a is not None for a in align):
+            results = self._with_links(results, ids, inputs, hidden, sequences, align, tgt)
         return results
 
 

@@ -292,12 +292,13 @@ class OpenAIEngine:
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
-                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
+                  context: Contexts | None = None, on_done: Done | None = None,
+                  align: Sequence[bool] | None = None) -> list[Translation]:
         """One request per text (more for retries and corrections), `[engine.openai] concurrency` at a
         time; results in input order. `on_done` is called from this thread as each text is
         answered, so a run stores it before the slowest request returns. `min_length` does
         not apply to a chat model."""
-        check_options(len(texts), min_length, constraints, banned, context)
+        check_options(len(texts), min_length, constraints, banned, context, align)
         if not texts:
             return []
         jobs = [

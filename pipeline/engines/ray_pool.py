@@ -623,12 +623,13 @@ class RayEngine:
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
-                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
-        check_options(len(texts), min_length, constraints, banned, context)
+                  context: Contexts | None = None, on_done: Done | None = None,
+                  align: Sequence[bool] | None = None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned, context, align)
         if not texts:
             return []
         options: dict[str, object] = {"src": src, "tgt": tgt, "min_length": min_length}
-        for name, values in (("constraints", constraints), ("banned", banned), ("context", context)):
+        for name, values in (("constraints", constraints), ("banned", banned), ("context", context), ("align", align)):
             if values is not None:
                 options[name] = list(values)
         return self.pool.translate(self, list(texts), options, on_done)

@@ -58,7 +58,10 @@ class FunctionEngine(_Recorder):
     constraints the simplest way (each term's first form is appended as often as the
     output lacks it), so the constrain path can be tested without a model; `banned`
     forms are removed. `version` goes into the fingerprint: change it when `fn`
-    changes and the translation memory must not reuse old outputs.
+    changes and the translation memory must not reuse old outputs. `aligner(text, out)`
+    gives the word alignment (`Translation.alignment`) of a text asked for one (`align`):
+    an engine whose attention is known, to test tag placement apart from a model's quality;
+    without it the engine gives none, and its tags go by word position.
     """
 
     def __init__(
@@ -75,9 +78,11 @@ class FunctionEngine(_Recorder):
         seconds_per_batch: float = 0.0,
         context: int = 0,
         before_call: Hook | None = None,
+        aligner: Callable[[str, str], Sequence[tuple[int, int]]] | None = None,
     ):
         super().__init__(before_call)
         self.fn = fn
+        self.aligner = aligner
         self.context = context  # >0: it is given its neighbouring sentences (recorded in `contexts`)
         self.contexts: list[Context | None] = []
         self.name = name
@@ -94,8 +99,9 @@ class FunctionEngine(_Recorder):
 
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
-                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
-        check_options(len(texts), min_length, constraints, banned, context)
+                  context: Contexts | None = None, on_done: Done | None = None,
+                  align: Sequence[bool] | None = None) -> list[Translation]:
+        check_options(len(texts), min_length, constraints, banned, context, align)
         self._record(texts)
         if context is not None:
             self.contexts.extend(context)
@@ -105,13 +111,13 @@ class FunctionEngine(_Recorder):
             if self.seconds_per_batch:
                 time.sleep(self.seconds_per_batch)
             batch = list(range(start, min(start + size, len(texts))))
-            results.extend(self._one(i, texts[i], src, tgt, constraints, banned) for i in batch)
+            results.extend(self._one(i, texts[i], src, tgt, constraints, banned, bool(align and align[i])) for i in batch)
             if on_done is not None:
                 on_done(batch, results[start:])
         return results
 
     def _one(self, i: int, text: str, src: str, tgt: str, constraints: Constraints | None,
-             banned: Banned | None) -> Translation:
+             banned: Banned | None, align: bool = False) -> Translation:
         out = self.fn(text, src, tgt)
         unmet = False
         if self.constrains:
@@ -122,7 +128,8 @@ class FunctionEngine(_Recorder):
                 out = " ".join([out] + [term.forms[0]] * max(0, missing))
         elif constraints and self.reranks:
             unmet = any(not any(form in out for form in term.forms) for term in constraints[i] or [])
-        return Translation(out, self.score, len(out.split()), 1, unmet)
+        links = tuple(self.aligner(text, out)) if align and self.aligner is not None else None
+        return Translation(out, self.score, len(out.split()), 1, unmet, alignment=links)
 
     def info(self) -> dict[str, Any]:
         return {"engine": self.name, "id": f"function:{getattr(self.fn, '__qualname__', 'fn')}",

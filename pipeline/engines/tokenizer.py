@@ -221,7 +221,8 @@ class TokenizerEngine:
     # -- the interface ----------------------------------------------------------------------
     def translate(self, texts: Sequence[str], *, src: str, tgt: str, min_length: int | None = None,
                   constraints: Constraints | None = None, banned: Banned | None = None,
-                  context: Contexts | None = None, on_done: Done | None = None) -> list[Translation]:
+                  context: Contexts | None = None, on_done: Done | None = None,
+                  align: Sequence[bool] | None = None) -> list[Translation]:
         """Translate `texts` from `src` into `tgt`; results in input order.
 
         Sentences longer than the model's input limit are split (`split_to_fit`),
@@ -229,8 +230,10 @@ class TokenizerEngine:
         `[model] batch_tokens` / `batch_size`, and the pieces are joined again.
         `on_done(indices, translations)` hears of each text as soon as the batch that
         finishes it returns (one that `_repair` may still change, when that is done).
+        `align`: the texts whose word alignment is wanted (not for a text split in pieces);
+        a batch without one asks the model for no attention.
         """
-        check_options(len(texts), min_length, constraints, banned, context)
+        check_options(len(texts), min_length, constraints, banned, context, align)
         if not texts:
             return []
         per_text = {name: values for name, values in (("constraints", constraints), ("banned", banned)) if values is not None}
@@ -242,6 +245,9 @@ class TokenizerEngine:
             if "constraints" in per_text and len(parts) > 1:
                 place_cut_terms(per_text["constraints"][i] or [], parts, options)
             piece_options += options
+        # the source of each piece whose alignment is wanted (None: not wanted)
+        aligned = [parts[0] if align and align[i] and len(parts) == 1 else None
+                   for i, parts in enumerate(parts_of) for _ in parts]
         lengths = [len(e) for e in encoded]
         outputs: dict[int, BatchOutput] = {}  # each piece's, as its batch returns
         waiting = [0] * len(texts)  # pieces of each text not translated yet
@@ -255,7 +261,9 @@ class TokenizerEngine:
             return join_pieces(1, [0] * len(pieces_of[i]), [outputs[k] for k in pieces_of[i]])[0]
 
         for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
-            batch_options = {name: [piece_options[k][name] for k in batch] for name in per_text}
+            batch_options: dict = {name: [piece_options[k][name] for k in batch] for name in per_text}
+            if any(aligned[k] is not None for k in batch):
+                batch_options["align"] = [aligned[k] for k in batch]
             results = self._translate_batch([encoded[k] for k in batch], src=src, tgt=tgt, min_length=min_length, **batch_options)
             finished = []
             for k, result in zip(batch, results, strict=True):
@@ -319,9 +327,50 @@ class TokenizerEngine:
         return outputs
 
     def _translate_batch(self, ids: list[list[int]], *, src: str, tgt: str, min_length: int | None = None,
-                         constraints=None, banned=None) -> list[BatchOutput]:
-        """One BatchOutput per row of token ids, in order."""
+                         constraints=None, banned=None, align=None) -> list[BatchOutput]:
+        """One BatchOutput per row of token ids, in order; `align`: per row, its source text when
+        its word alignment (`BatchOutput.links`) is wanted, else None."""
         raise NotImplementedError
+
+    # -- word alignment from cross-attention ------------------------------------------------
+    def _token_words(self, ids: Sequence[int], text: str, skip: int = 0) -> list[int] | None:
+        """The word (`\\S+` of `text`) each token of `ids` belongs to (-1: a special token, or
+        one of at most `skip` words in front, a target prefix like `>>hye<<`); None when the
+        tokens do not decode to as many words as `text` has. Decoded a prefix at a time, so
+        any tokenizer (SentencePiece, byte-level BPE) says itself where its words start; a
+        SentencePiece token's `▁` says it at once, which is tried first (decoding every prefix
+        doubled the time of a tagged sentence on the tiny model)."""
+        strip = self._strip_ids()
+        words = _piece_words(self.tokenizer.convert_ids_to_tokens(list(ids)), [t in strip for t in ids])
+        if 0 <= (max(words, default=-1) + 1) - len(text.split()) <= skip:
+            shift = max(words, default=-1) + 1 - len(text.split())
+            return [w - shift if w >= shift else -1 for w in words]
+        kept: list[int] = []
+        words = []
+        for token in ids:
+            if token in strip:
+                words.append(-1)
+                continue
+            kept.append(token)
+            decoded = self.tokenizer.decode(kept, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+            words.append(len(decoded.split()) - 1)
+        decoded = self.tokenizer.decode(kept, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        shift = len(decoded.split()) - len(text.split())  # the prefix's words, when they decode as text
+        if not 0 <= shift <= skip:
+            return None
+        return [w - shift if w >= shift else -1 for w in words]
+
+    def _word_links(self, source_ids: Sequence[int], source: str, target_ids: Sequence[int], target: str,
+                    weights: Sequence[Sequence[float]], tgt: str) -> tuple[tuple[int, int], ...] | None:
+        """(source word, target word) pairs from cross-attention `weights` (one row over the source
+        tokens per target token): each target word goes with the source word its tokens attend to
+        most (summed over the pieces of both). None when the tokens cannot be matched to words."""
+        prefix = target_prefix(self.facts, tgt)  # in front of the source, not of its words
+        src_words = self._token_words(source_ids, source, len(prefix.split()) if prefix else 0)
+        tgt_words = self._token_words(target_ids, target)
+        if src_words is None or tgt_words is None:
+            return None
+        return word_links(weights, src_words, tgt_words)
 
 
 def for_piece(values: Sequence, piece: str, pieces: int) -> list:
@@ -352,6 +401,40 @@ def place_cut_terms(constraints: Sequence, parts: list[str], options: list[dict]
         options[k]["constraints"] = options[k]["constraints"] + [replace(constraint, count=constraint.count - placed)]
 
 
+def _piece_words(pieces: Sequence[str], special: Sequence[bool]) -> list[int]:
+    """The word of each SentencePiece token: a piece that starts with `▁` starts a word (a lone
+    `▁` belongs to none, and the piece after it starts one); -1 for a special token."""
+    words, n, pending = [], -1, False
+    for piece, skip in zip(pieces, special):
+        if skip or not isinstance(piece, str):
+            words.append(-1)
+            continue
+        if piece.startswith("\u2581") and not piece.strip("\u2581"):
+            pending = True
+            words.append(-1)
+            continue
+        if piece.startswith("\u2581") or pending or n < 0:
+            n += 1
+            pending = False
+        words.append(n)
+    return words
+
+
+def word_links(weights: Sequence[Sequence[float]], src_words: Sequence[int],
+               tgt_words: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """For each target word, the source word with the most attention from its tokens (token
+    rows and columns of `weights` whose word is -1 are left out)."""
+    totals: dict[int, dict[int, float]] = {}
+    for row, j in zip(weights, tgt_words):
+        if j < 0:
+            continue
+        mass = totals.setdefault(j, {})
+        for weight, i in zip(row, src_words):
+            if i >= 0:
+                mass[i] = mass.get(i, 0.0) + float(weight)
+    return tuple((max(mass, key=lambda i: (mass[i], -i)), j) for j, mass in sorted(totals.items()) if mass)
+
+
 def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[BatchOutput]) -> list[Translation]:
     """Put the translations of split pieces back together, one Translation per text.
 
@@ -362,6 +445,7 @@ def join_pieces(count: int, owners: Sequence[int], outputs: Sequence[BatchOutput
     for i, output in zip(owners, outputs):
         t = joined[i]
         t.unmet = t.unmet or output.unmet
+        t.alignment = output.links if not t.pieces else None  # a split text has none
         t.text = f"{t.text} {output.text}".strip() if t.pieces else output.text
         t.tokens += output.tokens
         t.pieces += 1

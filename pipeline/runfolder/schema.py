@@ -10,6 +10,7 @@ readers use are checked; unknown fields are left alone (newer versions add some)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypedDict, cast
@@ -59,6 +60,7 @@ class Manifest(TypedDict, total=False):
     chrome: dict[str, dict[str, int]]  # folder -> site chrome lines found by repetition, with their counts
 
 NONE = type(None)
+ALIGN = re.compile(r"(\d+-\d+( \d+-\d+)*)?")  # `Segment.align`
 STR_LIST = ("list of strings", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
 INT = ("whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUMBER = ("number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
@@ -86,6 +88,8 @@ ROW_FIELDS = {
     "markup": ("list of [offset, tag number, kind] or null", lambda v: v is None or (isinstance(v, list) and all(
         isinstance(e, list) and len(e) == 3 and INT[1](e[0]) and INT[1](e[1]) and e[2] in ("open", "close", "point")
         for e in v))),
+    "align": ("word alignment like \"0-0 1-2\" or null", lambda v: v is None or (isinstance(v, str) and ALIGN.fullmatch(v)
+                                                                        is not None)),
 }
 TERM_FIELDS = {"concept": TEXT, "source": TEXT, "target": TEXT_OR_NULL,
                "honoured": _kind("true, false or null", bool, NONE), "start": INT, "end": INT}

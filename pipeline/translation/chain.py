@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from pipeline.config import RunConfig
+from pipeline.documents.inline import write_links
 from pipeline.documents.script import latin_words_in
 from pipeline.engines.base import Context, Engine
 from pipeline.glossary.constraints import UNMET_FLAG
@@ -33,6 +34,7 @@ SPLIT = "split"  # too long for the model: translated in pieces
 LATIN_MISSING = "latin-name-missing"  # a Latin name of the Armenian source is not in the output
 NO_HUMAN = "\x00machine"  # a human context no post-edit has: an editor asked for the machine's text
 FALLBACK = "llm-fallback"  # the chat model's answer failed its checks: `[model] fallback` translated it
+INLINE = "inline"  # Segment.meta: the sentence has inline tags (set when a document read in place is cut)
 
 
 def route(segment: Segment, tgt: str, engine: Engine, run: RunConfig) -> bool:
@@ -89,6 +91,8 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
             options = [{"constraints": s.meta.get("constraints", []), "banned": s.meta.get("banned", [])} for s in group]
         if engine.context and any("context" in s.meta for s in group):
             options = [{**(options[i] if options else {}), "context": s.meta.get("context")} for i, s in enumerate(group)]
+        if any(s.meta.get(INLINE) for s in group):  # where its tags go: the engine's word alignment
+            options = [{**(options[i] if options else {}), "align": bool(s.meta.get(INLINE))} for i, s in enumerate(group)]
         done = None
         if on_progress is not None:
             def done(positions, translations):
@@ -104,6 +108,7 @@ def translate_routed(segments: list[Segment], engine: Engine, tgt: str, memory: 
             segment.target = result.text if human_text else for_output(result.text, tgt, spelling)
             segment.score = result.score
             segment.origin = "human" if human_text else None
+            segment.align = write_links(result.alignment) if result.alignment and not human_text else None
             if result.pieces > 1:
                 segment.flag(SPLIT)
             if result.unmet:

@@ -375,7 +375,8 @@ def translate_with_memory(
     kill loses at most the batch in flight. `on_done(positions, translations)` hears of
     every source once: those known at once, then each engine batch as it returns.
     `options`: per source, engine options that lists carry per text (glossary
-    `constraints`, `banned`); the context must tell apart sources whose options differ.
+    `constraints`, `banned`, `align`); the context must tell apart sources whose options
+    differ, but for `align` (asked once for a source when one of its places asks it).
     """
     contexts = list(contexts) if contexts is not None else [""] * len(sources)
     human_contexts = list(human_contexts) if human_contexts is not None else [""] * len(sources)
@@ -412,6 +413,8 @@ def translate_with_memory(
     if options is not None:
         for name in options[0]:
             per_text[name] = [options[todo[key][0]][name] for key in keys]
+        if "align" in per_text:  # one source, with tags in one place only: aligned for it
+            per_text["align"] = [any(options[i]["align"] for i in todo[key]) for key in keys]
     reported: set[int] = set()
 
     def finished(indices: list[int], results: list[Translation]) -> None:
