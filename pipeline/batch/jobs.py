@@ -12,7 +12,7 @@ from pipeline.batch.state import file_stat
 from pipeline.config import Config
 from pipeline.documents import references
 from pipeline.documents.chrome import chrome_lines
-from pipeline.documents.inline import sentence_tags
+from pipeline.documents.inline import tagged_sentences
 from pipeline.documents.reader import Article, InputFile, is_file, read_file, reference_for
 from pipeline.documents.segmenter import segment_paragraphs
 from pipeline.errors import InputError
@@ -62,17 +62,8 @@ def segment_file(file: InputFile, config: Config, problems: list[str] | None = N
 def mark_inline(article: Article, segments: list[Segment]) -> None:
     """Mark the sentences of a document read in place that have inline tags (`chain.INLINE`):
     only those ask the engine for its word alignment, so plain text costs nothing more."""
-    paragraphs = getattr(article.layout, "paragraphs", None)
-    if not paragraphs:
-        return
-    groups: dict[int, list[Segment]] = {}
-    for segment in segments:
-        groups.setdefault(segment.para, []).append(segment)
-    for para, group in groups.items():
-        if para < len(paragraphs) and paragraphs[para].tags:
-            for segment, tags in zip(group, sentence_tags(paragraphs[para].text, paragraphs[para].tags, group)):
-                if tags:
-                    segment.meta[INLINE] = True
+    for segment, _, _ in tagged_sentences(article.layout, segments):
+        segment.meta[INLINE] = True
 
 
 def read_input(root: Path, path: Path, rel: str, config: Config) -> FileJob:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 MOVED = "markup-moved"
 WORD = re.compile(r"\S+")
@@ -611,6 +611,23 @@ def read_links(text: str | None) -> list[tuple[int, int]] | None:
     if not text:
         return None
     return [(int(i), int(j)) for i, j in (pair.split("-") for pair in text.split())]
+
+
+def tagged_sentences(layout: Any, segments: list) -> Iterator[tuple[Any, Any, list[Tag]]]:
+    """The sentences of a document read in place (`layout`: its paragraphs, with their tags) that
+    carry inline tags: (segment, its paragraph, its tags in its own offsets)."""
+    paragraphs = getattr(layout, "paragraphs", None)
+    if not paragraphs:
+        return
+    groups: dict[int, list] = {}
+    for segment in segments:
+        groups.setdefault(segment.para, []).append(segment)
+    for para, group in groups.items():
+        if para < len(paragraphs) and paragraphs[para].tags:
+            paragraph = paragraphs[para]
+            for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
+                if tags:
+                    yield segment, paragraph, tags
 
 
 def sentence_tags(text: str, tags: list[Tag], segments: list) -> list[list[Tag]]:

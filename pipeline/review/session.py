@@ -422,7 +422,7 @@ def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int],
     XLIFF export's inline codes and the review page's tag chips."""
     from pipeline.batch.jobs import segment_file
     from pipeline.config import ConfigError, from_mapping
-    from pipeline.documents.inline import sentence_tags
+    from pipeline.documents.inline import tagged_sentences
     from pipeline.documents.reader import read_file
 
     wanted = [doc for doc in by_doc if Path(doc).suffix.lower() in (".html", ".htm", ".md", ".markdown", ".docx")]
@@ -446,16 +446,9 @@ def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int],
             continue
         rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
         for article, segments in per_article:
-            if article.layout is None or not hasattr(article.layout, "paragraphs"):
-                continue
-            groups: dict[int, list] = {}
-            for segment in segments:
-                groups.setdefault(segment.para, []).append(segment)
-            for para, group in groups.items():
-                paragraph = article.layout.paragraphs[para]
-                for segment, tags in zip(group, sentence_tags(paragraph.text, paragraph.tags, group)):
-                    if tags and rows.get(segment.index, segment.source) == segment.source:
-                        out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
+            for segment, paragraph, tags in tagged_sentences(article.layout, segments):
+                if rows.get(segment.index, segment.source) == segment.source:
+                    out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
     return out
 
 
