@@ -250,3 +250,27 @@ def test_an_import_that_nests_a_link_in_a_link_is_listed_not_taken(tmp_path):
     result = import_xliff(out, path)
     assert [uid for uid, why in result.not_applied if "link inside a link" in why] == ["page.html:0"]
     assert not EditLog(out).read()
+
+
+def test_a_session_reads_each_input_for_its_tags_once_while_it_stays_the_same(translated, monkeypatch):
+    """The review page, each save and the export ask for the same documents' tags: read once,
+    and again when the input changed."""
+    import pipeline.documents.reader as reader
+    from pipeline.review.session import ReviewSession, inline_tags
+
+    folder, out = translated
+    reads = []
+    real = reader.read_file
+    monkeypatch.setattr(reader, "read_file", lambda root, path, **kw: reads.append(path.name) or real(root, path, **kw))
+    session = ReviewSession(out, memory=False)
+    try:
+        by_doc = {"page.html": [view for view in session.views() if view["doc"] == "page.html"]}
+        first = inline_tags(session, by_doc)
+        assert [tag.open for tag in first[("page.html", 0)]] == ["<b>"]
+        assert inline_tags(session, by_doc) == first and reads == ["page.html"]
+        page = folder / "page.html"
+        page.write_text('<html><body><p>The talks went <i>well</i> in Paris.</p></body></html>', encoding="utf-8")
+        assert [tag.open for tag in inline_tags(session, by_doc)[("page.html", 0)]] == ["<i>"]
+        assert reads == ["page.html", "page.html"]
+    finally:
+        session.close()

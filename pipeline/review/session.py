@@ -97,6 +97,8 @@ class ReviewSession:
             raise TargmanError(f"{self.out_dir / 'run.json'}: no target language recorded; is this a targman run?")
         self.tgt: str = tgt
         self.dom_ids: dict[tuple[str, int | None], str] = {}  # a row's "index" is optional
+        # doc -> (its input's mtime and size, its tagged sentences: index, source, tags), for `inline_tags`
+        self.inline_cache: dict[str, tuple[tuple[int, int], list[tuple[int, str, list]]]] = {}
         self.by_key: dict[tuple[str, int | None], dict] = {}
         docs: dict[str, int] = {}
         for row in self.rows:
@@ -419,7 +421,8 @@ def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int],
     `by_doc` (doc -> its views), read again from the run's input (the rows hold plain text):
     {(doc, index): tags}; a Word run's tags as `<b>`, `<a href>` (`docx_doc.code_label`). A
     document that cannot be read, or whose sentences are no longer the rows', gets none. For the
-    XLIFF export's inline codes and the review page's tag chips."""
+    XLIFF export's inline codes and the review page's tag chips. Each input is read once while it
+    stays the same file (`session.inline_cache`, emptied when the run's tables are read again)."""
     from pipeline.batch.jobs import segment_file
     from pipeline.config import ConfigError, from_mapping
     from pipeline.documents.inline import tagged_sentences
@@ -439,16 +442,26 @@ def inline_tags(session, by_doc: dict[str, list[dict]]) -> dict[tuple[str, int],
     out: dict[tuple[str, int], list] = {}
     for doc in wanted:
         try:
-            file = read_file(root, root / doc, html=config.html)
-            folder = Path(doc).parent.as_posix()
-            per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
-        except Exception:  # the input moved or changed: its sentences stay plain text
+            stat = (root / doc).stat()
+        except OSError:  # the input moved: its sentences stay plain text
             continue
+        cached = session.inline_cache.get(doc)
+        if cached is None or cached[0] != (stat.st_mtime_ns, stat.st_size):
+            try:
+                file = read_file(root, root / doc, html=config.html)
+                folder = Path(doc).parent.as_posix()
+                per_article = segment_file(file, config, chrome=tuple(chrome.get(folder if folder != "" else ".", {})))
+            except Exception:  # the input changed: its sentences stay plain text
+                continue
+            cached = ((stat.st_mtime_ns, stat.st_size),
+                      [(segment.index, segment.source, _labelled(article.layout, paragraph, tags))
+                       for article, segments in per_article
+                       for segment, paragraph, tags in tagged_sentences(article.layout, segments)])
+            session.inline_cache[doc] = cached  # the page, each save and the export read a document once
         rows = {view["row"]["index"]: view["row"]["source"] for view in by_doc[doc]}
-        for article, segments in per_article:
-            for segment, paragraph, tags in tagged_sentences(article.layout, segments):
-                if rows.get(segment.index, segment.source) == segment.source:
-                    out[(doc, segment.index)] = _labelled(article.layout, paragraph, tags)
+        for index, source, tags in cached[1]:
+            if rows.get(index, source) == source:
+                out[(doc, index)] = list(tags)
     return out
 
 
