@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 from pipeline.config import ModelConfig
 from pipeline.engines.base import (
@@ -25,6 +25,19 @@ from pipeline.models.facts import ModelFacts
 # ISO 639-1 -> the codes multilingual models use.
 NLLB_CODES = {"hy": "hye_Armn", "en": "eng_Latn", "ru": "rus_Cyrl", "ka": "kat_Geor", "fr": "fra_Latn", "de": "deu_Latn"}
 ISO3 = {"hy": "hye", "en": "eng", "ru": "rus", "ka": "kat", "fr": "fra", "de": "deu"}
+
+def plan_groups(batches: Iterable[Sequence[int]], owners: Sequence[int]) -> list[list[int]]:
+    """The texts of each group of `batches` (of pieces; `owners`: each piece's text), in order:
+    a batch, or consecutive batches that share a split text."""
+    groups: list[list[int]] = []
+    for batch in batches:
+        texts_in = list(dict.fromkeys(owners[k] for k in batch))
+        if groups and texts_in[0] == groups[-1][-1]:  # a text split across the two batches
+            groups[-1] += texts_in[1:]
+        else:
+            groups.append(texts_in)
+    return [sorted(group) for group in groups]
+
 
 def token_budget_batches(order: Sequence[int], lengths: Sequence[int], batch_tokens: int, batch_size: int):
     """Consecutive runs of a length-sorted `order`, each within the padded-token budget."""
@@ -260,7 +273,8 @@ class TokenizerEngine:
         def joined(i: int) -> Translation:
             return join_pieces(1, [0] * len(pieces_of[i]), [outputs[k] for k in pieces_of[i]])[0]
 
-        for batch in token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size):
+        batches = list(token_budget_batches(order, lengths, self.config.batch_tokens, self.config.batch_size))
+        for batch in batches:
             batch_options: dict = {name: [piece_options[k][name] for k in batch] for name in per_text}
             if any(aligned[k] is not None for k in batch):
                 batch_options["align"] = [aligned[k] for k in batch]
@@ -277,12 +291,16 @@ class TokenizerEngine:
                 deferred += [i for i in finished if i not in ready]
                 if ready:
                     on_done(ready, [joined(i) for i in ready])
-        final = self._repair(encoded, [outputs[k] for k in range(len(owners))], src=src, tgt=tgt,
-                             min_length=min_length, options=piece_options)
-        outputs.update(enumerate(final))  # the deferred texts are told of the repaired pieces
+        # Repaired group by group (`plan`), not over the whole call: a call of one group (a Ray
+        # actor's) then repairs in the same batches as the whole call, and gives the same bytes.
+        for group in plan_groups(batches, owners):
+            pieces = [k for i in group for k in pieces_of[i]]
+            repaired = self._repair([encoded[k] for k in pieces], [outputs[k] for k in pieces], src=src, tgt=tgt,
+                                    min_length=min_length, options=[piece_options[k] for k in pieces])
+            outputs.update(zip(pieces, repaired, strict=True))  # the deferred texts are told of the repaired pieces
         if on_done is not None and deferred:
             on_done(deferred, [joined(i) for i in deferred])
-        return join_pieces(len(texts), owners, final)
+        return join_pieces(len(texts), owners, [outputs[k] for k in range(len(owners))])
 
     def _layout(self, texts: Sequence[str], src: str, tgt: str):
         """Each text's pieces (split to fit the model), every piece's token ids and owner (the
@@ -310,15 +328,8 @@ class TokenizerEngine:
         if not texts:
             return []
         _, encoded, owners, order = self._layout(texts, src, tgt)
-        groups: list[list[int]] = []
-        for batch in token_budget_batches(order, [len(e) for e in encoded], self.config.batch_tokens,
-                                          self.config.batch_size):
-            texts_in = list(dict.fromkeys(owners[k] for k in batch))
-            if groups and texts_in[0] == groups[-1][-1]:  # a text split across the two batches
-                groups[-1] += texts_in[1:]
-            else:
-                groups.append(texts_in)
-        return [sorted(group) for group in groups]
+        return plan_groups(token_budget_batches(order, [len(e) for e in encoded], self.config.batch_tokens,
+                                                self.config.batch_size), owners)
 
     def _repair(self, encoded: list[list[int]], outputs: list[BatchOutput], *, src: str, tgt: str,
                 min_length: int | None, options: list[dict]) -> list[BatchOutput]:
