@@ -146,9 +146,12 @@ def targman(cluster: Cluster, *args: str, env: dict | None = None) -> subprocess
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+ARTICLES = 120  # on ct2 about 15 windows: most of them are still to come when the node goes
+
+
 def test_a_run_survives_losing_a_worker_node(ray_cluster, ct2_models, tmp_path):
     folder = tmp_path / "in"
-    make_articles(folder, n=45)
+    make_articles(folder, n=ARTICLES)
     model = str(ct2_models["hy-en"])
     # windows of about 40 segments in small batches: every actor (one a node) holds batches when the node goes;
     # ct2, whose actors start in a tenth of a second (hf's import torch for 4 s each)
@@ -167,7 +170,8 @@ def test_a_run_survives_losing_a_worker_node(ray_cluster, ct2_models, tmp_path):
     while parts(out) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert proc.poll() is None, proc.communicate()[1]
-    assert 3 <= parts(out) < 40  # mid-run
+    at_kill = parts(out)
+    assert 3 <= at_kill < ARTICLES  # mid-run
     assert ray_cluster.kill_node("w1") > 0
     killed = time.monotonic()
     try:
@@ -175,6 +179,7 @@ def test_a_run_survives_losing_a_worker_node(ray_cluster, ct2_models, tmp_path):
     finally:
         proc.kill()
     took = time.monotonic() - killed
+    print(f"node killed with {at_kill} of {ARTICLES} files written; the run ended {took:.1f} s later")
     assert proc.returncode == 1, stderr  # 1: latin1.txt fails to read, as in the local run; nothing else
     manifest = json.loads((out / "run.json").read_text())
     failed = sorted(rel for rel, entry in manifest["files"].items() if entry["status"] == "failed")
@@ -186,7 +191,7 @@ def test_a_run_survives_losing_a_worker_node(ray_cluster, ct2_models, tmp_path):
     assert len(executor["cluster"]) == 3 and executor["actors"] == 3 and executor["nodes"] == 3
     assert executor["faults"]["actors_lost"] >= 1 and executor["faults"]["crashes"] == 0, executor
     assert "stopped answering" in stderr, stderr
-    assert any("files 45/46, 1 failed" in line for line in stderr.splitlines()), stderr  # the failed file is not done
+    assert any(f"files {ARTICLES}/{ARTICLES + 1}, 1 failed" in line for line in stderr.splitlines()), stderr  # the failed file is not done
     assert took < 240, took
 
 

@@ -46,23 +46,31 @@ def parse(html: str):
     return lxml.html.fromstring(html)
 
 
-def dump_dom(page: Path, fragment: str = "") -> tuple:
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module's browser tests (starting one costs a second of CPU); each
+    page opens in a context of its own."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
+
+
+def dump_dom(browser, page: Path, fragment: str = "") -> tuple:
     """The page's DOM once its script has run (it sets `body[data-ready=yes]`) in headless
     Chromium, parsed, and the seconds it took. It waits on that state, not on a time budget,
     so a loaded machine makes it slower, never wrong."""
-    from playwright.sync_api import sync_playwright
-
     url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     started = time.perf_counter()
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            tab = browser.new_page()
-            tab.goto(url)
-            tab.wait_for_selector("body[data-ready='yes']", state="attached", timeout=60_000)
-            html = tab.content()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(url)
+        tab.wait_for_selector("body[data-ready='yes']", state="attached", timeout=60_000)
+        html = tab.content()
+    finally:
+        context.close()
     return parse(html), time.perf_counter() - started
 
 
@@ -299,8 +307,8 @@ def test_ten_thousand_segments_do_not_explode(tmp_path):
 
 @pytest.mark.slow
 @needs_chromium
-def test_browser_shows_every_row_and_runs_no_injected_script(small_run):
-    dom, _ = dump_dom(write_review(small_run))
+def test_browser_shows_every_row_and_runs_no_injected_script(browser, small_run):
+    dom, _ = dump_dom(browser, write_review(small_run))
     body = dom.xpath("//body")[0]
     assert body.get("data-ready") == "yes"  # the page's own script ran
     assert body.get("data-pwned") is None  # the article's did not (neither <script> nor onerror)
@@ -313,8 +321,8 @@ def test_browser_shows_every_row_and_runs_no_injected_script(small_run):
 
 
 @needs_chromium
-def test_browser_filter_only_flagged(small_run):
-    dom, _ = dump_dom(write_review(small_run), "only-flagged")
+def test_browser_filter_only_flagged(browser, small_run):
+    dom, _ = dump_dom(browser, write_review(small_run), "only-flagged")
     assert [row.get("id") for row in visible_rows(dom)] == ["s0-2", "s1-0"]
     assert dom.xpath("//input[@id='only-flagged']")[0].get("checked") is None  # a property, not an attribute
     assert dom.xpath("//body")[0].get("data-visible-rows") == "2"
@@ -327,7 +335,7 @@ def test_browser_filter_only_flagged(small_run):
 
 
 @needs_chromium
-def test_browser_only_flagged_keeps_failed_and_skipped_files(small_run):
+def test_browser_only_flagged_keeps_failed_and_skipped_files(browser, small_run):
     run = json.loads((small_run / "run.json").read_text(encoding="utf-8"))
     run["files"]["notes.pdf"] = {"status": "skipped", "reason": "unsupported file type '.pdf'"}
     run["files"]["quiet.txt"] = {"status": "done"}
@@ -335,7 +343,7 @@ def test_browser_only_flagged_keeps_failed_and_skipped_files(small_run):
     with open(small_run / "segments.jsonl", "a", encoding="utf-8") as table:
         table.write(json.dumps({"doc": "quiet.txt", "para": 0, "index": 0, "src_lang": "en", "kind": "text",
                                 "source": "Calm.", "target": "Calm.", "flags": [], "terms": []}) + "\n")
-    dom, _ = dump_dom(write_review(small_run), "only-flagged")
+    dom, _ = dump_dom(browser, write_review(small_run), "only-flagged")
     shown = {s.xpath(".//h2/a")[0].text for s in dom.xpath("//main/section") if s.get("hidden") is None}
     assert shown == {"csto.txt", "evil.jsonl#7", "broken.html", "notes.pdf"}  # quiet.txt: nothing to look at
     listed = {r.xpath("td[1]")[0].text_content() for r in dom.xpath("//table[@id='docs-index']/tbody/tr")
@@ -349,17 +357,17 @@ def test_browser_only_flagged_keeps_failed_and_skipped_files(small_run):
     "key,order",
     [("order", ["d0", "d1", "d2"]), ("chrf", ["d1", "d0", "d2"]), ("ter", ["d1", "d0", "d2"]), ("terms", ["d0", "d1", "d2"])],
 )
-def test_browser_sorts_documents_by_score(small_run, key, order):
-    dom, _ = dump_dom(write_review(small_run), f"sort={key}")
+def test_browser_sorts_documents_by_score(browser, small_run, key, order):
+    dom, _ = dump_dom(browser, write_review(small_run), f"sort={key}")
     assert [s.get("id") for s in dom.xpath("//main/section")] == order
     assert [r.xpath("td/a")[0].get("href") for r in dom.xpath("//table[@id='docs-index']/tbody/tr")] == [f"#{d}" for d in order]
 
 
 @pytest.mark.slow
 @needs_chromium
-def test_browser_realistic_run(tmp_path):
+def test_browser_realistic_run(browser, tmp_path):
     out = build_run(tmp_path / "out", 2000)
-    dom, _ = dump_dom(write_review(out), "only-flagged&sort=chrf")
+    dom, _ = dump_dom(browser, write_review(out), "only-flagged&sort=chrf")
     rows = dom.xpath("//tr[contains(@class, 'seg')]")
     assert len(rows) == 2000
     flagged = [row for row in rows if "flagged" in row.get("class")]
@@ -437,10 +445,9 @@ def test_a_large_run_gets_an_index_and_pages_of_documents(tmp_path, paged):
 
 @pytest.mark.slow
 @needs_chromium
-def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch):
+def test_browser_index_pages_through_every_document(browser, tmp_path, paged, monkeypatch):
     """The large index shows INDEX_PAGE documents at a time; next / previous walk the sorted,
     filtered list of all of them."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
     out = build_run(tmp_path / "out", 400)
     monkeypatch.setattr(paged, "INDEX_PAGE", 4)
     entries = index_entries(parse(write_review(out).read_text(encoding="utf-8")))
@@ -449,37 +456,36 @@ def test_browser_index_pages_through_every_document(tmp_path, paged, monkeypatch
     def orders(tab) -> list[int]:
         return [int(o) for o in tab.eval_on_selector_all("#docs-index tbody tr", "rows => rows.map(r => r.dataset.order)")]
 
-    with playwright_api.sync_playwright() as p:
-        browser = launch(p)
-        try:
-            tab = browser.new_page()
-            tab.goto((out / "review.html").resolve().as_uri())
-            assert orders(tab) == [0, 1, 2, 3] and not tab.is_visible("#index-prev") and tab.is_visible("#index-next")
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto((out / "review.html").resolve().as_uri())
+        assert orders(tab) == [0, 1, 2, 3] and not tab.is_visible("#index-prev") and tab.is_visible("#index-next")
+        tab.click("#index-next")
+        assert orders(tab) == [4, 5, 6, 7] and tab.is_visible("#index-prev")
+        assert tab.inner_text("#index-range") == f"documents 5–8 of {len(entries)}"
+        tab.click("#index-prev")
+        assert orders(tab) == [0, 1, 2, 3]
+        tab.click("#index-next")
+        tab.select_option("#sort", "flags")  # a new order starts again at its first page
+        most = sorted(entries, key=lambda e: (-e[0]["flags"], e[0]["order"]))
+        assert orders(tab) == [keys["order"] for keys, _ in most[:4]]
+        tab.check("#only-flagged")
+        listed = [keys for keys, _ in most if keys["flags"] or keys.get("status")]
+        while tab.is_visible("#index-next"):  # to the last page of the filtered list
             tab.click("#index-next")
-            assert orders(tab) == [4, 5, 6, 7] and tab.is_visible("#index-prev")
-            assert tab.inner_text("#index-range") == f"documents 5–8 of {len(entries)}"
-            tab.click("#index-prev")
-            assert orders(tab) == [0, 1, 2, 3]
-            tab.click("#index-next")
-            tab.select_option("#sort", "flags")  # a new order starts again at its first page
-            most = sorted(entries, key=lambda e: (-e[0]["flags"], e[0]["order"]))
-            assert orders(tab) == [keys["order"] for keys, _ in most[:4]]
-            tab.check("#only-flagged")
-            listed = [keys for keys, _ in most if keys["flags"] or keys.get("status")]
-            while tab.is_visible("#index-next"):  # to the last page of the filtered list
-                tab.click("#index-next")
-            last = (len(listed) - 1) // 4 * 4
-            assert orders(tab) == [keys["order"] for keys in listed[last:]]
-            assert tab.inner_text("#index-range") == f"documents {last + 1}–{len(listed)} of {len(listed)}"
-        finally:
-            browser.close()
+        last = (len(listed) - 1) // 4 * 4
+        assert orders(tab) == [keys["order"] for keys in listed[last:]]
+        assert tab.inner_text("#index-range") == f"documents {last + 1}–{len(listed)} of {len(listed)}"
+    finally:
+        context.close()
 
 
 @pytest.mark.slow
 @needs_chromium
-def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
+def test_browser_index_filters_documents_and_a_page_works(browser, tmp_path, paged):
     out = build_run(tmp_path / "out", 400)
-    dom, _ = dump_dom(write_review(out), "only-flagged")
+    dom, _ = dump_dom(browser, write_review(out), "only-flagged")
     assert dom.xpath("//body")[0].get("data-ready") == "yes"
     entries = index_entries(dom)
     shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
@@ -488,11 +494,11 @@ def test_browser_index_filters_documents_and_a_page_works(tmp_path, paged):
     flagged = [keys for keys, _ in entries if keys["flags"] or keys.get("status")]
     assert [int(r.get("data-order")) for r in shown] == [keys["order"] for keys in flagged][:paged.INDEX_PAGE]
     assert dom.xpath("//span[@id='status']")[0].text == f"Showing {len(flagged)} of {len(entries)} documents"
-    dom, _ = dump_dom(out / "review.html", "sort=flags")  # every document, most flagged first
+    dom, _ = dump_dom(browser, out / "review.html", "sort=flags")  # every document, most flagged first
     shown = dom.xpath("//table[@id='docs-index']/tbody/tr")
     assert len(shown) == min(paged.INDEX_PAGE, len(entries))
     counts = [int(r.get("data-flags")) for r in shown]
     assert counts == sorted(counts, reverse=True) and counts[0] == max(keys["flags"] for keys, _ in entries)
-    page, _ = dump_dom(out / "review" / "p0002.html", "only-flagged")
+    page, _ = dump_dom(browser, out / "review" / "p0002.html", "only-flagged")
     assert page.xpath("//body")[0].get("data-ready") == "yes" and visible_rows(page)
     assert all("flagged" in row.get("class") for row in visible_rows(page))
