@@ -219,3 +219,14 @@ def test_a_run_keeps_resuming_whether_an_engines_keys_are_in_model_or_its_sectio
     hf = cfg.from_mapping({"model": {"engine": "hf"}})
     assert settings_of(hf) == settings_of(cfg.from_mapping({"model": {"engine": "hf"},
                                                             "engine": {"ct2": {"quantization": "float32"}}}))
+
+
+def test_the_default_model_not_chosen_yet_is_not_the_current_folder(tmp_path, monkeypatch):
+    """`[model] id = ""` (the default model for the target, not resolved yet) fingerprints no files:
+    it had walked the current folder, a clone's 50,000-file .venv included, for 4 s."""
+    from pipeline.batch.state import model_digest
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "weights.bin").write_bytes(b"not a model")
+    assert model_digest("", None) == {"hub": "", "revision": None}
+    assert "content" in model_digest(str(tmp_path), None)

@@ -90,7 +90,7 @@ def sha256_file(path: Path) -> str:
 def model_digest(model_id: str, revision: str | None) -> dict:
     """What identifies the weights: the files of a local folder, or the hub id and revision."""
     folder = Path(model_id).expanduser()
-    if folder.is_dir():
+    if model_id and folder.is_dir():  # "" (the default model, not chosen yet) is not the current folder
         # Names, sizes and the first and last MB of every file: weights changed in place are
         # caught without reading a 300 MB model on every run (a cached rerun is mostly this).
         from pipeline.models.fingerprint import folder_fingerprint
