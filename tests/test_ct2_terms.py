@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from pipeline.engines.ct2 import has_terms
 from pipeline.glossary.constraints import TermConstraint
+from process_helpers import run_fresh
 
 pytest.importorskip("ctranslate2")
 
-REPO = Path(__file__).resolve().parents[1]
 TEXTS = ["Lavrov met Mirzoyan in Astana on Wednesday.", "The CSTO is ready to send monitors.",
          "Baku and Moscow signed trilateral statements."]
 TERMS = [
@@ -93,11 +90,7 @@ def test_terms_placed_by_ctranslate2_need_no_torch(ct2_models, tmp_path):
         "print(json.dumps({'honoured': [h.honoured for h in r.terms],"
         " 'loaded': sorted(m for m in ('torch', 'transformers') if m in sys.modules)}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TARGMAN_CACHE_DIR": str(tmp_path / "c"),
-                               "OMP_NUM_THREADS": "1"})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1]) == {"honoured": [True], "loaded": []}
+    assert json.loads(run_fresh(script, tmp_path)[-1]) == {"honoured": [True], "loaded": []}
 
 
 def test_a_term_it_can_spell_is_placed_beside_one_it_cannot(ct2_engines):

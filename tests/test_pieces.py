@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,10 @@ import pytest
 from pipeline.engines.pieces import FolderTokenizer, load
 from pipeline.models.convert import read_marker
 from pipeline.models.facts import read_facts
+from process_helpers import run_fresh
 
 pytest.importorskip("ctranslate2")
 
-REPO = Path(__file__).resolve().parents[1]
 TEXTS = [
     "The Collective Security Treaty Organization is ready to send monitors to Armenia.",
     "Ռուսաստանի արտգործնախարար Սերգեյ Լավրովը հանդիպեց Արարատ Միրզոյանին։",
@@ -114,11 +112,7 @@ def test_a_ct2_translation_without_terms_imports_neither_torch_nor_transformers(
         " '--max-length', '8', '--quantization', 'float32'])\n"
         "print(json.dumps({'code': code, 'loaded': sorted(m for m in ('torch', 'transformers') if m in sys.modules)}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TARGMAN_CACHE_DIR": str(tmp_path / "c"),
-                               "OMP_NUM_THREADS": "1"})
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = run_fresh(script, tmp_path)
     assert json.loads(lines[-1]) == {"code": 0, "loaded": []}
     assert len(lines) == 3 and lines[0].strip()  # two translated lines, then the report
 

@@ -9,22 +9,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pipeline.cli as cli
-
-REPO = Path(__file__).resolve().parents[1]
+from process_helpers import run_fresh
 
 
 def imported_after(code: str, tmp_path: Path) -> set[str]:
     """The modules loaded in a fresh interpreter after running `code`."""
     script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TARGMAN_CACHE_DIR": str(tmp_path / "c")})
-    assert done.returncode == 0, done.stderr
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    return set(json.loads(run_fresh(script, tmp_path)[-1]))
 
 
 def test_the_command_table_names_the_module_that_registers_each_command():
