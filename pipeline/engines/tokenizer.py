@@ -26,6 +26,7 @@ from pipeline.models.facts import ModelFacts
 NLLB_CODES = {"hy": "hye_Armn", "en": "eng_Latn", "ru": "rus_Cyrl", "ka": "kat_Geor", "fr": "fra_Latn", "de": "deu_Latn"}
 ISO3 = {"hy": "hye", "en": "eng", "ru": "rus", "ka": "kat", "fr": "fra", "de": "deu"}
 
+
 def plan_groups(batches: Iterable[Sequence[int]], owners: Sequence[int]) -> list[list[int]]:
     """The texts of each group of `batches` (of pieces; `owners`: each piece's text), in order:
     a batch, or consecutive batches that share a split text."""
@@ -353,8 +354,8 @@ class TokenizerEngine:
         doubled the time of a tagged sentence on the tiny model)."""
         strip = self._strip_ids()
         words = _piece_words(self.tokenizer.convert_ids_to_tokens(list(ids)), [t in strip for t in ids])
-        if 0 <= (max(words, default=-1) + 1) - len(text.split()) <= skip:
-            shift = max(words, default=-1) + 1 - len(text.split())
+        shift = max(words, default=-1) + 1 - len(text.split())  # the prefix's words, when its pieces say so
+        if 0 <= shift <= skip:
             return [w - shift if w >= shift else -1 for w in words]
         kept: list[int] = []
         words = []

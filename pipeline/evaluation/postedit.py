@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.runfolder.edits import Edit
+from pipeline.runfolder.edits import TAKEN, Edit, FolderEdits, open_conflicts
 from pipeline.runfolder.folder import RunFolder
 from pipeline.runfolder.schema import Manifest
 from pipeline.segment import TEXT
@@ -49,8 +49,6 @@ def row_key(row: dict, tgt: str) -> tuple[str, str, str, str]:
 def row_chains(rows: list[dict], edits: Iterable, tgt: str) -> dict[tuple[str, int | None], list]:
     """(doc, index) of a row -> its post-edits into `tgt`, oldest first, found as a run finds
     them: by document, source and nearest index (`batch.edits.FolderEdits`)."""
-    from pipeline.runfolder.edits import FolderEdits
-
     units = [row for row in rows if row.get("kind", TEXT) == TEXT]
     chains = FolderEdits(edits, tgt).chains(units)
     return {(units[p]["doc"], units[p].get("index")): chain for p, chain in chains.items()}
@@ -137,8 +135,6 @@ def run_post_edits(out_dir: str | Path, rows: list[dict], tgt: str, glossary=Non
     """The post-edit metrics of a run folder (run.json's `post_edits`, the review page's live
     figures), or None while nobody has edited it (no edit into `tgt` taken in edits.jsonl and no
     concept added from its review). `records`: edits.jsonl's records, when the caller read them."""
-    from pipeline.runfolder.edits import TAKEN
-
     folder = RunFolder(out_dir)
     records = folder.edits.read_all() if records is None else records
     edits = [edit for edit in records if edit.tgt == tgt and edit.status == TAKEN]
@@ -154,8 +150,6 @@ def edit_summary(out_dir: str | Path, tgt: str, glossary=None, rows: list[dict] 
     their segment had changed since: both texts) and `edits_unmatched` (edits whose source is gone
     from the input; the text stays in edits.jsonl and in `.targman/edited/`). Keys only where there
     is something."""
-    from pipeline.runfolder.edits import FolderEdits, open_conflicts
-
     folder = RunFolder(out_dir)
     if not folder.has_editors_work():
         return {}
