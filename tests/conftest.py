@@ -82,6 +82,19 @@ def ct2_engines(ct2_models):
     return {"en-hy": load("en-hy", "hy"), "hy-en": load("hy-en", "en"), "m2m100": load("m2m100", "hy")}
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a module's browser tests (a launch costs about a second of CPU);
+    each test opens its own page or context in it."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from browser_helpers import launch
+
+    with playwright_api.sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture()
 def shared_dir() -> Path:
     if not SHARED.is_dir():

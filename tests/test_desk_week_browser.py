@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("starlette")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from browser_helpers import CHROMIUM, NO_CHROMIUM, TIMEOUT_MS, launch, open_review, select_text  # noqa: E402
+from browser_helpers import CHROMIUM, NO_CHROMIUM, TIMEOUT_MS, open_review, select_text  # noqa: E402
 from review_helpers import Served, make_run  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]  # a browser: seconds a test
@@ -22,14 +22,6 @@ LONG = "\n\n".join(f"Լավրովը հանդիպեց Միրզոյանին {n} ա
                    for n in range(60)) + "\n"
 WIRE = (json.dumps({"id": "a1", "text": "Լավրովը հանդիպեց Միրզոյանին։"}, ensure_ascii=False) + "\n"
         + json.dumps({"id": "a2", "text": "Բաքուն լռեց։"}, ensure_ascii=False) + "\n")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

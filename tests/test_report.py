@@ -12,7 +12,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from browser_helpers import CHROMIUM, NO_CHROMIUM, launch
+from browser_helpers import CHROMIUM, NO_CHROMIUM
 
 from pipeline import cli
 from pipeline.errors import InputError
@@ -44,17 +44,6 @@ def parse(html: str):
     import lxml.html
 
     return lxml.html.fromstring(html)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module's browser tests (starting one costs a second of CPU); each
-    page opens in a context of its own."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 def dump_dom(browser, page: Path, fragment: str = "") -> tuple:
